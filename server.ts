@@ -1,0 +1,106 @@
+// Entry point: one Node process hosting Next.js and Socket.IO on one HTTP server.
+// Long-lived state is created here and handed to Next through server/services.ts.
+import { createServer, type IncomingMessage } from "node:http";
+import next from "next";
+import { EnvError, loadEnv, type Env } from "./lib/config/env";
+import { CLIENT_IP_HEADER } from "./server/auth/next-auth-options";
+import { closeServices, createServices, isSecureDeployment } from "./server/create-services";
+import { createLogger } from "./server/logger";
+import { createSocketServer } from "./server/realtime/socket-server";
+import { registerServices } from "./server/services";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readEnvOrExit(): Env {
+  try {
+    return loadEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = req.headers["x-forwarded-for"];
+  if (trustProxy && typeof forwarded === "string" && forwarded) return forwarded.split(",")[0]!.trim();
+  return req.socket.remoteAddress ?? "unknown";
+}
+
+async function main(): Promise<void> {
+  const env = readEnvOrExit();
+  const logger = createLogger(env.LOG_LEVEL);
+  const dev = env.NODE_ENV !== "production";
+
+  const services = await createServices(env, logger);
+  registerServices(services);
+  logger.info({ database: services.db.mode, storage: services.storage.mode }, "services ready");
+
+  const app = next({ dev, dir: process.cwd(), hostname: env.HOST, port: env.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const upgrade = app.getUpgradeHandler();
+
+  const server = createServer((req, res) => {
+    // Replace whatever the client sent: the login rate limiter keys on this value.
+    req.headers[CLIENT_IP_HEADER] = clientIp(req, env.TRUST_PROXY);
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err, url: req.url }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
+    });
+  });
+  const io = createSocketServer(server, {
+    secret: services.authSecret,
+    secureCookies: isSecureDeployment(env),
+    visitorTokens: services.visitorTokens,
+    logger,
+  });
+  // Socket.IO answers its own upgrades; everything else (Next's HMR in dev) goes to Next.
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url?.startsWith("/socket.io/")) return;
+    upgrade(req, socket, head).catch(() => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
+  // next-auth builds its redirects (sign-out, callbacks) from NEXTAUTH_URL and otherwise assumes port 3000.
+  process.env.NEXTAUTH_URL = publicUrl;
+  logger.info({ url: publicUrl, mode: dev ? "development" : "production" }, "listening");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      logger.flush();
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stop accepting
+    await new Promise<void>((resolve) => io.close(() => resolve())); // disconnects sockets
+    server.closeIdleConnections();
+    await closed;
+    await app.close?.();
+    await closeServices(services);
+    registerServices(undefined);
+    logger.info("stopped");
+    logger.flush();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+// Builds the long-lived services in dependency order; used by server.ts and by integration tests.
+import path from "node:path";
+import type { Env } from "../lib/config/env";
+import { FailureRateLimiter } from "../lib/security/rate-limiter";
+import { LoginService } from "./auth/login";
+import { buildAuthOptions } from "./auth/next-auth-options";
+import { resolveAuthSecret } from "./auth/secret";
+import { VisitorTokens } from "./auth/visitor-token";
+import { openDatabase } from "./db/database";
+import { DEFAULT_PASSWORDS, seed } from "./db/seed";
+import type { Logger } from "./logger";
+import type { Services } from "./services";
+import { openObjectStore } from "./storage/object-store";
+
+export const APP_VERSION = "0.1.0";
+
+export function isSecureDeployment(env: Env): boolean {
+  return env.PUBLIC_URL?.startsWith("https://") ?? false;
+}
+
+export async function createServices(env: Env, logger: Logger): Promise<Services> {
+  const dataDir = path.resolve(env.DATA_DIR);
+  const db = await openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    poolMax: env.DATABASE_POOL_MAX,
+    pgliteDir: path.join(dataDir, "pglite"),
+    pglitePort: env.PGLITE_PORT,
+    logger,
+  });
+  try {
+    const passwords = { agent1: env.SEED_AGENT1_PASSWORD, agent2: env.SEED_AGENT2_PASSWORD, admin: env.SEED_ADMIN_PASSWORD };
+    await seed(db.prisma, passwords, logger);
+    if (env.NODE_ENV === "production" && Object.values(passwords).some((p) => !p)) {
+      logger.warn({ defaults: Object.keys(DEFAULT_PASSWORDS) }, "seeded accounts use README passwords; set SEED_*_PASSWORD in production");
+    }
+
+    const storage = await openObjectStore({
+      endpoint: env.S3_ENDPOINT,
+      region: env.S3_REGION,
+      bucket: env.S3_BUCKET,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      embeddedDir: path.join(dataDir, "s3"),
+      embeddedPort: env.EMBEDDED_S3_PORT,
+    });
+
+    const { secret, generated } = resolveAuthSecret(env.AUTH_SECRET, dataDir);
+    if (generated) logger.warn("AUTH_SECRET is not set: using a generated secret kept in the data folder (single node only)");
+    const limiter = new FailureRateLimiter(env.LOGIN_WINDOW_SECONDS * 1000);
+    const login = new LoginService(db.prisma, limiter, {
+      maxFailuresPerUser: env.LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+    });
+    const authOptions = buildAuthOptions({
+      login,
+      secret,
+      maxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
+      secureCookies: isSecureDeployment(env),
+    });
+    return {
+      env,
+      logger,
+      db,
+      storage,
+      login,
+      visitorTokens: new VisitorTokens(secret, env.VISITOR_TOKEN_TTL_SECONDS),
+      authSecret: secret,
+      authOptions,
+      startedAt: new Date(),
+      version: APP_VERSION,
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+export async function closeServices(services: Services): Promise<void> {
+  await services.storage.close().catch((err) => services.logger.warn({ err }, "closing object store failed"));
+  await services.db.close().catch((err) => services.logger.warn({ err }, "closing database failed"));
+}

@@ -1,0 +1,41 @@
+// Shared shape of HTTP API errors: a machine-readable code and a human message, like socket acks.
+import type { z } from "zod";
+import type { ErrorCode } from "../../lib/realtime/ack";
+
+const STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function apiError(code: ErrorCode, message: string): Response {
+  return Response.json({ ok: false, code, message }, { status: STATUS[code] });
+}
+
+/** Reads and validates a JSON body; an empty body counts as {}. Returns the data or a 4xx Response. */
+export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<{ data: z.infer<T> } | { error: Response }> {
+  const type = req.headers.get("content-type") ?? "";
+  const text = await req.text();
+  if (text.length > MAX_BODY_BYTES) return { error: apiError("BAD_REQUEST", `body larger than ${MAX_BODY_BYTES} bytes`) };
+  if (text && !type.includes("application/json")) return { error: apiError("BAD_REQUEST", "content-type must be application/json") };
+  let raw: unknown = {};
+  if (text) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return { error: apiError("BAD_REQUEST", "body is not valid JSON") };
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { error: apiError("BAD_REQUEST", `${issue.path.join(".") || "body"}: ${issue.message}`) };
+  }
+  return { data: parsed.data };
+}

@@ -1,0 +1,33 @@
+// Authenticates a Socket.IO handshake: agents by their next-auth session cookie, visitors by the signed
+// visitor token the server issued. Anything else is refused before the connection is accepted.
+import { getToken } from "next-auth/jwt";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Identity } from "../../lib/realtime/identity";
+import type { VisitorTokens } from "../auth/visitor-token";
+import { parseCookieHeader } from "./cookies";
+
+export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; code: "UNAUTHENTICATED"; message: string };
+
+export async function authenticateHandshake(
+  handshake: { headers: IncomingHttpHeaders; auth: Record<string, unknown> },
+  deps: { secret: string; secureCookies: boolean; visitorTokens: VisitorTokens },
+): Promise<AuthOutcome> {
+  if (handshake.auth && "visitorToken" in handshake.auth) {
+    const verified = deps.visitorTokens.verify(handshake.auth.visitorToken);
+    if (!verified.ok) return { ok: false, code: "UNAUTHENTICATED", message: `visitor token refused: ${verified.error}` };
+    return { ok: true, identity: { kind: "visitor", id: verified.claims.sub, name: verified.claims.name } };
+  }
+  const cookies = parseCookieHeader(handshake.headers.cookie);
+  const token = await getToken({
+    req: { headers: handshake.headers, cookies } as never,
+    secret: deps.secret,
+    secureCookie: deps.secureCookies,
+  }).catch(() => null);
+  if (token?.sub && token.username && token.role) {
+    return {
+      ok: true,
+      identity: { kind: "agent", id: token.sub, username: token.username, name: token.name ?? token.username, role: token.role },
+    };
+  }
+  return { ok: false, code: "UNAUTHENTICATED", message: "sign in as an agent or present a visitor token" };
+}

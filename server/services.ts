@@ -1,0 +1,38 @@
+// Long-lived server state, created once in server.ts and handed to Next's route handlers.
+// Next bundles app code separately from the server entry, so a module-level singleton would exist twice
+// (and PGlite allows one connection in total): the entry registers the instances on globalThis instead.
+import type { AuthOptions } from "next-auth";
+import type { Env } from "../lib/config/env";
+import type { LoginService } from "./auth/login";
+import type { VisitorTokens } from "./auth/visitor-token";
+import type { Database } from "./db/database";
+import type { Logger } from "./logger";
+import type { ObjectStore } from "./storage/object-store";
+
+export interface Services {
+  env: Env;
+  logger: Logger;
+  db: Database;
+  storage: ObjectStore;
+  login: LoginService;
+  visitorTokens: VisitorTokens;
+  authSecret: string;
+  authOptions: AuthOptions;
+  startedAt: Date;
+  version: string;
+}
+
+const KEY = Symbol.for("video-help-desk.services");
+type Holder = { [KEY]?: Services };
+
+export function registerServices(services: Services | undefined): void {
+  (globalThis as Holder)[KEY] = services;
+}
+
+export function getServices(): Services {
+  const services = (globalThis as Holder)[KEY];
+  if (!services) {
+    throw new Error("Server services are not initialised: run the app through server.ts (npm run dev / npm start), not `next dev`.");
+  }
+  return services;
+}
