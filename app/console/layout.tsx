@@ -1,0 +1,23 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { SignOutButton } from "@/components/SignOutButton";
+import { getAgentSession } from "@/server/auth/agent-session";
+
+export const dynamic = "force-dynamic";
+
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  const session = await getAgentSession();
+  if (!session) redirect("/login?callbackUrl=/console");
+  return (
+    <>
+      <header className="topbar">
+        <span className="brand">Video Help Desk · Console</span>
+        <span>
+          <span data-testid="agent-name">{session.user.name}</span> <span className="muted">({session.user.role})</span>{" "}
+          <SignOutButton />
+        </span>
+      </header>
+      {children}
+    </>
+  );
+}

@@ -1,0 +1,68 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState, type FormEvent } from "react";
+
+function describeError(code: string | undefined): string {
+  if (!code) return "Sign-in failed. Please try again.";
+  if (code.startsWith("RATE_LIMITED")) {
+    const seconds = Number(code.split(":")[1]);
+    const minutes = Number.isFinite(seconds) ? Math.ceil(seconds / 60) : undefined;
+    return `Too many failed attempts. Try again${minutes ? ` in ${minutes} minute${minutes > 1 ? "s" : ""}` : " later"}.`;
+  }
+  if (code === "INVALID_CREDENTIALS" || code === "CredentialsSignin") return "Invalid username or password.";
+  return "Sign-in failed. Please try again.";
+}
+
+/** Only same-site paths: a callbackUrl pointing elsewhere would make the login page an open redirect. */
+function safeCallback(value: string | null): string {
+  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/console";
+}
+
+export function LoginForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    const result = await signIn("credentials", {
+      username: String(form.get("username") ?? ""),
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    setPending(false);
+    if (result?.ok && !result.error) {
+      router.replace(safeCallback(params.get("callbackUrl")));
+      router.refresh();
+    } else {
+      setError(describeError(result?.error ?? undefined));
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate>
+      {error && (
+        <p className="error" data-testid="login-error">
+          {error}
+        </p>
+      )}
+      <div className="field">
+        <label htmlFor="username">Username</label>
+        <input id="username" name="username" autoComplete="username" required autoFocus />
+      </div>
+      <div className="field">
+        <label htmlFor="password">Password</label>
+        <input id="password" name="password" type="password" autoComplete="current-password" required />
+      </div>
+      <button className="button" type="submit" disabled={pending}>
+        {pending ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}
