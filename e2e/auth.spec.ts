@@ -1,0 +1,47 @@
+import { expect, test } from "@playwright/test";
+
+test("agent1 signs in, reaches the console and sees their name", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("agent1");
+  await page.getByLabel("Password").fill("agent1-pass");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  await expect(page.getByTestId("agent-name")).toHaveText("Alice Agent");
+});
+
+test("a wrong password shows an error and stays on the login page", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("agent1");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("Invalid username or password.")).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("/console without a session redirects to /login", async ({ page }) => {
+  await page.goto("/console");
+  await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fconsole|\/login\?callbackUrl=\/console/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+});
+
+test("signing out ends the session", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("agent2");
+  await page.getByLabel("Password").fill("agent2-pass");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("agent-name")).toHaveText("Bob Agent");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto("/console");
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("health names the database and storage modes", async ({ request }) => {
+  const response = await request.get("/api/health");
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toMatchObject({
+    status: "ok",
+    database: { mode: process.env.DATABASE_URL ? "postgres" : "pglite", ok: true },
+    storage: { mode: "embedded", ok: true },
+  });
+});

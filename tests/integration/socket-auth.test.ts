@@ -1,0 +1,87 @@
+// Socket.IO handshake authentication over a real HTTP server and a real socket.io-client.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { encode } from "next-auth/jwt";
+import { io as connect, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VisitorTokens } from "@/server/auth/visitor-token";
+import { createSocketServer, type AppSocketServer } from "@/server/realtime/socket-server";
+import { silentLogger } from "../helpers/test-database";
+
+const SECRET = "s".repeat(48);
+
+describe("socket authentication", () => {
+  let http: Server;
+  let io: AppSocketServer;
+  let url: string;
+  const tokens = new VisitorTokens(SECRET, 60);
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    http = createServer();
+    io = createSocketServer(http, { secret: SECRET, secureCookies: false, visitorTokens: tokens, logger: silentLogger });
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+  });
+
+  function open(opts: { auth?: Record<string, unknown>; cookie?: string }): Socket {
+    const socket = connect(url, {
+      transports: ["websocket"],
+      reconnection: false,
+      auth: opts.auth ?? {},
+      extraHeaders: opts.cookie ? { cookie: opts.cookie } : undefined,
+    });
+    sockets.push(socket);
+    return socket;
+  }
+
+  function outcome(socket: Socket): Promise<{ connected: true } | { connected: false; data: unknown }> {
+    return new Promise((resolve) => {
+      socket.once("connect", () => resolve({ connected: true }));
+      socket.once("connect_error", (err) => resolve({ connected: false, data: (err as Error & { data?: unknown }).data }));
+    });
+  }
+
+  async function whoami(socket: Socket) {
+    return socket.timeout(2000).emitWithAck("session:whoami");
+  }
+
+  it("refuses a connection with no credentials", async () => {
+    const result = await outcome(open({}));
+    expect(result).toMatchObject({ connected: false, data: { code: "UNAUTHENTICATED" } });
+  });
+
+  it("accepts a visitor with a valid token and knows who it is from the token only", async () => {
+    const { token, claims } = tokens.issue({ name: "Vera" });
+    const socket = open({ auth: { visitorToken: token, visitorId: "someone-else" } });
+    expect(await outcome(socket)).toEqual({ connected: true });
+    expect(await whoami(socket)).toEqual({ ok: true, identity: { kind: "visitor", id: claims.sub, name: "Vera" } });
+  });
+
+  it("refuses a forged and an expired visitor token", async () => {
+    const forged = new VisitorTokens("f".repeat(48), 60).issue().token;
+    expect(await outcome(open({ auth: { visitorToken: forged } }))).toMatchObject({ connected: false, data: { code: "UNAUTHENTICATED" } });
+    const expired = new VisitorTokens(SECRET, 60, () => Date.now() - 3_600_000).issue().token;
+    const result = await outcome(open({ auth: { visitorToken: expired } }));
+    expect(result).toMatchObject({ connected: false, data: { code: "UNAUTHENTICATED", message: expect.stringContaining("EXPIRED") } });
+  });
+
+  it("accepts an agent by the next-auth session cookie", async () => {
+    const jwt = await encode({ secret: SECRET, token: { sub: "agent-id-1", name: "Alice Agent", username: "agent1", role: "agent" } });
+    const socket = open({ cookie: `other=1; next-auth.session-token=${jwt}` });
+    expect(await outcome(socket)).toEqual({ connected: true });
+    expect(await whoami(socket)).toEqual({
+      ok: true,
+      identity: { kind: "agent", id: "agent-id-1", username: "agent1", name: "Alice Agent", role: "agent" },
+    });
+  });
+
+  it("refuses a session cookie signed with another secret", async () => {
+    const jwt = await encode({ secret: "o".repeat(48), token: { sub: "x", username: "agent1", role: "admin" } });
+    expect(await outcome(open({ cookie: `next-auth.session-token=${jwt}` }))).toMatchObject({ connected: false });
+  });
+});
