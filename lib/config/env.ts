@@ -54,10 +54,7 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: bool.default(true),
-  S3_SSE: z.enum(["none", "AES256", "aws:kms"]).default("none"),
   EMBEDDED_S3_PORT: port.default(0),
-
-  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL").optional(),
 });
 
 export type Env = z.infer<typeof schema>;

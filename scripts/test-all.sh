@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: types, unit + integration tests on PGlite and on PostgreSQL, then the
+# production build and the Playwright end-to-end tests in Chromium. Ends with one summary line.
+# PostgreSQL: TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres (a fresh database
+# is created per test file and dropped after). Set SKIP_POSTGRES=1 where no PostgreSQL server exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+REPORTS="$(mktemp -d)"
+reports=("$REPORTS/vitest-pglite.json")
+step() { printf '\n==> %s\n' "$*"; }
+
+step "typecheck"
+npx tsc --noEmit
+
+step "unit + integration tests on embedded PGlite"
+env -u DATABASE_URL npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-pglite.json"
+
+if [ "${SKIP_POSTGRES:-0}" = "1" ]; then
+  echo "SKIP_POSTGRES=1: not running the integration tests on PostgreSQL"
+else
+  step "unit + integration tests on PostgreSQL ($PG_URL)"
+  reports+=("$REPORTS/vitest-postgres.json")
+  DATABASE_URL="$PG_URL" npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-postgres.json"
+fi
+
+step "production build"
+npm run build
+
+step "end-to-end tests (Chromium)"
+reports+=("$REPORTS/playwright.json")
+env -u DATABASE_URL PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/playwright.json" npx playwright test --reporter=list,json
+
+echo
+node scripts/test-summary.mjs "${reports[@]}"
