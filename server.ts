@@ -6,7 +6,9 @@ import { EnvError, loadEnv, type Env } from "./lib/config/env";
 import { CLIENT_IP_HEADER } from "./server/auth/next-auth-options";
 import { closeServices, createServices, isSecureDeployment } from "./server/create-services";
 import { createLogger } from "./server/logger";
-import { createSocketServer } from "./server/realtime/socket-server";
+import { createHelpDesk } from "./server/app/create-help-desk";
+import { attachRequestHandlers, createSocketServer } from "./server/realtime/socket-server";
+import { SocketNotifier } from "./server/realtime/socket-notifier";
 import { registerServices } from "./server/services";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -57,6 +59,13 @@ async function main(): Promise<void> {
     visitorTokens: services.visitorTokens,
     logger,
   });
+  const desk = createHelpDesk({
+    prisma: services.db.prisma,
+    notifier: new SocketNotifier(io),
+    graceMs: env.PRESENCE_GRACE_SECONDS * 1000,
+    logger,
+  });
+  attachRequestHandlers(io, desk, logger);
   // Socket.IO answers its own upgrades; everything else (Next's HMR in dev) goes to Next.
   server.on("upgrade", (req, socket, head) => {
     if (req.url?.startsWith("/socket.io/")) return;
@@ -87,6 +96,7 @@ async function main(): Promise<void> {
     force.unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stop accepting
     await new Promise<void>((resolve) => io.close(() => resolve())); // disconnects sockets
+    desk.close();
     server.closeIdleConnections();
     await closed;
     await app.close?.();

@@ -21,6 +21,16 @@ const postgresUrl = z
 
 const httpUrl = z.string().refine((v) => /^https?:\/\/[^/]+/.test(v), "must be an http(s) URL");
 
+const iceServers = z
+  .array(
+    z.object({
+      urls: z.union([z.string().regex(/^(stun|stuns|turn|turns):/), z.array(z.string().regex(/^(stun|stuns|turn|turns):/)).min(1)]),
+      username: z.string().optional(),
+      credential: z.string().optional(),
+    }),
+  )
+  .max(10);
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -40,6 +50,19 @@ const schema = z.object({
   LOGIN_WINDOW_SECONDS: positiveInt.default(15 * 60),
   LOGIN_MAX_FAILURES_PER_USER: positiveInt.default(10),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt.default(50),
+
+  PRESENCE_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  ICE_SERVERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return iceServers.parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be a JSON array like [{"urls":"stun:stun.example.org:3478"}]' });
+        return z.NEVER;
+      }
+    })
+    .default([]),
 
   SEED_AGENT1_PASSWORD: z.string().min(8).optional(),
   SEED_AGENT2_PASSWORD: z.string().min(8).optional(),

@@ -1,37 +1,41 @@
-// Socket.IO on the app's HTTP server. Every connection is authenticated in the handshake; handlers only
-// parse, call the domain and acknowledge.
+// Socket.IO on the app's HTTP server. Every connection is authenticated in the handshake; every request
+// is validated against the protocol's schema and answered with an ack, whatever the client sends.
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
+import { DomainError } from "../../lib/domain/result";
 import type { Ack } from "../../lib/realtime/ack";
 import type { Identity } from "../../lib/realtime/identity";
+import { userIdOf } from "../../lib/realtime/identity";
+import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "../../lib/realtime/protocol";
+import type { Presence } from "../app/presence";
 import type { VisitorTokens } from "../auth/visitor-token";
 import type { Logger } from "../logger";
+import { requestHandlers, type RealtimeServices } from "./request-handlers";
 import { authenticateHandshake } from "./socket-auth";
 
 export interface SocketData {
   identity: Identity;
 }
 
-export interface ClientToServerEvents {
-  "session:whoami": (ack: (reply: Ack<{ identity: Identity }>) => void) => void;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ServerToClientEvents {}
-
 export type AppSocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-export function createSocketServer(
-  httpServer: HttpServer,
-  deps: { secret: string; secureCookies: boolean; visitorTokens: VisitorTokens; logger: Logger },
-): AppSocketServer {
+export const userRoom = (userId: string) => `user:${userId}`;
+export const AGENTS_ROOM = "agents";
+
+export interface SocketServerDeps {
+  secret: string;
+  secureCookies: boolean;
+  visitorTokens: VisitorTokens;
+  logger: Logger;
+}
+
+/** Creates the server; `attach` wires the request handlers once the services exist (they need the notifier). */
+export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): AppSocketServer {
   const io: AppSocketServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
-    connectionStateRecovery: { maxDisconnectionDuration: 30_000 },
   });
-
   io.use((socket, next) => {
     authenticateHandshake(socket.handshake, deps).then(
       (outcome) => {
@@ -49,13 +53,54 @@ export function createSocketServer(
       },
     );
   });
-
-  io.on("connection", (socket) => {
-    socket.on("session:whoami", (ack) => {
-      if (typeof ack !== "function") return;
-      ack({ ok: true, identity: socket.data.identity });
-    });
-  });
-
   return io;
+}
+
+export function attachRequestHandlers(
+  io: AppSocketServer,
+  services: RealtimeServices & { presence: Presence },
+  logger: Logger,
+): void {
+  const handlers = requestHandlers(services);
+  io.on("connection", (socket) => {
+    const identity = socket.data.identity;
+    const userId = userIdOf(identity);
+    void socket.join(userRoom(userId));
+    if (identity.kind === "agent") void socket.join(AGENTS_ROOM);
+    if (services.presence.connected(userId)) {
+      services.meetingPoints.announcePresenceOf(userId).catch((err) => logger.warn({ err, userId }, "presence announcement failed"));
+    }
+    socket.on("disconnect", () => services.presence.disconnected(userId));
+
+    const raw = socket as unknown as Socket;
+    raw.onAny((event: string, ...args: unknown[]) => {
+      if (event in handlers) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === "function") ack(refusal("BAD_REQUEST", `unknown event "${event.slice(0, 60)}"`));
+    });
+    for (const event of Object.keys(handlers) as RequestName[]) {
+      raw.on(event, async (...args: unknown[]) => {
+        const ack = args[args.length - 1];
+        if (typeof ack !== "function") return; // every request must carry an ack to answer
+        const payload = args.length > 1 ? args[0] : {};
+        const parsed = requests[event].safeParse(payload);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          return ack(refusal("BAD_REQUEST", `${issue.path.join(".") || "payload"}: ${issue.message}`));
+        }
+        try {
+          const handler = handlers[event] as (who: Identity, p: unknown) => Promise<object>;
+          ack({ ok: true, ...(await handler(identity, parsed.data)) });
+        } catch (error) {
+          if (error instanceof DomainError) return ack(refusal(error.code, error.message));
+          logger.error({ err: error, event, userId }, "socket request failed");
+          ack(refusal("INTERNAL", "the request failed; try again"));
+        }
+      });
+    }
+  });
+}
+
+function refusal(code: Extract<Ack, { ok: false }>["code"], message: string): Ack<never> {
+  return { ok: false, code, message };
 }

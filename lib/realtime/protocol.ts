@@ -1,0 +1,123 @@
+// The Socket.IO protocol, declared once: each request event has a zod schema for its payload and a
+// reply type; the typed maps are shared by the server, the SDK and the pages.
+import { z } from "zod";
+import type { SignalMessage } from "../rtc/signalling";
+import type { Ack } from "./ack";
+import type { Identity } from "./identity";
+import type { ChatMessageView, InvitationNotice, MeetingPointView, TicketView } from "./views";
+
+const id = z.string().uuid();
+const userId = z.string().regex(/^(agent|visitor):[0-9a-f-]{36}$/, "must be agent:<uuid> or visitor:<uuid>");
+const name = z.string().trim().min(1).max(80);
+const mp = { meetingPointId: id };
+
+// Identifies the sender's page load, so a peer can tell a reloaded user from late messages of the old page.
+const session = z.string().max(64).optional();
+
+const signalMessage = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("description"),
+    description: z.object({ type: z.enum(["offer", "answer", "pranswer", "rollback"]), sdp: z.string().max(60_000).optional() }),
+    session,
+  }),
+  z.object({
+    type: z.literal("candidate"),
+    candidate: z
+      .object({
+        candidate: z.string().max(2000).optional(),
+        sdpMid: z.string().max(64).nullable().optional(),
+        sdpMLineIndex: z.number().int().min(0).max(1000).nullable().optional(),
+        usernameFragment: z.string().max(256).nullable().optional(),
+      })
+      .nullable(),
+    session,
+  }),
+  z.object({
+    type: z.literal("media"),
+    screenStreamId: z.string().max(128).nullable(),
+    audioEnabled: z.boolean(),
+    videoEnabled: z.boolean(),
+    session,
+  }),
+]);
+
+/** Request payload schemas, one per client-to-server event. Unknown keys are refused. */
+export const requests = {
+  "session:whoami": z.object({}).strict(),
+  "ticket:open": z.object({ name: name.optional(), skill: z.string().max(40).optional() }).strict(),
+  "ticket:mine": z.object({}).strict(),
+  "ticket:progress": z.object({ ticketId: id, progress: z.enum(["initializing", "ready"]) }).strict(),
+  "ticket:cancel": z.object({ ticketId: id }).strict(),
+  "ticket:get": z.object({ ticketId: id }).strict(),
+  "ticket:close": z.object({ ticketId: id }).strict(),
+  "ticket:inviteToVideo": z.object({ ticketId: id }).strict(),
+  "queue:list": z.object({}).strict(),
+  "queue:takeNext": z.object({}).strict(),
+  "queue:mine": z.object({}).strict(),
+  "agents:list": z.object({}).strict(),
+  "history:list": z.object({ limit: z.number().int().min(1).max(100).optional() }).strict(),
+  "mp:create": z.object({ title: z.string().trim().max(120).optional() }).strict(),
+  "mp:get": z.object(mp).strict(),
+  "mp:invite": z.object({ ...mp, inviteeId: userId, message: z.string().max(500).optional() }).strict(),
+  "mp:requestJoin": z.object(mp).strict(),
+  "mp:admit": z.object({ ...mp, entryId: id }).strict(),
+  "mp:deny": z.object({ ...mp, entryId: id }).strict(),
+  "mp:remove": z.object({ ...mp, userId }).strict(),
+  "mp:accept": z.object({ ...mp, invitationId: id }).strict(),
+  "mp:decline": z.object({ ...mp, invitationId: id }).strict(),
+  "mp:host": z.object(mp).strict(),
+  "mp:leave": z.object(mp).strict(),
+  "mp:end": z.object(mp).strict(),
+  "chat:send": z.object({ ...mp, body: z.string().trim().min(1).max(2000) }).strict(),
+  "chat:history": z.object(mp).strict(),
+  "rtc:signal": z.object({ ...mp, to: userId, message: signalMessage }).strict(),
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type RequestPayload<E extends RequestName> = z.infer<(typeof requests)[E]>;
+
+/** What each request answers on success (inside `{ ok: true, ... }`). */
+export interface Replies {
+  "session:whoami": { identity: Identity };
+  "ticket:open": { ticket: TicketView };
+  "ticket:mine": { ticket: TicketView | null; meetingPoint: MeetingPointView | null };
+  "ticket:progress": { ticket: TicketView };
+  "ticket:cancel": { ticket: TicketView };
+  "ticket:get": { ticket: TicketView; messages: ChatMessageView[] };
+  "ticket:close": { ticket: TicketView };
+  "ticket:inviteToVideo": { ticket: TicketView; meetingPoint: MeetingPointView };
+  "queue:list": { tickets: TicketView[] };
+  "queue:takeNext": { ticket: TicketView | null; meetingPoint: MeetingPointView | null };
+  "queue:mine": { tickets: TicketView[] };
+  "history:list": { tickets: TicketView[] };
+  "agents:list": { agents: { userId: string; name: string; online: boolean }[] };
+  "mp:create": { meetingPoint: MeetingPointView };
+  "mp:get": { meetingPoint: MeetingPointView };
+  "mp:invite": { meetingPoint: MeetingPointView };
+  "mp:requestJoin": { meetingPoint: MeetingPointView };
+  "mp:admit": { meetingPoint: MeetingPointView };
+  "mp:deny": { meetingPoint: MeetingPointView };
+  "mp:remove": { meetingPoint: MeetingPointView };
+  "mp:accept": { meetingPoint: MeetingPointView };
+  "mp:decline": { meetingPoint: MeetingPointView };
+  "mp:host": { meetingPoint: MeetingPointView };
+  "mp:leave": { meetingPoint: MeetingPointView };
+  "mp:end": { meetingPoint: MeetingPointView };
+  "chat:send": { message: ChatMessageView };
+  "chat:history": { messages: ChatMessageView[] };
+  "rtc:signal": object;
+}
+
+export type ClientToServerEvents = {
+  [E in RequestName]: (payload: RequestPayload<E>, ack: (reply: Ack<Replies[E]>) => void) => void;
+};
+
+/** Pushed by the server to the people concerned. */
+export interface ServerToClientEvents {
+  "queue:updated": (payload: { tickets: TicketView[] }) => void;
+  "ticket:updated": (payload: { ticket: TicketView }) => void;
+  "mp:updated": (payload: { meetingPoint: MeetingPointView }) => void;
+  "mp:invited": (payload: InvitationNotice) => void;
+  "chat:message": (payload: { message: ChatMessageView }) => void;
+  "rtc:signal": (payload: { meetingPointId: string; from: string; message: SignalMessage }) => void;
+}

@@ -1,0 +1,63 @@
+// What clients receive: plain JSON (dates as ISO strings), shaped for the person receiving it.
+import type { InvitationStatus, MeetingPointState, WaitListStatus } from "../domain/meeting-point";
+import type { TicketStatus, VisitorProgress } from "../domain/ticket";
+
+export interface TicketView {
+  id: string;
+  visitorUserId: string;
+  visitorName: string | null;
+  skill: string | null;
+  status: TicketStatus;
+  progress: VisitorProgress;
+  agent: { id: string; name: string } | null;
+  meetingPointId: string | null;
+  createdAt: string;
+  assignedAt: string | null;
+  closedAt: string | null;
+  /** 1-based place among waiting tickets, for waiting tickets only. */
+  position: number | null;
+}
+
+export interface ParticipantView {
+  userId: string;
+  displayName: string;
+  role: "host" | "guest";
+  joinedAt: string;
+  online: boolean;
+}
+
+export interface MeetingPointView {
+  id: string;
+  hostId: string;
+  title: string | null;
+  state: MeetingPointState;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  ticketId: string | null;
+  participants: ParticipantView[];
+  /** Host only: the wait list in admission order, and every invitation. */
+  waitList?: { id: string; userId: string; displayName: string; status: WaitListStatus; requestedAt: string }[];
+  invitations?: { id: string; inviteeId: string; status: InvitationStatus; createdAt: string }[];
+  /** For the recipient: their pending invitation and their wait-list entry, if any. */
+  myInvitation?: { id: string; message: string | null } | null;
+  myWaitListEntry?: { id: string; position: number; requestedAt: string } | null;
+}
+
+export interface ChatMessageView {
+  id: string;
+  meetingPointId: string | null;
+  ticketId: string | null;
+  senderId: string;
+  senderName: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface InvitationNotice {
+  meetingPointId: string;
+  invitationId: string;
+  ticketId: string | null;
+  fromName: string;
+  message: string | null;
+}

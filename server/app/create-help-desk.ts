@@ -1,0 +1,45 @@
+// Wires the help-desk application services; used by server.ts and by integration tests.
+import type { PrismaClient } from "../db/generated/client";
+import { MeetingPointStore } from "../db/meeting-point-store";
+import { TicketStore } from "../db/ticket-store";
+import type { Logger } from "../logger";
+import { HelpDeskService } from "./help-desk";
+import { MeetingPointService } from "./meeting-points";
+import type { Notifier } from "./notifier";
+import { Presence } from "./presence";
+
+export interface HelpDesk {
+  helpDesk: HelpDeskService;
+  meetingPoints: MeetingPointService;
+  presence: Presence;
+  notifier: Notifier;
+  close(): void;
+}
+
+export function createHelpDesk(opts: { prisma: PrismaClient; notifier: Notifier; graceMs: number; logger: Logger }): HelpDesk {
+  const tickets = new TicketStore(opts.prisma);
+  const meetingPointStore = new MeetingPointStore(opts.prisma);
+  // Presence calls back into the services when someone is gone for good; they are created just below.
+  let onGone: (userId: string) => Promise<void> = async () => {};
+  const presence = new Presence({
+    graceMs: opts.graceMs,
+    onGone: (userId) => void onGone(userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
+  });
+  const meetingPoints = new MeetingPointService(meetingPointStore, tickets, presence, opts.notifier);
+  const helpDesk = new HelpDeskService(tickets, meetingPointStore, meetingPoints, opts.notifier, (u) => presence.isOnline(u));
+
+  onGone = async (userId) => {
+    const [kind, id] = userId.split(":") as [string, string];
+    // A visitor who is gone leaves its queue place and its calls; an agent's meeting points stay open
+    // (a host's meeting point ends only when the host ends it or closes the ticket).
+    if (kind === "visitor") {
+      await helpDesk.visitorGone(id);
+      for (const mpId of await meetingPointStore.findOpenFor(userId)) {
+        await meetingPoints.run({ kind: "visitor", id }, mpId, { type: "leave" }).catch(() => {});
+      }
+    }
+    await meetingPoints.announcePresenceOf(userId);
+  };
+
+  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, close: () => presence.close() };
+}

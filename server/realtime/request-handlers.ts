@@ -1,0 +1,62 @@
+// One handler per request event: each only calls the application services. The map's type makes
+// the compiler insist that every declared event has a handler.
+import type { Identity } from "../../lib/realtime/identity";
+import type { Replies, RequestName, RequestPayload } from "../../lib/realtime/protocol";
+import type { HelpDeskService } from "../app/help-desk";
+import type { MeetingPointService } from "../app/meeting-points";
+import type { Notifier } from "../app/notifier";
+
+export interface RealtimeServices {
+  helpDesk: HelpDeskService;
+  meetingPoints: MeetingPointService;
+  notifier: Notifier;
+}
+
+export type RequestHandler<E extends RequestName> = (who: Identity, payload: RequestPayload<E>) => Promise<Replies[E]>;
+export type RequestHandlers = { [E in RequestName]: RequestHandler<E> };
+
+export function requestHandlers({ helpDesk, meetingPoints, notifier }: RealtimeServices): RequestHandlers {
+  const mp = (who: Identity, id: string, command: Parameters<MeetingPointService["run"]>[2]) =>
+    meetingPoints.run(who, id, command).then((meetingPoint) => ({ meetingPoint }));
+  return {
+    "session:whoami": async (who) => ({ identity: who }),
+
+    "ticket:open": async (who, p) => ({ ticket: await helpDesk.open(who, p) }),
+    "ticket:mine": (who) => helpDesk.mine(who),
+    "ticket:progress": async (who, p) => ({ ticket: await helpDesk.reportProgress(who, p.ticketId, p.progress) }),
+    "ticket:cancel": async (who, p) => ({ ticket: await helpDesk.cancel(who, p.ticketId) }),
+    "ticket:get": (who, p) => helpDesk.get(who, p.ticketId),
+    "ticket:close": async (who, p) => ({ ticket: await helpDesk.close(who, p.ticketId) }),
+    "ticket:inviteToVideo": (who, p) => helpDesk.inviteToVideo(who, p.ticketId),
+    "queue:list": async (who) => ({ tickets: await helpDesk.queue(who) }),
+    "queue:takeNext": (who) => helpDesk.takeNext(who),
+    "queue:mine": async (who) => ({ tickets: await helpDesk.assigned(who) }),
+    "history:list": async (who, p) => ({ tickets: await helpDesk.history(who, p.limit) }),
+    "agents:list": async (who) => ({ agents: await helpDesk.colleagues(who) }),
+
+    "mp:create": async (who, p) => {
+      const created = await meetingPoints.create(who, p.title ?? null);
+      return { meetingPoint: await meetingPoints.get(who, created.id) };
+    },
+    "mp:get": async (who, p) => ({ meetingPoint: await meetingPoints.get(who, p.meetingPointId) }),
+    "mp:invite": (who, p) => mp(who, p.meetingPointId, { type: "invite", inviteeId: p.inviteeId, message: p.message }),
+    "mp:requestJoin": (who, p) => mp(who, p.meetingPointId, { type: "requestJoin" }),
+    "mp:admit": (who, p) => mp(who, p.meetingPointId, { type: "admit", entryId: p.entryId }),
+    "mp:deny": (who, p) => mp(who, p.meetingPointId, { type: "deny", entryId: p.entryId }),
+    "mp:remove": (who, p) => mp(who, p.meetingPointId, { type: "remove", userId: p.userId }),
+    "mp:accept": (who, p) => mp(who, p.meetingPointId, { type: "accept", invitationId: p.invitationId }),
+    "mp:decline": (who, p) => mp(who, p.meetingPointId, { type: "decline", invitationId: p.invitationId }),
+    "mp:host": (who, p) => mp(who, p.meetingPointId, { type: "host" }),
+    "mp:leave": (who, p) => mp(who, p.meetingPointId, { type: "leave" }),
+    "mp:end": (who, p) => mp(who, p.meetingPointId, { type: "end" }),
+
+    "chat:send": async (who, p) => ({ message: await meetingPoints.sendChat(who, p.meetingPointId, p.body) }),
+    "chat:history": async (who, p) => ({ messages: await meetingPoints.chatHistory(who, p.meetingPointId) }),
+
+    "rtc:signal": async (who, p) => {
+      const from = await meetingPoints.assertCanSignal(who, p.meetingPointId, p.to);
+      notifier.toUser(p.to, "rtc:signal", { meetingPointId: p.meetingPointId, from, message: p.message });
+      return {};
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { EventName, EventPayload, Notifier } from "../app/notifier";
+import { AGENTS_ROOM, userRoom, type AppSocketServer } from "./socket-server";
+
+/** Delivers service notifications through Socket.IO rooms (one per user, one for all agents). */
+export class SocketNotifier implements Notifier {
+  constructor(private readonly io: AppSocketServer) {}
+
+  toUser<E extends EventName>(userId: string, event: E, payload: EventPayload<E>): void {
+    (this.io.to(userRoom(userId)).emit as (e: string, p: unknown) => void)(event, payload);
+  }
+
+  toAgents<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    (this.io.to(AGENTS_ROOM).emit as (e: string, p: unknown) => void)(event, payload);
+  }
+}
