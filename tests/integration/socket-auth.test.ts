@@ -1,31 +1,24 @@
 // Socket.IO handshake authentication over a real HTTP server and a real socket.io-client.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VisitorTokens } from "@/server/auth/visitor-token";
-import { createSocketServer, type AppSocketServer } from "@/server/realtime/socket-server";
-import { silentLogger } from "../helpers/test-database";
-
-const SECRET = "s".repeat(48);
+import { SECRET, startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
 
 describe("socket authentication", () => {
-  let http: Server;
-  let io: AppSocketServer;
+  let stack: RealtimeStack;
   let url: string;
-  const tokens = new VisitorTokens(SECRET, 60);
+  let tokens: VisitorTokens;
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    http = createServer();
-    io = createSocketServer(http, { secret: SECRET, secureCookies: false, visitorTokens: tokens, logger: silentLogger });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    stack = await startRealtimeStack();
+    url = stack.url;
+    tokens = stack.tokens;
   });
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await stack?.close();
   });
 
   function open(opts: { auth?: Record<string, unknown>; cookie?: string }): Socket {
@@ -47,7 +40,7 @@ describe("socket authentication", () => {
   }
 
   async function whoami(socket: Socket) {
-    return socket.timeout(2000).emitWithAck("session:whoami");
+    return socket.timeout(2000).emitWithAck("session:whoami", {});
   }
 
   it("refuses a connection with no credentials", async () => {
