@@ -1,15 +1,15 @@
+import { AgentConsole } from "@/components/console/AgentConsole";
 import { getAgentSession } from "@/server/auth/agent-session";
+import { getServices } from "@/server/services";
 
 export const dynamic = "force-dynamic";
 
 export default async function ConsolePage() {
   const session = await getAgentSession();
+  if (!session) return null; // the layout redirects
   return (
-    <main>
-      <div className="panel">
-        <h1>Welcome, {session?.user.name}</h1>
-        <p className="muted">The ticket queue appears here.</p>
-      </div>
+    <main style={{ maxWidth: 1400 }}>
+      <AgentConsole self={{ id: session.user.id, name: session.user.name ?? session.user.username }} iceServers={getServices().env.ICE_SERVERS} />
     </main>
   );
 }

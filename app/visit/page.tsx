@@ -1,0 +1,15 @@
+import { VisitorApp } from "@/components/visitor/VisitorApp";
+import { getServices } from "@/server/services";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Video assistance" };
+
+export default async function VisitPage() {
+  const { db, env } = getServices();
+  const skills = await db.prisma.skill.findMany({ select: { name: true, label: true }, orderBy: { label: "asc" } });
+  return (
+    <main>
+      <VisitorApp skills={skills} iceServers={env.ICE_SERVERS} />
+    </main>
+  );
+}

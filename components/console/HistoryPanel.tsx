@@ -1,0 +1,77 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { Desk } from "@/lib/sdk/desk";
+import type { ChatMessageView, TicketView } from "@/lib/realtime/views";
+
+function duration(from: string | null, to: string | null): string {
+  if (!from || !to) return "–";
+  const s = Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+  return `${Math.floor(s / 60)}m ${s % 60}s`;
+}
+
+/** Closed and abandoned tickets, newest first, with the conversation of the one selected. */
+export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: number }) {
+  const [tickets, setTickets] = useState<TicketView[]>([]);
+  const [selected, setSelected] = useState<{ ticket: TicketView; messages: ChatMessageView[] } | null>(null);
+
+  useEffect(() => {
+    desk.request("history:list", { limit: 50 }).then(({ tickets: list }) => setTickets(list), () => {});
+  }, [desk, refreshKey]);
+
+  return (
+    <section className="panel" aria-label="History">
+      <h2 style={{ marginTop: 0 }}>History</h2>
+      <table className="list" data-testid="history">
+        <thead>
+          <tr>
+            <th>Closed</th>
+            <th>Visitor</th>
+            <th>Skill</th>
+            <th>Agent</th>
+            <th>Status</th>
+            <th>Waited</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tickets.length === 0 && (
+            <tr>
+              <td colSpan={6} className="muted">
+                No closed tickets yet.
+              </td>
+            </tr>
+          )}
+          {tickets.map((t) => (
+            <tr key={t.id} data-testid="history-row" style={{ cursor: "pointer" }} onClick={() => void desk.request("ticket:get", { ticketId: t.id }).then(setSelected)}>
+              <td>{t.closedAt ? new Date(t.closedAt).toLocaleString() : "–"}</td>
+              <td>{t.visitorName ?? "Anonymous visitor"}</td>
+              <td>{t.skill ?? "any"}</td>
+              <td>{t.agent?.name ?? "–"}</td>
+              <td>{t.status}</td>
+              <td>{duration(t.createdAt, t.assignedAt ?? t.closedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {selected && (
+        <div data-testid="history-details" style={{ marginTop: 16 }}>
+          <h3>
+            {selected.ticket.visitorName ?? "Anonymous visitor"} · {selected.ticket.status}
+          </h3>
+          <p className="muted">
+            Opened {new Date(selected.ticket.createdAt).toLocaleString()} · handled by {selected.ticket.agent?.name ?? "nobody"} ·
+            time to answer {duration(selected.ticket.createdAt, selected.ticket.assignedAt)}
+          </p>
+          <ol>
+            {selected.messages.map((m) => (
+              <li key={m.id}>
+                <strong>{m.senderName}:</strong> {m.body}
+              </li>
+            ))}
+            {selected.messages.length === 0 && <li className="muted">No messages.</li>}
+          </ol>
+        </div>
+      )}
+    </section>
+  );
+}

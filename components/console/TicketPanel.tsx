@@ -1,0 +1,113 @@
+"use client";
+
+import { useEffect, useMemo, useState } from "react";
+import { CallView } from "@/components/call/CallView";
+import { ChatPanel } from "@/components/chat/ChatPanel";
+import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
+import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
+import { ColleagueInvite } from "./ColleagueInvite";
+import { ProgressBadge } from "./QueuePanel";
+
+/** One ticket the agent is working on: invite to video, the call, chat, end call, close. */
+export function TicketPanel(props: {
+  desk: Desk;
+  ticket: TicketView;
+  self: { id: string; name: string };
+  iceServers: RTCIceServer[];
+  onClosed: (ticket: TicketView) => void;
+}) {
+  const { desk, ticket } = props;
+  const selfId = `agent:${props.self.id}`;
+  const [meetingPoint, setMeetingPoint] = useState<MeetingPointView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!ticket.meetingPointId) return;
+    let alive = true;
+    const id = ticket.meetingPointId;
+    desk
+      .request("mp:get", { meetingPointId: id })
+      .then(({ meetingPoint: mp }) => alive && setMeetingPoint(mp))
+      .catch((e: Error) => alive && setError(e.message));
+    const off = desk.on("mp:updated", ({ meetingPoint: mp }) => mp.id === id && setMeetingPoint(mp));
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [desk, ticket.meetingPointId]);
+
+  const handle = useMemo(() => (meetingPoint ? new MeetingPointHandle(desk, meetingPoint) : null), [desk, meetingPoint]);
+  const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  async function act(fn: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const open = ticket.status === "assigned";
+  const live = meetingPoint?.state === "live";
+  const visitorInCall = !!meetingPoint?.participants.some((p) => p.userId === ticket.visitorUserId);
+  const invitationPending = !!meetingPoint?.invitations?.some((i) => i.inviteeId === ticket.visitorUserId && i.status === "pending");
+  const peers = (meetingPoint?.participants ?? []).filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName }));
+
+  return (
+    <section className="panel stack" aria-label="Ticket" data-testid="ticket-panel">
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <div>
+          <h2 style={{ margin: 0 }} data-testid="ticket-visitor">
+            {ticket.visitorName ?? "Anonymous visitor"}
+          </h2>
+          <span className="muted">
+            {ticket.skill ?? "any topic"} · {ticket.status} · visitor <ProgressBadge progress={ticket.progress} />
+          </span>
+        </div>
+        <div className="row">
+          {open && !visitorInCall && (
+            <button className="button" disabled={busy || invitationPending} onClick={() => act(() => desk.request("ticket:inviteToVideo", { ticketId: ticket.id }))}>
+              {invitationPending ? "Invitation sent…" : "Invite to video"}
+            </button>
+          )}
+          {live && handle && (
+            <button className="button secondary" disabled={busy} onClick={() => act(() => handle.end())}>
+              End call
+            </button>
+          )}
+          {open && (
+            <button
+              className="button secondary"
+              disabled={busy}
+              onClick={() => act(async () => props.onClosed((await desk.request("ticket:close", { ticketId: ticket.id })).ticket))}
+            >
+              Close ticket
+            </button>
+          )}
+        </div>
+      </div>
+      {error && <p className="error">{error}</p>}
+      {meetingPoint?.state === "ended" && <p className="muted" data-testid="call-ended">The call has ended.</p>}
+      {live && meetingPoint && (
+        <ColleagueInvite desk={desk} meetingPointId={meetingPoint.id} present={meetingPoint.participants.map((p) => p.userId)} />
+      )}
+      {live && signalling && (
+        <CallView
+          key={meetingPoint!.id}
+          selfId={selfId}
+          selfName={props.self.name}
+          peers={peers}
+          signalling={signalling}
+          iceServers={props.iceServers}
+          onLeave={() => void act(() => handle!.end())}
+        />
+      )}
+      {meetingPoint && <ChatPanel desk={desk} meetingPointId={meetingPoint.id} selfId={selfId} disabled={!open} />}
+    </section>
+  );
+}
