@@ -1,36 +1,24 @@
 // The WebRTC mesh in real Chromium, without the app server: a static server on 127.0.0.1 serves a harness page
 // bundled on the fly, and the pages of one browser context signal each other over BroadcastChannel.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { build } from "esbuild";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { chromiumArgs, chromiumPath } from "./chromium";
 import type { VideoStat } from "./fixtures/rtc-harness";
 
 const fixtures = path.join(import.meta.dirname, "fixtures");
-const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
-
 test.use({
   launchOptions: {
     executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      "--use-fake-ui-for-media-stream",
+    args: chromiumArgs({
       // Two fake cameras for the device switch; the same flag also makes getDisplayMedia return a fake screen.
-      "--use-fake-device-for-media-stream=device-count=2",
-      "--allow-loopback-in-peer-connection",
+      fakeDevice: "device-count=2",
       // Four pages of one browser encode and decode 12 streams; background pages must not be throttled.
-      "--disable-renderer-backgrounding",
-      "--disable-background-timer-throttling",
-      "--disable-backgrounding-occluded-windows",
-    ],
+      extra: ["--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"],
+    }),
   },
 });
 

@@ -119,4 +119,20 @@ describe(`help desk over Socket.IO (${testDatabaseMode()})`, () => {
     const after = await stack.desk.helpDesk.get({ kind: "visitor", id: first.visitorId }, ticket.id);
     expect(after.ticket).toMatchObject({ status: "abandoned", progress: "left" });
   });
+
+  it("a user who reconnects within the grace period keeps its place in a meeting point's wait list", async () => {
+    const host = await stack.agent("agent2");
+    const { meetingPoint } = await host.ok("mp:create", { title: "Clinic" });
+    const first = await stack.visitor({ name: "Early" });
+    const second = await stack.visitor({ name: "Late" });
+    const entry = (await first.ok("mp:requestJoin", { meetingPointId: meetingPoint.id })).meetingPoint.myWaitListEntry!;
+    await second.ok("mp:requestJoin", { meetingPointId: meetingPoint.id });
+    first.close();
+    const back = await stack.visitor({ token: first.token });
+    const view = await back.ok("mp:requestJoin", { meetingPointId: meetingPoint.id }); // asking again is harmless
+    expect(view.meetingPoint.myWaitListEntry).toEqual(entry);
+    expect(view.meetingPoint.myWaitListEntry?.position).toBe(1);
+    const hostView = await host.ok("mp:get", { meetingPointId: meetingPoint.id });
+    expect(hostView.meetingPoint.waitList?.map((e) => e.displayName)).toEqual(["Early", "Late"]);
+  });
 });
