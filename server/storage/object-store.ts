@@ -38,7 +38,6 @@ export async function openObjectStore(opts: ObjectStoreOptions): Promise<ObjectS
   if (!endpoint) {
     mkdirSync(opts.embeddedDir, { recursive: true });
     credentials = useFreshEmbeddedKeys();
-    // Signatures are verified (scripts/patch-s3rver.mjs fixes s3rver's bucket-level canonicalization).
     embedded = new S3rver({ address: "127.0.0.1", port: opts.embeddedPort, directory: opts.embeddedDir, silent: true });
     const address = (await embedded.run()) as AddressInfo;
     endpoint = `http://127.0.0.1:${address.port}`;
@@ -53,6 +52,7 @@ export async function openObjectStore(opts: ObjectStoreOptions): Promise<ObjectS
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
+  if (embedded) signBucketPathsWithoutSlash(client);
   await ensureBucket(client, opts.bucket);
 
   return {
@@ -87,6 +87,20 @@ function useFreshEmbeddedKeys(): { accessKeyId: string; secretAccessKey: string 
   const keys = { accessKeyId: "VHD" + randomBytes(8).toString("hex").toUpperCase(), secretAccessKey: randomBytes(24).toString("base64url") };
   DUMMY_ACCOUNT.createKeyPair(keys.accessKeyId, keys.secretAccessKey);
   return keys;
+}
+
+// s3rver canonicalizes a bucket-level request as "/bucket" while the SDK sends and signs "/bucket/", so its
+// signature check refuses every bucket-level call. Sending "/bucket" (which S3 treats the same) makes the
+// signatures agree without turning verification off. Added before signing, for the embedded server only.
+function signBucketPathsWithoutSlash(client: S3Client): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { path?: string };
+      if (typeof request.path === "string" && /^\/[^/]+\/$/.test(request.path)) request.path = request.path.slice(0, -1);
+      return next(args);
+    },
+    { step: "build", name: "embeddedBucketPath" },
+  );
 }
 
 async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
