@@ -1,6 +1,16 @@
 import type { ErrorCode } from "../realtime/ack";
 
+// Next bundles route handlers separately from the server entry, so one class can exist twice in the
+// process and `instanceof` fails across the boundary; a registry-wide symbol identifies both copies.
+const DOMAIN_ERROR = Symbol.for("video-help-desk.DomainError");
+
+export function isDomainError(error: unknown): error is DomainError {
+  return typeof error === "object" && error !== null && (error as { [DOMAIN_ERROR]?: boolean })[DOMAIN_ERROR] === true;
+}
+
 export class DomainError extends Error {
+  readonly [DOMAIN_ERROR] = true;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

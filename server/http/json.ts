@@ -1,5 +1,6 @@
 // Shared shape of HTTP API errors: a machine-readable code and a human message, like socket acks.
 import type { z } from "zod";
+import { isDomainError } from "../../lib/domain/result";
 import type { ErrorCode } from "../../lib/realtime/ack";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -18,9 +19,23 @@ export function apiError(code: ErrorCode, message: string): Response {
   return Response.json({ ok: false, code, message }, { status: STATUS[code] });
 }
 
+/** Runs a route's work, turning domain refusals into their HTTP status; anything else is a logged 500. */
+export async function respond(work: () => Promise<Response>, onUnexpected: (error: unknown) => void): Promise<Response> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isDomainError(error)) return apiError(error.code, error.message);
+    onUnexpected(error);
+    return apiError("INTERNAL", "the request failed; try again");
+  }
+}
+
 /** Reads and validates a JSON body; an empty body counts as {}. Returns the data or a 4xx Response. */
 export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<{ data: z.infer<T> } | { error: Response }> {
   const type = req.headers.get("content-type") ?? "";
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+    return { error: apiError("BAD_REQUEST", `body larger than ${MAX_BODY_BYTES} bytes`) };
+  }
   const text = await req.text();
   if (text.length > MAX_BODY_BYTES) return { error: apiError("BAD_REQUEST", `body larger than ${MAX_BODY_BYTES} bytes`) };
   if (text && !type.includes("application/json")) return { error: apiError("BAD_REQUEST", "content-type must be application/json") };

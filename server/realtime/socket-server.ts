@@ -2,7 +2,7 @@
 // is validated against the protocol's schema and answered with an ack, whatever the client sends.
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import { DomainError } from "../../lib/domain/result";
+import { isDomainError } from "../../lib/domain/result";
 import type { Ack } from "../../lib/realtime/ack";
 import type { Identity } from "../../lib/realtime/identity";
 import { userIdOf } from "../../lib/realtime/identity";
@@ -92,7 +92,7 @@ export function attachRequestHandlers(
           const handler = handlers[event] as (who: Identity, p: unknown) => Promise<object>;
           ack({ ok: true, ...(await handler(identity, parsed.data)) });
         } catch (error) {
-          if (error instanceof DomainError) return ack(refusal(error.code, error.message));
+          if (isDomainError(error)) return ack(refusal(error.code, error.message));
           logger.error({ err: error, event, userId }, "socket request failed");
           ack(refusal("INTERNAL", "the request failed; try again"));
         }
