@@ -37,13 +37,9 @@ async function main(): Promise<void> {
   const dev = env.NODE_ENV !== "production";
 
   const services = await createServices(env, logger);
-  registerServices(services);
   logger.info({ database: services.db.mode, storage: services.storage.mode }, "services ready");
 
   const app = next({ dev, dir: process.cwd(), hostname: env.HOST, port: env.PORT });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const upgrade = app.getUpgradeHandler();
 
   const server = createServer((req, res) => {
     // Replace whatever the client sent: the login rate limiter keys on this value.
@@ -66,6 +62,10 @@ async function main(): Promise<void> {
     logger,
   });
   attachRequestHandlers(io, desk, logger);
+  registerServices({ ...services, desk });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const upgrade = app.getUpgradeHandler();
   // Socket.IO answers its own upgrades; everything else (Next's HMR in dev) goes to Next.
   server.on("upgrade", (req, socket, head) => {
     if (req.url?.startsWith("/socket.io/")) return;

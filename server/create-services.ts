@@ -9,7 +9,7 @@ import { VisitorTokens } from "./auth/visitor-token";
 import { openDatabase } from "./db/database";
 import { DEFAULT_PASSWORDS, seed } from "./db/seed";
 import type { Logger } from "./logger";
-import type { Services } from "./services";
+import type { CoreServices } from "./services";
 import { openObjectStore } from "./storage/object-store";
 
 export const APP_VERSION = "0.1.0";
@@ -18,7 +18,7 @@ export function isSecureDeployment(env: Env): boolean {
   return env.PUBLIC_URL?.startsWith("https://") ?? false;
 }
 
-export async function createServices(env: Env, logger: Logger): Promise<Services> {
+export async function createServices(env: Env, logger: Logger): Promise<CoreServices> {
   const dataDir = path.resolve(env.DATA_DIR);
   const db = await openDatabase({
     databaseUrl: env.DATABASE_URL,
@@ -76,7 +76,7 @@ export async function createServices(env: Env, logger: Logger): Promise<Services
   }
 }
 
-export async function closeServices(services: Services): Promise<void> {
+export async function closeServices(services: CoreServices): Promise<void> {
   await services.storage.close().catch((err) => services.logger.warn({ err }, "closing object store failed"));
   await services.db.close().catch((err) => services.logger.warn({ err }, "closing database failed"));
 }

@@ -1,4 +1,4 @@
-import type { Services } from "./services";
+import type { CoreServices } from "./services";
 
 export interface HealthReport {
   status: "ok" | "degraded";
@@ -8,7 +8,7 @@ export interface HealthReport {
   storage: { mode: string; bucket: string; ok: boolean; latencyMs: number; error?: string };
 }
 
-export async function checkHealth(services: Services): Promise<HealthReport> {
+export async function checkHealth(services: CoreServices): Promise<HealthReport> {
   const [database, storage] = await Promise.all([services.db.ping(), services.storage.ping()]);
   return {
     status: database.ok && storage.ok ? "ok" : "degraded",

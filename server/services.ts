@@ -3,13 +3,15 @@
 // (and PGlite allows one connection in total): the entry registers the instances on globalThis instead.
 import type { AuthOptions } from "next-auth";
 import type { Env } from "../lib/config/env";
+import type { HelpDesk } from "./app/create-help-desk";
 import type { LoginService } from "./auth/login";
 import type { VisitorTokens } from "./auth/visitor-token";
 import type { Database } from "./db/database";
 import type { Logger } from "./logger";
 import type { ObjectStore } from "./storage/object-store";
 
-export interface Services {
+/** What start-up builds before the HTTP server exists. */
+export interface CoreServices {
   env: Env;
   logger: Logger;
   db: Database;
@@ -20,6 +22,11 @@ export interface Services {
   authOptions: AuthOptions;
   startedAt: Date;
   version: string;
+}
+
+/** Everything route handlers can use: the core plus the realtime help desk (which needs Socket.IO). */
+export interface Services extends CoreServices {
+  desk: HelpDesk;
 }
 
 const KEY = Symbol.for("video-help-desk.services");
