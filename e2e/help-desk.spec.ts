@@ -141,3 +141,24 @@ test("an agent brings a colleague into the call: three-way video", async ({ brow
   await host!.getByRole("button", { name: "Close ticket" }).click();
   for (const c of contexts) await c.close();
 });
+
+test("a visitor who reloads during the call comes back into it with video", async ({ browser }) => {
+  const contexts = await Promise.all([0, 1].map(() => browser.newContext()));
+  const [visitor, agent] = await Promise.all(contexts.map((c) => c.newPage()));
+  await visitor!.goto("/visit");
+  await visitor!.getByLabel("Your name (optional)").fill("Reload Visitor");
+  await visitor!.getByRole("button", { name: "Request video assistance" }).click();
+  await signIn(agent!, "agent1", "agent1-pass");
+  await agent!.getByRole("button", { name: "Take next ticket" }).click();
+  await agent!.getByRole("button", { name: "Invite to video" }).click();
+  await visitor!.getByRole("button", { name: "Accept" }).click();
+  await expectVideoPlaying(agent!);
+
+  await visitor!.reload();
+  await expectVideoPlaying(visitor!);
+  await expectVideoPlaying(agent!);
+  await expect(agent!.getByTestId("remote-video")).toHaveCount(1);
+  await agent!.getByRole("button", { name: "Close ticket" }).click();
+  await expect(visitor!.getByTestId("ticket-finished")).toBeVisible();
+  for (const c of contexts) await c.close();
+});
