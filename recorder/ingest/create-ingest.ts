@@ -19,6 +19,11 @@ export interface RecorderIngestOptions {
   inactivityTimeoutMs?: number;
   bitrateHints?: PublisherSessionOptions["bitrateHints"];
   log?: (event: string, data: Record<string, unknown>) => void;
+  /**
+   * Asked before a session is set up; throw a WhipHttpError to refuse (e.g. the recording is not running).
+   * A valid token alone only proves the app issued it, not that the recording still accepts media.
+   */
+  admit?: (claims: { recordingId: string; participantId: string; displayName: string }) => Promise<void>;
 }
 
 /** Where one publisher session's files live. */
@@ -48,6 +53,7 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     allowedOrigins: opts.allowedOrigins,
     maxBodyBytes: opts.maxBodyBytes,
     sessionFactory: async (req) => {
+      await opts.admit?.(req.claims);
       const dir = sessionDirectory(opts.directory, req.recordingId, req.claims.participantId, req.sessionId);
       await mkdir(dir, { recursive: true });
       const meta = { sessionId: req.sessionId, ...req.claims, startedAtMs: Date.now() };

@@ -5,3 +5,4 @@ export { createWhipHandler, WhipHttpError, type WhipHandler, type WhipHandlerOpt
 export { PublisherSession, publisherSessionFactory, type PublisherSessionOptions } from "./publisher-session";
 export { RawTrackWriter, rawTrackWriterFactory, type RawTrackWriterOptions } from "../pipeline/raw-track-writer";
 export type { TrackInfo, TrackSink, TrackSinkFactory, RtpLike, SenderReportLike } from "../pipeline/types";
+export { listRecordingSessions, type StoredSession } from "./list-sessions";

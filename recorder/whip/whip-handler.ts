@@ -55,6 +55,8 @@ export interface WhipHandler {
   (req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   readonly sessionCount: number;
   closeAll(reason?: string): Promise<void>;
+  /** Ends every session publishing into one recording (the recording was stopped). */
+  closeRecording(recordingId: string, reason?: string): Promise<void>;
 }
 
 interface Entry {
@@ -287,11 +289,13 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
   }
 
   Object.defineProperty(handler, "sessionCount", { get: () => sessions.size });
-  handler.closeAll = async (reason = "shutdown") => {
-    const all = [...sessions.entries()];
-    sessions.clear();
+  handler.closeRecording = (recordingId, reason = "recording-stopped") => closeWhere((e) => e.recordingId === recordingId, reason);
+  handler.closeAll = (reason = "shutdown") => closeWhere(() => true, reason);
+  async function closeWhere(match: (entry: { recordingId: string }) => boolean, reason: string) {
+    const all = [...sessions.entries()].filter(([, e]) => match(e));
+    for (const [id] of all) sessions.delete(id);
     await Promise.allSettled(all.map(([, e]) => e.session.close(reason)));
     for (const [id, e] of all) opts.onSessionEvent?.({ type: "closed", sessionId: id, recordingId: e.recordingId, reason });
-  };
+  }
   return handler;
 }
