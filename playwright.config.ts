@@ -7,7 +7,8 @@ import { chromiumArgs, chromiumPath } from "./e2e/chromium";
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const BASE_URL = `http://localhost:${PORT}`;
 // Each run starts from an empty data folder: a fresh embedded database and object store, freshly seeded.
-const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "vhd-e2e-"));
+// Exported through the environment so worker processes (which load this file again) use the same folder.
+const dataDir = (process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), "vhd-e2e-")));
 
 export default defineConfig({
   testDir: "e2e",

@@ -7,6 +7,7 @@ import { CLIENT_IP_HEADER } from "./server/auth/next-auth-options";
 import { closeServices, createServices, isSecureDeployment } from "./server/create-services";
 import { createLogger } from "./server/logger";
 import { createHelpDesk } from "./server/app/create-help-desk";
+import { createRecorder } from "./server/recording/create-recording";
 import { attachRequestHandlers, createSocketServer } from "./server/realtime/socket-server";
 import { SocketNotifier } from "./server/realtime/socket-notifier";
 import { registerServices } from "./server/services";
@@ -40,10 +41,23 @@ async function main(): Promise<void> {
   logger.info({ database: services.db.mode, storage: services.storage.mode }, "services ready");
 
   const app = next({ dev, dir: process.cwd(), hostname: env.HOST, port: env.PORT });
+  let recorder: ReturnType<typeof createRecorder> | undefined;
 
   const server = createServer((req, res) => {
     // Replace whatever the client sent: the login rate limiter keys on this value.
     req.headers[CLIENT_IP_HEADER] = clientIp(req, env.TRUST_PROXY);
+    if (recorder && req.url?.startsWith("/whip")) {
+      recorder.ingest(req, res).then(
+        async (handled) => {
+          if (!handled) await handle(req, res);
+        },
+        (err: unknown) => {
+          logger.error({ err, url: req.url }, "WHIP request failed");
+          if (!res.headersSent) res.writeHead(500).end();
+        },
+      );
+      return;
+    }
     handle(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url }, "request failed");
       if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
@@ -62,7 +76,8 @@ async function main(): Promise<void> {
     logger,
   });
   attachRequestHandlers(io, desk, logger);
-  registerServices({ ...services, desk });
+  recorder = createRecorder(env, services, desk, logger, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`);
+  registerServices({ ...services, desk, recordings: recorder.recordings });
   await app.prepare();
   const handle = app.getRequestHandler();
   const upgrade = app.getUpgradeHandler();
@@ -97,6 +112,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stop accepting
     await new Promise<void>((resolve) => io.close(() => resolve())); // disconnects sockets
     desk.close();
+    await recorder?.close();
     server.closeIdleConnections();
     await closed;
     await app.close?.();

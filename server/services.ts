@@ -4,6 +4,7 @@
 import type { AuthOptions } from "next-auth";
 import type { Env } from "../lib/config/env";
 import type { HelpDesk } from "./app/create-help-desk";
+import type { RecordingService } from "./app/recordings";
 import type { LoginService } from "./auth/login";
 import type { VisitorTokens } from "./auth/visitor-token";
 import type { Database } from "./db/database";
@@ -27,6 +28,7 @@ export interface CoreServices {
 /** Everything route handlers can use: the core plus the realtime help desk (which needs Socket.IO). */
 export interface Services extends CoreServices {
   desk: HelpDesk;
+  recordings: RecordingService;
 }
 
 const KEY = Symbol.for("video-help-desk.services");

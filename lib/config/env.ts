@@ -64,6 +64,16 @@ const schema = z.object({
     })
     .default([]),
 
+  RECORDER_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  RECORDER_DIR: z.string().min(1).optional(),
+  RECORDER_ICE_PORT_RANGE: z
+    .string()
+    .regex(/^\d{2,5}-\d{2,5}$/, "must look like 40000-40199")
+    .transform((v) => v.split("-").map(Number) as [number, number])
+    .refine(([min, max]) => min >= 1024 && max <= 65535 && max > min, "must be an increasing range within 1024-65535")
+    .default([40000, 40199]),
+  RECORDER_WHIP_URL: httpUrl.optional(),
+
   SEED_AGENT1_PASSWORD: z.string().min(8).optional(),
   SEED_AGENT2_PASSWORD: z.string().min(8).optional(),
   SEED_ADMIN_PASSWORD: z.string().min(8).optional(),

@@ -28,6 +28,8 @@ export function actorOf(identity: Identity): Actor {
 }
 
 export class MeetingPointService {
+  private readonly liveListeners: ((meetingPointId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly store: MeetingPointStore,
     private readonly tickets: TicketStore,
@@ -35,6 +37,11 @@ export class MeetingPointService {
     private readonly notifier: Notifier,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Called after a meeting point's call starts (an armed recording begins capturing). */
+  onLive(listener: (meetingPointId: string) => Promise<void>): void {
+    this.liveListeners.push(listener);
+  }
 
   view(mp: MeetingPoint, ticketId: string | null, recipient: string): MeetingPointView {
     return meetingPointView(mp, ticketId, recipient, (u) => this.presence.isOnline(u));
@@ -81,6 +88,9 @@ export class MeetingPointService {
     const { stored, after, changes } = outcome;
     this.announce(stored, after, changes, actor!);
     if (stored.ticketId && outcome.progressChanged) await this.announceTicket(stored.ticketId);
+    if (changes.some((c) => c.kind === "stateChanged" && c.state === "live")) {
+      for (const listener of this.liveListeners) await listener(id);
+    }
     return this.view(after, stored.ticketId, actor!.userId);
   }
 

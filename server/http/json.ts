@@ -14,6 +14,12 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 const MAX_BODY_BYTES = 64 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id: the value, or a 400 response naming the parameter. */
+export function pathId(value: string, name = "id"): { id: string } | { error: Response } {
+  return UUID.test(value) ? { id: value } : { error: apiError("BAD_REQUEST", `${name}: must be a UUID`) };
+}
 
 export function apiError(code: ErrorCode, message: string): Response {
   return Response.json({ ok: false, code, message }, { status: STATUS[code] });

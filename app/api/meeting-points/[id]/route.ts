@@ -1,7 +1,6 @@
 // GET /api/meeting-points/{id}: its state, as the caller may see it (host: wait list and invitations too).
-import { z } from "zod";
 import { requireAgent } from "@/server/auth/agent-session";
-import { apiError, respond } from "@/server/http/json";
+import { pathId, respond } from "@/server/http/json";
 import { getServices } from "@/server/services";
 
 export const dynamic = "force-dynamic";
@@ -9,8 +8,9 @@ export const dynamic = "force-dynamic";
 export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }) {
   const auth = await requireAgent();
   if ("error" in auth) return auth.error;
-  const { id } = await ctx.params;
-  if (!z.string().uuid().safeParse(id).success) return apiError("BAD_REQUEST", "id: must be a UUID");
+  const parsed = pathId((await ctx.params).id);
+  if ("error" in parsed) return parsed.error;
+  const { id } = parsed;
   const { desk, logger } = getServices();
   return respond(
     async () => Response.json(await desk.meetingPoints.get(auth.identity, id)),

@@ -1,0 +1,85 @@
+// Recording through the public HTTP API, with a WHIP client that is not our app: a page that only knows
+// the standard (POST an SDP offer with a bearer token, apply the answer, DELETE the Location to stop).
+import { execFileSync, spawnSync } from "node:child_process";
+import path from "node:path";
+import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
+
+async function agentRequest(browser: Browser, username: string, password: string): Promise<APIRequestContext> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  return context.request;
+}
+
+test("an external WHIP source publishes into a recording created through the API", async ({ browser, page, request }) => {
+  const alice = await agentRequest(browser, "agent1", "agent1-pass");
+  const bob = await agentRequest(browser, "agent2", "agent2-pass");
+  const mp = await (await alice.post("/api/meeting-points", { data: { title: "Recorded" } })).json();
+
+  expect((await request.post(`/api/meeting-points/${mp.id}/recording`)).status()).toBe(401);
+  expect((await bob.post(`/api/meeting-points/${mp.id}/recording`)).status()).toBe(403);
+  expect((await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Lobby camera" } })).status()).toBe(409);
+
+  const started = await alice.post(`/api/meeting-points/${mp.id}/recording`);
+  expect(started.status()).toBe(201);
+  const { recordingId, status } = await started.json();
+  expect(status).toBe("armed"); // the call has not started: armed until it does
+  expect((await alice.post(`/api/meeting-points/${mp.id}/recording`)).status()).toBe(409);
+
+  expect((await bob.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "x" } })).status()).toBe(403);
+  const credential = await (await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Lobby camera" } })).json();
+  expect(credential).toMatchObject({ recordingId, whipUrl: expect.stringContaining(`/whip/${recordingId}`), token: expect.stringMatching(/^wp1\./) });
+
+  // A minimal standard WHIP client, run in a plain page.
+  await page.goto("/api/health");
+  const location = await page.evaluate(async ({ whipUrl, token }) => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const pc = new RTCPeerConnection();
+    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === "complete") return resolve();
+      pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+      setTimeout(resolve, 3000);
+    });
+    const response = await fetch(whipUrl, {
+      method: "POST",
+      headers: { "content-type": "application/sdp", authorization: `Bearer ${token}` },
+      body: pc.localDescription!.sdp,
+    });
+    if (response.status !== 201) throw new Error(`WHIP POST answered ${response.status}: ${await response.text()}`);
+    await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+    (window as unknown as { pc: RTCPeerConnection }).pc = pc;
+    return new URL(response.headers.get("location")!, whipUrl).toString();
+  }, credential);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState), { timeout: 15_000 }).toBe("connected");
+  await page.waitForTimeout(5000);
+  expect((await page.request.delete(location, { headers: { authorization: `Bearer ${credential.token}` } })).status()).toBe(200);
+
+  const stopped = await alice.delete(`/api/meeting-points/${mp.id}/recording`);
+  expect(await stopped.json()).toEqual({ recordingId, status: "stopped" });
+  expect((await alice.delete(`/api/meeting-points/${mp.id}/recording`)).status()).toBe(409);
+
+  const details = await (await alice.get(`/api/recordings/${recordingId}`)).json();
+  expect(details).toMatchObject({ id: recordingId, meetingPointId: mp.id, status: "stopped", participants: [{ displayName: "Lobby camera" }] });
+  const files = details.sessions[0].files.filter((f: { name: string }) => /\.(webm|mkv)$/.test(f.name));
+  expect(files.map((f: { name: string }) => f.name).join(" ")).toMatch(/audio.*video|video.*audio/);
+
+  // The raw files decode cleanly and hold the media that was sent (~5 s).
+  const dir = path.join(process.env.E2E_DATA_DIR!, "recordings", recordingId, details.sessions[0].participantId, details.sessions[0].sessionId);
+  for (const file of files) {
+    const full = path.join(dir, file.name);
+    const decode = spawnSync("ffmpeg", ["-v", "error", "-i", full, "-f", "null", "-"], { encoding: "utf8" });
+    expect(decode.stderr, file.name).toBe("");
+    const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", full], { encoding: "utf8" }));
+    expect(duration, file.name).toBeGreaterThan(4);
+    expect(duration, file.name).toBeLessThan(8);
+  }
+
+  // Recordings are for agents only; a visitor token cannot read them.
+  expect((await request.get(`/api/recordings/${recordingId}`)).status()).toBe(401);
+});
