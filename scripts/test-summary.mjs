@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let flaky = 0;
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
     failed += 1; // a stage that wrote no report did not run its tests
@@ -17,9 +18,11 @@ for (const file of process.argv.slice(2)) {
     skipped += report.numPendingTests + report.numTodoTests;
   } else if (report.stats) {
     passed += report.stats.expected + report.stats.flaky;
+    flaky += report.stats.flaky;
     failed += report.stats.unexpected;
     skipped += report.stats.skipped;
   }
 }
+if (flaky > 0) console.log(`Flaky: ${flaky} end-to-end test(s) passed only on retry; see the list above`);
 console.log(`Summary: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
