@@ -1,16 +1,6 @@
 // The HTTP API with real sessions: meeting points over REST, and bad input refused with a code.
-import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
-
-async function agentRequest(browser: Browser, username: string, password: string): Promise<APIRequestContext> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/console$/);
-  return context.request;
-}
+import { expect, test } from "@playwright/test";
+import { agentRequest } from "./agent-session";
 
 test("an agent creates a meeting point over HTTP and reads it; others cannot", async ({ browser, request }) => {
   expect((await request.post("/api/meeting-points", { data: {} })).status()).toBe(401);

@@ -1,14 +1,7 @@
 // The whole help-desk flow in two browsers: a visitor asks for video assistance on the demo page, an
 // agent takes the ticket and invites; both see each other's video; chat both ways; End call ends it for both.
 import { expect, test, type Page } from "@playwright/test";
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/console$/);
-}
+import { signIn } from "./agent-session";
 
 /** A remote <video> that is really playing: frames with a size, and time that advances. */
 async function expectVideoPlaying(page: Page) {

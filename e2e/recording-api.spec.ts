@@ -2,18 +2,8 @@
 // the standard (POST an SDP offer with a bearer token, apply the answer, DELETE the Location to stop).
 import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
-
-async function agentRequest(browser: Browser, username: string, password: string): Promise<APIRequestContext> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/console$/);
-  return context.request;
-}
+import { expect, test } from "@playwright/test";
+import { agentRequest } from "./agent-session";
 
 test("an external WHIP source publishes into a recording created through the API", async ({ browser, page, request }) => {
   const alice = await agentRequest(browser, "agent1", "agent1-pass");

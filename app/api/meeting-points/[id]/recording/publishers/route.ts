@@ -1,8 +1,8 @@
 // POST { name } -> { whipUrl, token }: a WHIP credential for an external source (a camera, OBS,
 // GStreamer, another app) to publish into the running recording. Host only; the token is short-lived.
 import { z } from "zod";
-import { requireAgent } from "@/server/auth/agent-session";
-import { pathId, readJson, respond } from "@/server/http/json";
+import { requireAgentAndId } from "@/server/auth/agent-session";
+import { readJson, respond } from "@/server/http/json";
 import { getServices } from "@/server/services";
 
 export const dynamic = "force-dynamic";
@@ -10,15 +10,13 @@ export const dynamic = "force-dynamic";
 const body = z.object({ name: z.string().trim().min(1).max(80) }).strict();
 
 export async function POST(req: Request, ctx: { params: Promise<{ id: string }> }) {
-  const auth = await requireAgent();
-  if ("error" in auth) return auth.error;
-  const parsed = pathId((await ctx.params).id);
-  if ("error" in parsed) return parsed.error;
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
   const input = await readJson(req, body);
   if ("error" in input) return input.error;
   const { recordings, logger } = getServices();
   return respond(
-    async () => Response.json(await recordings.publisher(auth.identity, parsed.id, input.data.name), { status: 201 }),
-    (err) => logger.error({ err, meetingPointId: parsed.id }, "issuing a publisher credential failed"),
+    async () => Response.json(await recordings.publisher(target.identity, target.id, input.data.name), { status: 201 }),
+    (err) => logger.error({ err, meetingPointId: target.id }, "issuing a publisher credential failed"),
   );
 }
