@@ -7,6 +7,10 @@ export interface RateLimitDecision {
   retryAfterSeconds: number;
 }
 
+// Past this many keys, recording a failure first drops the expired ones, so guessing from many IPs or
+// usernames cannot grow the map without bound.
+const SWEEP_THRESHOLD = 10_000;
+
 export class FailureRateLimiter {
   private readonly failures = new Map<string, number[]>();
 
@@ -23,6 +27,7 @@ export class FailureRateLimiter {
   }
 
   recordFailure(key: string): void {
+    if (this.failures.size >= SWEEP_THRESHOLD) this.sweep();
     const recent = this.recent(key);
     recent.push(this.now());
     this.failures.set(key, recent);
@@ -32,7 +37,7 @@ export class FailureRateLimiter {
     this.failures.delete(key);
   }
 
-  /** Drops expired entries; call periodically so idle keys do not accumulate. */
+  /** Drops expired entries (also done automatically once many keys are held). */
   sweep(): void {
     for (const key of this.failures.keys()) {
       if (this.recent(key).length === 0) this.failures.delete(key);

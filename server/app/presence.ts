@@ -42,12 +42,6 @@ export class Presence {
     return this.connections.has(userId) || this.pendingGone.has(userId);
   }
 
-  connectionCount(): number {
-    let total = 0;
-    for (const n of this.connections.values()) total += n;
-    return total;
-  }
-
   close(): void {
     for (const timer of this.pendingGone.values()) clearTimeout(timer);
     this.pendingGone.clear();

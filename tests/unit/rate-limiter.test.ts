@@ -37,4 +37,13 @@ describe("FailureRateLimiter", () => {
     limiter.sweep();
     expect((limiter as unknown as { failures: Map<string, number[]> }).failures.size).toBe(0);
   });
+
+  it("bounds its memory: once many keys are held, expired ones are dropped on the next failure", () => {
+    let now = 0;
+    const limiter = new FailureRateLimiter(1000, () => now);
+    for (let i = 0; i < 10_000; i++) limiter.recordFailure(`ip:${i}`);
+    now = 5000;
+    limiter.recordFailure("ip:new");
+    expect((limiter as unknown as { failures: Map<string, number[]> }).failures.size).toBe(1);
+  });
 });
