@@ -16,14 +16,25 @@ if (!directory || !from || !to || !secret || !process.send) {
 }
 const send = (msg: unknown) => process.send!(msg);
 
+// BENCH_INGEST_IMPAIR="0.05,0.05": drop 5 % and delay (reorder) 5 % of incoming RTP before werift's SRTP/NACK.
+const [lossRate, reorderRate] = (process.env.BENCH_INGEST_IMPAIR ?? "").split(",").map(Number);
+const impairment = lossRate > 0 || reorderRate > 0 ? { lossRate: lossRate || 0, reorderRate: reorderRate || 0 } : undefined;
+
 const events: Record<string, number> = {};
 const ingest = createRecorderIngest({
   tokenSecret: secret,
   directory,
   icePortRange: [Number(from), Number(to)],
   loopback: true,
-  log: (event) => {
+  impairment,
+  log: (event, data) => {
     events[event] = (events[event] ?? 0) + 1;
+    if (event === "impairment") {
+      const c = data as { dropped: number; delayed: number; byPayloadType: Record<number, number>; rtxPayloadTypes: number[] };
+      events.impairedDropped = (events.impairedDropped ?? 0) + c.dropped;
+      events.impairedDelayed = (events.impairedDelayed ?? 0) + c.delayed;
+      events.rtxPackets = (events.rtxPackets ?? 0) + c.rtxPayloadTypes.reduce((n, pt) => n + (c.byPayloadType[pt] ?? 0), 0);
+    }
   },
 });
 

@@ -4,10 +4,11 @@
 // baseline), then while N publishers send 640x480, then 1280x720. Per-publisher cost = (busy - idle) / N.
 // Bytes written per publisher-second come from the growth of the recording directory during the window; every
 // produced file must decode cleanly (ffmpeg -v error prints nothing) or the run is reported INVALID (exit 1).
-// Run: npx tsx bench/ingest.ts [publishers=4] [seconds=20]   (BENCH_INGEST_KEEP=1 keeps the recordings for inspection)
+// Run: npx tsx bench/ingest.ts [publishers=4] [seconds=20]   (BENCH_INGEST_KEEP=1 keeps the recordings for inspection;
+// BENCH_INGEST_IMPAIR=0.05,0.05 drops 5 % and reorders 5 % of the ingest's incoming RTP, and NACK totals are printed)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -236,6 +237,16 @@ async function loadRun(browser: Browser, child: IngestChild, root: string, secre
   }
 }
 
+/** NACKs sent and packets recovered, summed over every session.json's per-track stats. */
+function retransmissionTotals(root: string) {
+  const t = { nacksSent: 0, packetsRecovered: 0, packetsLost: 0 };
+  for (const f of readdirSync(root, { recursive: true, encoding: "utf8" }).filter((n) => n.endsWith("session.json"))) {
+    const stats = JSON.parse(readFileSync(path.join(root, f), "utf8")).stats?.tracks ?? {};
+    for (const s of Object.values(stats) as Record<string, number>[]) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += s[k] ?? 0;
+  }
+  return t;
+}
+
 async function main() {
   const root = mkdtempSync(path.join(os.tmpdir(), "bench-ingest-"));
   const secret = randomBytes(32).toString("hex");
@@ -271,6 +282,7 @@ async function main() {
   } finally {
     await browser?.close().catch(() => undefined);
     events = await child?.close().catch(() => undefined);
+    console.log(`retransmissions (all sessions): ${JSON.stringify(retransmissionTotals(root))}`);
     if (process.env.BENCH_INGEST_KEEP) console.log(`recordings kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
     clearTimeout(watchdog);

@@ -1,10 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
+/** What a publisher session carries: a camera (with microphone), a screen share, or an external encoder. */
+export type PublisherSource = "camera" | "screen" | "external";
+export const PUBLISHER_SOURCES: readonly PublisherSource[] = ["camera", "screen", "external"];
+
 /** Claims a verified publisher token grants: one participant may publish into one recording. */
 export interface PublisherClaims {
   recordingId: string;
   participantId: string;
   displayName: string;
+  /** Optional when issuing (default `camera`); always set on verified claims. */
+  source?: PublisherSource;
 }
 
 export type PublisherTokenVerdict =
@@ -17,6 +23,7 @@ interface Payload {
   name: string;
   exp: number; // seconds since epoch
   iat: number;
+  src?: PublisherSource; // absent in tokens issued before sources existed: camera
 }
 
 const PREFIX = "wp1.";
@@ -40,6 +47,7 @@ export function issuePublisherToken(
     iat,
     exp: iat + (opts.ttlSeconds ?? DEFAULT_TTL_SECONDS),
   };
+  if (claims.source && claims.source !== "camera") payload.src = claims.source;
   const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
   return `${PREFIX}${body}.${sign(secret, body).toString("base64url")}`;
 }
@@ -73,7 +81,8 @@ export function verifyPublisherToken(
     typeof payload.rid !== "string" ||
     typeof payload.pid !== "string" ||
     typeof payload.name !== "string" ||
-    typeof payload.exp !== "number"
+    typeof payload.exp !== "number" ||
+    (payload.src !== undefined && !PUBLISHER_SOURCES.includes(payload.src))
   ) {
     return { ok: false, reason: "malformed" };
   }
@@ -84,7 +93,7 @@ export function verifyPublisherToken(
   }
   return {
     ok: true,
-    claims: { recordingId: payload.rid, participantId: payload.pid, displayName: payload.name },
+    claims: { recordingId: payload.rid, participantId: payload.pid, displayName: payload.name, source: payload.src ?? "camera" },
     expiresAt: payload.exp * 1000,
   };
 }

@@ -1,14 +1,20 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { verifyPublisherToken } from "../auth/publisher-token";
+import { verifyPublisherToken, type PublisherClaims } from "../auth/publisher-token";
 import { RawTrackWriter } from "../pipeline/raw-track-writer";
-import { createWhipHandler, type WhipHandler } from "../whip/whip-handler";
+import type { TrackEndStats, TrackEvent, TrackInfo } from "../pipeline/types";
+import { createWhipHandler, WhipHttpError, type SessionRequest, type WhipHandler } from "../whip/whip-handler";
+import type { ReceiveImpairment } from "./impairment";
+import {
+  checkFreeSpace, DEFAULT_MAX_RECORDING_MS, DEFAULT_MAX_TRACKS_PER_RECORDING, DEFAULT_MIN_FREE_BYTES, offeredTrackCount, RecordingUsageBook,
+} from "./limits";
+import { ManifestRegistry, type ManifestWriter } from "./manifest";
 import { publisherSessionFactory, type PublisherSessionOptions } from "./publisher-session";
 
 export interface RecorderIngestOptions {
   /** HMAC secret shared with the app, which issues the publisher tokens. */
   tokenSecret: string | Buffer;
-  /** Raw tracks go to `<directory>/<recordingId>/<participantId>/<sessionId>/`. */
+  /** Raw tracks go to `<directory>/<recordingId>/<participantId>/<sessionId>/`, the manifest to `<directory>/<recordingId>/manifest.jsonl`. */
   directory: string;
   icePortRange: [number, number];
   loopback?: boolean;
@@ -23,7 +29,17 @@ export interface RecorderIngestOptions {
    * Asked before a session is set up; throw a WhipHttpError to refuse (e.g. the recording is not running).
    * A valid token alone only proves the app issued it, not that the recording still accepts media.
    */
-  admit?: (claims: { recordingId: string; participantId: string; displayName: string }) => Promise<void>;
+  admit?: (claims: Required<PublisherClaims>) => Promise<void>;
+  /** A recording's sessions end (`limit-duration`) this long after its first session started; default 4 h. */
+  maxRecordingMs?: number;
+  /** Audio+video tracks one recording may hold over all its sessions; default 64. */
+  maxTracksPerRecording?: number;
+  /** New sessions are refused (507) below this much free space; running ones end (`limit-disk`) below half of it. Default 1 GiB. */
+  minFreeBytes?: number;
+  /** How often the duration and disk limits are checked while sessions run; default 5 s. */
+  limitCheckIntervalMs?: number;
+  /** Tests and the bench only: simulated loss and reordering before werift's SRTP/NACK handling. */
+  impairment?: ReceiveImpairment;
 }
 
 /** Where one publisher session's files live. */
@@ -31,12 +47,39 @@ export function sessionDirectory(root: string, recordingId: string, participantI
   return path.join(root, recordingId, participantId, sessionId);
 }
 
+/** Turns a track's own events into manifest lines (ids, kind, file relative to the recording folder). */
+function trackEventLine(req: SessionRequest, track: TrackInfo, file: string, e: TrackEvent): Record<string, unknown> {
+  const base = { sessionId: req.sessionId, trackId: `${req.sessionId}/track${track.trackIndex}-${track.kind}` };
+  switch (e.type) {
+    case "track-start":
+      return { type: e.type, ...base, kind: track.kind, codec: track.codec, file, mediaZeroMs: e.mediaZeroMs, atMs: e.mediaZeroMs };
+    case "mute":
+    case "unmute":
+      return { type: e.type, ...base, kind: track.kind, mediaMs: e.mediaMs };
+    case "track-end":
+      return { type: e.type, ...base, durationMs: Math.round(e.durationMs), frames: e.frames };
+    default:
+      return { ...e, ...base };
+  }
+}
+
 /**
  * The ingest side of the recorder, ready to mount in any node:http server:
  * `if (await ingest(req, res)) return;`. Each session directory gets a `session.json`
- * (who published, when it started and ended, why) next to the per-track files.
+ * (who published, when it started and ended, why, per-track stats) next to the per-track files;
+ * each recording gets one `manifest.jsonl` shared by all its sessions (recorder/MANIFEST.md).
  */
 export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
+  const maxRecordingMs = opts.maxRecordingMs ?? DEFAULT_MAX_RECORDING_MS;
+  const maxTracks = opts.maxTracksPerRecording ?? DEFAULT_MAX_TRACKS_PER_RECORDING;
+  const minFreeBytes = opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+  const manifests = new ManifestRegistry(opts.directory, (err) => opts.log?.("manifest-write-failed", { error: String(err) }));
+  const usage = new RecordingUsageBook(opts.directory);
+  const active = new Map<string, Set<string>>(); // recordingId → running session ids
+  const trackStats = new Map<string, Record<string, TrackEndStats>>(); // sessionId → trackId → stats
+  const sessionManifest = new Map<string, ManifestWriter>();
+  let limitTimer: NodeJS.Timeout | undefined;
+
   const createSession = publisherSessionFactory({
     icePortRange: opts.icePortRange,
     loopback: opts.loopback,
@@ -44,24 +87,107 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     iceUseIpv6: opts.iceUseIpv6,
     inactivityTimeoutMs: opts.inactivityTimeoutMs,
     bitrateHints: opts.bitrateHints,
+    impairment: opts.impairment,
     log: opts.log,
-    createTrackSink: (track, req) =>
-      new RawTrackWriter(track, { directory: sessionDirectory(opts.directory, req.recordingId, req.claims.participantId, req.sessionId) }),
+    createTrackSink: (track, req) => {
+      const dir = sessionDirectory(opts.directory, req.recordingId, req.claims.participantId, req.sessionId);
+      const manifest = sessionManifest.get(req.sessionId);
+      const trackId = `${req.sessionId}/track${track.trackIndex}-${track.kind}`;
+      const writer: RawTrackWriter = new RawTrackWriter(track, {
+        directory: dir,
+        onEvent: (e) => {
+          if (e.type === "track-end") (trackStats.get(req.sessionId) ?? {})[trackId] = e.stats;
+          manifest?.append(trackEventLine(req, track, path.relative(path.join(opts.directory, req.recordingId), writer.files.media), e) as never);
+        },
+      });
+      return writer;
+    },
   });
-  return createWhipHandler({
+
+  async function checkLimits() {
+    const now = Date.now();
+    for (const [recordingId, sessions] of active) {
+      if (sessions.size > 0 && now - usage.get(recordingId, now).firstStartedAtMs > maxRecordingMs) {
+        opts.log?.("limit-duration", { recordingId });
+        await handler.closeRecording(recordingId, "limit-duration");
+      }
+    }
+    const disk = await checkFreeSpace(opts.directory, minFreeBytes / 2).catch(() => undefined);
+    if (disk && !disk.ok && handler.sessionCount > 0) {
+      opts.log?.("limit-disk", { freeBytes: disk.freeBytes });
+      await handler.closeAll("limit-disk");
+    }
+  }
+
+  function track(recordingId: string, sessionId: string, running: boolean) {
+    const set = active.get(recordingId) ?? new Set<string>();
+    active.set(recordingId, set);
+    if (running) set.add(sessionId);
+    else set.delete(sessionId);
+    const any = [...active.values()].some((s) => s.size > 0);
+    if (any && !limitTimer) {
+      limitTimer = setInterval(() => void checkLimits().catch((err) => opts.log?.("limit-check-failed", { error: String(err) })), opts.limitCheckIntervalMs ?? 5000);
+      limitTimer.unref();
+    } else if (!any && limitTimer) {
+      clearInterval(limitTimer);
+      limitTimer = undefined;
+    }
+  }
+
+  async function refuseOverLimits(req: SessionRequest): Promise<number> {
+    const now = Date.now();
+    const u = usage.get(req.recordingId, now);
+    if (now - u.firstStartedAtMs > maxRecordingMs) {
+      throw new WhipHttpError(403, "limit-duration", `recording ${req.recordingId} reached its maximum duration of ${Math.round(maxRecordingMs / 1000)} s`);
+    }
+    const offered = offeredTrackCount(req.offerSdp);
+    if (u.tracks + offered > maxTracks) {
+      throw new WhipHttpError(403, "limit-tracks", `recording ${req.recordingId} would exceed ${maxTracks} tracks (has ${u.tracks}, offer adds ${offered})`);
+    }
+    await mkdir(opts.directory, { recursive: true });
+    const disk = await checkFreeSpace(opts.directory, minFreeBytes);
+    if (!disk.ok) throw new WhipHttpError(507, "insufficient-storage", `only ${disk.freeBytes} bytes free on the recorder's disk (need ${minFreeBytes})`);
+    u.tracks += offered;
+    return offered;
+  }
+
+  const handler = createWhipHandler({
     verifyPublisherToken: (token) => verifyPublisherToken(opts.tokenSecret, token),
     allowedOrigins: opts.allowedOrigins,
     maxBodyBytes: opts.maxBodyBytes,
     sessionFactory: async (req) => {
-      await opts.admit?.(req.claims);
-      const dir = sessionDirectory(opts.directory, req.recordingId, req.claims.participantId, req.sessionId);
+      const claims = { ...req.claims, source: req.claims.source ?? "camera" } as Required<PublisherClaims>;
+      await opts.admit?.(claims);
+      const offeredTracks = await refuseOverLimits(req);
+      const dir = sessionDirectory(opts.directory, req.recordingId, claims.participantId, req.sessionId);
       await mkdir(dir, { recursive: true });
-      const meta = { sessionId: req.sessionId, ...req.claims, startedAtMs: Date.now() };
+      const meta = { sessionId: req.sessionId, ...claims, startedAtMs: Date.now() };
       await writeFile(path.join(dir, "session.json"), JSON.stringify(meta, null, 2));
-      const session = await createSession(req);
+      const manifest = manifests.acquire(req.recordingId);
+      sessionManifest.set(req.sessionId, manifest);
+      trackStats.set(req.sessionId, {});
+      const { recordingId: _r, ...who } = claims;
+      manifest.append({ type: "session-start", sessionId: req.sessionId, ...who, offeredTracks, atMs: meta.startedAtMs });
+      let session;
+      try {
+        session = await createSession(req);
+      } catch (err) {
+        manifest.append({ type: "session-end", sessionId: req.sessionId, reason: "negotiation-failed" });
+        usage.get(req.recordingId, Date.now()).tracks -= offeredTracks; // a refused offer adds no tracks
+        manifests.release(req.recordingId);
+        sessionManifest.delete(req.sessionId);
+        throw err;
+      }
+      track(req.recordingId, req.sessionId, true);
       let metaWritten: Promise<void> = Promise.resolve();
       session.onClosed((reason) => {
-        const ended = { ...meta, endedAtMs: Date.now(), endReason: reason };
+        const endedAtMs = Date.now();
+        manifest.append({ type: "session-end", sessionId: req.sessionId, reason, atMs: endedAtMs });
+        manifests.release(req.recordingId);
+        sessionManifest.delete(req.sessionId);
+        track(req.recordingId, req.sessionId, false);
+        const ended = { ...meta, endedAtMs, endReason: reason, stats: { tracks: trackStats.get(req.sessionId) ?? {} } };
+        trackStats.delete(req.sessionId);
         metaWritten = writeFile(path.join(dir, "session.json"), JSON.stringify(ended, null, 2)).catch((err) =>
           opts.log?.("session-meta-write-failed", { sessionId: req.sessionId, error: String(err) }),
         );
@@ -72,6 +198,7 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
           return session.answerSdp;
         },
         addRemoteCandidates: (frag) => session.addRemoteCandidates(frag),
+        restartIce: (frag) => session.restartIce(frag),
         onClosed: (listener) => session.onClosed(listener),
         close: async (reason) => {
           await session.close(reason);
@@ -80,4 +207,7 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
       };
     },
   });
+  return handler;
 }
+
+

@@ -4,7 +4,9 @@ import type { RecordedCodec } from "../pipeline/types";
  * werift answers with the remote's own codec entries (rtcp-fb and fmtp included), so the only way
  * to control what is negotiated is to trim the offer before werift sees it: one payload type per
  * codec we record, only nack / nack pli / ccm fir feedback (no transport-cc: with werift's TWCC
- * Chromium's bitrate collapsed), and no transport-wide-cc header extension.
+ * Chromium's bitrate collapsed), and no transport-wide-cc header extension. Each kept video codec's
+ * RTX payload type (RFC 4588, `apt=`) is kept too: werift unwraps RTX retransmissions back into the
+ * original stream before its NACK generator and our pipeline see them.
  */
 
 export interface ChosenCodec {
@@ -17,6 +19,8 @@ export interface FilteredOffer {
   sdp: string;
   /** Per m-line index (audio/video only), the payload types kept, in offer order. */
   chosen: Map<number, ChosenCodec[]>;
+  /** Per m-line index, the RTX payload types kept (their `apt` is a chosen payload type). */
+  rtx: Map<number, number[]>;
 }
 
 const KEPT_FEEDBACK = new Set(["nack", "nack pli", "ccm fir"]);
@@ -54,6 +58,7 @@ export function filterOffer(offerSdp: string): FilteredOffer {
     sections[sections.length - 1].push(l);
   }
   const chosen = new Map<number, ChosenCodec[]>();
+  const rtx = new Map<number, number[]>();
   const out: string[] = [...sections[0]];
   sections.slice(1).forEach((section, mIndex) => {
     const kind = section[0].slice(2).split(" ")[0];
@@ -70,12 +75,16 @@ export function filterOffer(offerSdp: string): FilteredOffer {
     const picks = choose(kind, rtpmaps, fmtps);
     chosen.set(mIndex, picks);
     const keep = new Set(picks.map((p) => p.payloadType));
+    const rtxPts = [...rtpmaps].filter(([pt, map]) => codecOf(map).name === "rtx" && keep.has(Number(/apt=(\d+)/.exec(fmtps.get(pt) ?? "")?.[1])))
+      .map(([pt]) => pt);
+    rtx.set(mIndex, rtxPts);
     if (picks.length === 0) {
       // Left untouched: the caller refuses the offer (werift cannot answer a section it has no codec for).
       out.push(...section);
       return;
     }
-    out.push([...section[0].split(" ").slice(0, 3), ...picks.map((p) => p.payloadType)].join(" "));
+    out.push([...section[0].split(" ").slice(0, 3), ...picks.map((p) => p.payloadType), ...rtxPts].join(" "));
+    for (const pt of rtxPts) keep.add(pt);
     for (const l of section.slice(1)) {
       const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l);
       if (pt && !keep.has(Number(pt[1]))) continue;
@@ -85,7 +94,7 @@ export function filterOffer(offerSdp: string): FilteredOffer {
       out.push(l);
     }
   });
-  return { sdp: out.join(eol), chosen };
+  return { sdp: out.join(eol), chosen, rtx };
 }
 
 /** Adds bitrate hints to each video payload type's fmtp in the answer (Chromium ramps up faster). */

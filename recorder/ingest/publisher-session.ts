@@ -1,9 +1,16 @@
-import { RTCPeerConnection, RTCRtpCodecParameters, useSdesMid, type MediaStreamTrack, type RtcpPacket, type RTCRtpTransceiver, type RtcpSrPacket, type RtpPacket } from "werift";
+import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, useAudioLevelIndication, useSdesMid, type MediaStreamTrack, type RtcpPacket, type RTCRtpTransceiver, type RtcpSrPacket, type RtpPacket } from "werift";
 import type { SdpFragment } from "../whip/sdp-checks";
 import { WhipHttpError, type SessionRequest, type WhipSession } from "../whip/whip-handler";
 import type { ChosenCodec } from "./offer-filter";
 import { addBitrateHints, filterOffer } from "./offer-filter";
-import type { TrackInfo, TrackSink } from "../pipeline/types";
+import { AUDIO_LEVEL_URI } from "../pipeline/audio-level";
+import type { ReceiveStats, TrackInfo, TrackSink } from "../pipeline/types";
+import { impairIncoming, type ImpairmentCounters, type ReceiveImpairment } from "./impairment";
+import { answerIceFragment, restartOffer } from "./ice-restart";
+import { candidatePorts, remoteCandidateKey } from "./candidates";
+import { PortLanes } from "./port-lanes";
+import { answerAsDtlsServer, replayEarlyDtls } from "./dtls-start";
+import { withoutDefaultStun } from "./no-default-stun";
 
 export interface PublisherSessionOptions {
   /** UDP ports werift may use; explicit because its default picking races between concurrent sessions. */
@@ -18,6 +25,8 @@ export interface PublisherSessionOptions {
   inactivityTimeoutMs?: number;
   bitrateHints?: { startKbps: number; minKbps: number; maxKbps?: number } | false;
   createTrackSink: (track: TrackInfo, session: SessionRequest) => TrackSink;
+  /** Tests and the bench only: loss and reordering applied before werift's SRTP and NACK handling. */
+  impairment?: ReceiveImpairment;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
@@ -31,6 +40,8 @@ function localCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecPara
     video: [
       new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90_000, rtcpFeedback: fb }),
       new RTCRtpCodecParameters({ mimeType: "video/H264", clockRate: 90_000, rtcpFeedback: fb }),
+      // Accepted for whichever codec the offer's `apt=` names (werift checks that codec is accepted too).
+      new RTCRtpCodecParameters({ mimeType: "video/rtx", clockRate: 90_000 }),
     ],
   };
 }
@@ -41,12 +52,19 @@ export class PublisherSession implements WhipSession {
   private readonly pc: RTCPeerConnection;
   private readonly sinks = new Map<number, TrackSink>();
   private readonly attached = new Set<RTCRtpTransceiver>();
+  private readonly attachedTracks = new WeakSet<MediaStreamTrack>();
   private readonly closedListeners: ((reason: string) => void)[] = [];
   private readonly watchdog: NodeJS.Timeout;
   private lastPacketAt = Date.now();
   private trackCount = 0;
   private closing?: Promise<void>;
   private chosen = new Map<number, ChosenCodec[]>();
+  private audioLevelExtensionId?: number;
+  private rtxPayloadTypes: number[] = [];
+  private remoteOfferSdp = "";
+  private readonly remoteCandidateKeys = new Set<string>();
+  /** Set when an impairment is configured (tests/bench). */
+  impairmentCounters?: ImpairmentCounters;
 
   constructor(private readonly request: SessionRequest, private readonly opts: PublisherSessionOptions) {
     const extra = [...(opts.iceAdditionalHostAddresses ?? []), ...(opts.loopback ? ["127.0.0.1"] : [])];
@@ -56,14 +74,15 @@ export class PublisherSession implements WhipSession {
       iceAdditionalHostAddresses: extra.length ? extra : undefined,
       iceUseIpv6: opts.iceUseIpv6 ?? true,
       codecs: localCodecs(),
-      // mid only: no transport-wide-cc (TWCC collapsed Chromium's bitrate), no abs-send-time.
-      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+      // No transport-wide-cc (TWCC collapsed Chromium's bitrate), no abs-send-time; audio levels for the manifest.
+      headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()] },
     });
     this.pc.iceConnectionStateChange.subscribe((state) => {
       this.log("ice-state", { state });
       if (state === "failed") void this.close("ice-failed");
     });
     this.pc.connectionStateChange.subscribe((state) => {
+      this.log("connection-state", { state });
       if (state === "failed") void this.close("connection-failed");
     });
     this.pc.onTrack.subscribe((track) => this.attach(track));
@@ -77,21 +96,40 @@ export class PublisherSession implements WhipSession {
   async negotiate(offerSdp: string): Promise<void> {
     const filtered = filterOffer(offerSdp);
     this.chosen = filtered.chosen;
+    this.rtxPayloadTypes = [...filtered.rtx.values()].flat();
     const mKinds = [...offerSdp.matchAll(/^m=(\w+) /gm)].map((m) => m[1]);
     mKinds.forEach((kind, i) => {
       if ((kind === "audio" || kind === "video") && !filtered.chosen.get(i)?.length) {
         throw new WhipHttpError(422, "unsupported-codec", `no supported ${kind} codec offered (need ${kind === "audio" ? "Opus" : "VP8 or H.264"})`);
       }
     });
+    const t0 = Date.now();
     await this.pc.setRemoteDescription({ type: "offer", sdp: filtered.sdp });
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
-    const sdp = this.pc.localDescription?.sdp ?? "";
+    withoutDefaultStun(this.pc);
+    replayEarlyDtls(this.pc);
+    const t1 = Date.now();
+    const answer = await this.pc.createAnswer();
+    const t2 = Date.now();
+    await this.pc.setLocalDescription(answer); // gathers: binds the ICE ports
+    this.log("negotiated", { setRemoteMs: t1 - t0, createAnswerMs: t2 - t1, setLocalMs: Date.now() - t2 });
+    this.remoteOfferSdp = filtered.sdp;
+    this.rememberOfferCandidates(filtered.sdp);
+    const sdp = answerAsDtlsServer(this.pc, this.pc.localDescription?.sdp ?? "");
+    const ext = new RegExp(`^a=extmap:(\\d+)(?:/\\w+)? ${AUDIO_LEVEL_URI}\\s*$`, "m").exec(sdp);
+    this.audioLevelExtensionId = ext ? Number(ext[1]) : undefined;
+    if (this.opts.impairment) this.impairmentCounters = this.impair(this.opts.impairment);
     const videoPts = [...filtered.chosen.values()].flat().filter((c) => c.codec !== "opus").map((c) => c.payloadType);
-    this.answerSdp = this.opts.bitrateHints === false ? sdp : addBitrateHints(sdp, videoPts, this.opts.bitrateHints ?? { startKbps: 1000, minKbps: 300, maxKbps: 2500 });
+    this.answerSdp = this.opts.bitrateHints === false ? sdp : addBitrateHints(sdp, videoPts, this.opts.bitrateHints ?? { startKbps: 2500, minKbps: 300, maxKbps: 4000 });
   }
 
   async addRemoteCandidates(frag: SdpFragment): Promise<void> {
     for (const c of frag.candidates) {
+      // Skipped: what can never pair (TCP: werift gathers UDP only) and what werift already has (a client
+      // repeating its offer's candidates). werift pairs every added candidate and reports ICE connected
+      // only once it has checked all pairs, so each useless one delayed the start by about 20-60 ms.
+      const key = remoteCandidateKey(c.candidate);
+      if (!key || this.remoteCandidateKeys.has(key)) continue;
+      this.remoteCandidateKeys.add(key);
       // With BUNDLE every m-line shares one transport; the mid is the reliable key (a fragment's own
       // m-line count says nothing about the offer's m-line index).
       const where = c.mid !== undefined ? { sdpMid: c.mid } : { sdpMLineIndex: 0 };
@@ -103,6 +141,31 @@ export class PublisherSession implements WhipSession {
     if (frag.endOfCandidates) await this.pc.addIceCandidate({ candidate: "", sdpMLineIndex: 0 }).catch(() => undefined);
   }
 
+  /**
+   * ICE restart (RFC 9725 §4.4.1): the client's new ufrag/pwd are applied as a new remote offer
+   * (werift restarts its ICE agent when the remote credentials change) and our new credentials
+   * and candidates are answered as an sdpfrag. DTLS and SRTP continue over the new pair.
+   */
+  async restartIce(frag: SdpFragment): Promise<string> {
+    if (!frag.iceUfrag || !frag.icePwd) throw new WhipHttpError(400, "malformed-sdpfrag", "an ICE restart needs a=ice-ufrag and a=ice-pwd");
+    if (this.closing) throw new WhipHttpError(404, "session-closed", "the session has ended");
+    this.log("ice-restart", { ufrag: frag.iceUfrag });
+    this.remoteOfferSdp = restartOffer(this.remoteOfferSdp, frag.iceUfrag, frag.icePwd);
+    this.rememberOfferCandidates(this.remoteOfferSdp); // werift forgets remote candidates on a restart
+    await this.pc.setRemoteDescription({ type: "offer", sdp: this.remoteOfferSdp });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await this.addRemoteCandidates({ ...frag, iceUfrag: undefined, icePwd: undefined });
+    return answerIceFragment(this.pc.localDescription?.sdp ?? "");
+  }
+
+  private rememberOfferCandidates(sdp: string) {
+    this.remoteCandidateKeys.clear();
+    for (const line of sdp.split(/\r?\n/)) {
+      const key = line.startsWith("a=candidate:") ? remoteCandidateKey(line) : undefined;
+      if (key) this.remoteCandidateKeys.add(key);
+    }
+  }
+
   onClosed(listener: (reason: string) => void): void {
     this.closedListeners.push(listener);
   }
@@ -111,6 +174,7 @@ export class PublisherSession implements WhipSession {
     this.closing ??= (async () => {
       clearInterval(this.watchdog);
       this.log("close", { reason });
+      if (this.impairmentCounters) this.log("impairment", { ...this.impairmentCounters, rtxPayloadTypes: [...this.rtxPayloadTypes] });
       // Sinks first, so their files are finished even if werift's close throws.
       await Promise.allSettled([...this.sinks.values()].map((s) => s.close()));
       await this.pc.close().catch(() => undefined);
@@ -121,7 +185,9 @@ export class PublisherSession implements WhipSession {
 
   private attach(track: MediaStreamTrack) {
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.tracks.includes(track) || t.receiver.track === track);
-    if (!transceiver) return;
+    // A renegotiation (ICE restart) may announce the same track again: one RTP subscription per track.
+    if (!transceiver || this.attachedTracks.has(track)) return;
+    this.attachedTracks.add(track);
     track.onReceiveRtp.subscribe((packet) => this.onRtp(packet, transceiver));
     // onTrack can fire more than once per transceiver; one RTCP subscription each, or SRs arrive twice.
     if (this.attached.has(transceiver)) return;
@@ -145,7 +211,11 @@ export class PublisherSession implements WhipSession {
       const requestKeyframe = () => {
         transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
       };
-      const info: TrackInfo = { kind, codec: codec.codec, ssrc, clockRate: codec.clockRate, trackIndex: this.trackCount++, requestKeyframe };
+      const info: TrackInfo = {
+        kind, codec: codec.codec, ssrc, clockRate: codec.clockRate, trackIndex: this.trackCount++, requestKeyframe,
+        audioLevelExtensionId: kind === "audio" ? this.audioLevelExtensionId : undefined,
+        receiveStats: kind === "video" ? this.countRetransmissions(transceiver, ssrc) : undefined,
+      };
       sink = this.opts.createTrackSink(info, this.request);
       this.sinks.set(ssrc, sink);
       this.log("track-start", { kind, codec: codec.codec, ssrc, payloadType: codec.payloadType });
@@ -155,39 +225,71 @@ export class PublisherSession implements WhipSession {
     sink.onRtp(packet);
   }
 
+  /**
+   * werift's NACK generator (video only) counts NACK packets per SSRC; a packet it had marked lost
+   * that then arrives was recovered (retransmitted, or merely late).
+   */
+  private countRetransmissions(transceiver: RTCRtpTransceiver, ssrc: number): () => ReceiveStats {
+    const receiver = transceiver.receiver as unknown as {
+      nackCountBySsrc: Record<number, number>;
+      nack: { addPacket(p: RtpPacket): void; getLost(seq: number): number | undefined };
+    };
+    let recovered = 0;
+    const nack = receiver.nack;
+    const addPacket = nack.addPacket.bind(nack);
+    nack.addPacket = (p: RtpPacket) => {
+      if (p.header.ssrc === ssrc && nack.getLost(p.header.sequenceNumber)) recovered++;
+      addPacket(p);
+    };
+    return () => ({ nacksSent: receiver.nackCountBySsrc[ssrc] ?? 0, packetsRecovered: recovered });
+  }
+
+  private impair(impairment: ReceiveImpairment): ImpairmentCounters | undefined {
+    const connection = (this.pc.iceTransports[0] as unknown as { connection?: { onData?: { execute: (...a: unknown[]) => void } } })?.connection;
+    if (!connection?.onData) {
+      this.log("impairment-unavailable", {});
+      return undefined;
+    }
+    return impairIncoming(connection.onData, impairment);
+  }
+
   private log(event: string, data: Record<string, unknown>) {
     this.opts.log?.(event, { sessionId: this.request.sessionId, recordingId: this.request.recordingId, ...data });
   }
 }
 
 /**
- * SessionFactory for the WHIP handler. Sessions are created one at a time: werift picks a port by
- * probing, closing and binding, which races when peer connections are created concurrently.
+ * SessionFactory for the WHIP handler. Sessions are answered concurrently, each gathering in its own
+ * lane of the port range (port-lanes.ts): werift picks a port by probing, closing and binding, which
+ * could collide when two gatherings probe the same ports at once, also with an explicit icePortRange.
+ * One at a time cost the last of 4 simultaneous publishers 100-200 ms of queueing.
  */
 export function publisherSessionFactory(opts: PublisherSessionOptions): (request: SessionRequest) => Promise<PublisherSession> {
-  let queue: Promise<unknown> = Promise.resolve();
-  return (request) => {
-    const run = async () => {
-      const session = new PublisherSession(request, opts);
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const limit = opts.negotiationTimeoutMs ?? 10_000;
-        await Promise.race([
-          session.negotiate(request.offerSdp),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new WhipHttpError(503, "negotiation-timeout", `no answer within ${limit} ms`)), limit);
-          }),
-        ]);
-      } catch (err) {
-        await session.close("negotiation-failed");
-        throw err instanceof WhipHttpError ? err : new WhipHttpError(422, "negotiation-failed", `could not answer the offer: ${(err as Error).message}`);
-      } finally {
-        clearTimeout(timer);
-      }
-      return session;
-    };
-    const result = queue.then(run, run);
-    queue = result.catch(() => undefined);
-    return result;
+  const lanes = new PortLanes(opts.icePortRange);
+  // werift makes one DTLS certificate per process, at the first answer (about 20 ms, paid by every session
+  // that arrives meanwhile): make it now.
+  RTCDtlsTransport.SetupCertificate().catch((err: Error) => opts.log?.("certificate-failed", { error: err.message }));
+  return async (request) => {
+    const lease = await lanes.acquire();
+    const session = new PublisherSession(request, { ...opts, icePortRange: lease.range });
+    session.onClosed(() => lease.release());
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const limit = opts.negotiationTimeoutMs ?? 10_000;
+      await Promise.race([
+        session.negotiate(request.offerSdp),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new WhipHttpError(503, "negotiation-timeout", `no answer within ${limit} ms`)), limit);
+        }),
+      ]);
+      lease.gathered(candidatePorts(session.answerSdp));
+    } catch (err) {
+      lease.release();
+      await session.close("negotiation-failed");
+      throw err instanceof WhipHttpError ? err : new WhipHttpError(422, "negotiation-failed", `could not answer the offer: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return session;
   };
 }

@@ -16,7 +16,7 @@ const ID = {
   Segment: 0x18538067, Info: 0x1549a966, TimecodeScale: 0x2ad7b1, Duration: 0x4489, MuxingApp: 0x4d80, WritingApp: 0x5741,
   Tracks: 0x1654ae6b, TrackEntry: 0xae, TrackNumber: 0xd7, TrackUID: 0x73c5, TrackType: 0x83, CodecID: 0x86,
   CodecPrivate: 0x63a2, Video: 0xe0, PixelWidth: 0xb0, PixelHeight: 0xba, Audio: 0xe1, SamplingFrequency: 0xb5,
-  Channels: 0x9f, Cluster: 0x1f43b675, Timecode: 0xe7, SimpleBlock: 0xa3, Void: 0xec,
+  Channels: 0x9f, DefaultDuration: 0x23e383, Cluster: 0x1f43b675, Timecode: 0xe7, SimpleBlock: 0xa3, Void: 0xec,
 } as const;
 
 function idBytes(id: number): Buffer {
@@ -74,6 +74,9 @@ export interface MkvTrackSpec {
 }
 
 const CLUSTER_MAX_MS = 1000;
+const VIDEO_DEFAULT_DURATION_NS = 2_000_000;
+/** Smallest step between two video blocks: one DefaultDuration, so even a nudged frame gets its own tick. */
+const VIDEO_MIN_STEP_MS = VIDEO_DEFAULT_DURATION_NS / 1_000_000;
 
 export class MkvWriter {
   private readonly out: WriteStream;
@@ -83,6 +86,7 @@ export class MkvWriter {
   private clusterStartMs?: number;
   private blocks: Buffer[] = [];
   private lastMs = 0;
+  private frameCount = 0;
   private closed = false;
   private failure?: Error;
 
@@ -92,10 +96,17 @@ export class MkvWriter {
     this.writeHeader();
   }
 
-  /** `ms` is the frame's time from the start of the track; frames must come in order. */
+  /**
+   * `ms` is the frame's time from the start of the track. Block timestamps are made strictly
+   * increasing: two blocks with the same timestamp are what ffmpeg reports as "non monotonically
+   * increasing dts" (this writer used to clamp a late frame to the previous timestamp).
+   */
   writeFrame(data: Buffer, isKeyframe: boolean, ms: number): void {
     if (this.closed) return;
-    ms = Math.max(Math.round(ms), this.lastMs);
+    ms = Math.round(ms);
+    const step = this.track.kind === "video" ? VIDEO_MIN_STEP_MS : 1;
+    if (this.frameCount > 0 && ms < this.lastMs + step) ms = this.lastMs + step;
+    this.frameCount++;
     const startNewCluster =
       this.clusterStartMs === undefined ||
       ms - this.clusterStartMs >= CLUSTER_MAX_MS ||
@@ -165,6 +176,12 @@ export class MkvWriter {
       el(ID.CodecID, str(CODEC_ID[t.codec])),
     ];
     if (t.kind === "video") {
+      // Frames are variable-rate, and ffmpeg takes its frame-rate guess from DefaultDuration, else from the
+      // first seconds. With a regular 20 fps start it guessed 20 fps, and `ffmpeg -i FILE -f null -`
+      // (passthrough timing in ticks of 1/guessed-rate) then reported "non monotonically increasing dts"
+      // for any later frame closer than one tick to the previous (irregular pacing under load at 720p).
+      // 2 ms = 500 fps is finer than any real spacing. Consumers must set their own output rate (fps / -r).
+      entry.push(el(ID.DefaultDuration, uint(VIDEO_DEFAULT_DURATION_NS)));
       entry.push(el(ID.Video, [el(ID.PixelWidth, uint(t.width ?? 640)), el(ID.PixelHeight, uint(t.height ?? 480))]));
     } else {
       entry.push(el(ID.CodecPrivate, opusHead()));
@@ -174,9 +191,4 @@ export class MkvWriter {
   }
 }
 
-/** Frame size from a VP8 keyframe header (RFC 6386 §9.1), so the file states the real dimensions. */
-export function vp8KeyframeSize(frame: Buffer): { width: number; height: number } | undefined {
-  if (frame.length < 10 || (frame[0] & 0x01) !== 0) return undefined;
-  if (frame[3] !== 0x9d || frame[4] !== 0x01 || frame[5] !== 0x2a) return undefined;
-  return { width: frame.readUInt16LE(6) & 0x3fff, height: frame.readUInt16LE(8) & 0x3fff };
-}
+export { vp8KeyframeSize } from "./video-size";

@@ -5,6 +5,11 @@ export interface ReorderOutput<T> {
   released: T[];
   /** Sequence numbers (unwrapped) given up on since the last output. */
   lost: number;
+  /**
+   * Where in `released` each loss happened (`before` = index of the first packet after it). A frame
+   * assembler must apply a loss at its position: packets released before it are not affected.
+   */
+  gaps: { before: number; count: number }[];
 }
 
 export interface ReorderOptions {
@@ -37,11 +42,11 @@ export class ReorderBuffer<T> {
     if (this.next === undefined) this.next = seq;
     if (seq < this.next) {
       this.stats.late++;
-      return { released: [], lost: 0 };
+      return { released: [], lost: 0, gaps: [] };
     }
     if (this.waiting.has(seq)) {
       this.stats.duplicate++;
-      return { released: [], lost: 0 };
+      return { released: [], lost: 0, gaps: [] };
     }
     this.waiting.set(seq, { item, at: nowMs });
     return this.poll(nowMs);
@@ -49,7 +54,7 @@ export class ReorderBuffer<T> {
 
   /** Call periodically so that a gap at the end of a burst is given up even if no packet follows. */
   poll(nowMs: number): ReorderOutput<T> {
-    const out: ReorderOutput<T> = { released: [], lost: 0 };
+    const out: ReorderOutput<T> = { released: [], lost: 0, gaps: [] };
     for (;;) {
       this.releaseContiguous(out);
       if (this.waiting.size === 0) {
@@ -61,6 +66,7 @@ export class ReorderBuffer<T> {
       if (!expired && this.waiting.size < this.maxPackets) return out;
       // Skip to the oldest waiting packet; everything before it is lost.
       const oldest = Math.min(...this.waiting.keys());
+      out.gaps.push({ before: out.released.length, count: oldest - this.next! });
       out.lost += oldest - this.next!;
       this.stats.lost += oldest - this.next!;
       this.next = oldest;
@@ -70,9 +76,10 @@ export class ReorderBuffer<T> {
 
   /** Releases everything still waiting, in order (end of stream). */
   drain(): ReorderOutput<T> {
-    const out: ReorderOutput<T> = { released: [], lost: 0 };
+    const out: ReorderOutput<T> = { released: [], lost: 0, gaps: [] };
     for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) {
       if (seq < this.next!) continue; // already released by releaseContiguous below
+      if (seq > this.next!) out.gaps.push({ before: out.released.length, count: seq - this.next! });
       out.lost += seq - this.next!;
       this.stats.lost += seq - this.next!;
       this.next = seq;

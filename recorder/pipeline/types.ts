@@ -1,6 +1,10 @@
 /** The parts of werift's RtpPacket the pipeline reads; synthetic packets in tests satisfy it too. */
 export interface RtpLike {
-  header: { sequenceNumber: number; timestamp: number; marker: boolean; ssrc: number; payloadType: number };
+  header: {
+    sequenceNumber: number; timestamp: number; marker: boolean; ssrc: number; payloadType: number;
+    /** RFC 8285 header extensions as werift parses them (id + raw payload). */
+    extensions?: { id: number; payload: Buffer }[];
+  };
   payload: Buffer;
 }
 
@@ -21,6 +25,17 @@ export interface TrackInfo {
   trackIndex: number;
   /** Sends a PLI for this track; only meaningful for video. */
   requestKeyframe: () => void;
+  /** Negotiated id of the `ssrc-audio-level` header extension (audio tracks). */
+  audioLevelExtensionId?: number;
+  /** Retransmission counters kept by the transport (werift's NACK generator), read at the track's end. */
+  receiveStats?: () => ReceiveStats;
+}
+
+export interface ReceiveStats {
+  /** RTCP NACK packets sent for this track. */
+  nacksSent: number;
+  /** Packets that arrived after having been NACKed (retransmitted, or late). */
+  packetsRecovered: number;
 }
 
 export interface TrackSink {
@@ -36,4 +51,21 @@ export interface MediaFrame {
   isKeyframe: boolean;
   /** Unwrapped RTP timestamp of the frame. */
   rtp: number;
+}
+
+/** What a track reports as it goes, for the recording's manifest (times are this machine's Unix ms or media ms). */
+export type TrackEvent =
+  | { type: "track-start"; mediaZeroMs: number }
+  | { type: "track-sync"; mediaZeroNtpMs: number; transitMs: number; alignedZeroMs: number }
+  | { type: "video-size"; mediaMs: number; width: number; height: number }
+  | { type: "audio-level"; fromMs: number; toMs: number; dBov: number; voice: number }
+  | { type: "mute" | "unmute"; mediaMs: number }
+  | { type: "track-end"; durationMs: number; frames: number; stats: TrackEndStats };
+
+export interface TrackEndStats extends Partial<ReceiveStats> {
+  framesWritten: number;
+  packetsLost: number;
+  packetsLate: number;
+  /** Frames dropped because their timestamp did not advance (would be a non-monotonic DTS). */
+  nonIncreasing: number;
 }

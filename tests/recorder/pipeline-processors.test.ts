@@ -73,7 +73,7 @@ describe("reorder-buffer", () => {
     expect(b.push(13, 13, 20).released).toEqual([]);
     expect(b.poll(90).released).toEqual([]);
     const out = b.poll(120);
-    expect(out).toEqual({ released: [12, 13], lost: 1 });
+    expect(out).toEqual({ released: [12, 13], lost: 1, gaps: [{ before: 0, count: 1 }] });
     // The lost packet arriving now is too late and is dropped, never released out of order.
     expect(b.push(11, 11, 130).released).toEqual([]);
     expect(b.stats.late).toBe(1);
@@ -87,12 +87,22 @@ describe("reorder-buffer", () => {
     expect(r).toEqual({ released: [3, 4, 5, 6], lost: 1 });
   });
 
+  it("says where in the released packets each loss happened", () => {
+    const b = new ReorderBuffer<number>({ maxWaitMs: 10_000 });
+    feed(b, [1, 2]);
+    // 3 and 6 missing: 4, 5, 7, 8 wait until the end of the stream.
+    feed(b, [4, 5, 7, 8]);
+    const out = b.drain();
+    expect(out.released).toEqual([4, 5, 7, 8]);
+    expect(out.gaps).toEqual([{ before: 0, count: 1 }, { before: 2, count: 1 }]);
+  });
+
   it("handles a loss right at the wrap", () => {
     const b = new ReorderBuffer<number>({ maxWaitMs: 50 });
     feed(b, [65_534]);
     feed(b, [0, 1], 0);
     const out = b.poll(60);
-    expect(out).toEqual({ released: [0, 1], lost: 1 });
+    expect(out).toEqual({ released: [0, 1], lost: 1, gaps: [{ before: 0, count: 1 }] });
     expect(b.push(2, 2, 70).released).toEqual([2]);
   });
 
@@ -101,7 +111,7 @@ describe("reorder-buffer", () => {
     feed(b, [5, 7, 7, 5]);
     expect(b.stats).toMatchObject({ duplicate: 1, late: 1 });
     feed(b, [9, 8]);
-    expect(b.drain()).toEqual({ released: [7, 8, 9], lost: 1 });
+    expect(b.drain()).toEqual({ released: [7, 8, 9], lost: 1, gaps: [{ before: 0, count: 1 }] });
   });
 
   it("never releases out of order under random shuffling and loss", () => {

@@ -48,4 +48,20 @@ describe("publisher token", () => {
     const t = issuePublisherToken(secret, claims);
     expect(verifyPublisherToken(secret, t.slice(0, -2) + "xx").ok).toBe(false);
   });
+
+  it("carries the source claim, defaulting to camera for tokens without one", () => {
+    const screen = verifyPublisherToken(secret, issuePublisherToken(secret, { ...claims, source: "screen" }));
+    expect(screen).toMatchObject({ ok: true, claims: { ...claims, source: "screen" } });
+    // A token issued before sources existed (no `src` in the payload) still verifies, as a camera.
+    const legacy = verifyPublisherToken(secret, issuePublisherToken(secret, claims));
+    expect(legacy).toMatchObject({ ok: true, claims: { source: "camera" } });
+    expect(JSON.parse(Buffer.from(issuePublisherToken(secret, claims).split(".")[1], "base64url").toString())).not.toHaveProperty("src");
+  });
+
+  it("rejects a signed token whose source is not one of camera, screen, external", async () => {
+    const { createHmac } = await import("node:crypto");
+    const body = Buffer.from(JSON.stringify({ rid: "rec1", pid: "p1", name: "A", iat: 1, exp: 2 ** 31, src: "webcam" })).toString("base64url");
+    const sig = createHmac("sha256", secret).update("wp1.").update(body).digest("base64url");
+    expect(verifyPublisherToken(secret, `wp1.${body}.${sig}`)).toEqual({ ok: false, reason: "malformed" });
+  });
 });

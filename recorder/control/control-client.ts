@@ -1,0 +1,55 @@
+import type { StoredSession } from "../ingest/list-sessions";
+import { issueControlToken } from "./control-token";
+
+/** What the control endpoint answers for a recording. */
+export interface RemoteRecordingState {
+  recordingId: string;
+  closed: boolean;
+  sessions: StoredSession[];
+}
+
+export interface RemoteRecordingRequest {
+  /** The recorder's origin plus any base path it mounts control under, e.g. `http://recorder:3300`. */
+  baseUrl: string;
+  secret: string | Buffer;
+  recordingId: string;
+  timeoutMs?: number;
+}
+
+export class RecorderControlError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function call(method: "GET" | "DELETE", r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
+  const url = `${r.baseUrl.replace(/\/$/, "")}/recordings/${encodeURIComponent(r.recordingId)}`;
+  // A fresh short-lived token per call: nothing long-lived to leak or revoke.
+  const token = issueControlToken(r.secret, r.recordingId, 60);
+  const res = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(r.timeoutMs ?? 15_000),
+  });
+  const text = await res.text();
+  if (res.status !== 200) {
+    let code = "http-error";
+    try {
+      code = (JSON.parse(text) as { error?: string }).error ?? code;
+    } catch {
+      // not our JSON (a proxy's error page)
+    }
+    throw new RecorderControlError(res.status, code, `recorder answered ${res.status} to ${method} ${url}: ${text.slice(0, 200)}`);
+  }
+  return JSON.parse(text) as RemoteRecordingState;
+}
+
+/** Ends every publisher session of the recording at a recorder running elsewhere; new ones are then refused (409). */
+export function closeRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
+  return call("DELETE", r);
+}
+
+/** The recording's sessions as a remote recorder has them on disk. */
+export function getRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
+  return call("GET", r);
+}

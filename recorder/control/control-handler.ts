@@ -1,0 +1,126 @@
+import { access, mkdir, writeFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { listRecordingSessions } from "../ingest/list-sessions";
+import { WhipHttpError, type WhipHandler } from "../whip/whip-handler";
+import { bearerToken, sendProblem } from "../whip/http-io";
+import { verifyControlToken } from "./control-token";
+
+/**
+ * The recorder's control API, mounted beside the WHIP ingest on the same server:
+ *   DELETE {base}/recordings/{id}  ends every session of the recording and refuses new ones (409)
+ *   GET    {base}/recordings/{id}  the recording's sessions as stored on disk
+ *   GET    {base}/health           liveness (no token; says nothing about recordings)
+ * Recording routes need `Authorization: Bearer <control token>` for that recording (see control-token.ts).
+ */
+
+export interface RecorderControlOptions {
+  /** The shared secret (the same one publisher tokens are signed with). */
+  secret: string | Buffer;
+  /** The ingest's recordings directory. */
+  directory: string;
+  basePath?: string;
+  log?: (event: string, data: Record<string, unknown>) => void;
+}
+
+export interface RecorderControl {
+  (req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Pass as createRecorderIngest's `admit`: refuses sessions for closed recordings. */
+  admit(claims: { recordingId: string }): Promise<void>;
+  /** The ingest whose sessions DELETE ends; set once it exists (it needs `admit` first). */
+  attachIngest(ingest: WhipHandler): void;
+  /** Closes a recording in-process (what DELETE does, without HTTP). */
+  closeRecording(recordingId: string): Promise<void>;
+  isClosed(recordingId: string): Promise<boolean>;
+}
+
+/** Marker that survives a restart, so a recording stopped before a crash stays stopped. */
+export const CLOSED_MARKER = "closed.json";
+const ID = "[A-Za-z0-9_-]{1,128}";
+/** A POST that passed `admit` just before DELETE may still be negotiating (up to 10 s); sweep again after. */
+const LATE_SESSION_SWEEP_MS = 11_000;
+
+export function createRecorderControl(opts: RecorderControlOptions): RecorderControl {
+  const base = (opts.basePath ?? "").replace(/\/$/, "");
+  const recordingRe = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})/?$`);
+  const closed = new Set<string>();
+  let ingest: WhipHandler | undefined;
+
+  const isClosed = async (recordingId: string) => {
+    if (closed.has(recordingId)) return true;
+    const marked = await access(path.join(opts.directory, recordingId, CLOSED_MARKER)).then(() => true, () => false);
+    if (marked) closed.add(recordingId);
+    return marked;
+  };
+
+  const closeRecording = async (recordingId: string) => {
+    const firstTime = !(await isClosed(recordingId));
+    closed.add(recordingId);
+    if (firstTime) {
+      await mkdir(path.join(opts.directory, recordingId), { recursive: true });
+      await writeFile(path.join(opts.directory, recordingId, CLOSED_MARKER), JSON.stringify({ closedAtMs: Date.now() }));
+    }
+    await ingest?.closeRecording(recordingId, "recording-stopped");
+    if (firstTime) {
+      setTimeout(() => void ingest?.closeRecording(recordingId, "recording-stopped").catch(() => undefined), LATE_SESSION_SWEEP_MS).unref();
+    }
+    opts.log?.("recording-closed", { recordingId });
+  };
+
+  const handler = (async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (url === `${base}/health`) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        sendProblem(res, 405, "method-not-allowed", "use GET", { Allow: "GET, HEAD" });
+        return true;
+      }
+      const body = JSON.stringify({ ok: true, sessions: ingest?.sessionCount ?? 0 });
+      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : body);
+      return true;
+    }
+    const m = recordingRe.exec(url);
+    if (!m) return false;
+    const recordingId = m[1];
+    try {
+      if (req.method !== "GET" && req.method !== "DELETE") {
+        sendProblem(res, 405, "method-not-allowed", `${req.method} is not allowed here; use GET, DELETE`, { Allow: "GET, DELETE" });
+        return true;
+      }
+      const token = bearerToken(req);
+      if (!token) {
+        sendProblem(res, 401, "missing-token", "Authorization: Bearer <control token> is required", { "WWW-Authenticate": 'Bearer realm="recorder-control"' });
+        return true;
+      }
+      const verdict = verifyControlToken(opts.secret, token, recordingId);
+      if (!verdict.ok) {
+        sendProblem(res, 403, "invalid-token", `control token refused: ${verdict.reason}`);
+        return true;
+      }
+      if (req.method === "DELETE") await closeRecording(recordingId);
+      const body = JSON.stringify({
+        recordingId,
+        closed: await isClosed(recordingId),
+        sessions: await listRecordingSessions(opts.directory, recordingId),
+      });
+      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(body);
+    } catch (err) {
+      opts.log?.("control-error", { recordingId, error: String(err) });
+      if (!res.headersSent) sendProblem(res, 500, "internal-error", "the recorder could not handle this request");
+    }
+    return true;
+  }) as RecorderControl;
+
+  handler.admit = async ({ recordingId }) => {
+    if (await isClosed(recordingId)) {
+      throw new WhipHttpError(409, "recording-not-running", `recording ${recordingId} was stopped; it accepts no new publishers`);
+    }
+  };
+  handler.attachIngest = (i) => {
+    ingest = i;
+  };
+  handler.closeRecording = closeRecording;
+  handler.isClosed = isClosed;
+  return handler;
+}
