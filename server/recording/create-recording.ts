@@ -1,44 +1,113 @@
-// The co-located recorder: its WHIP ingest mounted on the app's HTTP server, and the recording service
-// that controls it. A separate recorder deployment shares RECORDER_SECRET and is named by RECORDER_WHIP_URL.
+// The co-located recorder: its WHIP ingest mounted on the app's HTTP server, with crash recovery at start-up.
+// Recording control lives in the help desk (RecordingService); a separate recorder deployment (`npm run
+// recorder`) shares RECORDER_SECRET and is named by RECORDER_WHIP_URL or offered through RECORDER_DESTINATIONS.
 import { hkdfSync } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Env } from "../../lib/config/env";
-import { createRecorderIngest, type WhipHandler } from "../../recorder/ingest";
-import { RecordingService } from "../app/recordings";
-import type { HelpDesk } from "../app/create-help-desk";
-import { MeetingPointStore } from "../db/meeting-point-store";
-import { RecordingStore } from "../db/recording-store";
+import { insufficientStorage } from "../../lib/domain/result";
+import { closeRemoteRecording } from "../../recorder/control";
+import { checkFreeSpace, createRecorderIngest, type WhipHandler } from "../../recorder/ingest";
+import { recoverUnfinishedSessions } from "../../recorder/recovery";
+import type { RecordingService, RecordingServiceOptions } from "../app/recordings";
 import type { Logger } from "../logger";
 import type { CoreServices } from "../services";
 
 export interface Recorder {
   ingest: WhipHandler;
-  recordings: RecordingService;
   close(): Promise<void>;
 }
+
+const MB = 1024 * 1024;
 
 export function publisherSecret(env: Env, authSecret: string): string {
   return env.RECORDER_SECRET ?? Buffer.from(hkdfSync("sha256", authSecret, "video-help-desk", "recorder-publisher", 32)).toString("base64url");
 }
 
-export function createRecorder(env: Env, core: CoreServices, desk: HelpDesk, logger: Logger, publicUrl: string): Recorder {
-  const directory = path.resolve(env.RECORDER_DIR ?? path.join(env.DATA_DIR, "recordings"));
+export function recorderDirectory(env: Env): string {
+  return path.resolve(env.RECORDER_DIR ?? path.join(env.DATA_DIR, "recordings"));
+}
+
+/** Where a recording's sessions are ended: the co-located ingest, or the control API of the recorder deployment. */
+function closer(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
+  const localBase = env.RECORDER_WHIP_URL ?? null;
+  return async (recordingId: string, destination: string | null) => {
+    const remote = destination ?? localBase;
+    if (remote === null) return closeLocal(recordingId);
+    // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
+    const baseUrl = remote.replace(/\/whip\/?$/, "");
+    await closeRemoteRecording({ baseUrl, secret, recordingId }).catch((err: unknown) =>
+      // Its sessions still end: publishers stop on the indicator, and the recorder finalizes silent sessions.
+      logger.error({ err, recordingId, recorder: baseUrl }, "could not tell the recorder to close the recording"),
+    );
+  };
+}
+
+/** Options of the help desk's recording control; `closeLocal` ends the co-located ingest's sessions. */
+export function recordingOptions(
+  env: Env,
+  core: CoreServices,
+  publicUrl: string,
+  closeLocal: (recordingId: string) => Promise<void>,
+): Omit<RecordingServiceOptions, "announce"> {
   const secret = publisherSecret(env, core.authSecret);
-  let ingest: WhipHandler | undefined;
-  const recordings = new RecordingService(new RecordingStore(core.db.prisma), new MeetingPointStore(core.db.prisma), {
+  const directory = recorderDirectory(env);
+  return {
     publisherSecret: secret,
     whipBaseUrl: env.RECORDER_WHIP_URL ?? `${publicUrl}/whip`,
-    directory,
-    closeRecording: async (id) => ingest?.closeRecording(id),
-  });
-  ingest = createRecorderIngest({
-    tokenSecret: secret,
-    directory,
+    destinations: env.RECORDER_DESTINATIONS,
+    closeRecording: closer(env, secret, closeLocal, core.logger),
+    preflight: async () => {
+      if (env.RECORDER_WHIP_URL) return; // the recorder deployment checks its own disk when sessions arrive
+      await mkdir(directory, { recursive: true });
+      const space = await checkFreeSpace(directory, env.RECORDER_MIN_FREE_MB * MB);
+      if (!space.ok) {
+        throw insufficientStorage(
+          `not enough free disk for a recording: ${Math.floor(space.freeBytes / MB)} MB free, ${env.RECORDER_MIN_FREE_MB} MB required (RECORDER_MIN_FREE_MB)`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Finalizes what a dead process left half-written (files repaired, sessions closed in the manifest), then
+ * marks those recordings interrupted so they are handed on like stopped ones. Runs before the ingest
+ * accepts sessions: a live session also looks unfinished on disk.
+ */
+export async function recoverRecordings(env: Env, recordings: RecordingService, logger: Logger): Promise<string[]> {
+  const directory = recorderDirectory(env);
+  const recovered = await recoverUnfinishedSessions(directory, { log: (event, data) => logger.info({ ...data, event }, "recorder recovery") });
+  const interrupted: string[] = [];
+  for (const r of recovered) {
+    const lastMedia = Math.max(...r.sessions.map((s) => s.endedAtMs));
+    const marked = await recordings.interrupt(r.recordingId, new Date(lastMedia));
+    if (marked) interrupted.push(r.recordingId);
+    logger.warn({ recordingId: r.recordingId, sessions: r.sessions.length, markedInterrupted: !!marked }, "recovered a recording after a crash");
+  }
+  return interrupted;
+}
+
+export function createRecorder(
+  env: Env,
+  core: CoreServices,
+  recordings: RecordingService,
+  logger: Logger,
+  onIngestEvent?: (event: string, data: Record<string, unknown>) => void,
+): Recorder {
+  const ingest = createRecorderIngest({
+    tokenSecret: publisherSecret(env, core.authSecret),
+    directory: recorderDirectory(env),
     icePortRange: env.RECORDER_ICE_PORT_RANGE,
     loopback: true,
+    maxRecordingMs: env.RECORDER_MAX_DURATION_MINUTES * 60_000,
+    maxTracksPerRecording: env.RECORDER_MAX_TRACKS,
+    minFreeBytes: env.RECORDER_MIN_FREE_MB * MB,
     admit: (claims) => recordings.admit(claims),
-    log: (event, data) => logger.info({ ...data, event }, "recorder"),
+    log: (event, data) => {
+      logger.info({ ...data, event }, "recorder");
+      onIngestEvent?.(event, data);
+    },
   });
-  desk.meetingPoints.onLive((id) => recordings.callStarted(id));
-  return { ingest, recordings, close: () => ingest!.closeAll("shutdown") };
+  return { ingest, close: () => ingest.closeAll("shutdown") };
 }

@@ -1,0 +1,169 @@
+// Usage: npx tsx bench/composite.ts [--reps 3] [--lengths 60,300]
+//
+// Speed of the compose job (server/media/compose-recording.ts) on synthetic two-participant recordings
+// (VP8 + Opus per participant, laid out the way the recorder writes them, with a manifest):
+//  1. baseline: composeRecording's wall time against the bare ffmpeg command on the same inputs (hstack + amix,
+//     scaled/padded to the same 1280x720 output, same encoder: libx264 veryfast crf 23, 25 fps, AAC 128k,
+//     +faststart), as a ratio; and compose's realtime factor, for 10 s inputs at 640x480 and at 1280x720.
+//     Each pair runs --reps times, alternating, and the medians are reported (shared, noisy machine).
+//  2. stop-to-playable for each --lengths recording (640x480 inputs, 1280x720 output):
+//     (a) post-call: the whole composeRecording after Stop;
+//     (b) live windows: 30 s windows rendered "during the call" (not timed), then at Stop only
+//         prepareComposition + the last window + joinWindows (timed). Lengths that are multiples of 30 s make
+//         the last window a full 30 s: the worst case (a call that stops mid-window leaves less to render).
+// Inputs are generated once (low bitrate, libvpx realtime) and cached in os.tmpdir()/bench-composite-inputs-v1.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { windowsOf } from "../lib/compositing/ffmpeg-args";
+import { composeRecording, joinWindows, prepareComposition, renderWindow, type WindowPart } from "../server/media/compose-recording";
+import { ffprobe } from "../server/media/ffprobe";
+import { ManifestWriter, T0 } from "../tests/media/synthetic-recording";
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const REPS = Number(arg("reps", "3"));
+const LENGTHS_S = arg("lengths", "60,300").split(",").map(Number);
+if (!(REPS >= 1 && REPS <= 10) || LENGTHS_S.some((s) => !(s >= 30 && s <= 3600))) {
+  console.error("usage: npx tsx bench/composite.ts [--reps 1..10] [--lengths 60,300 (seconds, 30..3600)]");
+  process.exit(2);
+}
+const OUT = { width: 1280, height: 720 };
+const LIVE_WINDOW_MS = 30_000;
+const CACHE = path.join(os.tmpdir(), "bench-composite-inputs-v1");
+const run = promisify(execFile);
+const ffmpeg = (args: string[]) => run("ffmpeg", ["-v", "error", "-y", ...args], { maxBuffer: 16 << 20 });
+
+interface Inputs {
+  dir: string;
+  manifestText: string;
+  spans: { fromMs: number; toMs: number }[];
+  seconds: number;
+  /** [video, audio] per participant. */
+  files: [string, string][];
+}
+
+/** Two participants (moving test patterns + tones) for `seconds`, cached between runs. */
+async function inputs(w: number, h: number, seconds: number): Promise<Inputs> {
+  const dir = path.join(CACHE, `${w}x${h}-${seconds}s`);
+  const m = new ManifestWriter();
+  const files: [string, string][] = [];
+  const jobs: (() => Promise<unknown>)[] = [];
+  for (const [i, id] of ["ann", "ben"].entries()) {
+    m.session(id, id, id.toUpperCase(), "camera", 0);
+    const v = m.track(id, "video", 0, seconds * 1000, { width: w, height: h });
+    const a = m.track(id, "audio", 0, seconds * 1000);
+    m.end(id, seconds * 1000);
+    const [vf, af] = [path.join(dir, v.file), path.join(dir, a.file)];
+    files.push([vf, af]);
+    const pattern = i === 0 ? "testsrc2" : "testsrc";
+    jobs.push(() => ffmpeg(["-f", "lavfi", "-i", `${pattern}=s=${w}x${h}:r=20`, "-t", String(seconds), "-c:v", "libvpx", "-deadline", "realtime",
+      "-cpu-used", "8", "-b:v", w > 640 ? "800k" : "400k", "-g", "100", "-f", "webm", vf]));
+    jobs.push(() => ffmpeg(["-f", "lavfi", "-t", String(seconds), "-i", `sine=f=${440 + 220 * i}:r=48000`, "-c:a", "libopus", "-b:a", "32k", "-f", "webm", af]));
+  }
+  const manifestText = m.text();
+  const done = path.join(dir, "complete");
+  if (!existsSync(done)) {
+    const t = Date.now();
+    for (const f of files.flat()) mkdirSync(path.dirname(f), { recursive: true });
+    await Promise.all(jobs.map((j) => j())); // 2 cores: the two participants encode side by side
+    writeFileSync(path.join(dir, "manifest.jsonl"), manifestText);
+    writeFileSync(done, "");
+    console.log(`generated ${w}x${h} ${seconds} s inputs in ${((Date.now() - t) / 1000).toFixed(1)} s (cached in ${dir})`);
+  }
+  return { dir, manifestText, spans: [{ fromMs: T0, toMs: T0 + seconds * 1000 }], seconds, files };
+}
+
+async function timed(f: () => Promise<unknown>) {
+  const t = performance.now();
+  await f();
+  return (performance.now() - t) / 1000;
+}
+
+/** The output must be a movie of the recording's length, else the timing means nothing. */
+async function checkMovie(file: string, seconds: number) {
+  const info = await ffprobe(file);
+  const kinds = info.streams.map((s) => s.type).sort().join("+");
+  if (kinds !== "audio+video" || Math.abs((info.durationMs ?? 0) - seconds * 1000) > 200) {
+    throw new Error(`INVALID output ${file}: streams ${kinds}, ${info.durationMs} ms instead of ${seconds * 1000}`);
+  }
+}
+
+function bareArgs(inp: Inputs, outFile: string) {
+  const [[v0, a0], [v1, a1]] = inp.files;
+  return ["-i", v0, "-i", a0, "-i", v1, "-i", a1, "-filter_complex",
+    `[0:v][2:v]hstack,scale=${OUT.width}:${OUT.height}:force_original_aspect_ratio=decrease,` +
+      `pad=${OUT.width}:${OUT.height}:(ow-iw)/2:(oh-ih)/2,fps=25[v];[1:a][3:a]amix=inputs=2[a]`,
+    "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", "25", "-g", "50",
+    "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart", "-f", "mp4", outFile];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const work = mkdtempSync(path.join(os.tmpdir(), "bench-composite-"));
+
+async function baseline(w: number, h: number) {
+  const inp = await inputs(w, h, 10);
+  const bare: number[] = [];
+  const ours: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const bareOut = path.join(work, `bare-${w}.mp4`);
+    const ourOut = path.join(work, `ours-${w}.mp4`);
+    bare.push(await timed(() => ffmpeg(bareArgs(inp, bareOut))));
+    ours.push(await timed(() => composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: ourOut })));
+    await checkMovie(ourOut, inp.seconds);
+    await checkMovie(bareOut, inp.seconds);
+  }
+  const b = median(bare);
+  const o = median(ours);
+  return { inputs: `${w}x${h}`, bareS: b, composeS: o, ratio: o / b, realtime: inp.seconds / o, bareRealtime: inp.seconds / b, runs: ours.map((x) => x.toFixed(2)).join(" ") };
+}
+
+async function stopToPlayable(seconds: number) {
+  const inp = await inputs(640, 480, seconds);
+  const post = path.join(work, `post-${seconds}.mp4`);
+  const postS = await timed(() => composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: post }));
+  await checkMovie(post, seconds);
+
+  const partsDir = path.join(work, `live-${seconds}`);
+  const prepare = () => prepareComposition({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT });
+  const windows = windowsOf(seconds * 1000, LIVE_WINDOW_MS);
+  const during = await prepare();
+  const parts: WindowPart[] = [];
+  const duringStart = performance.now();
+  for (const [i, w] of windows.slice(0, -1).entries()) parts.push(await renderWindow(during, w, partsDir, `w${i}`));
+  const duringS = (performance.now() - duringStart) / 1000;
+  const live = path.join(work, `live-${seconds}.mp4`);
+  let joinS = 0;
+  const liveS = await timed(async () => {
+    const final = await prepare();
+    parts.push(await renderWindow(final, windows.at(-1)!, partsDir, `w${windows.length - 1}`));
+    joinS = await timed(() => joinWindows(parts, live));
+  });
+  await checkMovie(live, seconds);
+  rmSync(partsDir, { recursive: true, force: true });
+  return { seconds, postS, liveS, joinS, duringS, windows: windows.length };
+}
+
+try {
+  console.log(`bench/composite.ts: ${os.cpus().length} cores, reps ${REPS}, lengths ${LENGTHS_S.join(",")} s, output ${OUT.width}x${OUT.height}`);
+  const base = [await baseline(640, 480), await baseline(1280, 720)];
+  console.log("\n| inputs (2 participants, 10 s) | bare ffmpeg s | composeRecording s | compose / bare | compose realtime | bare realtime | compose runs s |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const b of base) {
+    console.log(`| ${b.inputs} | ${b.bareS.toFixed(2)} | ${b.composeS.toFixed(2)} | ${b.ratio.toFixed(2)}x | ${b.realtime.toFixed(1)}x | ${b.bareRealtime.toFixed(1)}x | ${b.runs} |`);
+  }
+  const rows = [];
+  for (const s of LENGTHS_S) rows.push(await stopToPlayable(s));
+  console.log("\n| recording | post-call s | post-call / length | live windows s (last 30 s window + join) | of which join s | live / length | windows rendered during the call |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    console.log(`| ${r.seconds} s | ${r.postS.toFixed(1)} | ${(r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.joinS.toFixed(1)} | ${(r.liveS / r.seconds).toFixed(3)} | ` +
+      `${r.windows - 1} in ${r.duringS.toFixed(1)} s |`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

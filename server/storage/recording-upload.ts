@@ -1,0 +1,176 @@
+// Uploads a finished recording's files to S3 and deletes the local copies only once S3 confirms it holds
+// every byte. Users of recording products lose recordings when an upload fails and the local file is
+// deleted anyway; here a file is deleted only after HeadObject reports its full size, and only once ALL
+// files of the call are confirmed, so a restarted run always still has what it needs.
+import { createReadStream } from "node:fs";
+import { stat, unlink } from "node:fs/promises";
+import { HeadObjectCommand, type S3Client, type ServerSideEncryption } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { Logger } from "pino";
+
+export interface RecordingFile {
+  /** Local file. */
+  path: string;
+  /** Key below `prefix`, e.g. "composite.mp4". */
+  key: string;
+  contentType: string;
+}
+
+export interface UploadProgress {
+  key: string;
+  loaded: number;
+  total: number;
+  fileIndex: number;
+  fileCount: number;
+}
+
+export interface RetryPolicy {
+  /** Total tries per file, including the first. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface UploadRecordingOptions {
+  s3: S3Client;
+  bucket: string;
+  /** e.g. "recordings/<id>/"; a trailing slash is added when missing. */
+  prefix: string;
+  files: RecordingFile[];
+  sse?: { algorithm: ServerSideEncryption | `${ServerSideEncryption}`; kmsKeyId?: string };
+  onProgress?: (progress: UploadProgress) => void;
+  /** Delete the local files after every one of them is confirmed in S3. Default false. */
+  deleteLocal?: boolean;
+  retry?: Partial<RetryPolicy>;
+  partSizeBytes?: number;
+  queueSize?: number;
+  logger?: Logger;
+}
+
+export interface UploadedObject {
+  key: string;
+  size: number;
+  /** False when an earlier run had already stored this exact file (same size and mtime). */
+  uploaded: boolean;
+  localDeleted: boolean;
+}
+
+export const DEFAULT_UPLOAD_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000 };
+const PART_SIZE = 8 * 1024 * 1024;
+
+export class UploadVerificationError extends Error {
+  constructor(key: string, expected: number, actual: number | undefined) {
+    super(`S3 holds ${actual ?? "no"} bytes for ${key}, expected ${expected}`);
+    this.name = "UploadVerificationError";
+  }
+}
+
+export async function uploadRecordingFiles(opts: UploadRecordingOptions): Promise<UploadedObject[]> {
+  const retry = { ...DEFAULT_UPLOAD_RETRY, ...opts.retry };
+  const prefix = opts.prefix === "" || opts.prefix.endsWith("/") ? opts.prefix : `${opts.prefix}/`;
+  const results: UploadedObject[] = [];
+  for (const [fileIndex, file] of opts.files.entries()) {
+    const key = prefix + file.key;
+    const log = opts.logger?.child({ key });
+    const result = await withRetries(retry, log, `upload ${key}`, () => uploadOne(opts, file, key, fileIndex));
+    results.push(result);
+  }
+  if (opts.deleteLocal) {
+    for (const [i, file] of opts.files.entries()) {
+      // A missing file was deleted by an earlier run after the same confirmation.
+      await unlink(file.path).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e)));
+      results[i]!.localDeleted = true;
+    }
+  }
+  return results;
+}
+
+async function uploadOne(opts: UploadRecordingOptions, file: RecordingFile, key: string, fileIndex: number): Promise<UploadedObject> {
+  const local = await stat(file.path).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? null : Promise.reject(e)));
+  const remote = await headObject(opts.s3, opts.bucket, key);
+  // The size+mtime we wrote as metadata identifies the exact local file an earlier run confirmed: skip
+  // re-sending gigabytes after a restart, and accept a local file already deleted after confirmation.
+  if (remote && remote.metadata["source-size"] === String(remote.size)) {
+    if (!local && opts.deleteLocal) return { key, size: remote.size, uploaded: false, localDeleted: true };
+    if (local && local.size === remote.size && remote.metadata["source-mtime-ms"] === String(Math.trunc(local.mtimeMs))) {
+      return { key, size: remote.size, uploaded: false, localDeleted: false };
+    }
+  }
+  if (!local) throw new Error(`local file ${file.path} for ${key} does not exist`);
+
+  const upload = new Upload({
+    client: opts.s3,
+    params: {
+      Bucket: opts.bucket,
+      Key: key,
+      Body: createReadStream(file.path),
+      ContentType: file.contentType,
+      ContentLength: local.size,
+      Metadata: { "source-size": String(local.size), "source-mtime-ms": String(Math.trunc(local.mtimeMs)) },
+      ServerSideEncryption: opts.sse?.algorithm as ServerSideEncryption | undefined,
+      SSEKMSKeyId: opts.sse?.kmsKeyId,
+    },
+    partSize: opts.partSizeBytes ?? PART_SIZE,
+    queueSize: opts.queueSize ?? 2,
+    // Abort the multipart upload on failure so orphaned parts do not accumulate (and bill) in the bucket.
+    leavePartsOnError: false,
+  });
+  upload.on("httpUploadProgress", (p) =>
+    opts.onProgress?.({ key, loaded: p.loaded ?? 0, total: p.total ?? local.size, fileIndex, fileCount: opts.files.length }),
+  );
+  await upload.done();
+
+  const confirmed = await headObject(opts.s3, opts.bucket, key);
+  if (!confirmed || confirmed.size !== local.size) throw new UploadVerificationError(key, local.size, confirmed?.size);
+  return { key, size: confirmed.size, uploaded: true, localDeleted: false };
+}
+
+async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ size: number; metadata: Record<string, string> } | null> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { size: head.ContentLength ?? -1, metadata: head.Metadata ?? {} };
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ENETUNREACH", "EHOSTUNREACH", "ECONNABORTED", "UND_ERR_SOCKET"]);
+const TRANSIENT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "SlowDown", "InternalError", "ServiceUnavailable", "NetworkingError", "AbortError", "UploadVerificationError"]);
+
+/** Network failures, timeouts, throttling, 5xx and a short object: worth another try. 4xx (denied,
+ *  no such bucket) and local file errors are not. */
+export function isTransientS3Error(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; errors?: unknown[]; cause?: unknown; $retryable?: unknown };
+  if (!e || typeof e !== "object") return false;
+  if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.$retryable) return true;
+  const status = httpStatus(error);
+  if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return true;
+  if (Array.isArray(e.errors) && e.errors.some(isTransientS3Error)) return true; // AggregateError (happy eyeballs)
+  return e.cause !== undefined && e.cause !== error && isTransientS3Error(e.cause);
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** Full-jitter exponential backoff: spreads retries of many recorders hitting the same outage. */
+export function backoffDelayMs(policy: RetryPolicy, failedAttempt: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failedAttempt - 1));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+async function withRetries<T>(policy: RetryPolicy, log: Logger | undefined, what: string, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= policy.attempts || !isTransientS3Error(error)) throw error;
+      const wait = backoffDelayMs(policy, attempt);
+      log?.warn({ err: error, attempt, retryInMs: wait }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

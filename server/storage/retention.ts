@@ -1,0 +1,150 @@
+// Deletes recordings whose retention period is over. The app's own sweep is the source of truth: it works
+// on every S3 (the embedded s3rver has no lifecycle support) and a record is marked expired only after a
+// listing shows that nothing of it remains, so a failed deletion is retried on the next sweep instead of
+// leaving billable, privacy-relevant video behind a record that claims it is gone.
+import {
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { Logger } from "pino";
+
+export interface ExpiredRecording {
+  id: string;
+  /** Keys the database knows about. */
+  keys: string[];
+  /** Everything under this prefix belongs to the recording (parts, thumbnails the DB never recorded);
+   *  it is listed and deleted too. Without it only `keys` are deleted and checked. */
+  prefix?: string;
+}
+
+export interface RetentionSweepOptions {
+  s3: S3Client;
+  bucket: string;
+  listExpired: () => Promise<ExpiredRecording[]>;
+  markExpired: (id: string) => Promise<void>;
+  logger?: Logger;
+}
+
+export interface SweepResult {
+  expired: { id: string; deletedObjects: number }[];
+  failed: { id: string; error: string }[];
+}
+
+/** One pass: each expired recording is handled on its own so one failure does not block the rest. */
+export async function sweepExpiredRecordings(opts: RetentionSweepOptions): Promise<SweepResult> {
+  const result: SweepResult = { expired: [], failed: [] };
+  for (const recording of await opts.listExpired()) {
+    try {
+      const deletedObjects = await deleteRecordingObjects(opts.s3, opts.bucket, recording);
+      const left = await remainingObjects(opts.s3, opts.bucket, recording);
+      if (left.length) throw new Error(`${left.length} object(s) still present after deletion, e.g. ${left[0]}`);
+      await opts.markExpired(recording.id);
+      result.expired.push({ id: recording.id, deletedObjects });
+      opts.logger?.info({ recordingId: recording.id, deletedObjects }, "expired recording deleted from storage");
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      result.failed.push({ id: recording.id, error: message });
+      opts.logger?.warn({ recordingId: recording.id, err: error }, "could not expire recording; will retry next sweep");
+    }
+  }
+  return result;
+}
+
+/** Sweeps now and then every intervalMs; overlapping runs are skipped. Returns a stop function. */
+export function startRetentionSweeper(opts: RetentionSweepOptions & { intervalMs: number; onSweep?: (r: SweepResult) => void }): () => void {
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      opts.onSweep?.(await sweepExpiredRecordings(opts));
+    } catch (error) {
+      opts.logger?.warn({ err: error }, "retention sweep failed");
+    } finally {
+      running = false;
+    }
+  };
+  void run();
+  const timer = setInterval(run, opts.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+async function deleteRecordingObjects(s3: S3Client, bucket: string, recording: ExpiredRecording): Promise<number> {
+  const keys = new Set(recording.keys);
+  if (recording.prefix) for (const key of await listKeys(s3, bucket, recording.prefix)) keys.add(key);
+  const all = [...keys];
+  let deleted = 0;
+  // DeleteObjects takes at most 1000 keys per request.
+  for (let i = 0; i < all.length; i += 1000) {
+    const batch = all.slice(i, i + 1000);
+    const out = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+    );
+    // A 200 response can still carry per-key errors (AccessDenied on one key, for example).
+    const errors = (out.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
+    if (errors.length) throw new Error(`S3 refused to delete ${errors.length} object(s): ${errors[0]!.Key} ${errors[0]!.Code}`);
+    deleted += batch.length;
+  }
+  return deleted;
+}
+
+async function remainingObjects(s3: S3Client, bucket: string, recording: ExpiredRecording): Promise<string[]> {
+  const left = new Set<string>();
+  if (recording.prefix) for (const key of await listKeys(s3, bucket, recording.prefix)) left.add(key);
+  // Keys outside the prefix (or with no prefix given) are checked one listing each.
+  for (const key of recording.keys) {
+    if (recording.prefix && key.startsWith(recording.prefix)) continue;
+    if ((await listKeys(s3, bucket, key)).includes(key)) left.add(key);
+  }
+  return [...left];
+}
+
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return keys;
+}
+
+export type LifecycleResult = { applied: true } | { applied: false; reason: string };
+
+/** Asks S3 itself to expire objects under `prefix` after `days`, as a backstop for the sweep (e.g. when
+ *  the app is down for weeks). Servers without lifecycle support (s3rver answers NotImplemented) get
+ *  `{applied:false}`; the sweep alone then enforces retention. Replaces the bucket's lifecycle rules. */
+export async function applyLifecycleRule(s3: S3Client, bucket: string, days: number, prefix = "recordings/"): Promise<LifecycleResult> {
+  if (!Number.isInteger(days) || days < 1) throw new Error(`lifecycle days must be a positive integer, got ${days}`);
+  try {
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: "vhd-recording-retention",
+              Status: "Enabled",
+              Filter: { Prefix: prefix },
+              Expiration: { Days: days },
+              // Parts of uploads that never completed are invisible in listings but still stored.
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+          ],
+        },
+      }),
+    );
+    return { applied: true };
+  } catch (error) {
+    const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    if (e.name === "NotImplemented" || e.Code === "NotImplemented" || status === 501) {
+      return { applied: false, reason: `lifecycle configuration not supported by this S3 server (${e.name ?? status}: ${e.message ?? ""})`.trim() };
+    }
+    throw error;
+  }
+}
