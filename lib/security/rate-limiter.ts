@@ -33,6 +33,17 @@ export class FailureRateLimiter {
     this.failures.set(key, recent);
   }
 
+  /**
+   * Counts one event for `key` if fewer than `limit` are in the window, for limits on every use
+   * (not only failures), e.g. chat messages per user. A refused attempt is not counted, so a client
+   * that keeps retrying is let through again once the window moves on.
+   */
+  take(key: string, limit: number): RateLimitDecision {
+    const decision = this.check(key, limit);
+    if (decision.allowed) this.recordFailure(key);
+    return decision;
+  }
+
   reset(key: string): void {
     this.failures.delete(key);
   }

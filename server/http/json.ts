@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  INSUFFICIENT_STORAGE: 507,
   INTERNAL: 500,
 };
 
