@@ -7,10 +7,14 @@ import { CLIENT_IP_HEADER } from "./server/auth/next-auth-options";
 import { closeServices, createServices, isSecureDeployment } from "./server/create-services";
 import { createLogger } from "./server/logger";
 import { createHelpDesk } from "./server/app/create-help-desk";
-import { createRecorder } from "./server/recording/create-recording";
+import { createRecorder, recorderDirectory, recordingOptions, recoverRecordings } from "./server/recording/create-recording";
+import { startRecordingBackend, type RecordingBackend } from "./server/recording/recording-backend";
 import { attachRequestHandlers, createSocketServer } from "./server/realtime/socket-server";
 import { SocketNotifier } from "./server/realtime/socket-notifier";
+import { attachRedisAdapter, type RedisAdapterHandle } from "./server/realtime/redis-adapter";
 import { registerServices } from "./server/services";
+import { COMPOSE_RECORDING_QUEUE } from "./server/jobs/compose-recording-queue";
+import { createMetrics, type AppMetrics } from "./server/metrics/metrics";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -42,10 +46,23 @@ async function main(): Promise<void> {
 
   const app = next({ dev, dir: process.cwd(), hostname: env.HOST, port: env.PORT });
   let recorder: ReturnType<typeof createRecorder> | undefined;
+  let metrics: AppMetrics | undefined;
 
   const server = createServer((req, res) => {
     // Replace whatever the client sent: the login rate limiter keys on this value.
     req.headers[CLIENT_IP_HEADER] = clientIp(req, env.TRUST_PROXY);
+    if (metrics && req.url?.startsWith("/metrics")) {
+      metrics.handler(req, res).then(
+        async (handled) => {
+          if (!handled) await handle(req, res);
+        },
+        (err: unknown) => {
+          logger.error({ err }, "metrics failed");
+          if (!res.headersSent) res.writeHead(500).end();
+        },
+      );
+      return;
+    }
     if (recorder && req.url?.startsWith("/whip")) {
       recorder.ingest(req, res).then(
         async (handled) => {
@@ -69,15 +86,37 @@ async function main(): Promise<void> {
     visitorTokens: services.visitorTokens,
     logger,
   });
+  const redis: RedisAdapterHandle | undefined = env.REDIS_URL ? await attachRedisAdapter(io, env.REDIS_URL, logger) : undefined;
+  metrics = createMetrics({
+    db: services.db,
+    socketCount: () => io.of("/").sockets.size,
+    token: env.METRICS_TOKEN,
+    queueNames: [COMPOSE_RECORDING_QUEUE],
+    ingestDirectory: env.RECORDER_WHIP_URL ? undefined : recorderDirectory(env),
+  });
+  const notifier = new SocketNotifier(io);
+  let backend: RecordingBackend | undefined;
   const desk = createHelpDesk({
     prisma: services.db.prisma,
-    notifier: new SocketNotifier(io),
+    notifier,
     graceMs: env.PRESENCE_GRACE_SECONDS * 1000,
     logger,
+    recording: {
+      ...recordingOptions(env, services, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, async (id) => recorder?.ingest.closeRecording(id)),
+      onChange: (r) => backend?.onChange(r).catch((err: unknown) => logger.error({ err, recordingId: r.id }, "following a recording change failed")),
+    },
   });
   attachRequestHandlers(io, desk, logger);
-  recorder = createRecorder(env, services, desk, logger, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`);
-  registerServices({ ...services, desk, recordings: recorder.recordings });
+  // Before the ingest takes sessions: what a dead process left half-written is finalized and marked interrupted.
+  if (!env.RECORDER_WHIP_URL) await recoverRecordings(env, desk.recordings, logger);
+  recorder = createRecorder(env, services, desk.recordings, logger, (event, data) => metrics?.observeIngest(event, data));
+  backend = await startRecordingBackend(env, services, {
+    publish: (recording) => notifier.toAgents("recording:updated", { recording }),
+    runWorker: env.WORKER_IN_PROCESS,
+    logger,
+    onJobDone: (seconds, outcome) => metrics?.observeJob(COMPOSE_RECORDING_QUEUE, seconds, outcome),
+  });
+  registerServices({ ...services, desk, recordings: desk.recordings, library: backend.library });
   await app.prepare();
   const handle = app.getRequestHandler();
   const upgrade = app.getUpgradeHandler();
@@ -111,8 +150,11 @@ async function main(): Promise<void> {
     force.unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve())); // stop accepting
     await new Promise<void>((resolve) => io.close(() => resolve())); // disconnects sockets
+    await redis?.close();
     desk.close();
+    metrics?.close();
     await recorder?.close();
+    await backend?.close();
     server.closeIdleConnections();
     await closed;
     await app.close?.();

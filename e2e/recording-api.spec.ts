@@ -3,7 +3,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { publishWhip } from "../tools/whip-publish";
 import { agentRequest } from "./agent-session";
+import { publishFromPage, whipConnectionState } from "./whip-page";
 
 test("an external WHIP source publishes into a recording created through the API", async ({ browser, page, request }) => {
   const alice = await agentRequest(browser, "agent1", "agent1-pass");
@@ -26,27 +28,8 @@ test("an external WHIP source publishes into a recording created through the API
 
   // A minimal standard WHIP client, run in a plain page.
   await page.goto("/api/health");
-  const location = await page.evaluate(async ({ whipUrl, token }) => {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
-    const pc = new RTCPeerConnection();
-    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === "complete") return resolve();
-      pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
-      setTimeout(resolve, 3000);
-    });
-    const response = await fetch(whipUrl, {
-      method: "POST",
-      headers: { "content-type": "application/sdp", authorization: `Bearer ${token}` },
-      body: pc.localDescription!.sdp,
-    });
-    if (response.status !== 201) throw new Error(`WHIP POST answered ${response.status}: ${await response.text()}`);
-    await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
-    (window as unknown as { pc: RTCPeerConnection }).pc = pc;
-    return new URL(response.headers.get("location")!, whipUrl).toString();
-  }, credential);
-  await expect.poll(() => page.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState), { timeout: 15_000 }).toBe("connected");
+  const location = await publishFromPage(page, credential);
+  await expect.poll(() => whipConnectionState(page), { timeout: 15_000 }).toBe("connected");
   await page.waitForTimeout(5000);
   expect((await page.request.delete(location, { headers: { authorization: `Bearer ${credential.token}` } })).status()).toBe(200);
 
@@ -55,7 +38,8 @@ test("an external WHIP source publishes into a recording created through the API
   expect((await alice.delete(`/api/meeting-points/${mp.id}/recording`)).status()).toBe(409);
 
   const details = await (await alice.get(`/api/recordings/${recordingId}`)).json();
-  expect(details).toMatchObject({ id: recordingId, meetingPointId: mp.id, status: "stopped", participants: [{ displayName: "Lobby camera" }] });
+  expect(details).toMatchObject({ id: recordingId, meetingPointId: mp.id, participants: [{ displayName: "Lobby camera" }] });
+  expect(["stopped", "processing", "ready"]).toContain(details.status); // compositing starts at once
   const files = details.sessions[0].files.filter((f: { name: string }) => /\.(webm|mkv)$/.test(f.name));
   expect(files.map((f: { name: string }) => f.name).join(" ")).toMatch(/audio.*video|video.*audio/);
 
@@ -72,4 +56,31 @@ test("an external WHIP source publishes into a recording created through the API
 
   // Recordings are for agents only; a visitor token cannot read them.
   expect((await request.get(`/api/recordings/${recordingId}`)).status()).toBe(401);
+});
+
+test("a Node WHIP publisher (werift + ffmpeg, not a browser) publishes audio+video into a recording created through the API", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const alice = await agentRequest(browser, "agent1", "agent1-pass");
+  const mp = await (await alice.post("/api/meeting-points", { data: { title: "Studio camera" } })).json();
+  const { recordingId } = await (await alice.post(`/api/meeting-points/${mp.id}/recording`)).json();
+  const credential = await (await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Studio camera" } })).json();
+  const result = await publishWhip({ url: credential.whipUrl, token: credential.token, seconds: 5, icePortRange: [44900, 44949], rtpPortRange: [44950, 44999] });
+  expect(result.status).toBe(201);
+  expect(result.deleteStatus).toBe(200);
+  await alice.delete(`/api/meeting-points/${mp.id}/recording`);
+
+  const details = await (await alice.get(`/api/recordings/${recordingId}`)).json();
+  expect(details.participants).toEqual([expect.objectContaining({ displayName: "Studio camera" })]);
+  const session = details.sessions[0];
+  const dir = path.join(process.env.E2E_DATA_DIR!, "recordings", recordingId, session.participantId, session.sessionId);
+  const media = session.files.filter((f: { name: string }) => /\.(webm|mkv)$/.test(f.name)).map((f: { name: string }) => f.name);
+  expect(media.join(" ")).toMatch(/audio/);
+  expect(media.join(" ")).toMatch(/video/);
+  for (const name of media) {
+    const file = path.join(dir, name);
+    expect(spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" }).stderr, name).toBe("");
+    const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }));
+    expect(duration, name).toBeGreaterThan(4);
+    expect(duration, name).toBeLessThan(7);
+  }
 });

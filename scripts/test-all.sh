@@ -14,16 +14,23 @@ step() { printf '\n==> %s\n' "$*"; }
 step "typecheck"
 npx tsc --noEmit
 
+# Timing measurements (A/V sync through the chain, the 720p ramp) run alone afterwards: on 2 cores, other test
+# files running beside them delay Chromium's capture and encoder and would measure the machine, not the code.
+TIMED=(tests/media/av-sync-chain.test.ts tests/recorder/ramp-720p.test.ts)
 step "unit + integration tests on embedded PGlite"
-env -u DATABASE_URL npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-pglite.json"
+env -u DATABASE_URL npx vitest run "${TIMED[@]/#/--exclude=}" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-pglite.json"
+
+step "timing measurements, one file at a time"
+reports+=("$REPORTS/vitest-timed.json")
+env -u DATABASE_URL npx vitest run "${TIMED[@]}" --no-file-parallelism --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-timed.json"
 
 if [ "${SKIP_POSTGRES:-0}" = "1" ]; then
   echo "SKIP_POSTGRES=1: not running the integration tests on PostgreSQL"
 else
   step "unit + integration tests on PostgreSQL ($PG_URL)"
   reports+=("$REPORTS/vitest-postgres.json")
-  # The recorder and the schema-drift tests do not touch the app database: once is enough.
-  DATABASE_URL="$PG_URL" npx vitest run --exclude "tests/recorder/**" --exclude "tests/db/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-postgres.json"
+  # The recorder, media and schema-drift tests do not touch the app database: once is enough.
+  DATABASE_URL="$PG_URL" npx vitest run --exclude "tests/recorder/**" --exclude "tests/media/**" --exclude "tests/db/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-postgres.json"
 fi
 
 step "production build"

@@ -4,6 +4,7 @@
 import type { AuthOptions } from "next-auth";
 import type { Env } from "../lib/config/env";
 import type { HelpDesk } from "./app/create-help-desk";
+import type { RecordingLibrary } from "./app/recording-library";
 import type { RecordingService } from "./app/recordings";
 import type { LoginService } from "./auth/login";
 import type { VisitorTokens } from "./auth/visitor-token";
@@ -29,6 +30,7 @@ export interface CoreServices {
 export interface Services extends CoreServices {
   desk: HelpDesk;
   recordings: RecordingService;
+  library: RecordingLibrary;
 }
 
 const KEY = Symbol.for("video-help-desk.services");

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/SignOutButton";
@@ -11,7 +12,13 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   return (
     <>
       <header className="topbar">
-        <span className="brand">Video Help Desk · Console</span>
+        <span className="row" style={{ gap: 16 }}>
+          <span className="brand">Video Help Desk · Console</span>
+          <nav className="row" aria-label="Console" style={{ gap: 12 }}>
+            <Link href="/console">Tickets</Link>
+            <Link href="/console/recordings">Recordings</Link>
+          </nav>
+        </span>
         <span>
           <span data-testid="agent-name">{session.user.name}</span> <span className="muted">({session.user.role})</span>{" "}
           <SignOutButton />

@@ -2,7 +2,11 @@
 
 import { useState, type ReactNode } from "react";
 import type { CallPeerInfo, SignallingChannel } from "@/lib/rtc/signalling";
+import type { WhipCredential } from "@/lib/rtc/whip-publisher";
+import type { RecordingIndicator } from "@/lib/realtime/views";
 import { DeviceMenu } from "./DeviceMenu";
+import { RecordingBadge } from "./RecordingBadge";
+import { useRecordingPublisher, type PublishSource } from "./useRecordingPublisher";
 import { useMeshCall } from "./useMeshCall";
 import { VideoTile } from "./VideoTile";
 import styles from "./call.module.css";
@@ -16,14 +20,28 @@ export interface CallViewProps {
   iceServers: RTCIceServer[];
   onLeave?: () => void;
   extraControls?: ReactNode;
+  /** The meeting point's recording: everyone sees it; while it captures, this user's media is published to it. */
+  recording?: RecordingIndicator | null;
+  requestCredential?: (source: PublishSource) => Promise<WhipCredential>;
 }
+
+const noCredential = () => Promise.reject(new Error("recording is not available here"));
 
 const canShareScreen = () => typeof navigator !== "undefined" && typeof navigator.mediaDevices?.getDisplayMedia === "function";
 
-export function CallView({ selfId, selfName, peers, signalling, iceServers, onLeave, extraControls }: CallViewProps) {
+export function CallView(props: CallViewProps) {
+  const { selfId, selfName, peers, signalling, iceServers, onLeave, extraControls, recording = null } = props;
   const { call, snapshot, mediaError, leave } = useMeshCall({ selfId, peers, signalling, iceServers });
   const [actionError, setActionError] = useState<string | null>(null);
   const [left, setLeft] = useState(false);
+  const publishing = useRecordingPublisher({
+    active: !left && recording?.status === "recording" && !!props.requestCredential,
+    recordingId: recording?.id ?? null,
+    stream: snapshot?.local.stream ?? null,
+    screenStream: snapshot?.local.screenStream ?? null,
+    iceServers,
+    requestCredential: props.requestCredential ?? noCredential,
+  });
 
   const act = (action: () => Promise<void>, failure: string, { cancellable = false } = {}) => {
     setActionError(null);
@@ -43,6 +61,7 @@ export function CallView({ selfId, selfName, peers, signalling, iceServers, onLe
 
   return (
     <section className={styles.call} aria-label="Video call" data-testid="call-view">
+      <RecordingBadge recording={recording} publishing={publishing.camera} />
       {mediaError && <p className={styles.notice}>{mediaError}</p>}
       {actionError && <p className={styles.error}>{actionError}</p>}
       {left ? (

@@ -68,6 +68,8 @@ export function GuestCalls({ desk, selfId, selfName, iceServers }: { desk: Desk;
             signalling={signalling}
             iceServers={iceServers}
             onLeave={() => void handle.leave().then(setJoined).catch((e: Error) => setError(e.message))}
+            recording={joined.recording}
+            requestCredential={(source) => handle.publishCredential(source)}
           />
           <ChatPanel desk={desk} meetingPointId={joined.id} selfId={selfId} />
         </>

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import type { Desk } from "@/lib/sdk/desk";
 import type { ChatMessageView, TicketView } from "@/lib/realtime/views";
+import { TicketRecordings } from "@/components/recordings/TicketRecordings";
 
 function duration(from: string | null, to: string | null): string {
   if (!from || !to) return "–";
@@ -70,6 +71,7 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
             ))}
             {selected.messages.length === 0 && <li className="muted">No messages.</li>}
           </ol>
+          <TicketRecordings desk={desk} ticketId={selected.ticket.id} />
         </div>
       )}
     </section>

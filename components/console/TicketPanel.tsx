@@ -5,7 +5,9 @@ import { CallView } from "@/components/call/CallView";
 import { ChatPanel } from "@/components/chat/ChatPanel";
 import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
+import { RecordingBadge } from "@/components/call/RecordingBadge";
 import { ColleagueInvite } from "./ColleagueInvite";
+import { RecordingControls } from "./RecordingControls";
 import { ProgressBadge } from "./QueuePanel";
 
 /** One ticket the agent is working on: invite to video, the call, chat, end call, close. */
@@ -18,7 +20,9 @@ export function TicketPanel(props: {
 }) {
   const { desk, ticket } = props;
   const selfId = `agent:${props.self.id}`;
-  const [meetingPoint, setMeetingPoint] = useState<MeetingPointView | null>(null);
+  const [loaded, setMeetingPoint] = useState<MeetingPointView | null>(null);
+  // Switching tickets must never leave the previous ticket's meeting point under the new ticket's buttons.
+  const meetingPoint = loaded && loaded.id === ticket.meetingPointId ? loaded : null;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -59,7 +63,7 @@ export function TicketPanel(props: {
   const peers = (meetingPoint?.participants ?? []).filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName }));
 
   return (
-    <section className="panel stack" aria-label="Ticket" data-testid="ticket-panel">
+    <section className="panel stack" aria-label="Ticket" data-testid="ticket-panel" data-meeting-point={ticket.meetingPointId ?? undefined}>
       <div className="row" style={{ justifyContent: "space-between" }}>
         <div>
           <h2 style={{ margin: 0 }} data-testid="ticket-visitor">
@@ -92,6 +96,8 @@ export function TicketPanel(props: {
         </div>
       </div>
       {error && <p className="error">{error}</p>}
+      {open && meetingPoint && meetingPoint.hostId === selfId && <RecordingControls desk={desk} meetingPoint={meetingPoint} />}
+      {!live && meetingPoint && <RecordingBadge recording={meetingPoint.recording} />}
       {meetingPoint?.state === "ended" && <p className="muted" data-testid="call-ended">The call has ended.</p>}
       {live && meetingPoint && (
         <ColleagueInvite desk={desk} meetingPointId={meetingPoint.id} present={meetingPoint.participants.map((p) => p.userId)} />
@@ -105,6 +111,8 @@ export function TicketPanel(props: {
           signalling={signalling}
           iceServers={props.iceServers}
           onLeave={() => void act(() => handle!.end())}
+          recording={meetingPoint!.recording}
+          requestCredential={(source) => handle!.publishCredential(source)}
         />
       )}
       {meetingPoint && <ChatPanel desk={desk} meetingPointId={meetingPoint.id} selfId={selfId} disabled={!open} />}

@@ -122,6 +122,11 @@ export function VisitorApp({ skills, iceServers }: Props) {
             <p>
               <strong>{ticket.agent?.name ?? "The agent"}</strong> invites you to a video call.
             </p>
+            {meetingPoint?.recording && (
+              <p className="muted" data-testid="recording-notice">
+                This call will be recorded. By accepting you agree to the recording.
+              </p>
+            )}
             <button className="button" onClick={() => void handle.accept(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
               Accept
             </button>{" "}
@@ -139,6 +144,8 @@ export function VisitorApp({ skills, iceServers }: Props) {
             signalling={signalling}
             iceServers={iceServers}
             onLeave={() => void handle.leave().then(setMeetingPoint).catch((e: Error) => setError(e.message))}
+            recording={meetingPoint!.recording}
+            requestCredential={(source) => handle.publishCredential(source)}
           />
         )}
       </div>

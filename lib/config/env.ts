@@ -73,6 +73,48 @@ const schema = z.object({
     .refine(([min, max]) => min >= 1024 && max <= 65535 && max > min, "must be an increasing range within 1024-65535")
     .default([40000, 40199]),
   RECORDER_WHIP_URL: httpUrl.optional(),
+  /** Other recorder deployments a host may pick per recording (comma-separated WHIP base URLs). */
+  RECORDER_DESTINATIONS: z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim().replace(/\/+$/, "")).filter(Boolean))
+    .refine((list) => list.every((u) => /^https?:\/\/[^/]+/.test(u)), "must be comma-separated http(s) URLs")
+    .default([]),
+  RECORDER_MAX_DURATION_MINUTES: positiveInt.max(24 * 60).default(240),
+  RECORDER_MAX_TRACKS: positiveInt.max(1000).default(64),
+  /** New recordings are refused below this much free disk; running ones are finalized below half of it. */
+  RECORDER_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
+
+  // Compositing, storage of movies, playback, retention, webhooks.
+  COMPOSE_WIDTH: positiveInt.max(3840).refine((n) => n % 2 === 0, "must be even").default(1280),
+  COMPOSE_HEIGHT: positiveInt.max(2160).refine((n) => n % 2 === 0, "must be even").default(720),
+  COMPOSE_CONCURRENCY: positiveInt.max(16).default(1),
+  COMPOSE_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(3),
+  COMPOSE_RETRY_DELAY_SECONDS: positiveInt.max(3600).default(30),
+  COMPOSE_EXPIRE_SECONDS: positiveInt.max(23 * 3600).default(3600),
+  /** Run the compositing worker inside the web process; false when `npm run worker` runs it elsewhere. */
+  WORKER_IN_PROCESS: bool.default(true),
+  JOBS_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  PLAYBACK_LINK_SECONDS: positiveInt.max(900).default(300),
+  /** Days a movie is kept unless marked "keep"; 0 keeps forever. */
+  RECORDING_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(3),
+  RETENTION_SWEEP_INTERVAL_SECONDS: positiveInt.max(86_400).default(3600),
+  UPLOAD_RAW_TRACKS: bool.default(false),
+  S3_SSE: z.enum(["AES256", "aws:kms"]).optional(),
+  S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
+  WEBHOOK_URLS: z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every((u) => /^https?:\/\/[^/]+/.test(u)), "must be comma-separated http(s) URLs")
+    .default([]),
+  WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+
+  /** Socket.IO across nodes through Redis pub/sub; unset = one node. */
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/[^/]+/.test(v), "must be a redis:// or rediss:// URL")
+    .optional(),
+  /** Bearer token for remote Prometheus scrapers of /metrics; without it only loopback clients may scrape. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 
   SEED_AGENT1_PASSWORD: z.string().min(8).optional(),
   SEED_AGENT2_PASSWORD: z.string().min(8).optional(),
@@ -112,6 +154,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(String(issue.path[0] ?? "environment"), issue.message);
   }
   const env = result.data;
+  if (env.WEBHOOK_URLS.length > 0 && !env.WEBHOOK_SECRET) {
+    throw new EnvError("WEBHOOK_SECRET", "WEBHOOK_SECRET is required with WEBHOOK_URLS");
+  }
   if (env.S3_ENDPOINT && !(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY)) {
     throw new EnvError("S3_ACCESS_KEY_ID", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required with S3_ENDPOINT");
   }

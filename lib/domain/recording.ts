@@ -3,7 +3,23 @@
 import type { MeetingPoint } from "./meeting-point";
 import { conflict, forbidden } from "./result";
 
-export type RecordingStatus = "armed" | "recording" | "paused" | "stopped" | "interrupted";
+export type RecordingStatus =
+  | "armed"
+  | "recording"
+  | "paused"
+  | "stopped"
+  | "interrupted"
+  // After capture: composited into one movie in a background job, then stored.
+  | "processing"
+  | "ready"
+  | "failed"
+  // Its objects are gone: past retention, or deleted by an agent.
+  | "expired"
+  | "deleted";
+
+export type Layout = "grid" | "active-speaker" | "screen-share";
+export const LAYOUTS: readonly Layout[] = ["grid", "active-speaker", "screen-share"];
+
 
 export interface Recording {
   id: string;
@@ -16,9 +32,18 @@ export interface Recording {
   stoppedAt: Date | null;
   /** Spans of actual capture; pause closes one, resume opens the next. */
   spans: { from: Date; to: Date | null }[];
+  /** WHIP base URL of another recorder deployment; null for the co-located recorder. */
+  destination: string | null;
 }
 
-export type RecordingCommand = { type: "start" } | { type: "pause" } | { type: "resume" } | { type: "stop" } | { type: "callStarted" };
+export type RecordingCommand =
+  | { type: "start" }
+  | { type: "pause" }
+  | { type: "resume" }
+  | { type: "stop" }
+  | { type: "callStarted" }
+  /** The process capturing it died; what reached the disk is kept (system only). */
+  | { type: "interrupt" };
 
 export const ACTIVE_STATUSES: RecordingStatus[] = ["armed", "recording", "paused"];
 
@@ -34,7 +59,7 @@ export function startRecording(
   mp: MeetingPoint,
   actorId: string,
   existing: Recording[],
-  ctx: { now: Date; newId: () => string },
+  ctx: { now: Date; newId: () => string; destination?: string | null },
 ): Recording {
   if (actorId !== mp.hostId) throw forbidden("only the meeting point's host can record");
   if (mp.state === "ended") throw conflict("the meeting point has ended");
@@ -49,6 +74,7 @@ export function startRecording(
     startedAt: live ? ctx.now : null,
     stoppedAt: null,
     spans: live ? [{ from: ctx.now, to: null }] : [],
+    destination: ctx.destination ?? null,
   };
 }
 
@@ -84,6 +110,11 @@ export function controlRecording(
       if (!isActive(recording)) throw conflict(`the recording is already ${recording.status}`);
       closeSpan();
       return { ...next, status: "stopped", stoppedAt: now };
+    case "interrupt":
+      if (actorId !== "system") throw forbidden("only the server marks a recording interrupted");
+      if (!isActive(recording)) return recording;
+      closeSpan();
+      return { ...next, status: "interrupted", stoppedAt: now };
   }
 }
 

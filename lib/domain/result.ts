@@ -24,3 +24,4 @@ export const forbidden = (message: string) => new DomainError("FORBIDDEN", messa
 export const conflict = (message: string) => new DomainError("CONFLICT", message);
 export const notFound = (message: string) => new DomainError("NOT_FOUND", message);
 export const badRequest = (message: string) => new DomainError("BAD_REQUEST", message);
+export const insufficientStorage = (message: string) => new DomainError("INSUFFICIENT_STORAGE", message);

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "RATE_LIMITED"
+  | "INSUFFICIENT_STORAGE"
   | "INTERNAL";
 
 export function refuse(code: ErrorCode, message: string): Ack<never> {

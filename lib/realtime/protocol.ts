@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { SignalMessage } from "../rtc/signalling";
 import type { Ack } from "./ack";
 import type { Identity } from "./identity";
-import type { ChatMessageView, InvitationNotice, MeetingPointView, TicketView } from "./views";
+import type { ChatMessageView, InvitationNotice, MeetingPointView, RecordingIndicator, RecordingView, TicketView } from "./views";
 
 const id = z.string().uuid();
 const userId = z.string().regex(/^(agent|visitor):[0-9a-f-]{36}$/, "must be agent:<uuid> or visitor:<uuid>");
@@ -71,6 +71,11 @@ export const requests = {
   "chat:send": z.object({ ...mp, body: z.string().trim().min(1).max(2000) }).strict(),
   "chat:history": z.object(mp).strict(),
   "rtc:signal": z.object({ ...mp, to: userId, message: signalMessage }).strict(),
+  "recording:start": z.object({ ...mp, destination: z.string().trim().min(1).max(500).optional() }).strict(),
+  "recording:stop": z.object(mp).strict(),
+  "recording:pause": z.object(mp).strict(),
+  "recording:resume": z.object(mp).strict(),
+  "recording:publish": z.object({ ...mp, source: z.enum(["camera", "screen"]) }).strict(),
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -106,6 +111,12 @@ export interface Replies {
   "chat:send": { message: ChatMessageView };
   "chat:history": { messages: ChatMessageView[] };
   "rtc:signal": object;
+  "recording:start": { recording: RecordingIndicator };
+  "recording:stop": { recording: { id: string; status: string } };
+  "recording:pause": { recording: RecordingIndicator };
+  "recording:resume": { recording: RecordingIndicator };
+  /** A short-lived WHIP credential to publish one's own camera or screen into the running recording. */
+  "recording:publish": { recordingId: string; whipUrl: string; token: string; expiresAt: string };
 }
 
 export type ClientToServerEvents = {
@@ -120,4 +131,6 @@ export interface ServerToClientEvents {
   "mp:invited": (payload: InvitationNotice) => void;
   "chat:message": (payload: { message: ChatMessageView }) => void;
   "rtc:signal": (payload: { meetingPointId: string; from: string; message: SignalMessage }) => void;
+  /** To agents: a recording's status or processing progress changed. */
+  "recording:updated": (payload: { recording: RecordingView }) => void;
 }

@@ -36,12 +36,44 @@ export interface MeetingPointView {
   endedAt: string | null;
   ticketId: string | null;
   participants: ParticipantView[];
+  /** The running recording, shown to everyone (indicator, notice to visitors); null when none. */
+  recording: RecordingIndicator | null;
   /** Host only: the wait list in admission order, and every invitation. */
   waitList?: { id: string; userId: string; displayName: string; status: WaitListStatus; requestedAt: string }[];
   invitations?: { id: string; inviteeId: string; status: InvitationStatus; createdAt: string }[];
   /** For the recipient: their pending invitation and their wait-list entry, if any. */
   myInvitation?: { id: string; message: string | null } | null;
   myWaitListEntry?: { id: string; position: number; requestedAt: string } | null;
+}
+
+export interface RecordingIndicator {
+  id: string;
+  /** armed: starts with the call; paused: nothing is captured until resumed. */
+  status: "armed" | "recording" | "paused";
+  startedAt: string | null;
+}
+
+/** A recording as agents see it in the console and the HTTP API. */
+export interface RecordingView {
+  id: string;
+  meetingPointId: string;
+  ticketId: string | null;
+  title: string | null;
+  status: "armed" | "recording" | "paused" | "stopped" | "interrupted" | "processing" | "ready" | "failed" | "expired" | "deleted";
+  /** Percent while processing. */
+  progress: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  durationMs: number | null;
+  layout: "grid" | "active-speaker" | "screen-share";
+  participants: { participantId: string; displayName: string }[];
+  /** Short-lived presigned link to the poster image, when ready. */
+  posterUrl: string | null;
+  movieBytes: number | null;
+  expiresAt: string | null;
+  keep: boolean;
+  error: string | null;
 }
 
 export interface ChatMessageView {

@@ -4,7 +4,8 @@
 import type { Ack, ErrorCode } from "../realtime/ack";
 import type { Replies, RequestName, RequestPayload, ServerToClientEvents } from "../realtime/protocol";
 import type { SignallingChannel, SignalMessage } from "../rtc/signalling";
-import type { MeetingPointView } from "../realtime/views";
+import type { MeetingPointView, RecordingIndicator } from "../realtime/views";
+import type { WhipCredential } from "../rtc/whip-publisher";
 
 /** The part of a socket.io-client Socket the SDK needs (kept structural so lib/ imports no Socket.IO). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -113,6 +114,28 @@ export class MeetingPointHandle {
     return (await this.desk.request("chat:send", { meetingPointId: this.id, body })).message;
   }
 
+  /**
+   * Starts recording (host only). Before the call it is armed and captures once the call starts;
+   * `destination` names another recorder deployment (the default is the co-located recorder).
+   */
+  async recordStart(destination?: string): Promise<RecordingIndicator> {
+    const { recording } = await this.desk.request("recording:start", destination ? { meetingPointId: this.id, destination } : { meetingPointId: this.id });
+    return recording;
+  }
+  async recordStop(): Promise<{ id: string; status: string }> {
+    return (await this.desk.request("recording:stop", { meetingPointId: this.id })).recording;
+  }
+  async recordPause(): Promise<RecordingIndicator> {
+    return (await this.desk.request("recording:pause", { meetingPointId: this.id })).recording;
+  }
+  async recordResume(): Promise<RecordingIndicator> {
+    return (await this.desk.request("recording:resume", { meetingPointId: this.id })).recording;
+  }
+  /** A short-lived WHIP credential to publish one's own camera or screen into the running recording. */
+  publishCredential(source: "camera" | "screen"): Promise<WhipCredential> {
+    return this.desk.request("recording:publish", { meetingPointId: this.id, source });
+  }
+
   /** Starts the call (host only) and returns it. */
   async host(): Promise<Call> {
     await this.run("mp:host", {});
@@ -140,6 +163,19 @@ export class Call {
     private readonly desk: Desk,
     readonly meetingPoint: MeetingPointHandle,
   ) {}
+
+  recordStart(destination?: string): Promise<RecordingIndicator> {
+    return this.meetingPoint.recordStart(destination);
+  }
+  recordStop(): Promise<{ id: string; status: string }> {
+    return this.meetingPoint.recordStop();
+  }
+  recordPause(): Promise<RecordingIndicator> {
+    return this.meetingPoint.recordPause();
+  }
+  recordResume(): Promise<RecordingIndicator> {
+    return this.meetingPoint.recordResume();
+  }
 
   signalling(): SignallingChannel {
     const meetingPointId = this.meetingPoint.id;

@@ -7,16 +7,28 @@ import { HelpDeskService } from "./help-desk";
 import { MeetingPointService } from "./meeting-points";
 import type { Notifier } from "./notifier";
 import { Presence } from "./presence";
+import { RecordingService, type RecordingServiceOptions } from "./recordings";
+import { RecordingStore } from "../db/recording-store";
 
 export interface HelpDesk {
   helpDesk: HelpDeskService;
   meetingPoints: MeetingPointService;
   presence: Presence;
   notifier: Notifier;
+  recordings: RecordingService;
   close(): void;
 }
 
-export function createHelpDesk(opts: { prisma: PrismaClient; notifier: Notifier; graceMs: number; logger: Logger }): HelpDesk {
+export interface HelpDeskOptions {
+  prisma: PrismaClient;
+  notifier: Notifier;
+  graceMs: number;
+  logger: Logger;
+  /** Recording control; `announce` is wired here (state to everyone, a notice in the ticket's history). */
+  recording: Omit<RecordingServiceOptions, "announce">;
+}
+
+export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
   const tickets = new TicketStore(opts.prisma);
   const meetingPointStore = new MeetingPointStore(opts.prisma);
   // Presence calls back into the services when someone is gone for good; they are created just below.
@@ -41,5 +53,16 @@ export function createHelpDesk(opts: { prisma: PrismaClient; notifier: Notifier;
     await meetingPoints.announcePresenceOf(userId);
   };
 
-  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, close: () => presence.close() };
+  const recordings = new RecordingService(new RecordingStore(opts.prisma), meetingPointStore, {
+    ...opts.recording,
+    announce: async (meetingPointId, notice) => {
+      await meetingPoints.announceState(meetingPointId);
+      await meetingPoints.postNotice(meetingPointId, notice);
+    },
+  });
+  const log = (what: string) => (err: unknown) => opts.logger.error({ err }, what);
+  meetingPoints.onLive((id) => recordings.callStarted(id).catch(log("starting an armed recording failed")));
+  meetingPoints.onEnded((id) => recordings.meetingEnded(id).catch(log("stopping the recording of an ended meeting point failed")));
+
+  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, recordings, close: () => presence.close() };
 }

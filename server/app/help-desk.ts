@@ -187,7 +187,7 @@ export class HelpDeskService {
 
   private async meetingPointViewFor(id: string, recipient: string): Promise<MeetingPointView | null> {
     const stored = await this.meetingPointStore.find(id);
-    return stored ? this.meetingPoints.view(stored.meetingPoint, stored.ticketId, recipient) : null;
+    return stored ? this.meetingPoints.view(stored.meetingPoint, stored.ticketId, recipient, stored.recording) : null;
   }
 
   private async ticketChanged(ticket: Ticket): Promise<void> {

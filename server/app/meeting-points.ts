@@ -17,7 +17,7 @@ import { assertCanChat, assertCanView, isOpen, type VisitorProgress } from "../.
 import type { Identity } from "../../lib/realtime/identity";
 import { userIdOf } from "../../lib/realtime/identity";
 import type { ChatMessageView, MeetingPointView } from "../../lib/realtime/views";
-import type { MeetingPointStore, StoredMeetingPoint, Tx } from "../db/meeting-point-store";
+import type { ActiveRecording, MeetingPointStore, StoredMeetingPoint, Tx } from "../db/meeting-point-store";
 import type { TicketStore } from "../db/ticket-store";
 import type { Notifier } from "./notifier";
 import type { Presence } from "./presence";
@@ -29,6 +29,7 @@ export function actorOf(identity: Identity): Actor {
 
 export class MeetingPointService {
   private readonly liveListeners: ((meetingPointId: string) => Promise<void>)[] = [];
+  private readonly endedListeners: ((meetingPointId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: MeetingPointStore,
@@ -43,8 +44,13 @@ export class MeetingPointService {
     this.liveListeners.push(listener);
   }
 
-  view(mp: MeetingPoint, ticketId: string | null, recipient: string): MeetingPointView {
-    return meetingPointView(mp, ticketId, recipient, (u) => this.presence.isOnline(u));
+  /** Called after a meeting point ends (a running recording stops with it). */
+  onEnded(listener: (meetingPointId: string) => Promise<void>): void {
+    this.endedListeners.push(listener);
+  }
+
+  view(mp: MeetingPoint, ticketId: string | null, recipient: string, recording: ActiveRecording | null = null): MeetingPointView {
+    return meetingPointView(mp, ticketId, recipient, (u) => this.presence.isOnline(u), recording);
   }
 
   async create(identity: Identity, title: string | null, tx?: Tx): Promise<MeetingPoint> {
@@ -60,7 +66,7 @@ export class MeetingPointService {
     if (!stored) throw notFound("no such meeting point");
     const me = userIdOf(identity);
     if (!audience(stored).includes(me)) throw forbidden("you are not part of that meeting point");
-    return this.view(stored.meetingPoint, stored.ticketId, me);
+    return this.view(stored.meetingPoint, stored.ticketId, me, stored.recording);
   }
 
   /** Runs one command; returns the actor's view of the result. */
@@ -91,7 +97,10 @@ export class MeetingPointService {
     if (changes.some((c) => c.kind === "stateChanged" && c.state === "live")) {
       for (const listener of this.liveListeners) await listener(id);
     }
-    return this.view(after, stored.ticketId, actor!.userId);
+    if (changes.some((c) => c.kind === "stateChanged" && c.state === "ended")) {
+      for (const listener of this.endedListeners) await listener(id);
+    }
+    return this.view(after, stored.ticketId, actor!.userId, stored.recording);
   }
 
   /** Tells everyone concerned before or after the change, each with their own view. */
@@ -99,7 +108,7 @@ export class MeetingPointService {
     const ticketId = before.ticketId;
     const recipients = new Set([...audience(before), ...audience({ ...before, meetingPoint: after }), actor.userId]);
     for (const userId of recipients) {
-      this.notifier.toUser(userId, "mp:updated", { meetingPoint: this.view(after, ticketId, userId) });
+      this.notifier.toUser(userId, "mp:updated", { meetingPoint: this.view(after, ticketId, userId, before.recording) });
     }
     for (const change of changes) {
       if (change.kind !== "invitationCreated") continue;
@@ -123,13 +132,27 @@ export class MeetingPointService {
 
   /** A user came or went: the people sharing a meeting point with them see the new online flag. */
   async announcePresenceOf(userId: string): Promise<void> {
-    for (const id of await this.store.findOpenFor(userId)) {
-      const stored = await this.store.find(id);
-      if (!stored) continue;
-      for (const userId of audience(stored)) {
-        this.notifier.toUser(userId, "mp:updated", { meetingPoint: this.view(stored.meetingPoint, stored.ticketId, userId) });
-      }
+    for (const id of await this.store.findOpenFor(userId)) await this.announceState(id);
+  }
+
+  /** Sends everyone following the meeting point its current state (e.g. after the recording changed). */
+  async announceState(id: string): Promise<void> {
+    const stored = await this.store.find(id);
+    if (!stored) return;
+    for (const userId of audience(stored)) {
+      this.notifier.toUser(userId, "mp:updated", { meetingPoint: this.view(stored.meetingPoint, stored.ticketId, userId, stored.recording) });
     }
+  }
+
+  /**
+   * Writes a server notice (e.g. "Recording started by Alice") into the meeting point's conversation,
+   * which is the ticket's history, and shows it to everyone following.
+   */
+  async postNotice(id: string, body: string): Promise<void> {
+    const stored = await this.store.find(id);
+    if (!stored) return;
+    const message = await this.tickets.addMessage({ ticketId: stored.ticketId, meetingPointId: id, senderId: "system", senderName: "Help desk", body });
+    for (const userId of audience(stored)) this.notifier.toUser(userId, "chat:message", { message });
   }
 
   async sendChat(identity: Identity, id: string, body: string): Promise<ChatMessageView> {

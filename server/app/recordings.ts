@@ -2,35 +2,35 @@
 // co-located recorder ingests. Publishers get short-lived tokens the recorder verifies on its own.
 import { randomUUID } from "node:crypto";
 import { activeParticipants } from "../../lib/domain/meeting-point";
-import { conflict, forbidden, notFound } from "../../lib/domain/result";
-import { controlRecording, isActive, startRecording, type Recording } from "../../lib/domain/recording";
+import { badRequest, conflict, forbidden, notFound } from "../../lib/domain/result";
+import { controlRecording, isActive, startRecording, type Recording, type RecordingCommand } from "../../lib/domain/recording";
 import type { Identity } from "../../lib/realtime/identity";
 import { userIdOf } from "../../lib/realtime/identity";
-import { issuePublisherToken, listRecordingSessions, WhipHttpError, type StoredSession } from "../../recorder/ingest";
+import { issuePublisherToken, WhipHttpError } from "../../recorder/ingest";
 import type { MeetingPointStore } from "../db/meeting-point-store";
 import type { RecordingStore } from "../db/recording-store";
 
 export interface RecordingServiceOptions {
   publisherSecret: string;
-  /** Base of the recorder's WHIP endpoint, e.g. https://rec.example.com/whip */
+  /** Base of the co-located recorder's WHIP endpoint, e.g. https://desk.example.com/whip */
   whipBaseUrl: string;
-  /** Where the co-located recorder keeps raw tracks (read for the recording's details). */
-  directory: string;
+  /** WHIP bases of other recorder deployments a host may choose as destination (same shared secret). */
+  destinations?: string[];
   tokenTtlSeconds?: number;
-  /** Ends the co-located recorder's sessions of a stopped recording. */
-  closeRecording?: (recordingId: string) => Promise<void>;
+  /** Ends the recorder's sessions of a recording that stopped or paused (destination null = co-located). */
+  closeRecording?: (recordingId: string, destination: string | null) => Promise<void>;
+  /** Refuses to start when the recorder cannot take it (e.g. low disk); throws a DomainError. */
+  preflight?: () => Promise<void>;
+  /** Tells people: announce the new state and write a notice into the ticket's history. */
+  announce?: (meetingPointId: string, notice: string) => Promise<void>;
+  /** After every status change (the compositing pipeline and webhooks follow these). */
+  onChange?: (recording: Recording) => Promise<void> | void;
 }
 
-export interface RecordingDetails {
-  id: string;
-  meetingPointId: string;
-  status: Recording["status"];
-  createdAt: string;
-  startedAt: string | null;
-  stoppedAt: string | null;
-  participants: { participantId: string; displayName: string }[];
-  sessions: StoredSession[];
-}
+export type RecordingAction = "pause" | "resume";
+export type PublisherSource = "camera" | "screen" | "external";
+
+const LOCAL = "local";
 
 export class RecordingService {
   constructor(
@@ -40,25 +40,40 @@ export class RecordingService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async start(who: Identity, meetingPointId: string): Promise<Recording> {
-    return this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
+  /** Starts (or arms, before the call) a recording; `destination` names another recorder deployment. */
+  async start(who: Identity, meetingPointId: string, destination?: string): Promise<Recording> {
+    const remote = destination === undefined || destination === LOCAL ? null : destination.replace(/\/+$/, "");
+    if (remote !== null && !(this.opts.destinations ?? []).includes(remote)) {
+      throw badRequest(`unknown recording destination; configured: ${[LOCAL, ...(this.opts.destinations ?? [])].join(", ")}`);
+    }
+    await this.opts.preflight?.();
+    const recording = await this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
       const existing = await this.recordings.forMeetingPoint(meetingPointId, tx);
-      const recording = startRecording(stored.meetingPoint, userIdOf(who), existing, { now: this.clock(), newId: randomUUID });
-      await this.recordings.insert(recording, tx);
-      return recording;
+      const started = startRecording(stored.meetingPoint, userIdOf(who), existing, { now: this.clock(), newId: randomUUID, destination: remote });
+      await this.recordings.insert(started, tx);
+      return started;
     });
+    const by = who.name ?? "The agent";
+    await this.changed(recording);
+    await this.announce(meetingPointId, recording.status === "armed" ? `${by} will record this call once it starts.` : `Recording started by ${by}. This call is being recorded.`);
+    return recording;
   }
 
   async stop(who: Identity, meetingPointId: string): Promise<Recording> {
-    const stopped = await this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
-      const active = (await this.recordings.forMeetingPoint(meetingPointId, tx)).find(isActive);
-      if (!active) throw conflict("no recording of this meeting point is running");
-      const next = controlRecording(active, stored.meetingPoint, userIdOf(who), { type: "stop" }, this.clock());
-      await this.recordings.save(next, tx);
-      return next;
-    });
-    await this.opts.closeRecording?.(stopped.id);
+    const stopped = await this.command(userIdOf(who), meetingPointId, { type: "stop" });
+    await this.opts.closeRecording?.(stopped.id, stopped.destination);
+    await this.changed(stopped);
+    await this.announce(meetingPointId, `Recording stopped by ${who.name ?? "the agent"}.`);
     return stopped;
+  }
+
+  async control(who: Identity, meetingPointId: string, action: RecordingAction): Promise<Recording> {
+    const next = await this.command(userIdOf(who), meetingPointId, { type: action });
+    // Paused media must not reach the disk: end the sessions; participants publish again on resume.
+    if (action === "pause") await this.opts.closeRecording?.(next.id, next.destination);
+    await this.changed(next);
+    await this.announce(meetingPointId, action === "pause" ? "Recording paused." : "Recording resumed. This call is being recorded.");
+    return next;
   }
 
   /** The call went live: an armed recording starts capturing. */
@@ -66,57 +81,109 @@ export class RecordingService {
     const armed = (await this.recordings.forMeetingPoint(meetingPointId)).find((r) => r.status === "armed");
     const stored = await this.meetingPoints.find(meetingPointId);
     if (!armed || !stored) return;
-    await this.recordings.save(controlRecording(armed, stored.meetingPoint, "system", { type: "callStarted" }, this.clock()));
+    const started = controlRecording(armed, stored.meetingPoint, "system", { type: "callStarted" }, this.clock());
+    await this.recordings.save(started);
+    await this.changed(started);
+    await this.announce(meetingPointId, "Recording started. This call is being recorded.");
+  }
+
+  /** The meeting point ended: its recording stops with it. */
+  async meetingEnded(meetingPointId: string): Promise<void> {
+    const stopped = await this.command("system", meetingPointId, { type: "stop" }).catch(() => null);
+    if (!stopped) return;
+    await this.opts.closeRecording?.(stopped.id, stopped.destination);
+    await this.changed(stopped);
+  }
+
+  /** A process died while capturing: keep what reached the disk, up to `at`. */
+  async interrupt(recordingId: string, at: Date): Promise<Recording | null> {
+    const recording = await this.recordings.find(recordingId);
+    if (!recording || !isActive(recording)) return null;
+    const stored = await this.meetingPoints.find(recording.meetingPointId);
+    if (!stored) return null;
+    const next = controlRecording(recording, stored.meetingPoint, "system", { type: "interrupt" }, at);
+    await this.recordings.save(next);
+    await this.changed(next);
+    await this.announce(recording.meetingPointId, "Recording interrupted: the recorder restarted. What was captured up to then is kept.");
+    return next;
   }
 
   /**
-   * A WHIP credential for the running recording: for a participant of the call (their own media) or, by
-   * the host, for an external source such as a camera or OBS.
+   * A WHIP credential for the running recording: for a participant of the call (their own camera or
+   * screen) or, by the host, for an external source such as a camera or OBS (`name` given).
    */
-  async publisher(who: Identity, meetingPointId: string, name?: string): Promise<{ recordingId: string; whipUrl: string; token: string; expiresAt: string }> {
+  async publisher(
+    who: Identity,
+    meetingPointId: string,
+    opts: { name?: string; source?: PublisherSource } = {},
+  ): Promise<{ recordingId: string; whipUrl: string; token: string; expiresAt: string }> {
     const stored = await this.meetingPoints.find(meetingPointId);
     if (!stored) throw notFound("no such meeting point");
     const me = userIdOf(who);
     const isHost = me === stored.meetingPoint.hostId;
     const inCall = activeParticipants(stored.meetingPoint).some((p) => p.userId === me);
-    if (name !== undefined ? !isHost : !inCall) throw forbidden("only the host adds sources; participants publish their own media");
+    const external = opts.name !== undefined;
+    if (external ? !isHost : !inCall) throw forbidden("only the host adds sources; participants publish their own media");
     const recording = (await this.recordings.forMeetingPoint(meetingPointId)).find(isActive);
     if (!recording) throw conflict("no recording of this meeting point is running");
-    const participantId = name !== undefined ? `source:${randomUUID()}` : me;
-    const displayName = name ?? who.name ?? "Participant";
+    // Participants publish once the call captures; the host may add an external source to an armed recording.
+    if (recording.status !== "recording" && !(external && recording.status === "armed")) throw conflict(`the recording is ${recording.status}`);
+    const source: PublisherSource = external ? "external" : opts.source === "screen" ? "screen" : "camera";
+    const participantId = external ? `source:${randomUUID()}` : source === "screen" ? `${me}:screen` : me;
+    const base = who.name ?? "Participant";
+    const displayName = opts.name ?? (source === "screen" ? `${base} (screen)` : base);
     const ttl = this.opts.tokenTtlSeconds ?? 120;
-    const token = issuePublisherToken(this.opts.publisherSecret, { recordingId: recording.id, participantId, displayName }, { ttlSeconds: ttl });
+    const token = issuePublisherToken(this.opts.publisherSecret, { recordingId: recording.id, participantId, displayName, source }, { ttlSeconds: ttl });
     return {
       recordingId: recording.id,
-      whipUrl: `${this.opts.whipBaseUrl}/${recording.id}`,
+      whipUrl: `${recording.destination ?? this.opts.whipBaseUrl}/${recording.id}`,
       token,
       expiresAt: new Date(this.clock().getTime() + ttl * 1000).toISOString(),
     };
   }
 
-  /** Refuses media for a recording that is not running (a token outlives a stop by up to its TTL). */
-  async admit(claims: { recordingId: string }): Promise<void> {
-    const recording = await this.recordings.find(claims.recordingId);
-    if (!recording) throw new WhipHttpError(404, "unknown-recording", "no such recording");
-    if (!isActive(recording)) throw new WhipHttpError(409, "recording-not-running", `the recording is ${recording.status}`);
+  private async command(actorId: string, meetingPointId: string, command: RecordingCommand): Promise<Recording> {
+    return this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
+      const active = (await this.recordings.forMeetingPoint(meetingPointId, tx)).find(isActive);
+      if (!active) throw conflict("no recording of this meeting point is running");
+      const next = controlRecording(active, stored.meetingPoint, actorId, command, this.clock());
+      await this.recordings.save(next, tx);
+      return next;
+    });
   }
 
-  async details(who: Identity, recordingId: string): Promise<RecordingDetails> {
-    if (who.kind !== "agent") throw forbidden("recordings are visible to agents only");
-    const recording = await this.recordings.find(recordingId);
-    if (!recording) throw notFound("no such recording");
-    const sessions = await listRecordingSessions(this.opts.directory, recordingId);
-    const participants = [...new Map(sessions.map((s) => [s.participantId, { participantId: s.participantId, displayName: s.displayName }])).values()];
-    const iso = (d: Date | null) => (d ? d.toISOString() : null);
-    return {
-      id: recording.id,
-      meetingPointId: recording.meetingPointId,
-      status: recording.status,
-      createdAt: recording.createdAt.toISOString(),
-      startedAt: iso(recording.startedAt),
-      stoppedAt: iso(recording.stoppedAt),
-      participants,
-      sessions,
-    };
+  private async changed(recording: Recording): Promise<void> {
+    await this.opts.onChange?.(recording);
+  }
+
+  private async announce(meetingPointId: string, notice: string): Promise<void> {
+    await this.opts.announce?.(meetingPointId, notice);
+  }
+
+  /** Refuses media for a recording that is not running (a token outlives a stop by up to its TTL). */
+  /**
+   * Refuses media for a recording that is not capturing (a token outlives a stop by up to its TTL). An
+   * external source the host added to an armed recording starts the capture, as the call would.
+   */
+  async admit(claims: { recordingId: string; source?: PublisherSource }): Promise<void> {
+    const recording = await this.recordings.find(claims.recordingId);
+    if (!recording) throw new WhipHttpError(404, "unknown-recording", "no such recording");
+    if (recording.status === "armed" && claims.source === "external") {
+      await this.sourceStarted(recording);
+      return;
+    }
+    if (recording.status !== "recording") throw new WhipHttpError(409, "recording-not-running", `the recording is ${recording.status}`);
+  }
+
+  private async sourceStarted(armed: Recording): Promise<void> {
+    const started = await this.meetingPoints.withLocked(armed.meetingPointId, async (tx, stored) => {
+      const current = (await this.recordings.forMeetingPoint(armed.meetingPointId, tx)).find((r) => r.id === armed.id);
+      if (!current || current.status !== "armed") return null;
+      const next = controlRecording(current, stored.meetingPoint, "system", { type: "callStarted" }, this.clock());
+      await this.recordings.save(next, tx);
+      return next;
+    });
+    if (started) await this.changed(started);
+    if (started) await this.announce(armed.meetingPointId, "Recording started. This call is being recorded.");
   }
 }

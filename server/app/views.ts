@@ -2,6 +2,7 @@
 import { activeParticipants, waitingList, type MeetingPoint } from "../../lib/domain/meeting-point";
 import type { Ticket } from "../../lib/domain/ticket";
 import type { MeetingPointView, TicketView } from "../../lib/realtime/views";
+import type { ActiveRecording } from "../db/meeting-point-store";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -27,6 +28,7 @@ export function meetingPointView(
   ticketId: string | null,
   recipient: string,
   isOnline: (userId: string) => boolean,
+  recording: ActiveRecording | null = null,
 ): MeetingPointView {
   const view: MeetingPointView = {
     id: mp.id,
@@ -44,6 +46,7 @@ export function meetingPointView(
       joinedAt: p.joinedAt.toISOString(),
       online: isOnline(p.userId),
     })),
+    recording: recording && mp.state !== "ended" ? { id: recording.id, status: recording.status, startedAt: iso(recording.startedAt) } : null,
   };
   if (recipient === mp.hostId) {
     view.waitList = waitingList(mp).map((e) => ({ ...e, requestedAt: e.requestedAt.toISOString() }));

@@ -5,7 +5,19 @@ import type { Prisma, PrismaClient } from "./generated/client";
 
 export type Tx = Prisma.TransactionClient;
 
-const include = { invitations: true, waitList: true, participants: true, ticket: { select: { id: true, visitorId: true } } } as const;
+const include = {
+  invitations: true,
+  waitList: true,
+  participants: true,
+  ticket: { select: { id: true, visitorId: true } },
+  // The running recording, for everyone's indicator.
+  recordings: {
+    where: { status: { in: ["armed", "recording", "paused"] } },
+    orderBy: { createdAt: "desc" },
+    take: 1,
+    select: { id: true, status: true, startedAt: true },
+  },
+} as const satisfies Prisma.MeetingPointInclude;
 type Row = Prisma.MeetingPointGetPayload<{ include: typeof include }>;
 
 export interface StoredMeetingPoint {
@@ -13,6 +25,14 @@ export interface StoredMeetingPoint {
   ticketId: string | null;
   /** The ticket's visitor, who follows the meeting point from the start, before being invited. */
   ticketVisitor: string | null;
+  /** The active recording (armed, recording or paused), if any. */
+  recording: ActiveRecording | null;
+}
+
+export interface ActiveRecording {
+  id: string;
+  status: "armed" | "recording" | "paused";
+  startedAt: Date | null;
 }
 
 const agentUserId = (agentId: string) => `agent:${agentId}`;
@@ -22,6 +42,7 @@ function toDomain(row: Row): StoredMeetingPoint {
   return {
     ticketId: row.ticket?.id ?? null,
     ticketVisitor: row.ticket ? `visitor:${row.ticket.visitorId}` : null,
+    recording: row.recordings[0] ? { ...row.recordings[0], status: row.recordings[0].status as ActiveRecording["status"] } : null,
     meetingPoint: {
       id: row.id,
       hostId: agentUserId(row.hostId),

@@ -1,12 +1,20 @@
 // Persists recordings (the control state; the media lives with the recorder).
-import type { Recording, RecordingStatus } from "../../lib/domain/recording";
+import { capturedMs, type Recording, type RecordingStatus } from "../../lib/domain/recording";
 import type { Prisma, PrismaClient } from "./generated/client";
 import type { Tx } from "./meeting-point-store";
 
 type Row = Prisma.RecordingGetPayload<object>;
 
+type SpanJson = { from: string; to: string | null };
+
+function spansOf(row: Row): Recording["spans"] {
+  const raw = Array.isArray(row.spans) ? (row.spans as SpanJson[]) : [];
+  return raw.map((s) => ({ from: new Date(s.from), to: s.to ? new Date(s.to) : null }));
+}
+
+const spansJson = (r: Recording): SpanJson[] => r.spans.map((s) => ({ from: s.from.toISOString(), to: s.to ? s.to.toISOString() : null }));
+
 function toDomain(row: Row): Recording {
-  const from = row.startedAt;
   return {
     id: row.id,
     meetingPointId: row.meetingPointId,
@@ -15,7 +23,8 @@ function toDomain(row: Row): Recording {
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     stoppedAt: row.stoppedAt,
-    spans: from ? [{ from, to: row.stoppedAt }] : [],
+    spans: spansOf(row),
+    destination: row.destination,
   };
 }
 
@@ -41,15 +50,18 @@ export class RecordingStore {
         startedById: recording.startedById,
         createdAt: recording.createdAt,
         startedAt: recording.startedAt,
+        spans: spansJson(recording),
+        destination: recording.destination,
       },
     });
   }
 
   async save(recording: Recording, tx: Tx | PrismaClient = this.prisma): Promise<void> {
-    const durationMs = recording.startedAt && recording.stoppedAt ? recording.stoppedAt.getTime() - recording.startedAt.getTime() : null;
+    // Captured media only: pauses are not part of the movie.
+    const durationMs = recording.stoppedAt ? capturedMs(recording, recording.stoppedAt) : null;
     await tx.recording.update({
       where: { id: recording.id },
-      data: { status: recording.status, startedAt: recording.startedAt, stoppedAt: recording.stoppedAt, durationMs },
+      data: { status: recording.status, startedAt: recording.startedAt, stoppedAt: recording.stoppedAt, durationMs, spans: spansJson(recording) },
     });
   }
 }

@@ -5,17 +5,26 @@ import type { Replies, RequestName, RequestPayload } from "../../lib/realtime/pr
 import type { HelpDeskService } from "../app/help-desk";
 import type { MeetingPointService } from "../app/meeting-points";
 import type { Notifier } from "../app/notifier";
+import type { RecordingService } from "../app/recordings";
+import type { Recording } from "../../lib/domain/recording";
+import type { RecordingIndicator } from "../../lib/realtime/views";
 
 export interface RealtimeServices {
   helpDesk: HelpDeskService;
   meetingPoints: MeetingPointService;
   notifier: Notifier;
+  recordings: RecordingService;
+}
+
+function indicator(r: Recording): RecordingIndicator {
+  if (r.status !== "armed" && r.status !== "recording" && r.status !== "paused") throw new Error(`not an active recording: ${r.status}`);
+  return { id: r.id, status: r.status, startedAt: r.startedAt ? r.startedAt.toISOString() : null };
 }
 
 export type RequestHandler<E extends RequestName> = (who: Identity, payload: RequestPayload<E>) => Promise<Replies[E]>;
 export type RequestHandlers = { [E in RequestName]: RequestHandler<E> };
 
-export function requestHandlers({ helpDesk, meetingPoints, notifier }: RealtimeServices): RequestHandlers {
+export function requestHandlers({ helpDesk, meetingPoints, notifier, recordings }: RealtimeServices): RequestHandlers {
   const mp = (who: Identity, id: string, command: Parameters<MeetingPointService["run"]>[2]) =>
     meetingPoints.run(who, id, command).then((meetingPoint) => ({ meetingPoint }));
   return {
@@ -58,5 +67,14 @@ export function requestHandlers({ helpDesk, meetingPoints, notifier }: RealtimeS
       notifier.toUser(p.to, "rtc:signal", { meetingPointId: p.meetingPointId, from, message: p.message });
       return {};
     },
+
+    "recording:start": async (who, p) => ({ recording: indicator(await recordings.start(who, p.meetingPointId, p.destination)) }),
+    "recording:stop": async (who, p) => {
+      const r = await recordings.stop(who, p.meetingPointId);
+      return { recording: { id: r.id, status: r.status } };
+    },
+    "recording:pause": async (who, p) => ({ recording: indicator(await recordings.control(who, p.meetingPointId, "pause")) }),
+    "recording:resume": async (who, p) => ({ recording: indicator(await recordings.control(who, p.meetingPointId, "resume")) }),
+    "recording:publish": (who, p) => recordings.publisher(who, p.meetingPointId, { source: p.source }),
   };
 }

@@ -9,6 +9,7 @@ import { userIdOf } from "../../lib/realtime/identity";
 import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "../../lib/realtime/protocol";
 import type { Presence } from "../app/presence";
 import type { VisitorTokens } from "../auth/visitor-token";
+import { FailureRateLimiter, type RateLimitDecision } from "../../lib/security/rate-limiter";
 import type { Logger } from "../logger";
 import { requestHandlers, type RealtimeServices } from "./request-handlers";
 import { authenticateHandshake } from "./socket-auth";
@@ -29,6 +30,20 @@ export interface SocketServerDeps {
   visitorTokens: VisitorTokens;
   logger: Logger;
 }
+
+/** At most `limit` accepted requests of one event per user within `windowMs`. */
+export interface RequestRateLimit {
+  limit: number;
+  windowMs: number;
+}
+export type RequestRateLimits = Partial<Record<RequestName, RequestRateLimit>>;
+
+// Creating tickets and chat messages writes to the database and notifies other people, so one
+// client must not be able to flood them; everything else is cheap or bounded by its own rules.
+export const DEFAULT_REQUEST_RATE_LIMITS: RequestRateLimits = {
+  "ticket:open": { limit: 10, windowMs: 60_000 },
+  "chat:send": { limit: 20, windowMs: 10_000 },
+};
 
 /** Creates the server; `attach` wires the request handlers once the services exist (they need the notifier). */
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): AppSocketServer {
@@ -60,8 +75,10 @@ export function attachRequestHandlers(
   io: AppSocketServer,
   services: RealtimeServices & { presence: Presence },
   logger: Logger,
+  options: { rateLimits?: RequestRateLimits } = {},
 ): void {
   const handlers = requestHandlers(services);
+  const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits });
   io.on("connection", (socket) => {
     const identity = socket.data.identity;
     const userId = userIdOf(identity);
@@ -73,10 +90,12 @@ export function attachRequestHandlers(
     socket.on("disconnect", () => services.presence.disconnected(userId));
 
     const raw = socket as unknown as Socket;
-    raw.onAny((event: string, ...args: unknown[]) => {
-      if (event in handlers) return;
+    // The parser also lets numbers through as event names, so `event` is not always a string.
+    raw.onAny((event: unknown, ...args: unknown[]) => {
+      // Own keys only: "constructor" or "toString" are `in` every object but are not requests.
+      if (typeof event === "string" && Object.hasOwn(handlers, event)) return;
       const ack = args[args.length - 1];
-      if (typeof ack === "function") ack(refusal("BAD_REQUEST", `unknown event "${event.slice(0, 60)}"`));
+      if (typeof ack === "function") ack(refusal("BAD_REQUEST", `unknown event "${String(event).slice(0, 60)}"`));
     });
     for (const event of Object.keys(handlers) as RequestName[]) {
       raw.on(event, async (...args: unknown[]) => {
@@ -87,6 +106,10 @@ export function attachRequestHandlers(
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
           return ack(refusal("BAD_REQUEST", `${issue.path.join(".") || "payload"}: ${issue.message}`));
+        }
+        const limited = limiters.get(event)?.take(userId);
+        if (limited && !limited.allowed) {
+          return ack(refusal("RATE_LIMITED", `too many ${event} requests; retry in ${limited.retryAfterSeconds} s`));
         }
         try {
           const handler = handlers[event] as (who: Identity, p: unknown) => Promise<object>;
@@ -99,6 +122,17 @@ export function attachRequestHandlers(
       });
     }
   });
+}
+
+/** One sliding window per limited event, keyed by user id; `take` answers whether this request may run. */
+function rateLimiters(limits: RequestRateLimits): Map<string, { take(userId: string): RateLimitDecision }> {
+  const byEvent = new Map<string, { take(userId: string): RateLimitDecision }>();
+  for (const [event, rule] of Object.entries(limits)) {
+    if (!rule || !(rule.limit > 0) || !(rule.windowMs > 0)) continue; // a limit of 0 or less turns it off
+    const limiter = new FailureRateLimiter(rule.windowMs);
+    byEvent.set(event, { take: (userId) => limiter.take(userId, rule.limit) });
+  }
+  return byEvent;
 }
 
 function refusal(code: Extract<Ack, { ok: false }>["code"], message: string): Ack<never> {

@@ -6,12 +6,18 @@ import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
 import type { Ack } from "@/lib/realtime/ack";
 import type { Replies, RequestName, RequestPayload } from "@/lib/realtime/protocol";
-import { createHelpDesk, type HelpDesk } from "@/server/app/create-help-desk";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { createHelpDesk, type HelpDesk, type HelpDeskOptions } from "@/server/app/create-help-desk";
+import { RecordingLibrary } from "@/server/app/recording-library";
 import { VisitorTokens } from "@/server/auth/visitor-token";
 import type { Database } from "@/server/db/database";
 import { seed } from "@/server/db/seed";
 import { attachRequestHandlers, createSocketServer, type AppSocketServer } from "@/server/realtime/socket-server";
 import { SocketNotifier } from "@/server/realtime/socket-notifier";
+import { attachRedisAdapter } from "@/server/realtime/redis-adapter";
 import { openTestDatabase, silentLogger } from "./test-database";
 
 export const SECRET = "t".repeat(48);
@@ -28,6 +34,7 @@ export interface TestClient {
 export interface RealtimeStack {
   db: Database;
   desk: HelpDesk;
+  library: RecordingLibrary;
   io: AppSocketServer;
   url: string;
   tokens: VisitorTokens;
@@ -36,13 +43,36 @@ export interface RealtimeStack {
   close(): Promise<void>;
 }
 
-export async function startRealtimeStack(opts: { graceMs?: number } = {}): Promise<RealtimeStack> {
-  const db = await openTestDatabase();
-  await seed(db.prisma, {});
+export const RECORDER_SECRET = "r".repeat(40);
+
+export async function startRealtimeStack(
+  opts: {
+    graceMs?: number;
+    recording?: Partial<HelpDeskOptions["recording"]>;
+    /** The co-located recorder's folder that the library lists raw sessions from (default: a temp folder). */
+    recordingsDir?: string;
+    /** A second app node: share this stack's database instead of opening a new one. */
+    sharedDb?: Database;
+    /** Socket.IO across nodes through Redis (with a key private to the test). */
+    redis?: { url: string; key: string };
+  } = {},
+): Promise<RealtimeStack> {
+  const db = opts.sharedDb ?? (await openTestDatabase());
+  if (!opts.sharedDb) await seed(db.prisma, {});
   const http: Server = createServer();
   const tokens = new VisitorTokens(SECRET, 3600);
   const io = createSocketServer(http, { secret: SECRET, secureCookies: false, visitorTokens: tokens, logger: silentLogger });
-  const desk = createHelpDesk({ prisma: db.prisma, notifier: new SocketNotifier(io), graceMs: opts.graceMs ?? 300, logger: silentLogger });
+  const redis = opts.redis ? await attachRedisAdapter(io, opts.redis.url, silentLogger, { key: opts.redis.key }) : undefined;
+  const recordingDir = opts.recordingsDir ?? mkdtempSync(path.join(tmpdir(), "vhd-stack-rec-"));
+  const desk = createHelpDesk({
+    prisma: db.prisma,
+    notifier: new SocketNotifier(io),
+    graceMs: opts.graceMs ?? 300,
+    logger: silentLogger,
+    recording: { publisherSecret: RECORDER_SECRET, whipBaseUrl: "http://127.0.0.1:9/whip", ...opts.recording },
+  });
+  // The agents' view of recordings; its S3 client is never reached before a movie is ready.
+  const library = new RecordingLibrary(db.prisma, { s3: new S3Client({ region: "us-east-1" }), bucket: "unused", directory: recordingDir, linkSeconds: 60 });
   attachRequestHandlers(io, desk, silentLogger);
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -91,6 +121,7 @@ export async function startRealtimeStack(opts: { graceMs?: number } = {}): Promi
   return {
     db,
     desk,
+    library,
     io,
     url,
     tokens,
@@ -112,7 +143,9 @@ export async function startRealtimeStack(opts: { graceMs?: number } = {}): Promi
       for (const c of clients) c.close();
       desk.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await db.close();
+      await redis?.close();
+      if (!opts.sharedDb) await db.close();
+      if (!opts.recordingsDir) rmSync(recordingDir, { recursive: true, force: true });
     },
   };
 }

@@ -22,15 +22,12 @@ describe(`recording control (${testDatabaseMode()})`, () => {
   const closed: string[] = [];
 
   beforeAll(async () => {
-    stack = await startRealtimeStack();
     dir = mkdtempSync(path.join(tmpdir(), "vhd-rec-"));
-    service = new RecordingService(new RecordingStore(stack.db.prisma), new MeetingPointStore(stack.db.prisma), {
-      publisherSecret: SECRET,
-      whipBaseUrl: "http://127.0.0.1:9/whip",
-      directory: dir,
-      closeRecording: async (id) => void closed.push(id),
+    stack = await startRealtimeStack({
+      recordingsDir: dir,
+      recording: { publisherSecret: SECRET, closeRecording: async (id) => void closed.push(id) },
     });
-    stack.desk.meetingPoints.onLive((id) => service.callStarted(id));
+    service = stack.desk.recordings;
     const agent = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: "agent1" } });
     host = { kind: "agent", id: agent.id, username: "agent1", name: agent.displayName, role: "agent" };
   });
@@ -60,7 +57,7 @@ describe(`recording control (${testDatabaseMode()})`, () => {
     expect(closed).toContain(armed.id);
     await expect(service.admit({ recordingId: armed.id })).rejects.toMatchObject({ status: 409 });
     await expect(service.stop(host, mp.id)).rejects.toMatchObject({ code: "CONFLICT" });
-    const details = await service.details(host, armed.id);
+    const details = await stack.library.get(host, armed.id);
     expect(details).toMatchObject({ status: "stopped", sessions: [] });
   });
 
@@ -70,8 +67,8 @@ describe(`recording control (${testDatabaseMode()})`, () => {
     const bob: Identity = { kind: "agent", id: other.id, username: "agent2", name: other.displayName, role: "agent" };
     await expect(service.start(bob, mp.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
     const rec = await service.start(host, mp.id);
-    await expect(service.publisher(bob, mp.id, "camera")).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(service.details({ kind: "visitor", id: "00000000-0000-4000-8000-000000000000" }, rec.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(service.publisher(bob, mp.id, { name: "camera" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(stack.library.get({ kind: "visitor", id: "00000000-0000-4000-8000-000000000000" }, rec.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(service.admit({ recordingId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({ status: 404 });
   });
 });

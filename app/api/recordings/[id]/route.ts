@@ -1,16 +1,53 @@
-// GET a recording: status, timestamps, participants and their raw track files (agents only).
+// One recording (agents only). GET: the recording with its capture spans and raw sessions.
+// PATCH { keep?, layout? }: keep it past retention, or choose the composite's layout. DELETE: removes the
+// stored movie; the row stays with status "deleted".
+import { z } from "zod";
 import { requireAgentAndId } from "@/server/auth/agent-session";
-import { respond } from "@/server/http/json";
+import { readJson, respond } from "@/server/http/json";
 import { getServices } from "@/server/services";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }) {
-  const req = await requireAgentAndId(ctx);
-  if ("error" in req) return req.error;
-  const { recordings, logger } = getServices();
+type Ctx = { params: Promise<{ id: string }> };
+
+const patchBody = z
+  .object({
+    keep: z.boolean().optional(),
+    layout: z.enum(["grid", "active-speaker", "screen-share"]).optional(),
+  })
+  .strict()
+  .refine((patch) => patch.keep !== undefined || patch.layout !== undefined, { message: "give keep or layout" });
+
+const noStore = { headers: { "cache-control": "no-store" } };
+
+export async function GET(_req: Request, ctx: Ctx) {
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
+  const { library, logger } = getServices();
   return respond(
-    async () => Response.json(await recordings.details(req.identity, req.id)),
-    (err) => logger.error({ err, recordingId: req.id }, "reading a recording failed"),
+    async () => Response.json(await library.get(target.identity, target.id), noStore),
+    (err) => logger.error({ err, recordingId: target.id }, "reading a recording failed"),
+  );
+}
+
+export async function PATCH(req: Request, ctx: Ctx) {
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
+  const input = await readJson(req, patchBody);
+  if ("error" in input) return input.error;
+  const { library, logger } = getServices();
+  return respond(
+    async () => Response.json(await library.update(target.identity, target.id, input.data), noStore),
+    (err) => logger.error({ err, recordingId: target.id }, "updating a recording failed"),
+  );
+}
+
+export async function DELETE(_req: Request, ctx: Ctx) {
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
+  const { library, logger } = getServices();
+  return respond(
+    async () => Response.json(await library.remove(target.identity, target.id), noStore),
+    (err) => logger.error({ err, recordingId: target.id }, "deleting a recording failed"),
   );
 }

@@ -1,25 +1,57 @@
-// POST starts recording the meeting point (host only; armed before the call; 409 if one is running).
+// POST starts recording the meeting point (host only; armed before the call; 409 if one is running),
+// optionally at another recorder deployment: { destination }. PATCH { action: "pause" | "resume" }.
 // DELETE stops it.
+import { z } from "zod";
 import { requireAgentAndId } from "@/server/auth/agent-session";
-import { respond } from "@/server/http/json";
+import { readJson, respond } from "@/server/http/json";
 import { getServices } from "@/server/services";
 
 export const dynamic = "force-dynamic";
 
 type Ctx = { params: Promise<{ id: string }> };
 
-async function control(ctx: Ctx, action: "start" | "stop") {
-  const req = await requireAgentAndId(ctx);
-  if ("error" in req) return req.error;
+const startBody = z.object({ destination: z.string().trim().min(1).max(500).optional() }).strict();
+const patchBody = z.object({ action: z.enum(["pause", "resume"]) }).strict();
+
+export async function POST(req: Request, ctx: Ctx) {
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
+  const input = await readJson(req, startBody);
+  if ("error" in input) return input.error;
   const { recordings, logger } = getServices();
   return respond(
     async () => {
-      const recording = await recordings[action](req.identity, req.id);
-      return Response.json({ recordingId: recording.id, status: recording.status }, { status: action === "start" ? 201 : 200 });
+      const recording = await recordings.start(target.identity, target.id, input.data.destination);
+      return Response.json({ recordingId: recording.id, status: recording.status }, { status: 201 });
     },
-    (err) => logger.error({ err, meetingPointId: req.id, action }, "recording control failed"),
+    (err) => logger.error({ err, meetingPointId: target.id }, "starting a recording failed"),
   );
 }
 
-export const POST = (_req: Request, ctx: Ctx) => control(ctx, "start");
-export const DELETE = (_req: Request, ctx: Ctx) => control(ctx, "stop");
+export async function PATCH(req: Request, ctx: Ctx) {
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
+  const input = await readJson(req, patchBody);
+  if ("error" in input) return input.error;
+  const { recordings, logger } = getServices();
+  return respond(
+    async () => {
+      const recording = await recordings.control(target.identity, target.id, input.data.action);
+      return Response.json({ recordingId: recording.id, status: recording.status });
+    },
+    (err) => logger.error({ err, meetingPointId: target.id }, "recording control failed"),
+  );
+}
+
+export async function DELETE(_req: Request, ctx: Ctx) {
+  const target = await requireAgentAndId(ctx);
+  if ("error" in target) return target.error;
+  const { recordings, logger } = getServices();
+  return respond(
+    async () => {
+      const recording = await recordings.stop(target.identity, target.id);
+      return Response.json({ recordingId: recording.id, status: recording.status });
+    },
+    (err) => logger.error({ err, meetingPointId: target.id }, "stopping a recording failed"),
+  );
+}

@@ -16,7 +16,7 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
   if ("error" in input) return input.error;
   const { recordings, logger } = getServices();
   return respond(
-    async () => Response.json(await recordings.publisher(target.identity, target.id, input.data.name), { status: 201 }),
+    async () => Response.json(await recordings.publisher(target.identity, target.id, { name: input.data.name }), { status: 201 }),
     (err) => logger.error({ err, meetingPointId: target.id }, "issuing a publisher credential failed"),
   );
 }

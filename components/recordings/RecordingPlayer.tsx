@@ -1,0 +1,60 @@
+"use client";
+
+import { useRef } from "react";
+import type { RecordingView } from "@/lib/realtime/views";
+import { formatDuration, playbackUrl } from "./recordings-client";
+
+/** At most one fresh link per this many ms: a movie that really cannot play must not loop. */
+const RELINK_EVERY_MS = 30_000;
+
+/**
+ * In-page player. The source is our playback route: the browser follows its redirect to a presigned
+ * link and seeks with Range requests against object storage directly. The link expires within minutes,
+ * so when a later Range request is refused the player asks the route again and resumes where it was.
+ */
+export function RecordingPlayer({ recording, onClose }: { recording: RecordingView; onClose: () => void }) {
+  const lastRelink = useRef(0);
+
+  const relink = (video: HTMLVideoElement) => {
+    if (Date.now() - lastRelink.current < RELINK_EVERY_MS) return;
+    lastRelink.current = Date.now();
+    const at = video.currentTime;
+    const wasPlaying = !video.paused;
+    video.addEventListener(
+      "loadedmetadata",
+      () => {
+        video.currentTime = at;
+        if (wasPlaying) void video.play().catch(() => {});
+      },
+      { once: true },
+    );
+    // Same URL: the redirect is not cached (no-store), so loading again mints a new link.
+    video.load();
+  };
+
+  return (
+    <div className="panel stack" data-testid="recording-player-panel" style={{ padding: 16 }}>
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <strong>
+          {recording.title ?? "Recorded call"} · {formatDuration(recording.durationMs)}
+        </strong>
+        <button className="button secondary" onClick={onClose}>
+          Close player
+        </button>
+      </div>
+      <video
+        key={recording.id}
+        data-testid="recording-player"
+        data-recording-id={recording.id}
+        src={playbackUrl(recording.id)}
+        poster={recording.posterUrl ?? undefined}
+        onError={(e) => relink(e.currentTarget)}
+        controls
+        autoPlay
+        playsInline
+        preload="metadata"
+        style={{ width: "100%", maxHeight: "70vh", background: "#000", borderRadius: 6 }}
+      />
+    </div>
+  );
+}

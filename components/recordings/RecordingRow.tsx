@@ -1,0 +1,98 @@
+"use client";
+
+import { useState } from "react";
+import type { RecordingView } from "@/lib/realtime/views";
+import { RecordingStatus } from "./RecordingStatus";
+import { deleteRecording, downloadUrl, formatDuration, formatTime, updateRecording } from "./recordings-client";
+
+// Still capturing or being made into a movie: the server refuses to delete those.
+const BUSY = new Set<RecordingView["status"]>(["armed", "recording", "paused", "processing"]);
+const GONE = new Set<RecordingView["status"]>(["deleted", "expired"]);
+
+/** One recording in the console's table, with its actions. */
+export function RecordingRow({
+  recording,
+  onChange,
+  onPlay,
+}: {
+  recording: RecordingView;
+  onChange: (updated: RecordingView) => void;
+  onPlay: (recording: RecordingView) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const r = recording;
+
+  const act = async (work: () => Promise<RecordingView>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChange(await work());
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = () => {
+    if (!window.confirm(`Delete the recording "${r.title ?? "Recorded call"}"? The movie cannot be recovered.`)) return;
+    void act(() => deleteRecording(r.id));
+  };
+
+  return (
+    <tr data-testid="recording-row" data-recording-id={r.id} data-status={r.status}>
+      <td style={{ width: 112 }}>
+        {r.posterUrl ? (
+          // eslint-disable-next-line @next/next/no-img-element -- a presigned link on another origin, shown as is
+          <img src={r.posterUrl} alt="" width={96} height={54} style={{ objectFit: "cover", borderRadius: 4, background: "#000" }} />
+        ) : (
+          <span className="muted">no poster</span>
+        )}
+      </td>
+      <td>
+        <div>{r.title ?? "Recorded call"}</div>
+        <div className="muted" style={{ fontSize: 12 }}>
+          {r.ticketId ? `ticket ${r.ticketId.slice(0, 8)}` : "no ticket"}
+        </div>
+      </td>
+      <td>{formatTime(r.startedAt ?? r.createdAt)}</td>
+      <td data-testid="recording-duration">{formatDuration(r.durationMs)}</td>
+      <td>{r.participants.map((p) => p.displayName).join(", ") || "–"}</td>
+      <td>{r.layout}</td>
+      <td>
+        <RecordingStatus recording={r} />
+      </td>
+      <td>{GONE.has(r.status) ? "–" : r.keep ? "kept" : r.expiresAt ? formatTime(r.expiresAt) : "–"}</td>
+      <td>
+        <div className="row">
+          {r.status === "ready" && (
+            <>
+              <button className="button" disabled={busy} onClick={() => onPlay(r)}>
+                Play
+              </button>
+              <a className="button secondary" href={downloadUrl(r.id)} download>
+                Download
+              </a>
+            </>
+          )}
+          {!GONE.has(r.status) && (
+            <button className="button secondary" disabled={busy} onClick={() => void act(() => updateRecording(r.id, { keep: !r.keep }))}>
+              {r.keep ? "Don't keep" : "Keep"}
+            </button>
+          )}
+          {!GONE.has(r.status) && !BUSY.has(r.status) && (
+            <button className="button danger" disabled={busy} onClick={remove}>
+              Delete
+            </button>
+          )}
+        </div>
+        {error && (
+          <p className="error" style={{ margin: "4px 0 0" }}>
+            {error}
+          </p>
+        )}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,25 @@
+"use client";
+
+import type { RecordingView } from "@/lib/realtime/views";
+
+/** The status word; a progress bar while the movie is being made; the reason when it failed. */
+export function RecordingStatus({ recording }: { recording: RecordingView }) {
+  const { status, progress, error } = recording;
+  return (
+    <span className="stack" style={{ gap: 4 }}>
+      <span className="badge" data-testid="recording-status">
+        {status}
+        {status === "processing" && progress !== null ? ` ${Math.round(progress)}%` : ""}
+      </span>
+      {status === "processing" && (
+        // No value while the percentage is unknown: an indeterminate bar.
+        <progress data-testid="recording-progress" max={100} value={progress ?? undefined} aria-label="Processing" style={{ width: 120 }} />
+      )}
+      {status === "failed" && error && (
+        <span className="error" data-testid="recording-error" style={{ margin: 0 }}>
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Recording" ADD COLUMN     "destination" TEXT,
+ADD COLUMN     "spans" JSONB NOT NULL DEFAULT '[]';
