@@ -7,19 +7,25 @@ import type { Ack } from "../../lib/realtime/ack";
 import type { Identity } from "../../lib/realtime/identity";
 import { userIdOf } from "../../lib/realtime/identity";
 import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "../../lib/realtime/protocol";
-import type { Presence } from "../app/presence";
+import type { Presence, PresenceMessage } from "../app/presence";
 import type { VisitorTokens } from "../auth/visitor-token";
 import { FailureRateLimiter, type RateLimitDecision } from "../../lib/security/rate-limiter";
 import type { Logger } from "../logger";
 import { requestHandlers, type RealtimeServices } from "./request-handlers";
+import { socketPresenceLink } from "./presence-link";
 import { authenticateHandshake } from "./socket-auth";
 
 export interface SocketData {
   identity: Identity;
 }
 
-export type AppSocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Between app nodes (server-side emit over the adapter). */
+export interface InterServerEvents {
+  presence: (message: PresenceMessage) => void;
+}
+
+export type AppSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const AGENTS_ROOM = "agents";
@@ -79,6 +85,7 @@ export function attachRequestHandlers(
 ): void {
   const handlers = requestHandlers(services);
   const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits });
+  services.presence.attach(socketPresenceLink(io));
   io.on("connection", (socket) => {
     const identity = socket.data.identity;
     const userId = userIdOf(identity);

@@ -28,8 +28,10 @@ describe.skipIf(!haveRedis)(`two app nodes over Redis (${testDatabaseMode()})`, 
 
   beforeAll(async () => {
     const redis = { url: REDIS_URL, key: `vhd-test-${randomBytes(4).toString("hex")}` };
-    nodeA = await startRealtimeStack({ redis });
-    nodeB = await startRealtimeStack({ redis, sharedDb: nodeA.db });
+    // Each node's co-located recorder, as the other nodes reach it (NODE_URL/whip).
+    const own = (node: string) => ({ whipBaseUrl: `http://${node}.test/whip`, ownRecorderUrl: `http://${node}.test/whip` });
+    nodeA = await startRealtimeStack({ redis, graceMs: 1500, recording: own("node-a") });
+    nodeB = await startRealtimeStack({ redis, graceMs: 1500, sharedDb: nodeA.db, recording: own("node-b") });
   });
   afterAll(async () => {
     await nodeB?.close();
@@ -71,5 +73,37 @@ describe.skipIf(!haveRedis)(`two app nodes over Redis (${testDatabaseMode()})`, 
     const recording = visitor.next<{ meetingPoint: MeetingPointView }>("mp:updated", (p) => p.meetingPoint.recording?.status === "recording");
     await agent.ok("recording:start", { meetingPointId: notice.meetingPointId });
     await recording;
+    // Started on node B: every participant publishes to B's recorder, whichever node issues the credential.
+    const credential = await visitor.ok("recording:publish", { meetingPointId: notice.meetingPointId, source: "camera" });
+    expect(credential.whipUrl).toBe(`http://node-b.test/whip/${credential.recordingId}`);
+  });
+
+  it("presence crosses nodes: a visitor who comes back on the other node keeps its place; one who does not leaves once", async () => {
+    const first = await nodeA.visitor({ name: "Pia Presence" });
+    const { ticket } = await first.ok("ticket:open", { skill: "general" });
+    const onB = () => nodeB.desk.presence.isOnline(`visitor:${first.visitorId}`);
+    await waitFor(onB);
+
+    first.close();
+    const again = await nodeB.visitor({ token: first.token });
+    await new Promise((r) => setTimeout(r, 2500)); // past node A's grace period
+    expect((await nodeA.db.prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("waiting");
+    expect(nodeA.desk.presence.isOnline(`visitor:${first.visitorId}`)).toBe(true);
+
+    const agent = await nodeA.agent("agent2");
+    const left = agent.next<{ tickets: TicketView[] }>("queue:updated", (p) => !p.tickets.some((t) => t.id === ticket.id), 8000);
+    again.close();
+    await left;
+    const row = await nodeA.db.prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } });
+    expect(row.status).toBe("abandoned");
+    await waitFor(() => !nodeA.desk.presence.isOnline(`visitor:${first.visitorId}`) && !onB());
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
