@@ -7,7 +7,7 @@ import { CLIENT_IP_HEADER } from "./server/auth/next-auth-options";
 import { closeServices, createServices, isSecureDeployment } from "./server/create-services";
 import { createLogger } from "./server/logger";
 import { createHelpDesk } from "./server/app/create-help-desk";
-import { createRecorder, recorderDirectory, recordingOptions, recoverRecordings } from "./server/recording/create-recording";
+import { createRecorder, isRecorderPath, recorderDirectory, recordingOptions, recoverRecordings } from "./server/recording/create-recording";
 import { startRecordingBackend, type RecordingBackend } from "./server/recording/recording-backend";
 import { attachRequestHandlers, createSocketServer } from "./server/realtime/socket-server";
 import { SocketNotifier } from "./server/realtime/socket-notifier";
@@ -63,8 +63,8 @@ async function main(): Promise<void> {
       );
       return;
     }
-    if (recorder && req.url?.startsWith("/whip")) {
-      recorder.ingest(req, res).then(
+    if (recorder && isRecorderPath(req.url)) {
+      recorder.handle(req, res).then(
         async (handled) => {
           if (!handled) await handle(req, res);
         },

@@ -36,6 +36,12 @@ const schema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: port.default(3000),
   PUBLIC_URL: httpUrl.optional(),
+  /**
+   * This node's own address when several app nodes run behind one PUBLIC_URL (reachable by browsers and by the
+   * other nodes). Recordings started here are then ingested by this node's recorder at NODE_URL/whip, whichever
+   * node a participant is connected to, and workers on other hosts fetch the raw files from it.
+   */
+  NODE_URL: httpUrl.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().min(1).default(".data"),
   TRUST_PROXY: bool.default(false),

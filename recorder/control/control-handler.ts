@@ -5,11 +5,27 @@ import { listRecordingSessions } from "../ingest/list-sessions";
 import { WhipHttpError, type WhipHandler } from "../whip/whip-handler";
 import { bearerToken, sendProblem } from "../whip/http-io";
 import { verifyControlToken } from "./control-token";
+import { listRecordingFiles, safeRelativePath, sendRecordingFile } from "./recording-files";
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return "%";
+  }
+}
+
+function sendJson(res: ServerResponse, value: unknown) {
+  res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(value));
+}
 
 /**
  * The recorder's control API, mounted beside the WHIP ingest on the same server:
  *   DELETE {base}/recordings/{id}  ends every session of the recording and refuses new ones (409)
  *   GET    {base}/recordings/{id}  the recording's sessions as stored on disk
+ *   GET    {base}/recordings/{id}/files         every raw file of the recording, with sizes
+ *   GET    {base}/recordings/{id}/files/{path}  one raw file (a compositing worker on another host fetches them)
  *   GET    {base}/health           liveness (no token; says nothing about recordings)
  * Recording routes need `Authorization: Bearer <control token>` for that recording (see control-token.ts).
  */
@@ -42,7 +58,7 @@ const LATE_SESSION_SWEEP_MS = 11_000;
 
 export function createRecorderControl(opts: RecorderControlOptions): RecorderControl {
   const base = (opts.basePath ?? "").replace(/\/$/, "");
-  const recordingRe = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})/?$`);
+  const recordingRe = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})(/files(?:/(.+))?)?/?$`);
   const closed = new Set<string>();
   let ingest: WhipHandler | undefined;
 
@@ -82,9 +98,11 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
     const m = recordingRe.exec(url);
     if (!m) return false;
     const recordingId = m[1];
+    const files = m[2] !== undefined;
     try {
-      if (req.method !== "GET" && req.method !== "DELETE") {
-        sendProblem(res, 405, "method-not-allowed", `${req.method} is not allowed here; use GET, DELETE`, { Allow: "GET, DELETE" });
+      if (req.method !== "GET" && (files || req.method !== "DELETE")) {
+        const allow = files ? "GET" : "GET, DELETE";
+        sendProblem(res, 405, "method-not-allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
         return true;
       }
       const token = bearerToken(req);
@@ -97,14 +115,15 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
         sendProblem(res, 403, "invalid-token", `control token refused: ${verdict.reason}`);
         return true;
       }
+      if (files) {
+        const rel = m[3] === undefined ? undefined : safeRelativePath(safeDecode(m[3]));
+        if (rel === null) sendProblem(res, 400, "bad-path", "not a file of this recording");
+        else if (rel === undefined) sendJson(res, { recordingId, files: await listRecordingFiles(opts.directory, recordingId) });
+        else if (!(await sendRecordingFile(res, opts.directory, recordingId, rel))) sendProblem(res, 404, "not-found", "no such file");
+        return true;
+      }
       if (req.method === "DELETE") await closeRecording(recordingId);
-      const body = JSON.stringify({
-        recordingId,
-        closed: await isClosed(recordingId),
-        sessions: await listRecordingSessions(opts.directory, recordingId),
-      });
-      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-      res.end(body);
+      sendJson(res, { recordingId, closed: await isClosed(recordingId), sessions: await listRecordingSessions(opts.directory, recordingId) });
     } catch (err) {
       opts.log?.("control-error", { recordingId, error: String(err) });
       if (!res.headersSent) sendProblem(res, 500, "internal-error", "the recorder could not handle this request");

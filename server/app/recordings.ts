@@ -14,6 +14,11 @@ export interface RecordingServiceOptions {
   publisherSecret: string;
   /** Base of the co-located recorder's WHIP endpoint, e.g. https://desk.example.com/whip */
   whipBaseUrl: string;
+  /**
+   * This node's recorder as other nodes reach it (several app nodes): stamped as the destination of recordings
+   * started here so that every participant, on whichever node, publishes to the same recorder.
+   */
+  ownRecorderUrl?: string | null;
   /** WHIP bases of other recorder deployments a host may choose as destination (same shared secret). */
   destinations?: string[];
   tokenTtlSeconds?: number;
@@ -49,7 +54,7 @@ export class RecordingService {
     await this.opts.preflight?.();
     const recording = await this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
       const existing = await this.recordings.forMeetingPoint(meetingPointId, tx);
-      const started = startRecording(stored.meetingPoint, userIdOf(who), existing, { now: this.clock(), newId: randomUUID, destination: remote });
+      const started = startRecording(stored.meetingPoint, userIdOf(who), existing, { now: this.clock(), newId: randomUUID, destination: remote ?? this.opts.ownRecorderUrl ?? null });
       await this.recordings.insert(started, tx);
       return started;
     });

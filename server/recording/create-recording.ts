@@ -6,7 +6,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Env } from "../../lib/config/env";
 import { insufficientStorage } from "../../lib/domain/result";
-import { closeRemoteRecording } from "../../recorder/control";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { closeRemoteRecording, createRecorderControl } from "../../recorder/control";
 import { checkFreeSpace, createRecorderIngest, type WhipHandler } from "../../recorder/ingest";
 import { recoverUnfinishedSessions } from "../../recorder/recovery";
 import type { RecordingService, RecordingServiceOptions } from "../app/recordings";
@@ -15,8 +16,12 @@ import type { CoreServices } from "../services";
 
 export interface Recorder {
   ingest: WhipHandler;
+  /** WHIP (/whip/…) and the control API other nodes and workers call (/recordings/{id}…); false = not ours. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   close(): Promise<void>;
 }
+
+export const isRecorderPath = (url: string | undefined) => !!url && (url.startsWith("/whip") || url.startsWith("/recordings/"));
 
 const MB = 1024 * 1024;
 
@@ -28,12 +33,19 @@ export function recorderDirectory(env: Env): string {
   return path.resolve(env.RECORDER_DIR ?? path.join(env.DATA_DIR, "recordings"));
 }
 
-/** Where a recording's sessions are ended: the co-located ingest, or the control API of the recorder deployment. */
+/** This node's co-located recorder as other nodes reach it (NODE_URL set, no separate recorder), else null. */
+export function ownRecorderUrl(env: Env): string | null {
+  if (env.RECORDER_WHIP_URL || !env.NODE_URL) return null;
+  return `${env.NODE_URL.replace(/\/+$/, "")}/whip`;
+}
+
+/** Where a recording's sessions are ended: the co-located ingest, or the control API of the recorder that owns it. */
 function closer(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
   const localBase = env.RECORDER_WHIP_URL ?? null;
+  const own = ownRecorderUrl(env);
   return async (recordingId: string, destination: string | null) => {
     const remote = destination ?? localBase;
-    if (remote === null) return closeLocal(recordingId);
+    if (remote === null || remote === own) return closeLocal(recordingId);
     // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
     const baseUrl = remote.replace(/\/whip\/?$/, "");
     await closeRemoteRecording({ baseUrl, secret, recordingId }).catch((err: unknown) =>
@@ -54,7 +66,8 @@ export function recordingOptions(
   const directory = recorderDirectory(env);
   return {
     publisherSecret: secret,
-    whipBaseUrl: env.RECORDER_WHIP_URL ?? `${publicUrl}/whip`,
+    whipBaseUrl: env.RECORDER_WHIP_URL ?? ownRecorderUrl(env) ?? `${publicUrl}/whip`,
+    ownRecorderUrl: ownRecorderUrl(env),
     destinations: env.RECORDER_DESTINATIONS,
     closeRecording: closer(env, secret, closeLocal, core.logger),
     preflight: async () => {
@@ -109,5 +122,12 @@ export function createRecorder(
       onIngestEvent?.(event, data);
     },
   });
-  return { ingest, close: () => ingest.closeAll("shutdown") };
+  // Admission is the help desk's (above); the control API only closes sessions and serves raw files.
+  const control = createRecorderControl({ secret: publisherSecret(env, core.authSecret), directory: recorderDirectory(env), log: (event, data) => logger.info({ ...data, event }, "recorder control") });
+  control.attachIngest(ingest);
+  return {
+    ingest,
+    handle: (req, res) => (req.url?.startsWith("/recordings/") ? control(req, res) : ingest(req, res)),
+    close: () => ingest.closeAll("shutdown"),
+  };
 }

@@ -10,7 +10,7 @@ import type { Logger } from "../logger";
 import type { CoreServices } from "../services";
 import { applyLifecycleRule, startRetentionSweeper, sweepExpiredRecordings, type SweepResult } from "../storage/retention";
 import { createWebhookQueue, type WebhookQueue } from "../webhooks/webhook-queue";
-import { recorderDirectory } from "./create-recording";
+import { publisherSecret, recorderDirectory } from "./create-recording";
 import { createRecordingPipeline, type RecordingPipeline } from "./recording-pipeline";
 
 export interface RecordingBackend {
@@ -48,6 +48,7 @@ export async function startRecordingBackend(
     library,
     logger: opts.logger,
     recordingsDir: recorderDirectory(env),
+    remote: { secret: publisherSecret(env, core.authSecret), defaultRecorderUrl: env.RECORDER_WHIP_URL ?? null },
     workDir: path.resolve(env.DATA_DIR, "processing"),
     output: { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT },
     retentionDays: env.RECORDING_RETENTION_DAYS,
@@ -109,8 +110,8 @@ export async function startRecordingBackend(
       }
       if (recording.status === "stopped" || recording.status === "interrupted") {
         await webhooks?.publish("recording.stopped", { recordingId: recording.id, meetingPointId: recording.meetingPointId, status: recording.status });
-        // Co-located raw files only; a recorder deployment elsewhere keeps its files (see README).
-        if (recording.destination === null) await pipeline.enqueue(recording.id);
+        // Any worker takes it: raw files elsewhere are fetched from the recorder that captured them.
+        await pipeline.enqueue(recording.id);
       }
     },
     sweepNow: () => sweepExpiredRecordings(sweep),

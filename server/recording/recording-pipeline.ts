@@ -1,9 +1,10 @@
 // After capture: a stopped (or interrupted) recording becomes one movie in a background job on pg-boss,
 // is uploaded to S3 (confirmed by size before local files go), and is marked ready with its expiry.
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
-import { readFile, rm } from "node:fs/promises";
+import { access, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Layout } from "../../lib/domain/recording";
+import { fetchRecordingFiles } from "../../recorder/control";
 import { listRecordingSessions } from "../../recorder/ingest";
 import type { RecordingLibrary } from "../app/recording-library";
 import type { Database } from "../db/database";
@@ -26,6 +27,11 @@ export interface RecordingPipelineOptions {
   logger: Logger;
   /** The co-located recorder's raw files. */
   recordingsDir: string;
+  /**
+   * Raw files not on this host are fetched from the recorder that captured them (the recording's
+   * destination, else this default), authenticated with the shared recorder secret.
+   */
+  remote?: { secret: string; defaultRecorderUrl: string | null };
   /** Scratch space for movies before upload. */
   workDir: string;
   output: { width: number; height: number };
@@ -88,6 +94,19 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     },
   });
 
+  /** The folder holding the recording's raw files: the co-located recorder's, or a copy fetched from its owner. */
+  async function rawFilesOf(recordingId: string, destination: string | null, scratch: string, log: Logger): Promise<string> {
+    const local = path.join(o.recordingsDir, recordingId);
+    if (await access(path.join(local, "manifest.jsonl")).then(() => true, () => false)) return local;
+    const owner = destination ?? o.remote?.defaultRecorderUrl ?? null;
+    if (!owner || !o.remote) return local;
+    await rm(scratch, { recursive: true, force: true });
+    // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
+    const fetched = await fetchRecordingFiles({ baseUrl: owner.replace(/\/whip\/?$/, ""), secret: o.remote.secret, recordingId, into: scratch });
+    log.info({ recorder: owner, ...fetched }, "fetched raw files from the recorder that captured them");
+    return scratch;
+  }
+
   async function handle(job: ComposeJobContext): Promise<void> {
     const { recordingId } = job;
     const row = await prisma.recording.findUnique({ where: { id: recordingId } });
@@ -96,12 +115,12 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     await o.library.announce(recordingId);
     const log = o.logger.child({ recordingId, jobId: job.jobId, attempt: job.attempt });
 
-    const recordingDir = path.join(o.recordingsDir, recordingId);
+    const out = path.join(o.workDir, recordingId);
+    const recordingDir = await rawFilesOf(recordingId, row.destination, path.join(out, "raw"), log);
     const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
     const spans = (Array.isArray(row.spans) ? (row.spans as { from: string; to: string | null }[]) : [])
       .filter((s) => s.to !== null)
       .map((s) => ({ fromMs: Date.parse(s.from), toMs: Date.parse(s.to!) }));
-    const out = path.join(o.workDir, recordingId);
     const movie = path.join(out, "movie.mp4");
     const poster = path.join(out, "poster.jpg");
     const layoutChanges = (Array.isArray(row.layoutChanges) ? (row.layoutChanges as { atMs: number; layout: Layout }[]) : []).map((c) => ({ atMs: c.atMs, layout: c.layout }));
@@ -134,7 +153,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
     ];
     if (o.uploadRawTracks) {
-      for (const s of await listRecordingSessions(o.recordingsDir, recordingId)) {
+      for (const s of await listRecordingSessions(path.dirname(recordingDir), path.basename(recordingDir))) {
         for (const f of s.files) files.push({ path: path.join(recordingDir, s.participantId, s.sessionId, f.name), key: `raw/${s.participantId}/${s.sessionId}/${f.name}`, contentType: "application/octet-stream" });
       }
     }

@@ -11,6 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
 import type { Identity } from "@/lib/realtime/identity";
+import { createRecorderControl, issueControlToken } from "@/recorder/control";
 import { isFastStart } from "@/server/media/ffprobe";
 import { startRecordingBackend, type RecordingBackend } from "@/server/recording/recording-backend";
 import type { CoreServices } from "@/server/services";
@@ -24,6 +25,7 @@ const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const BUCKET = "pipeline-test";
 const SECONDS = 6;
 const WEBHOOK_SECRET = "w".repeat(40);
+const RECORDER_SECRET = "s".repeat(40);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -70,7 +72,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       WEBHOOK_URLS: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`, WEBHOOK_SECRET,
       DATA_DIR: dataDir, RECORDER_DIR: path.join(dataDir, "recordings"), COMPOSE_WIDTH: "640", COMPOSE_HEIGHT: "360",
       COMPOSE_RETRY_DELAY_SECONDS: "1", COMPOSE_RETRY_LIMIT: "4", JOBS_POLL_INTERVAL_SECONDS: "0.5", RECORDING_RETENTION_DAYS: "3",
-      DATABASE_URL: process.env.DATABASE_URL,
+      DATABASE_URL: process.env.DATABASE_URL, RECORDER_SECRET,
     });
     // The client keeps working across the S3 restart below (the embedded server keeps accepting its keys).
     const core = { db: stack.db, storage: store!, logger: silentLogger } as unknown as CoreServices;
@@ -84,12 +86,12 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** A stopped recording whose raw files are two participants' synthetic tracks. */
-  async function stoppedRecording(): Promise<string> {
+  /** A stopped recording whose raw files are two participants' synthetic tracks (by default on this host). */
+  async function stoppedRecording(elsewhere?: { recordingsDir: string; destination: string }): Promise<string> {
     const mp = await stack.desk.meetingPoints.create(host, null);
     await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
     const rec = await stack.desk.recordings.start(host, mp.id);
-    const dir = path.join(dataDir, "recordings", rec.id);
+    const dir = path.join(elsewhere?.recordingsDir ?? path.join(dataDir, "recordings"), rec.id);
     const m = new ManifestWriter();
     for (const [i, who] of ["ann", "ben"].entries()) {
       m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
@@ -104,7 +106,10 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     // Stop through the service, as the console does; its change notification queues the job.
     const stopped = await stack.desk.recordings.stop(host, mp.id);
     // The synthetic media lives at T0 (2023): the recording's span is moved there.
-    await stack.db.prisma.recording.update({ where: { id: rec.id }, data: { spans: [{ from: new Date(T0).toISOString(), to: new Date(T0 + SECONDS * 1000).toISOString() }] } });
+    await stack.db.prisma.recording.update({
+      where: { id: rec.id },
+      data: { spans: [{ from: new Date(T0).toISOString(), to: new Date(T0 + SECONDS * 1000).toISOString() }], destination: elsewhere?.destination },
+    });
     await backend.onChange(stopped);
     return rec.id;
   }
@@ -155,6 +160,31 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     expect(Object.keys(await listed(`recordings/${id}/`))).toHaveLength(2);
   }, 120_000);
 
+  it("raw files on another host: the worker fetches them from the recorder that captured them", async () => {
+    const otherHost = path.join(dataDir, "other-host");
+    const control = createRecorderControl({ secret: RECORDER_SECRET, directory: otherHost });
+    const recorder = createHttpServer((req, res) => void control(req, res).then((handled) => handled || res.writeHead(404).end()));
+    await new Promise<void>((resolve) => recorder.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(recorder.address() as { port: number }).port}`;
+      const id = await stoppedRecording({ recordingsDir: otherHost, destination: `${base}/whip` });
+      expect(existsSync(path.join(dataDir, "recordings", id))).toBe(false);
+      const row = await untilStatus(id, "ready");
+      expect(Math.abs(row.durationMs! - SECONDS * 1000)).toBeLessThan(500);
+      // The raw files are only readable with a control token, and only inside the recording's folder.
+      expect((await fetch(`${base}/recordings/${id}/files`)).status).toBe(401);
+      const token = issueControlToken(RECORDER_SECRET, id, 60);
+      const get = (p: string) => fetch(`${base}/recordings/${id}/files/${p}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect((await get("manifest.jsonl")).status).toBe(200);
+      expect((await get("..%2F..%2Fetc%2Fpasswd")).status).toBe(400);
+      // fetch folds "%2e%2e" into ".." and drops a segment: the URL then names no file route at all.
+      expect((await get("%2e%2e/x")).status).toBe(404);
+      expect((await fetch(`${base}/recordings/${id}/files/manifest.jsonl`, { headers: { Authorization: `Bearer ${issueControlToken(RECORDER_SECRET, "other", 60)}` } })).status).toBe(403);
+    } finally {
+      recorder.close();
+    }
+  }, 120_000);
+
   it("ffmpeg killed mid-job: the job is retried to success", async () => {
     const id = await stoppedRecording();
     await untilStatus(id, "processing", 20_000);
@@ -192,7 +222,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
   it("worker in another process: web nodes without a worker still see processing progress and ready", async () => {
     // The running backend plays the worker; a second one without a worker plays a web node (WORKER_IN_PROCESS=false).
     const seen: { id: string; status: string }[] = [];
-    const env = parseEnv({ DATA_DIR: dataDir, RECORDER_DIR: path.join(dataDir, "recordings"), JOBS_POLL_INTERVAL_SECONDS: "0.5", DATABASE_URL: process.env.DATABASE_URL });
+    const env = parseEnv({ DATA_DIR: dataDir, RECORDER_DIR: path.join(dataDir, "recordings"), JOBS_POLL_INTERVAL_SECONDS: "0.5", DATABASE_URL: process.env.DATABASE_URL, RECORDER_SECRET });
     const web = await startRecordingBackend(env, { db: stack.db, storage: store!, logger: silentLogger } as unknown as CoreServices, {
       runWorker: false, logger: silentLogger, publish: (v) => seen.push({ id: v.id, status: v.status }),
     });
