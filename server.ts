@@ -106,7 +106,13 @@ async function main(): Promise<void> {
       onChange: (r) => backend?.onChange(r).catch((err: unknown) => logger.error({ err, recordingId: r.id }, "following a recording change failed")),
     },
   });
-  attachRequestHandlers(io, desk, logger);
+  attachRequestHandlers(io, desk, logger, {
+    store: services.rateLimits,
+    rateLimits: {
+      "ticket:open": { limit: env.RATE_LIMIT_TICKETS, windowMs: env.RATE_LIMIT_TICKETS_WINDOW_SECONDS * 1000 },
+      "chat:send": { limit: env.RATE_LIMIT_CHAT, windowMs: env.RATE_LIMIT_CHAT_WINDOW_SECONDS * 1000 },
+    },
+  });
   // Before the ingest takes sessions: what a dead process left half-written is finalized and marked interrupted.
   if (!env.RECORDER_WHIP_URL) await recoverRecordings(env, desk.recordings, logger);
   recorder = createRecorder(env, services, desk.recordings, logger, (event, data) => metrics?.observeIngest(event, data));

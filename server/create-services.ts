@@ -1,7 +1,7 @@
 // Builds the long-lived services in dependency order; used by server.ts and by integration tests.
 import path from "node:path";
 import type { Env } from "../lib/config/env";
-import { FailureRateLimiter } from "../lib/security/rate-limiter";
+import { memoryRateLimits } from "../lib/security/rate-limit-store";
 import { LoginService } from "./auth/login";
 import { buildAuthOptions } from "./auth/next-auth-options";
 import { resolveAuthSecret } from "./auth/secret";
@@ -10,6 +10,7 @@ import { openDatabase } from "./db/database";
 import { DEFAULT_PASSWORDS, seed } from "./db/seed";
 import type { Logger } from "./logger";
 import type { CoreServices } from "./services";
+import { connectRedisRateLimits } from "./security/redis-rate-limits";
 import { openObjectStore } from "./storage/object-store";
 
 export const APP_VERSION = "0.1.0";
@@ -47,8 +48,10 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
 
     const { secret, generated } = resolveAuthSecret(env.AUTH_SECRET, dataDir);
     if (generated) logger.warn("AUTH_SECRET is not set: using a generated secret kept in the data folder (single node only)");
-    const limiter = new FailureRateLimiter(env.LOGIN_WINDOW_SECONDS * 1000);
-    const login = new LoginService(db.prisma, limiter, {
+    // Several nodes share their counters through Redis; one node counts in memory.
+    const redisLimits = env.REDIS_URL ? await connectRedisRateLimits(env.REDIS_URL, logger) : undefined;
+    const rateLimits = redisLimits?.factory ?? memoryRateLimits;
+    const login = new LoginService(db.prisma, rateLimits("login", env.LOGIN_WINDOW_SECONDS * 1000), {
       maxFailuresPerUser: env.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
     });
@@ -69,6 +72,8 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       authOptions,
       startedAt: new Date(),
       version: APP_VERSION,
+      rateLimits,
+      closeRateLimits: async () => redisLimits?.close(),
     };
   } catch (error) {
     await db.close().catch(() => {});
@@ -77,6 +82,7 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
 }
 
 export async function closeServices(services: CoreServices): Promise<void> {
+  await services.closeRateLimits().catch(() => undefined);
   await services.storage.close().catch((err) => services.logger.warn({ err }, "closing object store failed"));
   await services.db.close().catch((err) => services.logger.warn({ err }, "closing database failed"));
 }

@@ -2,6 +2,7 @@
 // Next bundles app code separately from the server entry, so a module-level singleton would exist twice
 // (and PGlite allows one connection in total): the entry registers the instances on globalThis instead.
 import type { AuthOptions } from "next-auth";
+import type { RateLimitStoreFactory } from "../lib/security/rate-limit-store";
 import type { Env } from "../lib/config/env";
 import type { HelpDesk } from "./app/create-help-desk";
 import type { RecordingLibrary } from "./app/recording-library";
@@ -24,6 +25,9 @@ export interface CoreServices {
   authOptions: AuthOptions;
   startedAt: Date;
   version: string;
+  /** Rate-limit counters: shared through Redis when REDIS_URL is set, else this node's memory. */
+  rateLimits: RateLimitStoreFactory;
+  closeRateLimits(): Promise<void>;
 }
 
 /** Everything route handlers can use: the core plus the realtime help desk (which needs Socket.IO). */

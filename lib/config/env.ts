@@ -56,6 +56,11 @@ const schema = z.object({
   LOGIN_WINDOW_SECONDS: positiveInt.default(15 * 60),
   LOGIN_MAX_FAILURES_PER_USER: positiveInt.default(10),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt.default(50),
+  /** Per user and window: tickets opened and chat messages sent (0 turns a limit off). Shared across nodes with REDIS_URL. */
+  RATE_LIMIT_TICKETS: z.coerce.number().int().min(0).default(10),
+  RATE_LIMIT_TICKETS_WINDOW_SECONDS: positiveInt.default(60),
+  RATE_LIMIT_CHAT: z.coerce.number().int().min(0).default(20),
+  RATE_LIMIT_CHAT_WINDOW_SECONDS: positiveInt.default(10),
 
   PRESENCE_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   ICE_SERVERS: z

@@ -1,5 +1,5 @@
 // Checks agent credentials, with failures rate-limited per username and per client IP.
-import type { FailureRateLimiter } from "../../lib/security/rate-limiter";
+import type { RateLimitStore } from "../../lib/security/rate-limit-store";
 import type { PrismaClient } from "../db/generated/client";
 import { verifyAgainstDummy, verifyPassword } from "./passwords";
 
@@ -23,7 +23,7 @@ export interface LoginLimits {
 export class LoginService {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly limiter: FailureRateLimiter,
+    private readonly limiter: RateLimitStore,
     private readonly limits: LoginLimits,
   ) {}
 
@@ -31,19 +31,17 @@ export class LoginService {
     const username = usernameInput.trim().toLowerCase();
     const userKey = `login:user:${username}`;
     const ipKey = `login:ip:${ip}`;
-    const byUser = this.limiter.check(userKey, this.limits.maxFailuresPerUser);
-    const byIp = this.limiter.check(ipKey, this.limits.maxFailuresPerIp);
+    const [byUser, byIp] = await Promise.all([this.limiter.check(userKey, this.limits.maxFailuresPerUser), this.limiter.check(ipKey, this.limits.maxFailuresPerIp)]);
     if (!byUser.allowed || !byIp.allowed) {
       return { ok: false, code: "RATE_LIMITED", retryAfterSeconds: Math.max(byUser.retryAfterSeconds, byIp.retryAfterSeconds) };
     }
     const agent = await this.prisma.agent.findUnique({ where: { username } });
     const valid = agent && agent.active ? await verifyPassword(password, agent.passwordHash) : await verifyAgainstDummy(password);
     if (!agent || !valid) {
-      this.limiter.recordFailure(userKey);
-      this.limiter.recordFailure(ipKey);
+      await Promise.all([this.limiter.record(userKey), this.limiter.record(ipKey)]);
       return { ok: false, code: "INVALID_CREDENTIALS" };
     }
-    this.limiter.reset(userKey);
+    await this.limiter.reset(userKey);
     return { ok: true, agent: { id: agent.id, username: agent.username, displayName: agent.displayName, role: agent.role } };
   }
 }

@@ -9,7 +9,8 @@ import { userIdOf } from "../../lib/realtime/identity";
 import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "../../lib/realtime/protocol";
 import type { Presence, PresenceMessage } from "../app/presence";
 import type { VisitorTokens } from "../auth/visitor-token";
-import { FailureRateLimiter, type RateLimitDecision } from "../../lib/security/rate-limiter";
+import { memoryRateLimits, type RateLimitStoreFactory } from "../../lib/security/rate-limit-store";
+import type { RateLimitDecision } from "../../lib/security/rate-limiter";
 import type { Logger } from "../logger";
 import { requestHandlers, type RealtimeServices } from "./request-handlers";
 import { socketPresenceLink } from "./presence-link";
@@ -81,10 +82,10 @@ export function attachRequestHandlers(
   io: AppSocketServer,
   services: RealtimeServices & { presence: Presence },
   logger: Logger,
-  options: { rateLimits?: RequestRateLimits } = {},
+  options: { rateLimits?: RequestRateLimits; store?: RateLimitStoreFactory } = {},
 ): void {
   const handlers = requestHandlers(services);
-  const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits });
+  const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits }, options.store ?? memoryRateLimits);
   services.presence.attach(socketPresenceLink(io));
   io.on("connection", (socket) => {
     const identity = socket.data.identity;
@@ -114,7 +115,7 @@ export function attachRequestHandlers(
           const issue = parsed.error.issues[0]!;
           return ack(refusal("BAD_REQUEST", `${issue.path.join(".") || "payload"}: ${issue.message}`));
         }
-        const limited = limiters.get(event)?.take(userId);
+        const limited = await limiters.get(event)?.take(userId);
         if (limited && !limited.allowed) {
           return ack(refusal("RATE_LIMITED", `too many ${event} requests; retry in ${limited.retryAfterSeconds} s`));
         }
@@ -132,12 +133,12 @@ export function attachRequestHandlers(
 }
 
 /** One sliding window per limited event, keyed by user id; `take` answers whether this request may run. */
-function rateLimiters(limits: RequestRateLimits): Map<string, { take(userId: string): RateLimitDecision }> {
-  const byEvent = new Map<string, { take(userId: string): RateLimitDecision }>();
+function rateLimiters(limits: RequestRateLimits, store: RateLimitStoreFactory): Map<string, { take(userId: string): Promise<RateLimitDecision> }> {
+  const byEvent = new Map<string, { take(userId: string): Promise<RateLimitDecision> }>();
   for (const [event, rule] of Object.entries(limits)) {
     if (!rule || !(rule.limit > 0) || !(rule.windowMs > 0)) continue; // a limit of 0 or less turns it off
-    const limiter = new FailureRateLimiter(rule.windowMs);
-    byEvent.set(event, { take: (userId) => limiter.take(userId, rule.limit) });
+    const counters = store(`socket:${event}`, rule.windowMs);
+    byEvent.set(event, { take: (userId) => counters.take(userId, rule.limit) });
   }
   return byEvent;
 }

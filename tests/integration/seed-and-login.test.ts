@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FailureRateLimiter } from "@/lib/security/rate-limiter";
+import { memoryRateLimitStore } from "@/lib/security/rate-limit-store";
 import { LoginService } from "@/server/auth/login";
 import { verifyPassword } from "@/server/auth/passwords";
 import type { Database } from "@/server/db/database";
@@ -41,7 +41,7 @@ describe(`seed and login (${testDatabaseMode()})`, () => {
   });
 
   it("logs in with the right password, case-insensitively on the username", async () => {
-    const login = new LoginService(db.prisma, new FailureRateLimiter(60_000), { maxFailuresPerUser: 5, maxFailuresPerIp: 20 });
+    const login = new LoginService(db.prisma, memoryRateLimitStore(60_000), { maxFailuresPerUser: 5, maxFailuresPerIp: 20 });
     const ok = await login.login(" Agent1 ", DEFAULT_PASSWORDS.agent1, "10.0.0.1");
     expect(ok).toMatchObject({ ok: true, agent: { username: "agent1", displayName: "Alice Agent", role: "agent" } });
     expect(await login.login("agent1", "wrong", "10.0.0.1")).toEqual({ ok: false, code: "INVALID_CREDENTIALS" });
@@ -49,7 +49,7 @@ describe(`seed and login (${testDatabaseMode()})`, () => {
   });
 
   it("rate-limits failures per username, even for the right password afterwards", async () => {
-    const login = new LoginService(db.prisma, new FailureRateLimiter(60_000), { maxFailuresPerUser: 3, maxFailuresPerIp: 100 });
+    const login = new LoginService(db.prisma, memoryRateLimitStore(60_000), { maxFailuresPerUser: 3, maxFailuresPerIp: 100 });
     for (let i = 0; i < 3; i++) await login.login("agent2", "wrong", `10.0.1.${i}`);
     const refused = await login.login("agent2", DEFAULT_PASSWORDS.agent2, "10.0.1.99");
     expect(refused).toMatchObject({ ok: false, code: "RATE_LIMITED" });
@@ -58,7 +58,7 @@ describe(`seed and login (${testDatabaseMode()})`, () => {
   });
 
   it("rate-limits failures per IP across usernames", async () => {
-    const login = new LoginService(db.prisma, new FailureRateLimiter(60_000), { maxFailuresPerUser: 100, maxFailuresPerIp: 3 });
+    const login = new LoginService(db.prisma, memoryRateLimitStore(60_000), { maxFailuresPerUser: 100, maxFailuresPerIp: 3 });
     for (const name of ["a", "b", "c"]) await login.login(name, "wrong", "10.0.2.1");
     expect(await login.login("agent1", DEFAULT_PASSWORDS.agent1, "10.0.2.1")).toMatchObject({ code: "RATE_LIMITED" });
     expect((await login.login("agent1", DEFAULT_PASSWORDS.agent1, "10.0.2.2")).ok).toBe(true);
