@@ -170,6 +170,11 @@ async function main(): Promise<void> {
     logger.flush();
     process.exit(0);
   };
+  // One forgotten promise must not end every call on this node (Node's default): log it, count it, keep serving.
+  process.on("unhandledRejection", (reason) => {
+    logger.error({ err: reason }, "unhandled promise rejection");
+    metrics?.observeUnhandledRejection();
+  });
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }

@@ -37,6 +37,8 @@ export interface AppMetrics {
   /** Pass as (or call from) the recorder ingest's `log` option. */
   observeIngest(event: string, data: Record<string, unknown>): void;
   observeJob(queue: string, seconds: number, outcome: JobOutcome | string): void;
+  /** A promise rejection nobody handled (logged, the process keeps serving). */
+  observeUnhandledRejection(): void;
   close(): void;
 }
 
@@ -170,6 +172,9 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
     name: "vhd_ingest_session_events_total", help: "WHIP session starts and ends (by reason)",
     labelNames: ["event", "reason"], registers: [registry],
   });
+  const unhandled = new Counter({
+    name: "vhd_unhandled_rejections_total", help: "Promise rejections no code handled (each is a bug; the process kept serving)", registers: [registry],
+  });
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "vhd_" });
 
   return {
@@ -201,6 +206,9 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
     },
     observeJob(queue, seconds, outcome) {
       jobDuration.observe({ queue, outcome }, seconds);
+    },
+    observeUnhandledRejection() {
+      unhandled.inc();
     },
     close() {
       registry.clear();

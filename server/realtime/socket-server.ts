@@ -119,12 +119,20 @@ export function attachRequestHandlers(
         if (limited && !limited.allowed) {
           return ack(refusal("RATE_LIMITED", `too many ${event} requests; retry in ${limited.retryAfterSeconds} s`));
         }
+        // Every line about this request names what it is about, so one ticket's or call's story can be grepped.
+        const log = logger.child({ event, userId, ...idsIn(parsed.data) });
+        const started = performance.now();
         try {
           const handler = handlers[event] as (who: Identity, p: unknown) => Promise<object>;
-          ack({ ok: true, ...(await handler(identity, parsed.data)) });
+          const reply = await handler(identity, parsed.data);
+          log.debug({ ms: Math.round(performance.now() - started), ...idsIn(reply) }, "socket request");
+          ack({ ok: true, ...reply });
         } catch (error) {
-          if (isDomainError(error)) return ack(refusal(error.code, error.message));
-          logger.error({ err: error, event, userId }, "socket request failed");
+          if (isDomainError(error)) {
+            log.debug({ code: error.code }, "socket request refused");
+            return ack(refusal(error.code, error.message));
+          }
+          log.error({ err: error }, "socket request failed");
           ack(refusal("INTERNAL", "the request failed; try again"));
         }
       });
@@ -141,6 +149,21 @@ function rateLimiters(limits: RequestRateLimits, store: RateLimitStoreFactory): 
     byEvent.set(event, { take: (userId) => counters.take(userId, rule.limit) });
   }
   return byEvent;
+}
+
+const ID_KEYS = ["meetingPointId", "ticketId", "recordingId", "invitationId"] as const;
+
+/** The ids a payload or reply names, top-level or one object down (e.g. `{ ticket: { id } }`). */
+export function idsIn(value: unknown): Partial<Record<(typeof ID_KEYS)[number], string>> {
+  const out: Partial<Record<(typeof ID_KEYS)[number], string>> = {};
+  if (!value || typeof value !== "object") return out;
+  const v = value as Record<string, unknown>;
+  for (const key of ID_KEYS) if (typeof v[key] === "string") out[key] = v[key] as string;
+  for (const [key, nested] of [["ticketId", v.ticket], ["meetingPointId", v.meetingPoint], ["recordingId", v.recording]] as const) {
+    const id = (nested as { id?: unknown } | null | undefined)?.id;
+    if (!out[key] && typeof id === "string") out[key] = id;
+  }
+  return out;
 }
 
 function refusal(code: Extract<Ack, { ok: false }>["code"], message: string): Ack<never> {

@@ -18,6 +18,7 @@ import { seed } from "@/server/db/seed";
 import { attachRequestHandlers, createSocketServer, type AppSocketServer } from "@/server/realtime/socket-server";
 import { SocketNotifier } from "@/server/realtime/socket-notifier";
 import { attachRedisAdapter } from "@/server/realtime/redis-adapter";
+import type { Logger } from "@/server/logger";
 import { openTestDatabase, silentLogger } from "./test-database";
 
 export const SECRET = "t".repeat(48);
@@ -55,6 +56,8 @@ export async function startRealtimeStack(
     sharedDb?: Database;
     /** Socket.IO across nodes through Redis (with a key private to the test). */
     redis?: { url: string; key: string };
+    /** Where the stack's services log (default: nowhere). */
+    logger?: Logger;
     /** Request rate limits and where their counters live (default: the production limits, in memory). */
     rateLimits?: Parameters<typeof attachRequestHandlers>[3];
   } = {},
@@ -75,7 +78,7 @@ export async function startRealtimeStack(
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, { s3: new S3Client({ region: "us-east-1" }), bucket: "unused", directory: recordingDir, linkSeconds: 60 });
-  attachRequestHandlers(io, desk, silentLogger, opts.rateLimits);
+  attachRequestHandlers(io, desk, opts.logger ?? silentLogger, opts.rateLimits);
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: TestClient[] = [];
