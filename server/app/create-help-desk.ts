@@ -7,6 +7,7 @@ import { HelpDeskService } from "./help-desk";
 import { MeetingPointService } from "./meeting-points";
 import type { Notifier } from "./notifier";
 import { Presence } from "./presence";
+import { QueueBroadcast } from "./queue-broadcast";
 import { RecordingService, type RecordingServiceOptions } from "./recordings";
 import { RecordingStore } from "../db/recording-store";
 
@@ -24,6 +25,8 @@ export interface HelpDeskOptions {
   notifier: Notifier;
   graceMs: number;
   logger: Logger;
+  /** Queue changes within this window are broadcast once (default 100 ms). */
+  queueBroadcastMs?: number;
   /** Recording control; `announce` is wired here (state to everyone, a notice in the ticket's history). */
   recording: Omit<RecordingServiceOptions, "announce">;
 }
@@ -38,7 +41,11 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
     onGone: (userId) => void onGone(userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
   });
   const meetingPoints = new MeetingPointService(meetingPointStore, tickets, presence, opts.notifier);
-  const helpDesk = new HelpDeskService(tickets, meetingPointStore, meetingPoints, opts.notifier, (u) => presence.isOnline(u));
+  const queueBroadcast = new QueueBroadcast(tickets, opts.notifier, {
+    windowMs: opts.queueBroadcastMs ?? 100,
+    onError: (err) => opts.logger.error({ err }, "broadcasting the queue failed"),
+  });
+  const helpDesk = new HelpDeskService(tickets, meetingPointStore, meetingPoints, opts.notifier, (u) => presence.isOnline(u), queueBroadcast);
 
   onGone = async (userId) => {
     const [kind, id] = userId.split(":") as [string, string];

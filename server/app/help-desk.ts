@@ -14,6 +14,7 @@ import type { MeetingPointStore } from "../db/meeting-point-store";
 import type { TicketStore } from "../db/ticket-store";
 import type { MeetingPointService } from "./meeting-points";
 import type { Notifier } from "./notifier";
+import { QUEUE_VIEW_LIMIT, type QueueBroadcast } from "./queue-broadcast";
 import { ticketView } from "./views";
 
 type Agent = Extract<Identity, { kind: "agent" }>;
@@ -36,6 +37,7 @@ export class HelpDeskService {
     private readonly meetingPoints: MeetingPointService,
     private readonly notifier: Notifier,
     private readonly isOnline: (userId: string) => boolean,
+    private readonly queueBroadcast: QueueBroadcast,
   ) {}
 
   /** Opens the visitor's ticket, or returns the one it already has open (a reload keeps its place). */
@@ -49,7 +51,7 @@ export class HelpDeskService {
       visitorName: input.name ?? visitor.name ?? null,
       skill: input.skill ?? null,
     });
-    await this.queueChanged();
+    this.queueBroadcast.changed();
     return this.withPosition(ticket);
   }
 
@@ -106,7 +108,7 @@ export class HelpDeskService {
 
   async queue(who: Identity): Promise<TicketView[]> {
     requireAgent(who);
-    return (await this.tickets.listWaiting()).map((t, i) => ticketView(t, i + 1));
+    return (await this.tickets.listWaiting(QUEUE_VIEW_LIMIT)).map((t, i) => ticketView(t, i + 1));
   }
 
   /** Hands the agent the oldest waiting ticket it can serve, exclusively, with a meeting point it hosts. */
@@ -122,7 +124,7 @@ export class HelpDeskService {
     if (!claimed) return { ticket: null, meetingPoint: null };
     const ticket = await this.load(claimed.ticketId);
     await this.ticketChanged(ticket);
-    await this.queueChanged();
+    this.queueBroadcast.changed();
     return { ticket: ticketView(ticket), meetingPoint: this.meetingPoints.view(claimed.mp, ticket.id, `agent:${agent.id}`) };
   }
 
@@ -169,7 +171,7 @@ export class HelpDeskService {
       status === "abandoned" || who.kind === "visitor" ? "left" : ticket.progress === "in_call" ? "ready" : ticket.progress;
     const updated = await this.tickets.update(ticket.id, { status, closedAt: new Date(), progress });
     await this.ticketChanged(updated);
-    if (ticket.status === "waiting") await this.queueChanged();
+    if (ticket.status === "waiting") this.queueBroadcast.changed();
     return ticketView(updated);
   }
 
@@ -181,8 +183,7 @@ export class HelpDeskService {
 
   private async withPosition(ticket: Ticket): Promise<TicketView> {
     if (ticket.status !== "waiting") return ticketView(ticket);
-    const waiting = await this.tickets.listWaiting();
-    return ticketView(ticket, waiting.findIndex((t) => t.id === ticket.id) + 1 || null);
+    return ticketView(ticket, await this.tickets.positionOf(ticket));
   }
 
   private async meetingPointViewFor(id: string, recipient: string): Promise<MeetingPointView | null> {
@@ -198,9 +199,4 @@ export class HelpDeskService {
   }
 
   /** The queue moved: agents get the new list, each waiting visitor its new position. */
-  private async queueChanged(): Promise<void> {
-    const waiting = (await this.tickets.listWaiting()).map((t, i) => ticketView(t, i + 1));
-    this.notifier.toAgents("queue:updated", { tickets: waiting });
-    for (const view of waiting) this.notifier.toUser(view.visitorUserId, "ticket:updated", { ticket: view });
-  }
 }

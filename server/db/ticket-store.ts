@@ -71,14 +71,23 @@ export class TicketStore {
     return row ? toDomain(row) : null;
   }
 
-  async listWaiting(): Promise<Ticket[]> {
+  /** Waiting tickets, oldest first (all of them unless `limit`). */
+  async listWaiting(limit?: number): Promise<Ticket[]> {
     const rows = await this.prisma.ticket.findMany({
       where: { status: "waiting" },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       include,
-      take: 500,
+      take: limit,
     });
     return rows.map(toDomain);
+  }
+
+  /** 1 for the oldest waiting ticket: how many wait before it, plus one. */
+  async positionOf(ticket: Pick<Ticket, "id" | "createdAt">): Promise<number> {
+    const before = await this.prisma.ticket.count({
+      where: { status: "waiting", OR: [{ createdAt: { lt: ticket.createdAt } }, { createdAt: ticket.createdAt, id: { lt: ticket.id } }] },
+    });
+    return before + 1;
   }
 
   async listOpenForAgent(agentId: string): Promise<Ticket[]> {
