@@ -102,6 +102,8 @@ const schema = z.object({
   COMPOSE_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(3),
   COMPOSE_RETRY_DELAY_SECONDS: positiveInt.max(3600).default(30),
   COMPOSE_EXPIRE_SECONDS: positiveInt.max(23 * 3600).default(3600),
+  /** A compositing job whose worker stopped heartbeating this long (killed, host lost) is retried on another worker. */
+  COMPOSE_STALE_SECONDS: positiveInt.max(3600).default(60),
   /** Run the compositing worker inside the web process; false when `npm run worker` runs it elsewhere. */
   WORKER_IN_PROCESS: bool.default(true),
   JOBS_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),

@@ -3,7 +3,8 @@
 // for a retry or running), retries with backoff, and expiry so a job whose worker died is run again.
 import type PgBoss from "pg-boss";
 import type { JobProgressStore } from "./job-progress";
-import type { JobQueue } from "./job-queue";
+import { settleStartupRace, type JobQueue } from "./job-queue";
+import { startStaleJobReaper } from "./stale-job-reaper";
 
 export const COMPOSE_RECORDING_QUEUE = "compose-recording";
 
@@ -19,9 +20,11 @@ export interface ComposeRetryPolicy {
   /** A running job older than this is failed by maintenance and retried: the crash-recovery window.
    *  Must exceed the longest honest compositing run. */
   expireInSeconds: number;
+  /** A running job whose worker stopped heartbeating for this long is failed (and so retried) early. */
+  staleSeconds: number;
 }
 
-export const DEFAULT_COMPOSE_POLICY: ComposeRetryPolicy = { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 3600 };
+export const DEFAULT_COMPOSE_POLICY: ComposeRetryPolicy = { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 3600, staleSeconds: 60 };
 
 export interface ComposeJobContext {
   recordingId: string;
@@ -77,9 +80,13 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
     retryBackoff: true,
     expireInSeconds: policy.expireInSeconds,
   };
-  await boss.createQueue(COMPOSE_RECORDING_QUEUE, queueOptions);
-  // createQueue ignores an existing queue; apply changed settings too.
-  await boss.updateQueue(COMPOSE_RECORDING_QUEUE, queueOptions);
+  await settleStartupRace(async () => {
+    await boss.createQueue(COMPOSE_RECORDING_QUEUE, queueOptions);
+    // createQueue ignores an existing queue; apply changed settings too.
+    await boss.updateQueue(COMPOSE_RECORDING_QUEUE, queueOptions);
+  });
+
+  let stopReaper: (() => void) | undefined;
 
   async function pendingJob(recordingId: string): Promise<string | null> {
     const { rows } = await executor.executeSql(
@@ -113,6 +120,7 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
           opts.onProgress?.(recordingId, percent, stage);
         };
         log.info("composition started");
+        const heartbeat = setInterval(() => void opts.progress?.touch(recordingId).catch(() => undefined), Math.max(1000, (policy.staleSeconds * 1000) / 6));
         try {
           await reportProgress(0, "started");
           await handler({ recordingId, jobId: job.id, attempt, maxAttempts, signal: AbortSignal.timeout(job.expireInSeconds * 1000), reportProgress });
@@ -123,8 +131,17 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
           log.warn({ err: error, final }, final ? "composition failed; no retries left" : "composition failed; will retry");
           if (final) await Promise.resolve(opts.onGaveUp?.(recordingId, error)).catch((e) => log.error({ err: e }, "onGaveUp failed"));
           throw error; // pg-boss records the failure and schedules the retry
+        } finally {
+          clearInterval(heartbeat);
         }
       };
+      if (opts.progress && !stopReaper) {
+        const table = opts.progress.table;
+        stopReaper = startStaleJobReaper({
+          queue, name: COMPOSE_RECORDING_QUEUE, staleSeconds: policy.staleSeconds, progressTable: table,
+          onReaped: (ids) => logger.warn({ jobIds: ids }, "failed jobs whose worker stopped heartbeating; they will be retried"),
+        });
+      }
       for (let i = 0; i < Math.max(1, concurrency); i++) {
         await boss.work<ComposeRecordingPayload>(
           COMPOSE_RECORDING_QUEUE,
@@ -135,6 +152,8 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
     },
 
     async stopWorking() {
+      stopReaper?.();
+      stopReaper = undefined;
       await boss.offWork(COMPOSE_RECORDING_QUEUE);
     },
 

@@ -101,3 +101,19 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     },
   };
 }
+
+// PostgreSQL errors two processes can hit when they create the same queue or table at the same moment
+// (deadlock, a catalog unique violation, "already exists"): the other one succeeded, so trying again settles it.
+const STARTUP_RACE_CODES = new Set(["40P01", "23505", "42P06", "42P07"]);
+
+/** Runs start-up DDL (queue or table creation), retrying the races of several processes starting together. */
+export async function settleStartupRace<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !STARTUP_RACE_CODES.has((err as { code?: string }).code ?? "")) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+    }
+  }
+}

@@ -54,7 +54,7 @@ export async function startRecordingBackend(
     retentionDays: env.RECORDING_RETENTION_DAYS,
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
     sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
-    policy: { retryLimit: env.COMPOSE_RETRY_LIMIT, retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS, expireInSeconds: env.COMPOSE_EXPIRE_SECONDS },
+    policy: { retryLimit: env.COMPOSE_RETRY_LIMIT, retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS, expireInSeconds: env.COMPOSE_EXPIRE_SECONDS, staleSeconds: env.COMPOSE_STALE_SECONDS },
     pollingIntervalSeconds: env.JOBS_POLL_INTERVAL_SECONDS,
     webhooks: () => webhooks,
     onJobDone: opts.onJobDone,

@@ -38,7 +38,7 @@ export interface RecordingPipelineOptions {
   retentionDays: number;
   uploadRawTracks: boolean;
   sse?: { algorithm: "AES256" | "aws:kms"; kmsKeyId?: string };
-  policy: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number };
+  policy: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number; staleSeconds: number };
   pollingIntervalSeconds: number;
   /** Set once the webhook queue exists (it shares the job queue). */
   webhooks?: () => WebhookQueue | undefined;

@@ -4,7 +4,7 @@
 // re-signs pending deliveries and the job table holds no key material.
 import { randomUUID } from "node:crypto";
 import type PgBoss from "pg-boss";
-import type { JobQueue } from "../jobs/job-queue";
+import { settleStartupRace, type JobQueue } from "../jobs/job-queue";
 import { deliverWebhookOnce, WEBHOOK_EVENTS, type WebhookEvent } from "./webhook-delivery";
 
 export const DELIVER_WEBHOOK_QUEUE = "deliver-webhook";
@@ -57,8 +57,10 @@ export async function createWebhookQueue(queue: JobQueue, opts: WebhookQueueOpti
     // A hung receiver is cut by timeoutMs; expiry only matters when the sending process died.
     expireInSeconds: Math.max(30, Math.ceil(timeoutMs / 1000) * 3),
   };
-  await queue.boss.createQueue(DELIVER_WEBHOOK_QUEUE, queueOptions);
-  await queue.boss.updateQueue(DELIVER_WEBHOOK_QUEUE, queueOptions);
+  await settleStartupRace(async () => {
+    await queue.boss.createQueue(DELIVER_WEBHOOK_QUEUE, queueOptions);
+    await queue.boss.updateQueue(DELIVER_WEBHOOK_QUEUE, queueOptions);
+  });
   const log = queue.logger.child({ queue: DELIVER_WEBHOOK_QUEUE });
 
   const enqueue = (payload: DeliverWebhookPayload) => {

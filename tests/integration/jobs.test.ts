@@ -157,4 +157,40 @@ describe(`compose-recording queue on pg-boss`, () => {
     expect(await compose.latest("rec-killed")).toMatchObject({ jobId, retryCount: 1 });
     await compose.stopWorking();
   });
+
+  it("fails and retries a job whose worker stopped heartbeating, long before its expiry", async () => {
+    // The expiry is an hour: only the heartbeat can bring this job back quickly.
+    const slow = { ...policy, expireInSeconds: 3600, staleSeconds: 2, retryDelaySeconds: 1 };
+    let dead = false;
+    const silentWhenDead: JobProgressStore = { ...progress, touch: (id) => (dead ? new Promise(() => {}) : progress.touch(id)) };
+    const doomed = createJobQueue({ pool: db.pool, mode: db.mode, connectionString: connectionString(db), logger: silentLogger, ...fast });
+    await doomed.start();
+    const doomedCompose = await createComposeRecordingQueue(doomed, { policy: slow, progress: silentWhenDead });
+    const runs: { attempt: number; at: number }[] = [];
+    const firstStarted = new Promise<void>((started) => {
+      behaviours.set("rec-silent", async (job) => {
+        runs.push({ attempt: job.attempt, at: Date.now() });
+        if (runs.length === 1) {
+          started();
+          await new Promise(() => {}); // hangs like a killed process
+        }
+      });
+    });
+    await compose.enqueue("rec-silent");
+    await doomedCompose.work(dispatch);
+    await firstStarted;
+    const survivor = await createComposeRecordingQueue(queue, { policy: slow, progress });
+    await survivor.work(dispatch);
+    await sleep(4000);
+    // Still heartbeating: a slow but live worker is left alone by the survivor's sweeps.
+    expect((await compose.latest("rec-silent"))?.state).toBe("active");
+    dead = true;
+    await doomedCompose.stopWorking();
+    const killedAt = Date.now();
+    await until("the job to complete on the surviving worker", async () => (await compose.latest("rec-silent"))?.state === "completed", 30_000);
+    expect(runs.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(runs[1]!.at - killedAt).toBeLessThan(20_000);
+    await survivor.stopWorking();
+    await doomed.stop({ graceful: false });
+  }, 60_000);
 });
