@@ -108,13 +108,14 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     const now = Date.now();
     for (const [recordingId, sessions] of active) {
       if (sessions.size > 0 && now - usage.get(recordingId, now).firstStartedAtMs > maxRecordingMs) {
-        opts.log?.("limit-duration", { recordingId });
+        opts.log?.("limit-duration", { recordingId, recordingIds: [recordingId] });
         await handler.closeRecording(recordingId, "limit-duration");
       }
     }
     const disk = await checkFreeSpace(opts.directory, minFreeBytes / 2).catch(() => undefined);
     if (disk && !disk.ok && handler.sessionCount > 0) {
-      opts.log?.("limit-disk", { freeBytes: disk.freeBytes });
+      const recordingIds = [...active].filter(([, sessions]) => sessions.size > 0).map(([id]) => id);
+      opts.log?.("limit-disk", { freeBytes: disk.freeBytes, recordingIds });
       await handler.closeAll("limit-disk");
     }
   }

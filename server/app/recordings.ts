@@ -101,7 +101,7 @@ export class RecordingService {
   }
 
   /** A process died while capturing: keep what reached the disk, up to `at`. */
-  async interrupt(recordingId: string, at: Date): Promise<Recording | null> {
+  async interrupt(recordingId: string, at: Date, reason = "the recorder restarted"): Promise<Recording | null> {
     const recording = await this.recordings.find(recordingId);
     if (!recording || !isActive(recording)) return null;
     const stored = await this.meetingPoints.find(recording.meetingPointId);
@@ -109,7 +109,7 @@ export class RecordingService {
     const next = controlRecording(recording, stored.meetingPoint, "system", { type: "interrupt" }, at);
     await this.recordings.save(next);
     await this.changed(next);
-    await this.announce(recording.meetingPointId, "Recording interrupted: the recorder restarted. What was captured up to then is kept.");
+    await this.announce(recording.meetingPointId, `Recording interrupted: ${reason}. What was captured up to then is kept.`);
     return next;
   }
 

@@ -120,6 +120,13 @@ export function createRecorder(
     log: (event, data) => {
       logger.info({ ...data, event }, "recorder");
       onIngestEvent?.(event, data);
+      // The recorder ended these recordings' sessions on its own: the help desk must not show them as recording.
+      const reason = event === "limit-disk" ? "the recorder's disk is nearly full" : event === "limit-duration" ? "the recording reached its maximum length" : null;
+      if (reason && Array.isArray(data.recordingIds)) {
+        for (const id of data.recordingIds as string[]) {
+          recordings.interrupt(id, new Date(), reason).catch((err: unknown) => logger.error({ err, recordingId: id }, "marking a recording interrupted failed"));
+        }
+      }
     },
   });
   // Admission is the help desk's (above); the control API only closes sessions and serves raw files.

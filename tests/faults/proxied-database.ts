@@ -1,0 +1,68 @@
+// The test database (a throw-away database on the PostgreSQL server named by DATABASE_URL, otherwise an
+// in-memory PGlite served on loopback by pglite-socket, as the app does) reached through a TCP fault proxy,
+// so a test can take the database away and bring it back without touching the machine's server.
+// Mirrors tests/helpers/test-database.ts, which has no way to put a proxy in the path.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { parseEnv } from "@/lib/config/env";
+import { openDatabase, type Database } from "@/server/db/database";
+import { startEmbeddedPostgres } from "@/server/db/pglite";
+import { seed } from "@/server/db/seed";
+import { startTcpFaultProxy, type TcpFaultProxy } from "../helpers/tcp-fault-proxy";
+import { silentLogger } from "../helpers/test-database";
+
+export interface ProxiedDatabase {
+  db: Database;
+  proxy: TcpFaultProxy;
+  mode: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+export async function openProxiedDatabase(opts: { proxyPort: number }): Promise<ProxiedDatabase> {
+  const serverUrl = parseEnv(process.env).DATABASE_URL;
+  if (!serverUrl) {
+    const embedded = await startEmbeddedPostgres({});
+    const target = new URL(embedded.url);
+    const proxy = await startTcpFaultProxy({ host: target.hostname, port: Number(target.port) }, { port: opts.proxyPort });
+    target.host = `127.0.0.1:${proxy.port}`;
+    // PGlite is only correct with one connection in total: a pool of one, as the app uses it.
+    const db = await openDatabase({ databaseUrl: target.toString(), poolMax: 1, logger: silentLogger });
+    await seed(db.prisma, {});
+    return {
+      db,
+      proxy,
+      mode: "pglite",
+      async close() {
+        await db.close().catch(() => undefined);
+        await proxy.close();
+        await embedded.stop();
+      },
+    };
+  }
+
+  const name = `vhd_fault_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const server = new URL(serverUrl);
+  const proxy = await startTcpFaultProxy({ host: server.hostname, port: Number(server.port || 5432) }, { port: opts.proxyPort });
+  const url = new URL(serverUrl);
+  url.host = `127.0.0.1:${proxy.port}`;
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ databaseUrl: url.toString(), poolMax: 5, logger: silentLogger });
+  await seed(db.prisma, {});
+  return {
+    db,
+    proxy,
+    mode: "postgres",
+    async close() {
+      await db.close().catch(() => undefined);
+      await proxy.close();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
