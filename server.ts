@@ -12,6 +12,8 @@ import { startRecordingBackend, type RecordingBackend } from "./server/recording
 import { attachRequestHandlers, createSocketServer } from "./server/realtime/socket-server";
 import { SocketNotifier } from "./server/realtime/socket-notifier";
 import { attachRedisAdapter, type RedisAdapterHandle } from "./server/realtime/redis-adapter";
+import { socketPresenceLink } from "./server/realtime/presence-link";
+import { badRequestUrl } from "./server/http/request-url";
 import { registerServices } from "./server/services";
 import { COMPOSE_RECORDING_QUEUE } from "./server/jobs/compose-recording-queue";
 import { createMetrics, type AppMetrics } from "./server/metrics/metrics";
@@ -51,6 +53,11 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => {
     // Replace whatever the client sent: the login rate limiter keys on this value.
     req.headers[CLIENT_IP_HEADER] = clientIp(req, env.TRUST_PROXY);
+    const badUrl = badRequestUrl(req.url);
+    if (badUrl) {
+      res.writeHead(400, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ ok: false, code: "BAD_REQUEST", message: badUrl }));
+      return;
+    }
     if (metrics && req.url?.startsWith("/metrics")) {
       metrics.handler(req, res).then(
         async (handled) => {
@@ -106,6 +113,8 @@ async function main(): Promise<void> {
       onChange: (r) => backend?.onChange(r).catch((err: unknown) => logger.error({ err, recordingId: r.id }, "following a recording change failed")),
     },
   });
+  // Several nodes: presence is shared through the same adapter.
+  if (redis) desk.presence.attach(socketPresenceLink(io));
   attachRequestHandlers(io, desk, logger, {
     store: services.rateLimits,
     rateLimits: {

@@ -31,14 +31,17 @@ export class LoginService {
     const username = usernameInput.trim().toLowerCase();
     const userKey = `login:user:${username}`;
     const ipKey = `login:ip:${ip}`;
-    const [byUser, byIp] = await Promise.all([this.limiter.check(userKey, this.limits.maxFailuresPerUser), this.limiter.check(ipKey, this.limits.maxFailuresPerIp)]);
+    // The username's attempt is counted before the password is checked (and forgiven on success), so parallel
+    // guesses cannot all pass the check while the slow hash runs.
+    const byIp = await this.limiter.check(ipKey, this.limits.maxFailuresPerIp);
+    const byUser = byIp.allowed ? await this.limiter.take(userKey, this.limits.maxFailuresPerUser) : byIp;
     if (!byUser.allowed || !byIp.allowed) {
       return { ok: false, code: "RATE_LIMITED", retryAfterSeconds: Math.max(byUser.retryAfterSeconds, byIp.retryAfterSeconds) };
     }
     const agent = await this.prisma.agent.findUnique({ where: { username } });
     const valid = agent && agent.active ? await verifyPassword(password, agent.passwordHash) : await verifyAgainstDummy(password);
     if (!agent || !valid) {
-      await Promise.all([this.limiter.record(userKey), this.limiter.record(ipKey)]);
+      await this.limiter.record(ipKey);
       return { ok: false, code: "INVALID_CREDENTIALS" };
     }
     await this.limiter.reset(userKey);

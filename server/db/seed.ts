@@ -1,5 +1,6 @@
 // Idempotent seed: the demo agents, the admin and the skills. Run at every start-up; creates what is
-// missing and, when a SEED_*_PASSWORD is configured, makes that account's password match it.
+// missing and, when a SEED_*_PASSWORD is configured, makes that account's password match it. Several nodes
+// may start at once on one database: a row another node created meanwhile is taken as created.
 import type { Logger } from "pino";
 import { hashPassword, verifyPassword } from "../auth/passwords";
 import type { PrismaClient } from "./generated/client";
@@ -25,14 +26,12 @@ const ACCOUNTS = [
 ] as const;
 
 export async function seed(prisma: PrismaClient, passwords: SeedPasswords, logger?: Logger): Promise<void> {
-  for (const skill of SKILLS) {
-    await prisma.skill.upsert({ where: { name: skill.name }, update: {}, create: skill });
-  }
+  await prisma.skill.createMany({ data: SKILLS, skipDuplicates: true });
   for (const account of ACCOUNTS) {
     const configured = passwords[account.username];
     const existing = await prisma.agent.findUnique({ where: { username: account.username } });
     if (!existing) {
-      await prisma.agent.create({
+      const created = await prisma.agent.create({
         data: {
           username: account.username,
           displayName: account.displayName,
@@ -40,8 +39,11 @@ export async function seed(prisma: PrismaClient, passwords: SeedPasswords, logge
           passwordHash: await hashPassword(configured ?? DEFAULT_PASSWORDS[account.username]),
           skills: { connect: account.skills.map((name) => ({ name })) },
         },
+      }).then(() => true, (err: { code?: string }) => {
+        if (err?.code === "P2002") return false; // another node seeded it a moment ago
+        throw err;
       });
-      logger?.info({ username: account.username }, "seeded agent");
+      if (created) logger?.info({ username: account.username }, "seeded agent");
     } else if (configured && !(await verifyPassword(configured, existing.passwordHash))) {
       await prisma.agent.update({ where: { id: existing.id }, data: { passwordHash: await hashPassword(configured) } });
       logger?.info({ username: account.username }, "agent password reset from configuration");

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { isDomainError } from "../../lib/domain/result";
 import type { ErrorCode } from "../../lib/realtime/ack";
+import { findNulString } from "../../lib/security/nul-strings";
 
 const STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -54,6 +55,8 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
       return { error: apiError("BAD_REQUEST", "body is not valid JSON") };
     }
   }
+  const nul = findNulString(raw);
+  if (nul) return { error: apiError("BAD_REQUEST", `${nul}: must not contain U+0000`) };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,5 +1,5 @@
-// Presence messages between app nodes ride on Socket.IO's server-side emit: through the Redis adapter they
-// reach every other node; with the default in-memory adapter (one node) they go nowhere, which is right.
+// Presence messages between app nodes ride on Socket.IO's server-side emit through the Redis adapter.
+// Only for a cluster adapter: the default in-memory one warns on every server-side emit.
 import type { PresenceLink, PresenceMessage } from "../app/presence";
 import type { AppSocketServer } from "./socket-server";
 

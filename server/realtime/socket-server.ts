@@ -9,11 +9,11 @@ import { userIdOf } from "../../lib/realtime/identity";
 import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "../../lib/realtime/protocol";
 import type { Presence, PresenceMessage } from "../app/presence";
 import type { VisitorTokens } from "../auth/visitor-token";
+import { findNulString } from "../../lib/security/nul-strings";
 import { memoryRateLimits, type RateLimitStoreFactory } from "../../lib/security/rate-limit-store";
 import type { RateLimitDecision } from "../../lib/security/rate-limiter";
 import type { Logger } from "../logger";
 import { requestHandlers, type RealtimeServices } from "./request-handlers";
-import { socketPresenceLink } from "./presence-link";
 import { authenticateHandshake } from "./socket-auth";
 
 export interface SocketData {
@@ -86,7 +86,6 @@ export function attachRequestHandlers(
 ): void {
   const handlers = requestHandlers(services);
   const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits }, options.store ?? memoryRateLimits);
-  services.presence.attach(socketPresenceLink(io));
   io.on("connection", (socket) => {
     const identity = socket.data.identity;
     const userId = userIdOf(identity);
@@ -110,6 +109,8 @@ export function attachRequestHandlers(
         const ack = args[args.length - 1];
         if (typeof ack !== "function") return; // every request must carry an ack to answer
         const payload = args.length > 1 ? args[0] : {};
+        const nul = findNulString(payload);
+        if (nul) return ack(refusal("BAD_REQUEST", `${nul}: must not contain U+0000`));
         const parsed = requests[event].safeParse(payload);
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;

@@ -18,6 +18,7 @@ import { seed } from "@/server/db/seed";
 import { attachRequestHandlers, createSocketServer, type AppSocketServer } from "@/server/realtime/socket-server";
 import { SocketNotifier } from "@/server/realtime/socket-notifier";
 import { attachRedisAdapter } from "@/server/realtime/redis-adapter";
+import { socketPresenceLink } from "@/server/realtime/presence-link";
 import type { Logger } from "@/server/logger";
 import { openTestDatabase, silentLogger } from "./test-database";
 
@@ -78,6 +79,7 @@ export async function startRealtimeStack(
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, { s3: new S3Client({ region: "us-east-1" }), bucket: "unused", directory: recordingDir, linkSeconds: 60 });
+  if (redis) desk.presence.attach(socketPresenceLink(io));
   attachRequestHandlers(io, desk, opts.logger ?? silentLogger, opts.rateLimits);
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

@@ -10,7 +10,8 @@ describe(`seed and login (${testDatabaseMode()})`, () => {
   let db: Database;
   beforeAll(async () => {
     db = await openTestDatabase();
-    await seed(db.prisma, {});
+    // Several nodes starting together on one fresh database seed at the same moment: none may fail.
+    await Promise.all([seed(db.prisma, {}), seed(db.prisma, {}), seed(db.prisma, {})]);
   });
   afterAll(async () => {
     await db?.close();
@@ -62,5 +63,12 @@ describe(`seed and login (${testDatabaseMode()})`, () => {
     for (const name of ["a", "b", "c"]) await login.login(name, "wrong", "10.0.2.1");
     expect(await login.login("agent1", DEFAULT_PASSWORDS.agent1, "10.0.2.1")).toMatchObject({ code: "RATE_LIMITED" });
     expect((await login.login("agent1", DEFAULT_PASSWORDS.agent1, "10.0.2.2")).ok).toBe(true);
+  });
+
+  it("parallel guesses at one username get no more tries than the limit", async () => {
+    const login = new LoginService(db.prisma, memoryRateLimitStore(60_000), { maxFailuresPerUser: 3, maxFailuresPerIp: 100 });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login.login("agent1", `guess-${i}`, `10.0.3.${i}`)));
+    expect(results.filter((r) => !r.ok && r.code === "INVALID_CREDENTIALS")).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.code === "RATE_LIMITED")).toHaveLength(9);
   });
 });
