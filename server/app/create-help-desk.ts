@@ -71,5 +71,9 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
   meetingPoints.onLive((id) => recordings.callStarted(id).catch(log("starting an armed recording failed")));
   meetingPoints.onEnded((id) => recordings.meetingEnded(id).catch(log("stopping the recording of an ended meeting point failed")));
 
-  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, recordings, close: () => presence.close() };
+  const close = () => {
+    presence.close();
+    queueBroadcast.close();
+  };
+  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, recordings, close };
 }

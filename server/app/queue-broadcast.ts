@@ -32,14 +32,10 @@ export class QueueBroadcast {
     this.pending.unref?.();
   }
 
-  /** Settles once nothing is scheduled or running (shutdown, tests). */
-  async idle(): Promise<void> {
-    while (this.pending || this.running) {
-      if (this.pending) await new Promise((r) => setTimeout(r, this.opts.windowMs));
-      const running = this.running;
-      await running;
-      if (this.running === running) this.running = undefined;
-    }
+  /** Drops a scheduled broadcast (shutdown). */
+  close(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
   }
 
   private async broadcast(): Promise<void> {
