@@ -10,6 +10,8 @@ export type ErrorCode =
   | "CONFLICT"
   | "RATE_LIMITED"
   | "INSUFFICIENT_STORAGE"
+  /** A service the request needs (the database) is briefly unreachable: try again shortly. */
+  | "UNAVAILABLE"
   | "INTERNAL";
 
 export function refuse(code: ErrorCode, message: string): Ack<never> {

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { isDomainError } from "../../lib/domain/result";
 import type { ErrorCode } from "../../lib/realtime/ack";
 import { findNulString } from "../../lib/security/nul-strings";
+import { isServiceUnavailable } from "../db/unavailable";
 
 const STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -12,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   RATE_LIMITED: 429,
   INSUFFICIENT_STORAGE: 507,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -34,6 +36,7 @@ export async function respond(work: () => Promise<Response>, onUnexpected: (erro
   } catch (error) {
     if (isDomainError(error)) return apiError(error.code, error.message);
     onUnexpected(error);
+    if (isServiceUnavailable(error)) return apiError("UNAVAILABLE", "the service is briefly unavailable; try again");
     return apiError("INTERNAL", "the request failed; try again");
   }
 }

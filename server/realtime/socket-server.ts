@@ -10,6 +10,7 @@ import { requests, type ClientToServerEvents, type RequestName, type ServerToCli
 import type { Presence, PresenceMessage } from "../app/presence";
 import type { VisitorTokens } from "../auth/visitor-token";
 import { findNulString } from "../../lib/security/nul-strings";
+import { isServiceUnavailable } from "../db/unavailable";
 import { memoryRateLimits, type RateLimitStoreFactory } from "../../lib/security/rate-limit-store";
 import type { RateLimitDecision } from "../../lib/security/rate-limiter";
 import type { Logger } from "../logger";
@@ -132,6 +133,10 @@ export function attachRequestHandlers(
           if (isDomainError(error)) {
             log.debug({ code: error.code }, "socket request refused");
             return ack(refusal(error.code, error.message));
+          }
+          if (isServiceUnavailable(error)) {
+            log.warn({ err: error }, "socket request failed: a service is unreachable");
+            return ack(refusal("UNAVAILABLE", "the service is briefly unavailable; try again"));
           }
           log.error({ err: error }, "socket request failed");
           ack(refusal("INTERNAL", "the request failed; try again"));

@@ -65,7 +65,7 @@ describe(`database outage under chat load (${testDatabaseMode()})`, () => {
     expect(results.filter((r) => r.outcome === "NO_ANSWER")).toEqual([]);
     expect(during.length).toBeGreaterThan(0);
     for (const r of during) {
-      expect(r.outcome, r.body).toBe("INTERNAL");
+      expect(r.outcome, r.body).toBe("UNAVAILABLE");
       expect(r.message).toMatch(/try again/);
     }
     expect(crashes).toEqual([]);

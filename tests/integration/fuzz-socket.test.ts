@@ -16,7 +16,7 @@ const EVENTS_PER_SOCKET = Number(process.env.FUZZ_EVENTS ?? 2500); // per socket
 console.log(`fuzz-socket seed=${SEED} (set FUZZ_SEED to reproduce another run)`);
 
 const MAX_PACKET_BYTES = 60_000;
-const CODES = ["BAD_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "INSUFFICIENT_STORAGE", "INTERNAL"] as const;
+const CODES = ["BAD_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "INSUFFICIENT_STORAGE", "UNAVAILABLE", "INTERNAL"] as const;
 // Fails to compile when ErrorCode gains a member this list does not know.
 const everyCodeListed: Exclude<ErrorCode, (typeof CODES)[number]> extends never ? true : false = true;
 const DECLARED = Object.keys(requests);
