@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   });
   // Several nodes: presence is shared through the same adapter.
   if (redis) desk.presence.attach(socketPresenceLink(io));
-  attachRequestHandlers(io, desk, logger, {
+  attachRequestHandlers(io, { ...desk, visitorTokens: services.visitorTokens }, logger, {
     store: services.rateLimits,
     rateLimits: {
       "ticket:open": { limit: env.RATE_LIMIT_TICKETS, windowMs: env.RATE_LIMIT_TICKETS_WINDOW_SECONDS * 1000 },

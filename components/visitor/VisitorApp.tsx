@@ -6,7 +6,7 @@ import { ChatPanel } from "@/components/chat/ChatPanel";
 import { useDesk } from "@/components/realtime/useDesk";
 import { Call, MeetingPointHandle } from "@/lib/sdk/desk";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
-import { clearVisitorSession, loadVisitorSession, startVisitorSession, type VisitorSession } from "./visitor-session";
+import { clearVisitorSession, loadVisitorSession, saveRenewedToken, startVisitorSession, type VisitorSession } from "./visitor-session";
 import { VisitorIntro } from "./VisitorIntro";
 import { WaitingScreen } from "./WaitingScreen";
 
@@ -24,7 +24,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
   const [meetingPoint, setMeetingPoint] = useState<MeetingPointView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [restored, setRestored] = useState(false);
-  const { desk, status, error: connectionError } = useDesk(session ? { visitorToken: session.token } : null);
+  const { desk, status, error: connectionError } = useDesk(session ? { visitorToken: session.token, onRenewed: saveRenewedToken } : null);
 
   useEffect(() => {
     setSession(loadVisitorSession());

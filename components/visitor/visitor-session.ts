@@ -33,6 +33,12 @@ export async function startVisitorSession(name: string | undefined): Promise<Vis
   return session;
 }
 
+/** Keeps the stored session's token current (the connection renews it) so a reload reuses a valid one. */
+export function saveRenewedToken(token: string, expiresAt: string): void {
+  const saved = loadVisitorSession();
+  if (saved) sessionStorage.setItem(KEY, JSON.stringify({ ...saved, token, expiresAt }));
+}
+
 export function clearVisitorSession(): void {
   sessionStorage.removeItem(KEY);
 }

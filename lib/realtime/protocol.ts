@@ -44,6 +44,8 @@ const signalMessage = z.discriminatedUnion("type", [
 /** Request payload schemas, one per client-to-server event. Unknown keys are refused. */
 export const requests = {
   "session:whoami": z.object({}).strict(),
+  /** A visitor's fresh token (same identity) before the connection's credential expires; agents renew by cookie. */
+  "session:renew": z.object({}).strict(),
   "ticket:open": z.object({ name: name.optional(), skill: z.string().max(40).optional() }).strict(),
   "ticket:mine": z.object({}).strict(),
   "ticket:progress": z.object({ ticketId: id, progress: z.enum(["initializing", "ready"]) }).strict(),
@@ -84,6 +86,7 @@ export type RequestPayload<E extends RequestName> = z.infer<(typeof requests)[E]
 /** What each request answers on success (inside `{ ok: true, ... }`). */
 export interface Replies {
   "session:whoami": { identity: Identity };
+  "session:renew": { visitorToken: string | null; expiresAt: string | null };
   "ticket:open": { ticket: TicketView };
   "ticket:mine": { ticket: TicketView | null; meetingPoint: MeetingPointView | null };
   "ticket:progress": { ticket: TicketView };

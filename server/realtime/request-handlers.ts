@@ -6,10 +6,12 @@ import type { HelpDeskService } from "../app/help-desk";
 import type { MeetingPointService } from "../app/meeting-points";
 import type { Notifier } from "../app/notifier";
 import type { RecordingService } from "../app/recordings";
+import type { VisitorTokens } from "../auth/visitor-token";
 import type { Recording } from "../../lib/domain/recording";
 import type { RecordingIndicator } from "../../lib/realtime/views";
 
 export interface RealtimeServices {
+  visitorTokens: VisitorTokens;
   helpDesk: HelpDeskService;
   meetingPoints: MeetingPointService;
   notifier: Notifier;
@@ -24,11 +26,16 @@ function indicator(r: Recording): RecordingIndicator {
 export type RequestHandler<E extends RequestName> = (who: Identity, payload: RequestPayload<E>) => Promise<Replies[E]>;
 export type RequestHandlers = { [E in RequestName]: RequestHandler<E> };
 
-export function requestHandlers({ helpDesk, meetingPoints, notifier, recordings }: RealtimeServices): RequestHandlers {
+export function requestHandlers({ visitorTokens, helpDesk, meetingPoints, notifier, recordings }: RealtimeServices): RequestHandlers {
   const mp = (who: Identity, id: string, command: Parameters<MeetingPointService["run"]>[2]) =>
     meetingPoints.run(who, id, command).then((meetingPoint) => ({ meetingPoint }));
   return {
     "session:whoami": async (who) => ({ identity: who }),
+    "session:renew": async (who) => {
+      if (who.kind !== "visitor") return { visitorToken: null, expiresAt: null };
+      const { token, claims } = visitorTokens.issue({ visitorId: who.id, name: who.name });
+      return { visitorToken: token, expiresAt: new Date(claims.exp * 1000).toISOString() };
+    },
 
     "ticket:open": async (who, p) => ({ ticket: await helpDesk.open(who, p) }),
     "ticket:mine": (who) => helpDesk.mine(who),

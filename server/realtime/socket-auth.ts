@@ -6,7 +6,8 @@ import type { Identity } from "../../lib/realtime/identity";
 import type { VisitorTokens } from "../auth/visitor-token";
 import { parseCookieHeader } from "./cookies";
 
-export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; code: "UNAUTHENTICATED"; message: string };
+/** `expiresAtMs`: when the credential presented at the handshake stops being valid. */
+export type AuthOutcome = { ok: true; identity: Identity; expiresAtMs: number } | { ok: false; code: "UNAUTHENTICATED"; message: string };
 
 export async function authenticateHandshake(
   handshake: { headers: IncomingHttpHeaders; auth: Record<string, unknown> },
@@ -15,7 +16,7 @@ export async function authenticateHandshake(
   if (handshake.auth && "visitorToken" in handshake.auth) {
     const verified = deps.visitorTokens.verify(handshake.auth.visitorToken);
     if (!verified.ok) return { ok: false, code: "UNAUTHENTICATED", message: `visitor token refused: ${verified.error}` };
-    return { ok: true, identity: { kind: "visitor", id: verified.claims.sub, name: verified.claims.name } };
+    return { ok: true, identity: { kind: "visitor", id: verified.claims.sub, name: verified.claims.name }, expiresAtMs: verified.claims.exp * 1000 };
   }
   const cookies = parseCookieHeader(handshake.headers.cookie);
   const token = await getToken({
@@ -23,9 +24,10 @@ export async function authenticateHandshake(
     secret: deps.secret,
     secureCookie: deps.secureCookies,
   }).catch(() => null);
-  if (token?.sub && token.username && token.role) {
+  if (token?.sub && token.username && token.role && typeof token.exp === "number") {
     return {
       ok: true,
+      expiresAtMs: token.exp * 1000,
       identity: { kind: "agent", id: token.sub, username: token.username, name: token.name ?? token.username, role: token.role },
     };
   }

@@ -19,6 +19,8 @@ import { authenticateHandshake } from "./socket-auth";
 
 export interface SocketData {
   identity: Identity;
+  /** The handshake credential's expiry; the connection is closed then (the client reconnects with a fresh one). */
+  expiresAtMs: number;
 }
 
 /** Between app nodes (server-side emit over the adapter). */
@@ -68,6 +70,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
           return next(error);
         }
         socket.data.identity = outcome.identity;
+        socket.data.expiresAtMs = outcome.expiresAtMs;
         next();
       },
       (error: unknown) => {
@@ -95,7 +98,18 @@ export function attachRequestHandlers(
     if (services.presence.connected(userId)) {
       services.meetingPoints.announcePresenceOf(userId).catch((err) => logger.warn({ err, userId }, "presence announcement failed"));
     }
-    socket.on("disconnect", () => services.presence.disconnected(userId));
+    // Closing the transport (not a server disconnect) makes the client reconnect by itself, with the
+    // credential it holds by then (a renewed visitor token, the agent's refreshed session cookie).
+    let expiry: NodeJS.Timeout | undefined;
+    const expireAt = (ms: number) => {
+      clearTimeout(expiry);
+      expiry = setTimeout(() => socket.conn.close(), Math.min(Math.max(0, ms - Date.now()), 2 ** 31 - 1));
+    };
+    expireAt(socket.data.expiresAtMs);
+    socket.on("disconnect", () => {
+      clearTimeout(expiry);
+      services.presence.disconnected(userId);
+    });
 
     const raw = socket as unknown as Socket;
     // The parser also lets numbers through as event names, so `event` is not always a string.
@@ -117,6 +131,10 @@ export function attachRequestHandlers(
           const issue = parsed.error.issues[0]!;
           return ack(refusal("BAD_REQUEST", `${issue.path.join(".") || "payload"}: ${issue.message}`));
         }
+        if (Date.now() >= socket.data.expiresAtMs) {
+          socket.conn.close();
+          return ack(refusal("UNAUTHENTICATED", "the credential of this connection has expired; reconnect"));
+        }
         const limited = await limiters.get(event)?.take(userId);
         if (limited && !limited.allowed) {
           return ack(refusal("RATE_LIMITED", `too many ${event} requests; retry in ${limited.retryAfterSeconds} s`));
@@ -127,6 +145,10 @@ export function attachRequestHandlers(
         try {
           const handler = handlers[event] as (who: Identity, p: unknown) => Promise<object>;
           const reply = await handler(identity, parsed.data);
+          if (event === "session:renew") {
+            const renewed = reply as { expiresAt: string | null };
+            if (renewed.expiresAt) expireAt((socket.data.expiresAtMs = Date.parse(renewed.expiresAt)));
+          }
           log.debug({ ms: Math.round(performance.now() - started), ...idsIn(reply) }, "socket request");
           ack({ ok: true, ...reply });
         } catch (error) {
