@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   compositeMp4Args, compositeWindowArgs, concatList, FONT_CANDIDATES, joinWindowsArgs, posterArgs, windowsOf,
@@ -159,7 +159,11 @@ export async function composeRecording(o: ComposeRecordingOptions): Promise<Comp
       }
       await joinWindows(parts, o.outFile, o);
     }
-    if (o.posterFile) await run(posterArgs(o.outFile, Math.min(3000, timeline.durationMs / 2), o.posterFile), 1000);
+    if (o.posterFile) {
+      await run(posterArgs(o.outFile, Math.min(3000, timeline.durationMs / 2), o.posterFile), 1000);
+      // A movie of a frame or two ends before that instant and ffmpeg writes nothing: take its first frame.
+      if (!(await stat(o.posterFile).catch(() => null))) await run(posterArgs(o.outFile, 0, o.posterFile), 1000);
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

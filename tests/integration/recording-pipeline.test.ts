@@ -185,6 +185,23 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     }
   }, 120_000);
 
+  it("a recording stopped at once, nobody having published, becomes a ready (blank) movie with a poster", async () => {
+    const mp = await stack.desk.meetingPoints.create(host, null);
+    await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
+    await stack.desk.recordings.start(host, mp.id);
+    // Stopped immediately: a movie of a frame or two, which ends before the usual poster instant.
+    const stopped = await stack.desk.recordings.stop(host, mp.id);
+    await backend.onChange(stopped);
+    const until = Date.now() + 60_000;
+    let row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
+    while (!["ready", "failed"].includes(row.status) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
+    }
+    expect(row.status, row.error ?? "").toBe("ready");
+    expect(Object.keys(await listed(`recordings/${stopped.id}/`)).sort()).toEqual([`recordings/${stopped.id}/movie.mp4`, `recordings/${stopped.id}/poster.jpg`]);
+  }, 90_000);
+
   it("ffmpeg killed mid-job: the job is retried to success", async () => {
     const id = await stoppedRecording();
     await untilStatus(id, "processing", 20_000);
