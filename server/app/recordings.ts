@@ -149,6 +149,8 @@ export class RecordingService {
 
   private async command(actorId: string, meetingPointId: string, command: RecordingCommand): Promise<Recording> {
     return this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
+      // Rights first: someone who may not control it must not learn whether a recording is running (409 vs 403).
+      if (actorId !== "system" && actorId !== stored.meetingPoint.hostId) throw forbidden("only the meeting point's host can control the recording");
       const active = (await this.recordings.forMeetingPoint(meetingPointId, tx)).find(isActive);
       if (!active) throw conflict("no recording of this meeting point is running");
       const next = controlRecording(active, stored.meetingPoint, actorId, command, this.clock());
@@ -165,7 +167,6 @@ export class RecordingService {
     await this.opts.announce?.(meetingPointId, notice);
   }
 
-  /** Refuses media for a recording that is not running (a token outlives a stop by up to its TTL). */
   /**
    * Refuses media for a recording that is not capturing (a token outlives a stop by up to its TTL). An
    * external source the host added to an armed recording starts the capture, as the call would.

@@ -97,6 +97,19 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     expect(after.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("someone who may not control a recording cannot learn whether one is running", async () => {
+    const host = await stack.agent("agent1");
+    const other = await stack.agent("agent2");
+    const { meetingPoint } = await host.ok("mp:create", { title: "Private" });
+    await host.ok("mp:host", { meetingPointId: meetingPoint.id });
+    const idle = await other.request("recording:stop", { meetingPointId: meetingPoint.id });
+    await host.ok("recording:start", { meetingPointId: meetingPoint.id });
+    const running = await other.request("recording:stop", { meetingPointId: meetingPoint.id });
+    expect(idle).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(running).toEqual(idle);
+    expect(await host.request("recording:pause", { meetingPointId: meetingPoint.id })).toMatchObject({ ok: true });
+  });
+
   it("refuses malformed recording requests with a code", async () => {
     const agent = await stack.agent("agent1");
     expect(await agent.request("recording:start", { meetingPointId: "nope" } as never)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
