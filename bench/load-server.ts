@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
+import { createScratchDatabase } from "../tools/scratch-database";
 
 export interface ServerProcess {
   url: string;
@@ -17,26 +17,6 @@ export interface ServerProcess {
 }
 
 const SERVER_ENTRY = "dist/server.mjs";
-
-/** A throw-away database on the local PostgreSQL; returns its URL and how to drop it. */
-async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `vhd_bench_load_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function waitForHealth(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
@@ -63,7 +43,7 @@ function parseMetrics(text: string): Record<string, number> {
 export async function startServer(opts: { port: number; postgres: boolean; cpuProfileDir?: string }): Promise<ServerProcess> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: build the server first (npm run build)`);
   const dataDir = mkdtempSync(path.join(tmpdir(), "vhd-bench-load-"));
-  const db = opts.postgres ? await scratchDatabase("postgresql://postgres@127.0.0.1:5432/postgres") : undefined;
+  const db = opts.postgres ? await createScratchDatabase("postgresql://postgres@127.0.0.1:5432/postgres", "vhd_bench_load") : undefined;
   const secret = randomBytes(24).toString("hex"); // 48 characters: lets the bench mint agent sessions
   const url = `http://127.0.0.1:${opts.port}`;
   const env: NodeJS.ProcessEnv = {

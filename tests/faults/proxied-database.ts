@@ -2,14 +2,13 @@
 // in-memory PGlite served on loopback by pglite-socket, as the app does) reached through a TCP fault proxy,
 // so a test can take the database away and bring it back without touching the machine's server.
 // Mirrors tests/helpers/test-database.ts, which has no way to put a proxy in the path.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { parseEnv } from "@/lib/config/env";
 import { openDatabase, type Database } from "@/server/db/database";
 import { startEmbeddedPostgres } from "@/server/db/pglite";
 import { seed } from "@/server/db/seed";
 import { startTcpFaultProxy, type TcpFaultProxy } from "../helpers/tcp-fault-proxy";
 import { silentLogger } from "../helpers/test-database";
+import { createScratchDatabase } from "@/tools/scratch-database";
 
 export interface ProxiedDatabase {
   db: Database;
@@ -40,16 +39,11 @@ export async function openProxiedDatabase(opts: { proxyPort: number }): Promise<
     };
   }
 
-  const name = `vhd_fault_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  const scratch = await createScratchDatabase(serverUrl, "vhd_fault");
   const server = new URL(serverUrl);
   const proxy = await startTcpFaultProxy({ host: server.hostname, port: Number(server.port || 5432) }, { port: opts.proxyPort });
-  const url = new URL(serverUrl);
+  const url = new URL(scratch.url);
   url.host = `127.0.0.1:${proxy.port}`;
-  url.pathname = `/${name}`;
   const db = await openDatabase({ databaseUrl: url.toString(), poolMax: 5, logger: silentLogger });
   await seed(db.prisma, {});
   return {
@@ -59,10 +53,7 @@ export async function openProxiedDatabase(opts: { proxyPort: number }): Promise<
     async close() {
       await db.close().catch(() => undefined);
       await proxy.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }

@@ -6,12 +6,11 @@
 // Needs PostgreSQL (a second process cannot share the embedded PGlite): runs in the PostgreSQL pass
 // (DATABASE_URL set), e.g. DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx vitest run tests/faults/worker-killed.test.ts
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import pg from "pg";
+import { createScratchDatabase, type ScratchDatabase } from "@/tools/scratch-database";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
 import type { Identity } from "@/lib/realtime/identity";
@@ -36,7 +35,7 @@ const STALE_SECONDS = 5;
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed mid-job (postgres)", () => {
-  const dbName = `vhd_fault_worker_${randomBytes(5).toString("hex")}`;
+  let scratch: ScratchDatabase | undefined;
   let dir: string;
   let db: Database;
   let stack: RealtimeStack;
@@ -70,13 +69,8 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "vhd-fault-worker-"));
-    const admin = new pg.Client({ connectionString: PG_SERVER });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${dbName}"`);
-    await admin.end();
-    const url = new URL(PG_SERVER!);
-    url.pathname = `/${dbName}`;
-    db = await openDatabase({ databaseUrl: url.toString(), poolMax: 3, logger: silentLogger });
+    scratch = await createScratchDatabase(PG_SERVER!, "vhd_fault_worker");
+    db = await openDatabase({ databaseUrl: scratch.url, poolMax: 3, logger: silentLogger });
     await seed(db.prisma, {});
     stack = await startRealtimeStack({ sharedDb: db, recordingsDir: recordingsDir() });
     host = await agentIdentity(db);
@@ -85,12 +79,12 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
 
     // Two worker processes, each with its own scratch folder, the shared recordings folder and database.
     for (const name of ["worker-a", "worker-b"]) {
-      const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH, HOME: process.env.HOME, ...env(url.toString(), path.join(dir, name)) };
+      const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH, HOME: process.env.HOME, ...env(scratch!.url, path.join(dir, name)) };
       workers.push(startChild(name, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "worker.ts"], { cwd: ROOT, env: childEnv }));
     }
     await Promise.all(workers.map((w) => w.waitForLine((l) => jsonLine(l)?.msg === "worker ready", 45_000)));
     // This process plays a web node (WORKER_IN_PROCESS=false): it queues the job, the workers run it.
-    web = await startRecordingBackend(parseEnv(env(url.toString(), path.join(dir, "web"))), { db, storage: store, logger: silentLogger, authSecret: "w".repeat(48) } as unknown as CoreServices, {
+    web = await startRecordingBackend(parseEnv(env(scratch!.url, path.join(dir, "web"))), { db, storage: store, logger: silentLogger, authSecret: "w".repeat(48) } as unknown as CoreServices, {
       runWorker: false,
       logger: silentLogger,
     });
@@ -103,10 +97,7 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
     await db?.close();
     await store?.close();
     await s3?.close();
-    const cleanup = new pg.Client({ connectionString: PG_SERVER });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await cleanup.end();
+    await scratch?.drop();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
