@@ -147,6 +147,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** Every variable the app reads (documented in .env.example and the README). */
+export const ENV_VARIABLES = Object.keys(schema.shape) as (keyof Env)[];
+
 export class EnvError extends Error {
   constructor(
     readonly variable: string,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "@/lib/config/env";
+import { readFileSync } from "node:fs";
+import { ENV_VARIABLES, EnvError, parseEnv } from "@/lib/config/env";
 
 describe("parseEnv", () => {
   it("gives a runnable default configuration with nothing set", () => {
@@ -47,5 +48,12 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ S3_ENDPOINT: "https://s3.example.com" })).toThrow(/S3_ACCESS_KEY_ID/);
     const env = parseEnv({ S3_ENDPOINT: "https://s3.example.com", S3_ACCESS_KEY_ID: "a", S3_SECRET_ACCESS_KEY: "b" });
     expect(env.S3_ENDPOINT).toBe("https://s3.example.com");
+  });
+
+  it("every variable is documented in .env.example and the README", () => {
+    const example = readFileSync(".env.example", "utf8");
+    const readme = readFileSync("README.md", "utf8");
+    expect(ENV_VARIABLES.filter((v) => !new RegExp(`^#? ?${v}=`, "m").test(example))).toEqual([]);
+    expect(ENV_VARIABLES.filter((v) => !readme.includes(v))).toEqual([]);
   });
 });
