@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "@20minutes/s3rver";
-import pg from "pg";
+import { createScratchDatabase } from "../../tools/scratch-database";
 import { killNode, killOnExit, SERVER_ENTRY, startAppNode, waitHealthy, type AppNode } from "./app-node";
 import { startFrontDoor, type FrontDoor } from "./front-door";
 
@@ -73,20 +73,9 @@ async function startRedis(port: number, dir: string): Promise<ChildProcess> {
   return child;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing (npm run build)`);
   const workDir = mkdtempSync(path.join(tmpdir(), "vhd-cluster-"));
-  const database = `vhd_cluster_${randomBytes(6).toString("hex")}`;
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const nodes: AppNode[] = [];
   const stop = async () => {
@@ -95,8 +84,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   try {
     cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
-    await adminQuery(`CREATE DATABASE ${database}`);
-    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    const scratch = await createScratchDatabase(ADMIN_URL, "vhd_cluster");
+    cleanups.push(() => scratch.drop());
 
     const redis = await startRedis(CLUSTER_PORTS.redis, workDir);
     cleanups.push(() => redis.exitCode === null && redis.kill("SIGKILL"));
@@ -125,7 +114,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       NEXT_TELEMETRY_DISABLED: "1",
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
-      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+      DATABASE_URL: scratch.url,
       REDIS_URL: `redis://127.0.0.1:${CLUSTER_PORTS.redis}`,
       S3_ENDPOINT: s3Endpoint,
       S3_BUCKET: BUCKET,
@@ -157,7 +146,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       nodes: { a, b },
       fronts,
       s3Endpoint,
-      database,
+      database: scratch.name,
       workDir,
       kill: (node) => killNode(node),
       report: () => nodes.map((n) => `----- ${n.name} (${n.logFile}) ${n.exited ?? "running"}\n${n.tail(60)}`).join("\n"),
