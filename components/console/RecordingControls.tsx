@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useBusyAction } from "../useBusyAction";
 import type { Desk } from "@/lib/sdk/desk";
 import { MeetingPointHandle } from "@/lib/sdk/desk";
 import type { MeetingPointView } from "@/lib/realtime/views";
@@ -19,25 +20,13 @@ async function setRecordingLayout(recordingId: string, layout: string): Promise<
  * and during it; everyone else only sees the indicator.
  */
 export function RecordingControls({ desk, meetingPoint }: { desk: Desk; meetingPoint: MeetingPointView }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, act } = useBusyAction();
   // The movie's layout from now on; a screen share switches to the screen layout by itself.
   const [layout, setLayout] = useState("grid");
   if (meetingPoint.state === "ended") return null;
   const handle = new MeetingPointHandle(desk, meetingPoint);
   const status = meetingPoint.recording?.status ?? null;
 
-  const act = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <div className="row" role="group" aria-label="Recording" data-testid="recording-controls">

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
+import { useBusyAction } from "../useBusyAction";
 import { CallView } from "@/components/call/CallView";
 import { ChatPanel } from "@/components/chat/ChatPanel";
 import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
@@ -23,8 +24,7 @@ export function TicketPanel(props: {
   const [loaded, setMeetingPoint] = useState<MeetingPointView | null>(null);
   // Switching tickets must never leave the previous ticket's meeting point under the new ticket's buttons.
   const meetingPoint = loaded && loaded.id === ticket.meetingPointId ? loaded : null;
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, act } = useBusyAction();
 
   useEffect(() => {
     if (!ticket.meetingPointId) return;
@@ -44,17 +44,6 @@ export function TicketPanel(props: {
   const handle = useMemo(() => (meetingPoint ? new MeetingPointHandle(desk, meetingPoint) : null), [desk, meetingPoint]);
   const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  async function act(fn: () => Promise<unknown>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const open = ticket.status === "assigned";
   const live = meetingPoint?.state === "live";

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useBusyAction } from "../useBusyAction";
 import type { RecordingView } from "@/lib/realtime/views";
 import { RecordingStatus } from "./RecordingStatus";
 import { deleteRecording, downloadUrl, formatDuration, formatTime, updateRecording } from "./recordings-client";
@@ -19,21 +19,9 @@ export function RecordingRow({
   onChange: (updated: RecordingView) => void;
   onPlay: (recording: RecordingView) => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, act: run } = useBusyAction();
   const r = recording;
-
-  const act = async (work: () => Promise<RecordingView>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      onChange(await work());
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (work: () => Promise<RecordingView>) => run(async () => onChange(await work()));
 
   const remove = () => {
     if (!window.confirm(`Delete the recording "${r.title ?? "Recorded call"}"? The movie cannot be recovered.`)) return;

@@ -1,13 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "@playwright/test";
+import type { Browser } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "@/recorder/ingest";
 import { composeRecording } from "@/server/media/compose-recording";
-import { CHROMIUM, haveBrowserAndFfmpeg, publishInPage } from "../recorder/chromium-publisher";
+import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "../recorder/chromium-publisher";
 import { makeSyncSource, measureMarks, type MarkPair } from "./fixtures-sync";
 
 /**
@@ -21,7 +19,7 @@ const recordingId = "rec-sync";
 const dir = mkdtempSync(path.join(os.tmpdir(), "av-sync-chain-"));
 const PUBLISH_SECONDS = 7;
 const MAX_MEDIAN_OFFSET_MS = 40;
-let server: http.Server;
+let served: Awaited<ReturnType<typeof serveIngest>> | undefined;
 let ingest: WhipHandler;
 let origin: string;
 let browser: Browser;
@@ -30,25 +28,14 @@ beforeAll(async () => {
   if (!haveBrowserAndFfmpeg) return;
   const source = makeSyncSource(dir);
   ingest = createRecorderIngest({ tokenSecret: secret, directory: path.join(dir, "recordings"), icePortRange: [44_000, 44_049], loopback: true });
-  server = http.createServer(async (req, res) => {
-    if (await ingest(req, res)) return;
-    res.writeHead(200, { "Content-Type": "text/html" });
-    res.end("<!doctype html><title>publisher</title>");
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-first-run", "--disable-quic", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      "--allow-loopback-in-peer-connection", `--use-file-for-fake-video-capture=${source.video}`, `--use-file-for-fake-audio-capture=${source.audio}`],
-  });
+  served = await serveIngest(ingest);
+  origin = served.origin;
+  browser = await launchPublisherBrowser(source.audio, source.video);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await ingest?.closeAll();
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await served?.close();
   if (process.env.KEEP_AV_SYNC) console.log(`kept in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 });

@@ -10,13 +10,14 @@ export const haveBrowserAndFfmpeg = existsSync(CHROMIUM) && (() => {
   try { execFileSync("ffprobe", ["-version"]); return true; } catch { return false; }
 })();
 
-/** Headless Chromium with a fake camera and, optionally, a WAV file as the microphone. */
-export function launchPublisherBrowser(audioFile?: string): Promise<Browser> {
+/** Headless Chromium with a fake camera and, optionally, a WAV file as the microphone and a Y4M file as the camera. */
+export function launchPublisherBrowser(audioFile?: string, videoFile?: string): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
       "--no-first-run", "--disable-quic", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      "--allow-loopback-in-peer-connection", ...(audioFile ? [`--use-file-for-fake-audio-capture=${audioFile}`] : [])],
+      "--allow-loopback-in-peer-connection", ...(audioFile ? [`--use-file-for-fake-audio-capture=${audioFile}`] : []),
+      ...(videoFile ? [`--use-file-for-fake-video-capture=${videoFile}`] : [])],
   });
 }
 
