@@ -1,5 +1,5 @@
 import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
-import { nextHeaderRules } from "./server/http/security-headers.mjs";
+import { nextHeaderRules } from "./server/platform/http/security-headers.mjs";
 
 /** @type {(phase: string) => import('next').NextConfig} */
 const nextConfig = (phase) => ({

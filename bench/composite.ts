@@ -17,10 +17,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { windowsOf } from "../lib/compositing/ffmpeg-args";
-import { composeRecording, joinWindows, prepareComposition, renderWindow, type WindowPart } from "../server/media/compose-recording";
-import { ffprobe } from "../server/media/ffprobe";
-import { ManifestWriter, T0 } from "../tests/media/synthetic-recording";
+import { windowsOf } from "@/lib/compositing/ffmpeg-args";
+import { composeRecording, joinWindows, prepareComposition, renderWindow, type WindowPart } from "@/server/recordings/compose/compose-recording";
+import { ffprobe } from "@/server/recordings/compose/ffprobe";
+import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import pino from "pino";
-import { openDatabase, type Database } from "../server/db/database";
-import { seed } from "../server/db/seed";
+import { openDatabase, type Database } from "@/server/platform/database/database";
+import { seed } from "@/server/platform/database/seed";
 
 const iterations = Number(process.argv[2] ?? 300);
 const serverUrl = process.argv[3] ?? "postgresql://postgres@127.0.0.1:5432/postgres";

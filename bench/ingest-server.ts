@@ -6,7 +6,7 @@
 //      ← {type:"close"} → {type:"closed", events} and exit.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRecorderIngest } from "../recorder/ingest";
+import { createRecorderIngest } from "@/recorder/ingest";
 
 const [directory, from, to] = process.argv.slice(2);
 const secret = process.env.BENCH_INGEST_SECRET;

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "@playwright/test";
-import { issuePublisherToken } from "../recorder/ingest";
+import { issuePublisherToken } from "@/recorder/ingest";
 
 const publishers = Number(process.argv[2] ?? 4);
 const seconds = Number(process.argv[3] ?? 20);

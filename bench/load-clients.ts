@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
-import type { Ack } from "../lib/realtime/ack";
-import type { Replies, RequestName, RequestPayload } from "../lib/realtime/protocol";
+import type { Ack } from "@/lib/realtime/ack";
+import type { Replies, RequestName, RequestPayload } from "@/lib/realtime/protocol";
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createScratchDatabase } from "../tools/scratch-database";
+import { createScratchDatabase } from "@/tests/support/scratch-database";
 
 export interface ServerProcess {
   url: string;

@@ -5,8 +5,8 @@
 // Run: npx tsx bench/load.ts [--visitors 1000] [--agents 50] [--reconnects 500] [--port 3400] [--postgres] [--cpu-prof DIR]
 // Needs about 2 file descriptors per connection in this process and one in the server (ulimit -n >= 4096).
 import { parseArgs } from "node:util";
-import { agentCookie, connectAgent, connectVisitor, median, nextEvent, percentile, pool, visitorToken, type Client } from "./load-clients";
-import { startServer, type ServerProcess } from "./load-server";
+import { agentCookie, connectAgent, connectVisitor, median, nextEvent, percentile, pool, visitorToken, type Client } from "@/bench/load-clients";
+import { startServer, type ServerProcess } from "@/bench/load-server";
 
 const { values: args } = parseArgs({
   options: {

@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
 import { transformSync } from "esbuild";
-import { createRecorderIngest, issuePublisherToken } from "../recorder/ingest";
+import { createRecorderIngest, issuePublisherToken } from "@/recorder/ingest";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,7 +3,7 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["server.ts"],
+  entryPoints: ["entrypoints/web.ts"],
   outfile: "dist/server.mjs",
   bundle: true,
   platform: "node",

@@ -1,10 +1,10 @@
 // Applies pending migrations (and the seed) to the configured database, the same way start-up does.
 // Usage: npm run db:migrate   (DATABASE_URL unset = the embedded database in DATA_DIR)
 import path from "node:path";
-import { EnvError, loadEnv } from "../lib/config/env";
-import { openDatabase } from "../server/db/database";
-import { seed } from "../server/db/seed";
-import { createLogger } from "../server/logger";
+import { EnvError, loadEnv } from "@/lib/config/env";
+import { openDatabase } from "@/server/platform/database/database";
+import { seed } from "@/server/platform/database/seed";
+import { createLogger } from "@/server/platform/logger";
 
 async function main() {
   const env = loadEnv();

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { diffMigrationsToSchema, MIGRATION_LOCK_CONTENT, MIGRATION_LOCK_FILE } from "../server/db/schema-diff";
+import { diffMigrationsToSchema, MIGRATION_LOCK_CONTENT, MIGRATION_LOCK_FILE } from "@/server/platform/database/schema-diff";
 
 const root = path.resolve(import.meta.dirname, "..");
 const schemaPath = path.join(root, "prisma", "schema.prisma");

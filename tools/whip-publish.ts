@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpPacket, useSdesMid, type RTCRtpSender } from "werift";
-import { bindUdpInRange, freeUdpPortsInRange, type BoundSocket } from "./udp-port";
+import { bindUdpInRange, freeUdpPortsInRange, type BoundSocket } from "@/tools/udp-port";
 
 export interface PublishWhipOptions {
   url: string;

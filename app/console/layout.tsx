@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/SignOutButton";
-import { getAgentSession } from "@/server/auth/agent-session";
+import { getAgentSession } from "@/server/platform/auth/agent-session";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { AgentConsole } from "@/components/console/AgentConsole";
-import { getAgentSession } from "@/server/auth/agent-session";
-import { getServices } from "@/server/services";
+import { getAgentSession } from "@/server/platform/auth/agent-session";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

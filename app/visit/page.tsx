@@ -1,5 +1,5 @@
 import { VisitorApp } from "@/components/visitor/VisitorApp";
-import { getServices } from "@/server/services";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Video assistance" };

@@ -4,12 +4,12 @@ import { useState, type ReactNode } from "react";
 import type { CallPeerInfo, SignallingChannel } from "@/lib/rtc/signalling";
 import type { WhipCredential } from "@/lib/rtc/whip-publisher";
 import type { RecordingIndicator } from "@/lib/realtime/views";
-import { DeviceMenu } from "./DeviceMenu";
-import { RecordingBadge } from "./RecordingBadge";
-import { useRecordingPublisher, type PublishSource } from "./useRecordingPublisher";
-import { useMeshCall } from "./useMeshCall";
-import { VideoTile } from "./VideoTile";
-import styles from "./call.module.css";
+import { DeviceMenu } from "@/components/call/DeviceMenu";
+import { RecordingBadge } from "@/components/call/RecordingBadge";
+import { useRecordingPublisher, type PublishSource } from "@/components/call/useRecordingPublisher";
+import { useMeshCall } from "@/components/call/useMeshCall";
+import { VideoTile } from "@/components/call/VideoTile";
+import styles from "@/components/call/call.module.css";
 
 export interface CallViewProps {
   selfId: string;

@@ -2,7 +2,7 @@
 
 import { useEffect, useId, useState } from "react";
 import type { MeshCall } from "@/lib/rtc/mesh-call";
-import styles from "./call.module.css";
+import styles from "@/components/call/call.module.css";
 
 type InputKind = "audioinput" | "videoinput";
 

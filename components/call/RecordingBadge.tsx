@@ -1,8 +1,8 @@
 "use client";
 
 import type { RecordingIndicator } from "@/lib/realtime/views";
-import type { PublishState } from "./useRecordingPublisher";
-import styles from "./call.module.css";
+import type { PublishState } from "@/components/call/useRecordingPublisher";
+import styles from "@/components/call/call.module.css";
 
 /** What everyone in the call sees about its recording; visitors see it before any media is captured. */
 export function RecordingBadge({ recording, publishing }: { recording: RecordingIndicator | null; publishing?: PublishState }) {

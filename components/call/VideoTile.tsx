@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { PeerConnectionState } from "@/lib/rtc/mesh-call";
-import styles from "./call.module.css";
+import styles from "@/components/call/call.module.css";
 
 export interface VideoTileProps {
   name: string;

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Desk } from "@/lib/sdk/desk";
 import type { ChatMessageView } from "@/lib/realtime/views";
-import styles from "./chat.module.css";
+import styles from "@/components/chat/chat.module.css";
 
 /** Text chat of one meeting point: history on open, live messages after, available before and during a call. */
 export function ChatPanel({ desk, meetingPointId, selfId, disabled }: { desk: Desk; meetingPointId: string; selfId: string; disabled?: boolean }) {

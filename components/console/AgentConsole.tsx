@@ -3,10 +3,10 @@
 import { useEffect, useState } from "react";
 import { useDesk } from "@/components/realtime/useDesk";
 import type { TicketView } from "@/lib/realtime/views";
-import { GuestCalls } from "./GuestCalls";
-import { HistoryPanel } from "./HistoryPanel";
-import { QueuePanel } from "./QueuePanel";
-import { TicketPanel } from "./TicketPanel";
+import { GuestCalls } from "@/components/console/GuestCalls";
+import { HistoryPanel } from "@/components/console/HistoryPanel";
+import { QueuePanel } from "@/components/console/QueuePanel";
+import { TicketPanel } from "@/components/console/TicketPanel";
 
 /** The agent's workspace: live queue, own tickets, the selected ticket (call + chat), history. */
 export function AgentConsole({ self, iceServers }: { self: { id: string; name: string }; iceServers: RTCIceServer[] }) {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { useBusyAction } from "../useBusyAction";
+import { useBusyAction } from "@/components/useBusyAction";
 import type { Desk } from "@/lib/sdk/desk";
 import { MeetingPointHandle } from "@/lib/sdk/desk";
 import type { MeetingPointView } from "@/lib/realtime/views";

@@ -1,15 +1,15 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
-import { useBusyAction } from "../useBusyAction";
+import { useBusyAction } from "@/components/useBusyAction";
 import { CallView } from "@/components/call/CallView";
 import { ChatPanel } from "@/components/chat/ChatPanel";
 import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
 import { RecordingBadge } from "@/components/call/RecordingBadge";
-import { ColleagueInvite } from "./ColleagueInvite";
-import { RecordingControls } from "./RecordingControls";
-import { ProgressBadge } from "./QueuePanel";
+import { ColleagueInvite } from "@/components/console/ColleagueInvite";
+import { RecordingControls } from "@/components/console/RecordingControls";
+import { ProgressBadge } from "@/components/console/QueuePanel";
 
 /** One ticket the agent is working on: invite to video, the call, chat, end call, close. */
 export function TicketPanel(props: {

@@ -2,7 +2,7 @@
 
 import { useRef } from "react";
 import type { RecordingView } from "@/lib/realtime/views";
-import { formatDuration, playbackUrl } from "./recordings-client";
+import { formatDuration, playbackUrl } from "@/components/recordings/recordings-client";
 
 /** At most one fresh link per this many ms: a movie that really cannot play must not loop. */
 const RELINK_EVERY_MS = 30_000;

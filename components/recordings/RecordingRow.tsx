@@ -1,9 +1,9 @@
 "use client";
 
-import { useBusyAction } from "../useBusyAction";
+import { useBusyAction } from "@/components/useBusyAction";
 import type { RecordingView } from "@/lib/realtime/views";
-import { RecordingStatus } from "./RecordingStatus";
-import { deleteRecording, downloadUrl, formatDuration, formatTime, updateRecording } from "./recordings-client";
+import { RecordingStatus } from "@/components/recordings/RecordingStatus";
+import { deleteRecording, downloadUrl, formatDuration, formatTime, updateRecording } from "@/components/recordings/recordings-client";
 
 // Still capturing or being made into a movie: the server refuses to delete those.
 const BUSY = new Set<RecordingView["status"]>(["armed", "recording", "paused", "processing"]);

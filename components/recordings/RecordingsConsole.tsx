@@ -3,9 +3,9 @@
 import { useCallback, useEffect, useState } from "react";
 import { useDesk } from "@/components/realtime/useDesk";
 import type { RecordingView } from "@/lib/realtime/views";
-import { RecordingPlayer } from "./RecordingPlayer";
-import { RecordingRow } from "./RecordingRow";
-import { listRecordings, upsert } from "./recordings-client";
+import { RecordingPlayer } from "@/components/recordings/RecordingPlayer";
+import { RecordingRow } from "@/components/recordings/RecordingRow";
+import { listRecordings, upsert } from "@/components/recordings/recordings-client";
 
 /** The console's recordings library: every recording, newest first, live while they are processed. */
 export function RecordingsConsole() {

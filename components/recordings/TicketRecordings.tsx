@@ -3,9 +3,9 @@
 import { useEffect, useState } from "react";
 import type { Desk } from "@/lib/sdk/desk";
 import type { RecordingView } from "@/lib/realtime/views";
-import { RecordingPlayer } from "./RecordingPlayer";
-import { RecordingStatus } from "./RecordingStatus";
-import { downloadUrl, formatDuration, formatTime, listRecordings, upsert } from "./recordings-client";
+import { RecordingPlayer } from "@/components/recordings/RecordingPlayer";
+import { RecordingStatus } from "@/components/recordings/RecordingStatus";
+import { downloadUrl, formatDuration, formatTime, listRecordings, upsert } from "@/components/recordings/recordings-client";
 
 /** A ticket's recordings in its history details: status, duration, Play and Download. */
 export function TicketRecordings({ desk, ticketId }: { desk: Desk; ticketId: string }) {

@@ -6,9 +6,9 @@ import { ChatPanel } from "@/components/chat/ChatPanel";
 import { useDesk } from "@/components/realtime/useDesk";
 import { Call, MeetingPointHandle } from "@/lib/sdk/desk";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
-import { clearVisitorSession, loadVisitorSession, saveRenewedToken, startVisitorSession, type VisitorSession } from "./visitor-session";
-import { VisitorIntro } from "./VisitorIntro";
-import { WaitingScreen } from "./WaitingScreen";
+import { clearVisitorSession, loadVisitorSession, saveRenewedToken, startVisitorSession, type VisitorSession } from "@/components/visitor/visitor-session";
+import { VisitorIntro } from "@/components/visitor/VisitorIntro";
+import { WaitingScreen } from "@/components/visitor/WaitingScreen";
 
 interface Props {
   skills: { name: string; label: string }[];

@@ -1,4 +1,4 @@
-import type { LevelWindow, Timeline, TimeSpan } from "./timeline";
+import type { LevelWindow, Timeline, TimeSpan } from "@/lib/compositing/timeline";
 
 /**
  * Who is the active speaker, from the recorder's audio-level windows, with hysteresis: someone else must be the

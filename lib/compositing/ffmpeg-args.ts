@@ -1,7 +1,7 @@
-import { buildFilterGraph } from "./filter-graph";
-import { windowInputs, type MediaInput } from "./inputs";
-import type { Segment } from "./layout";
-import type { Timeline, TimelineTrack, TimeSpan } from "./timeline";
+import { buildFilterGraph } from "@/lib/compositing/filter-graph";
+import { windowInputs, type MediaInput } from "@/lib/compositing/inputs";
+import type { Segment } from "@/lib/compositing/layout";
+import type { Timeline, TimelineTrack, TimeSpan } from "@/lib/compositing/timeline";
 
 /**
  * ffmpeg argument arrays (pure: no spawning, no files touched). Two modes share one filter graph builder:

@@ -1,6 +1,6 @@
-import type { MediaInput } from "./inputs";
-import type { Segment, Tile } from "./layout";
-import type { TimeSpan } from "./timeline";
+import type { MediaInput } from "@/lib/compositing/inputs";
+import type { Segment, Tile } from "@/lib/compositing/layout";
+import type { TimeSpan } from "@/lib/compositing/timeline";
 
 /**
  * The filter graph of one render window. Order of drawing: a colour base; every tile's background (a colour per

@@ -1,4 +1,4 @@
-import type { Timeline, TimelineSession, TimelineTrack, TimeSpan, TrackPiece } from "./timeline";
+import type { Timeline, TimelineSession, TimelineTrack, TimeSpan, TrackPiece } from "@/lib/compositing/timeline";
 
 /**
  * Which ffmpeg inputs a time window needs: one input per track piece that overlaps the window, opened with an

@@ -1,5 +1,5 @@
-import { activeSpeakers, type SpeakerOptions } from "./active-speaker";
-import type { LayoutName, Timeline, TimelineSession, TimeSpan } from "./timeline";
+import { activeSpeakers, type SpeakerOptions } from "@/lib/compositing/active-speaker";
+import type { LayoutName, Timeline, TimelineSession, TimeSpan } from "@/lib/compositing/timeline";
 
 /**
  * The layout engine: timeline → ordered, non-overlapping segments covering [0, durationMs), each with the tiles to

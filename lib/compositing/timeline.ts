@@ -1,4 +1,4 @@
-import type { ManifestEvent, SessionSource } from "./manifest";
+import type { ManifestEvent, SessionSource } from "@/lib/compositing/manifest";
 
 /**
  * Manifest events → the recording's timeline in OUTPUT time (ms from the movie's first frame). The app gives the

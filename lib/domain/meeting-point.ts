@@ -1,7 +1,7 @@
 // The meeting point: a place where users gather, with a host who has elevated rights.
 // Pure rules: `decide` checks who may do what in which state and returns the changes to persist;
 // it never touches a database or a socket, so the rules are tested on their own.
-import { conflict, forbidden, notFound } from "./result";
+import { conflict, forbidden, notFound } from "@/lib/domain/result";
 
 export type MeetingPointState = "scheduled" | "live" | "ended";
 export type InvitationStatus = "pending" | "accepted" | "declined" | "revoked";

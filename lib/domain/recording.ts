@@ -1,7 +1,7 @@
 // Recording control of a meeting point: who may start, pause, resume and stop, and in which state.
 // Pure rules; the recorder (media) and the stores act on the transitions decided here.
-import type { MeetingPoint } from "./meeting-point";
-import { conflict, forbidden } from "./result";
+import type { MeetingPoint } from "@/lib/domain/meeting-point";
+import { conflict, forbidden } from "@/lib/domain/result";
 
 export type RecordingStatus =
   | "armed"

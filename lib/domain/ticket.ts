@@ -1,7 +1,7 @@
 // Help-desk tickets: one per visitor request. Pure rules for who may see and act on a ticket.
-import type { Identity } from "../realtime/identity";
-import { userIdOf } from "../realtime/identity";
-import { conflict, forbidden } from "./result";
+import type { Identity } from "@/lib/realtime/identity";
+import { userIdOf } from "@/lib/realtime/identity";
+import { conflict, forbidden } from "@/lib/domain/result";
 
 export type TicketStatus = "waiting" | "assigned" | "closed" | "abandoned";
 export type VisitorProgress = "initializing" | "ready" | "invited" | "in_call" | "left";

@@ -1,10 +1,10 @@
 // The Socket.IO protocol, declared once: each request event has a zod schema for its payload and a
 // reply type; the typed maps are shared by the server, the SDK and the pages.
 import { z } from "zod";
-import type { SignalMessage } from "../rtc/signalling";
-import type { Ack } from "./ack";
-import type { Identity } from "./identity";
-import type { ChatMessageView, InvitationNotice, MeetingPointView, RecordingIndicator, RecordingView, TicketView } from "./views";
+import type { SignalMessage } from "@/lib/rtc/signalling";
+import type { Ack } from "@/lib/realtime/ack";
+import type { Identity } from "@/lib/realtime/identity";
+import type { ChatMessageView, InvitationNotice, MeetingPointView, RecordingIndicator, RecordingView, TicketView } from "@/lib/realtime/views";
 
 const id = z.string().uuid();
 const userId = z.string().regex(/^(agent|visitor):[0-9a-f-]{36}$/, "must be agent:<uuid> or visitor:<uuid>");

@@ -1,6 +1,6 @@
 // What clients receive: plain JSON (dates as ISO strings), shaped for the person receiving it.
-import type { InvitationStatus, MeetingPointState, WaitListStatus } from "../domain/meeting-point";
-import type { TicketStatus, VisitorProgress } from "../domain/ticket";
+import type { InvitationStatus, MeetingPointState, WaitListStatus } from "@/lib/domain/meeting-point";
+import type { TicketStatus, VisitorProgress } from "@/lib/domain/ticket";
 
 export interface TicketView {
   id: string;

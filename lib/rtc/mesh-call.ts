@@ -1,9 +1,9 @@
 // A full-mesh call: one RTCPeerConnection per remote participant, signalled through any SignallingChannel.
 // Framework-free on purpose: React binds to it through subscribe/getSnapshot (useSyncExternalStore).
-import { PeerLink, type MediaState, type PeerConnectionState } from "./peer-link";
-import type { CallPeerInfo, SignallingChannel, SignalMessage } from "./signalling";
+import { PeerLink, type MediaState, type PeerConnectionState } from "@/lib/rtc/peer-link";
+import type { CallPeerInfo, SignallingChannel, SignalMessage } from "@/lib/rtc/signalling";
 
-export type { PeerConnectionState } from "./peer-link";
+export type { PeerConnectionState } from "@/lib/rtc/peer-link";
 
 export interface MeshCallOptions {
   selfId: string;

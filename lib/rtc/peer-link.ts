@@ -1,6 +1,6 @@
 // One RTCPeerConnection of the mesh: perfect negotiation (W3C webrtc-pc §"Perfect negotiation example",
 // MDN "Establishing a connection: the WebRTC perfect negotiation pattern"), ICE restarts and the remote media.
-import type { SignalMessage } from "./signalling";
+import type { SignalMessage } from "@/lib/rtc/signalling";
 
 export type PeerConnectionState = "connecting" | "connected" | "reconnecting" | "failed";
 export interface MediaState {

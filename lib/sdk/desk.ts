@@ -1,11 +1,11 @@
 // Typed client SDK for the help desk and meeting points, reading like the model:
 //   const mp = await desk.createMeetingPoint();  await mp.invite(visitorUserId);  const call = await mp.host();
 // Works over any Socket.IO client socket (browser or Node); every refusal becomes a DeskError with a code.
-import type { Ack, ErrorCode } from "../realtime/ack";
-import type { Replies, RequestName, RequestPayload, ServerToClientEvents } from "../realtime/protocol";
-import type { SignallingChannel, SignalMessage } from "../rtc/signalling";
-import type { MeetingPointView, RecordingIndicator } from "../realtime/views";
-import type { WhipCredential } from "../rtc/whip-publisher";
+import type { Ack, ErrorCode } from "@/lib/realtime/ack";
+import type { Replies, RequestName, RequestPayload, ServerToClientEvents } from "@/lib/realtime/protocol";
+import type { SignallingChannel, SignalMessage } from "@/lib/rtc/signalling";
+import type { MeetingPointView, RecordingIndicator } from "@/lib/realtime/views";
+import type { WhipCredential } from "@/lib/rtc/whip-publisher";
 
 /** The part of a socket.io-client Socket the SDK needs (kept structural so lib/ imports no Socket.IO). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

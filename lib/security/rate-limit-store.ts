@@ -1,6 +1,6 @@
 // Rate limits as the app uses them: asynchronous, so that the counters can live in a store shared by every
 // app node (Redis) instead of each node's memory, where a client spread over N nodes would get N times the limit.
-import { FailureRateLimiter, type RateLimitDecision } from "./rate-limiter";
+import { FailureRateLimiter, type RateLimitDecision } from "@/lib/security/rate-limiter";
 
 export interface RateLimitStore {
   /** Would one more event for `key` be allowed (without counting one)? */

@@ -1,5 +1,5 @@
-import type { StoredSession } from "../ingest/list-sessions";
-import { issueControlToken } from "./control-token";
+import type { StoredSession } from "@/recorder/ingest/list-sessions";
+import { issueControlToken } from "@/recorder/control/control-token";
 
 /** What the control endpoint answers for a recording. */
 export interface RemoteRecordingState {

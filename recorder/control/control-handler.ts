@@ -1,11 +1,11 @@
 import { access, mkdir, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { listRecordingSessions } from "../ingest/list-sessions";
-import { WhipHttpError, type WhipHandler } from "../whip/whip-handler";
-import { bearerToken, sendProblem } from "../whip/http-io";
-import { verifyControlToken } from "./control-token";
-import { listRecordingFiles, safeRelativePath, sendRecordingFile } from "./recording-files";
+import { listRecordingSessions } from "@/recorder/ingest/list-sessions";
+import { WhipHttpError, type WhipHandler } from "@/recorder/whip/whip-handler";
+import { bearerToken, sendProblem } from "@/recorder/whip/http-io";
+import { verifyControlToken } from "@/recorder/control/control-token";
+import { listRecordingFiles, safeRelativePath, sendRecordingFile } from "@/recorder/control/recording-files";
 
 function safeDecode(s: string): string {
   try {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { issueControlToken } from "./control-token";
+import { issueControlToken } from "@/recorder/control/control-token";
 
 export interface RecordingFile {
   /** Relative to the recording's folder, "/"-separated. */

@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { verifyPublisherToken, type PublisherClaims } from "../auth/publisher-token";
-import { RawTrackWriter } from "../pipeline/raw-track-writer";
-import type { TrackEndStats, TrackEvent, TrackInfo } from "../pipeline/types";
-import { createWhipHandler, WhipHttpError, type SessionRequest, type WhipHandler } from "../whip/whip-handler";
-import type { ReceiveImpairment } from "./impairment";
+import { verifyPublisherToken, type PublisherClaims } from "@/recorder/auth/publisher-token";
+import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
+import type { TrackEndStats, TrackEvent, TrackInfo } from "@/recorder/pipeline/types";
+import { createWhipHandler, WhipHttpError, type SessionRequest, type WhipHandler } from "@/recorder/whip/whip-handler";
+import type { ReceiveImpairment } from "@/recorder/ingest/impairment";
 import {
   checkFreeSpace, DEFAULT_MAX_RECORDING_MS, DEFAULT_MAX_TRACKS_PER_RECORDING, DEFAULT_MIN_FREE_BYTES, offeredTrackCount, RecordingUsageBook,
-} from "./limits";
-import { ManifestRegistry, type ManifestWriter } from "./manifest";
-import { publisherSessionFactory, type PublisherSessionOptions } from "./publisher-session";
+} from "@/recorder/ingest/limits";
+import { ManifestRegistry, type ManifestWriter } from "@/recorder/ingest/manifest";
+import { publisherSessionFactory, type PublisherSessionOptions } from "@/recorder/ingest/publisher-session";
 
 export interface RecorderIngestOptions {
   /** HMAC secret shared with the app, which issues the publisher tokens. */

@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { readManifest } from "./manifest";
+import { readManifest } from "@/recorder/ingest/manifest";
 
 export const DEFAULT_MAX_RECORDING_MS = 4 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TRACKS_PER_RECORDING = 64;

@@ -1,4 +1,4 @@
-import type { RecordedCodec } from "../pipeline/types";
+import type { RecordedCodec } from "@/recorder/pipeline/types";
 
 /**
  * werift answers with the remote's own codec entries (rtcp-fb and fmtp included), so the only way

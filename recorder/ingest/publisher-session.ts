@@ -1,16 +1,16 @@
 import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, useAudioLevelIndication, useSdesMid, type MediaStreamTrack, type RtcpPacket, type RTCRtpTransceiver, type RtcpSrPacket, type RtpPacket } from "werift";
-import type { SdpFragment } from "../whip/sdp-checks";
-import { WhipHttpError, type SessionRequest, type WhipSession } from "../whip/whip-handler";
-import type { ChosenCodec } from "./offer-filter";
-import { addBitrateHints, filterOffer } from "./offer-filter";
-import { AUDIO_LEVEL_URI } from "../pipeline/audio-level";
-import type { ReceiveStats, TrackInfo, TrackSink } from "../pipeline/types";
-import { impairIncoming, type ImpairmentCounters, type ReceiveImpairment } from "./impairment";
-import { answerIceFragment, restartOffer } from "./ice-restart";
-import { candidatePorts, remoteCandidateKey } from "./candidates";
-import { PortLanes } from "./port-lanes";
-import { answerAsDtlsServer, replayEarlyDtls } from "./dtls-start";
-import { withoutDefaultStun } from "./no-default-stun";
+import type { SdpFragment } from "@/recorder/whip/sdp-checks";
+import { WhipHttpError, type SessionRequest, type WhipSession } from "@/recorder/whip/whip-handler";
+import type { ChosenCodec } from "@/recorder/ingest/offer-filter";
+import { addBitrateHints, filterOffer } from "@/recorder/ingest/offer-filter";
+import { AUDIO_LEVEL_URI } from "@/recorder/pipeline/audio-level";
+import type { ReceiveStats, TrackInfo, TrackSink } from "@/recorder/pipeline/types";
+import { impairIncoming, type ImpairmentCounters, type ReceiveImpairment } from "@/recorder/ingest/impairment";
+import { answerIceFragment, restartOffer } from "@/recorder/ingest/ice-restart";
+import { candidatePorts, remoteCandidateKey } from "@/recorder/ingest/candidates";
+import { PortLanes } from "@/recorder/ingest/port-lanes";
+import { answerAsDtlsServer, replayEarlyDtls } from "@/recorder/ingest/dtls-start";
+import { withoutDefaultStun } from "@/recorder/ingest/no-default-stun";
 
 export interface PublisherSessionOptions {
   /** UDP ports werift may use; explicit because its default picking races between concurrent sessions. */

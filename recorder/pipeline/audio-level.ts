@@ -1,4 +1,4 @@
-import type { RtpLike } from "./types";
+import type { RtpLike } from "@/recorder/pipeline/types";
 
 export const AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 

@@ -1,5 +1,5 @@
 import { dePacketizeRtpPackets, type RtpPacket } from "werift";
-import type { RecordedCodec, RtpLike } from "./types";
+import type { RecordedCodec, RtpLike } from "@/recorder/pipeline/types";
 
 export interface AssembledFrame {
   data: Buffer;

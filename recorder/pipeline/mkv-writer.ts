@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
-import type { MediaKind, RecordedCodec } from "./types";
+import type { MediaKind, RecordedCodec } from "@/recorder/pipeline/types";
 
 /**
  * A minimal Matroska writer. We write our own rather than use werift's saveToFileSystem, which
@@ -191,4 +191,4 @@ export class MkvWriter {
   }
 }
 
-export { vp8KeyframeSize } from "./video-size";
+export { vp8KeyframeSize } from "@/recorder/pipeline/video-size";

@@ -1,15 +1,15 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { AudioLevelMeter, readAudioLevel } from "./audio-level";
-import { FrameAssembler } from "./frame-assembler";
-import { KeyframeGate } from "./keyframe-gate";
-import { MkvWriter } from "./mkv-writer";
-import { ReorderBuffer, type ReorderOutput } from "./reorder-buffer";
-import { RtpClock } from "./rtp-clock";
-import { SenderAlignment } from "./sender-alignment";
-import { TimingLog } from "./timing-log";
-import type { ReceiveStats, RtpLike, SenderReportLike, TrackEndStats, TrackEvent, TrackInfo, TrackSink } from "./types";
-import { keyframeSize, type VideoSize } from "./video-size";
+import { AudioLevelMeter, readAudioLevel } from "@/recorder/pipeline/audio-level";
+import { FrameAssembler } from "@/recorder/pipeline/frame-assembler";
+import { KeyframeGate } from "@/recorder/pipeline/keyframe-gate";
+import { MkvWriter } from "@/recorder/pipeline/mkv-writer";
+import { ReorderBuffer, type ReorderOutput } from "@/recorder/pipeline/reorder-buffer";
+import { RtpClock } from "@/recorder/pipeline/rtp-clock";
+import { SenderAlignment } from "@/recorder/pipeline/sender-alignment";
+import { TimingLog } from "@/recorder/pipeline/timing-log";
+import type { ReceiveStats, RtpLike, SenderReportLike, TrackEndStats, TrackEvent, TrackInfo, TrackSink } from "@/recorder/pipeline/types";
+import { keyframeSize, type VideoSize } from "@/recorder/pipeline/video-size";
 
 export interface RawTrackWriterOptions {
   /** Directory for `<name>.mkv`/`.webm` and `<name>.timing.jsonl`. */

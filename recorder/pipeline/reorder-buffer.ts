@@ -1,4 +1,4 @@
-import { CounterUnwrapper } from "./rtp-clock";
+import { CounterUnwrapper } from "@/recorder/pipeline/rtp-clock";
 
 export interface ReorderOutput<T> {
   /** Items in strictly increasing sequence order. */

@@ -1,4 +1,4 @@
-import type { RecordedCodec } from "./types";
+import type { RecordedCodec } from "@/recorder/pipeline/types";
 
 export interface VideoSize {
   width: number;

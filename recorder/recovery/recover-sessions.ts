@@ -1,7 +1,7 @@
 import { readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { completeManifest } from "./manifest-repair";
-import { repairMatroskaFile, type RepairStatus } from "./repair-matroska";
+import { completeManifest } from "@/recorder/recovery/manifest-repair";
+import { repairMatroskaFile, type RepairStatus } from "@/recorder/recovery/repair-matroska";
 
 /**
  * Crash recovery: run it on the recordings directory BEFORE the ingest accepts sessions (a live

@@ -1,5 +1,5 @@
 import { open, rename, type FileHandle } from "node:fs/promises";
-import { encodeSize, MKV, readElementHeader, SEGMENT_CHILDREN, summarizeCluster, type ElementHeader } from "./ebml";
+import { encodeSize, MKV, readElementHeader, SEGMENT_CHILDREN, summarizeCluster, type ElementHeader } from "@/recorder/recovery/ebml";
 
 /**
  * Repairs a Matroska/WebM file our writer left behind when the process died: the Segment still has

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyTooLargeError, bearerToken, mediaType, readBodyLimited, sendProblem } from "./http-io";
-import { checkSdpOffer, parseSdpFragment, type SdpFragment } from "./sdp-checks";
+import { BodyTooLargeError, bearerToken, mediaType, readBodyLimited, sendProblem } from "@/recorder/whip/http-io";
+import { checkSdpOffer, parseSdpFragment, type SdpFragment } from "@/recorder/whip/sdp-checks";
 
-import type { PublisherClaims } from "../auth/publisher-token";
+import type { PublisherClaims } from "@/recorder/auth/publisher-token";
 
 export type { PublisherClaims };
 

@@ -1,7 +1,7 @@
 // Presence messages between app nodes ride on Socket.IO's server-side emit through the Redis adapter.
 // Only for a cluster adapter: the default in-memory one warns on every server-side emit.
-import type { PresenceLink, PresenceMessage } from "../app/presence";
-import type { AppSocketServer } from "./socket-server";
+import type { PresenceLink, PresenceMessage } from "@/server/help-desk/presence";
+import type { AppSocketServer } from "@/server/realtime/socket-server";
 
 export function socketPresenceLink(io: AppSocketServer): PresenceLink {
   return {

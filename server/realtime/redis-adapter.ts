@@ -2,8 +2,8 @@
 // on all nodes through Redis pub/sub. Without it a node only reaches its own sockets.
 import { createAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
-import type { Logger } from "../logger";
-import type { AppSocketServer } from "./socket-server";
+import type { Logger } from "@/server/platform/logger";
+import type { AppSocketServer } from "@/server/realtime/socket-server";
 
 export interface RedisAdapterHandle {
   close(): Promise<void>;

@@ -1,14 +1,14 @@
 // One handler per request event: each only calls the application services. The map's type makes
 // the compiler insist that every declared event has a handler.
-import type { Identity } from "../../lib/realtime/identity";
-import type { Replies, RequestName, RequestPayload } from "../../lib/realtime/protocol";
-import type { HelpDeskService } from "../app/help-desk";
-import type { MeetingPointService } from "../app/meeting-points";
-import type { Notifier } from "../app/notifier";
-import type { RecordingService } from "../app/recordings";
-import type { VisitorTokens } from "../auth/visitor-token";
-import type { Recording } from "../../lib/domain/recording";
-import type { RecordingIndicator } from "../../lib/realtime/views";
+import type { Identity } from "@/lib/realtime/identity";
+import type { Replies, RequestName, RequestPayload } from "@/lib/realtime/protocol";
+import type { HelpDeskService } from "@/server/help-desk/help-desk-service";
+import type { MeetingPointService } from "@/server/help-desk/meeting-point-service";
+import type { Notifier } from "@/server/help-desk/notifier";
+import type { RecordingService } from "@/server/recordings/recording-control";
+import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import type { Recording } from "@/lib/domain/recording";
+import type { RecordingIndicator } from "@/lib/realtime/views";
 
 export interface RealtimeServices {
   visitorTokens: VisitorTokens;

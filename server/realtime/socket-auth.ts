@@ -2,9 +2,9 @@
 // visitor token the server issued. Anything else is refused before the connection is accepted.
 import { getToken } from "next-auth/jwt";
 import type { IncomingHttpHeaders } from "node:http";
-import type { Identity } from "../../lib/realtime/identity";
-import type { VisitorTokens } from "../auth/visitor-token";
-import { parseCookieHeader } from "./cookies";
+import type { Identity } from "@/lib/realtime/identity";
+import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import { parseCookieHeader } from "@/server/realtime/cookies";
 
 /** `expiresAtMs`: when the credential presented at the handshake stops being valid. */
 export type AuthOutcome = { ok: true; identity: Identity; expiresAtMs: number } | { ok: false; code: "UNAUTHENTICATED"; message: string };

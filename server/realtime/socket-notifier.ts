@@ -1,5 +1,5 @@
-import type { EventName, EventPayload, Notifier } from "../app/notifier";
-import { AGENTS_ROOM, userRoom, type AppSocketServer } from "./socket-server";
+import type { EventName, EventPayload, Notifier } from "@/server/help-desk/notifier";
+import { AGENTS_ROOM, userRoom, type AppSocketServer } from "@/server/realtime/socket-server";
 
 /** Delivers service notifications through Socket.IO rooms (one per user, one for all agents). */
 export class SocketNotifier implements Notifier {

@@ -2,20 +2,20 @@
 // is validated against the protocol's schema and answered with an ack, whatever the client sends.
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import { isDomainError } from "../../lib/domain/result";
-import type { Ack } from "../../lib/realtime/ack";
-import type { Identity } from "../../lib/realtime/identity";
-import { userIdOf } from "../../lib/realtime/identity";
-import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "../../lib/realtime/protocol";
-import type { Presence, PresenceMessage } from "../app/presence";
-import type { VisitorTokens } from "../auth/visitor-token";
-import { findNulString } from "../../lib/security/nul-strings";
-import { isServiceUnavailable } from "../db/unavailable";
-import { memoryRateLimits, type RateLimitStoreFactory } from "../../lib/security/rate-limit-store";
-import type { RateLimitDecision } from "../../lib/security/rate-limiter";
-import type { Logger } from "../logger";
-import { requestHandlers, type RealtimeServices } from "./request-handlers";
-import { authenticateHandshake } from "./socket-auth";
+import { isDomainError } from "@/lib/domain/result";
+import type { Ack } from "@/lib/realtime/ack";
+import type { Identity } from "@/lib/realtime/identity";
+import { userIdOf } from "@/lib/realtime/identity";
+import { requests, type ClientToServerEvents, type RequestName, type ServerToClientEvents } from "@/lib/realtime/protocol";
+import type { Presence, PresenceMessage } from "@/server/help-desk/presence";
+import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import { findNulString } from "@/lib/security/nul-strings";
+import { isServiceUnavailable } from "@/server/platform/database/unavailable";
+import { memoryRateLimits, type RateLimitStoreFactory } from "@/lib/security/rate-limit-store";
+import type { RateLimitDecision } from "@/lib/security/rate-limiter";
+import type { Logger } from "@/server/platform/logger";
+import { requestHandlers, type RealtimeServices } from "@/server/realtime/request-handlers";
+import { authenticateHandshake } from "@/server/realtime/socket-auth";
 
 export interface SocketData {
   identity: Identity;

@@ -6,7 +6,7 @@ import path from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { diffMigrationsToSchema } from "../../server/db/schema-diff";
+import { diffMigrationsToSchema } from "@/server/platform/database/schema-diff";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const schemaPath = path.join(root, "prisma", "schema.prisma");

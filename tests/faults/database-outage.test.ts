@@ -3,10 +3,10 @@
 // refusal (not left hanging, the process does not crash), the same sockets' requests succeed again after the
 // restore without restarting anything, and every message that was acknowledged is in the history.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
-import { openConversations, startChatLoad, within, type ChatPair } from "./chat-load";
-import { openProxiedDatabase, type ProxiedDatabase } from "./proxied-database";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
+import { openConversations, startChatLoad, within, type ChatPair } from "@/tests/support/faults/chat-load";
+import { openProxiedDatabase, type ProxiedDatabase } from "@/tests/support/faults/proxied-database";
 
 const PROXY_PORT = 4620;
 const VISITORS = 4;

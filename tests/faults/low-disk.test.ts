@@ -14,15 +14,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
-import { respond } from "@/server/http/json";
-import { recordingOptions } from "@/server/recording/create-recording";
-import type { CoreServices } from "@/server/services";
-import { createRecorderIngest, issuePublisherToken, readManifest } from "../../recorder/ingest";
-import { publishWhip } from "../../tools/whip-publish";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { silentLogger, testDatabaseMode } from "../helpers/test-database";
-import { within } from "./chat-load";
-import { agentIdentity, probeMovie } from "./recording-fixtures";
+import { respond } from "@/server/platform/http/json";
+import { recordingOptions } from "@/server/recordings/co-located-recorder";
+import type { CoreServices } from "@/server/service-registry";
+import { createRecorderIngest, issuePublisherToken, readManifest } from "@/recorder/ingest";
+import { publishWhip } from "@/tools/whip-publish";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
+import { within } from "@/tests/support/faults/chat-load";
+import { agentIdentity, probeMovie } from "@/tests/support/faults/recording-fixtures";
 
 const MB = 1024 ** 2;
 const MIN_FREE_MB = 40;
@@ -145,7 +145,7 @@ describe.skipIf(!mounted || !hasFfmpeg)("low disk while a session with media is 
     const again = await fetch(`${base}/whip/rec-low`, {
       method: "POST",
       headers: { Authorization: `Bearer ${issuePublisherToken(secret, { recordingId: "rec-low", participantId: "late", displayName: "Late" })}`, "Content-Type": "application/sdp" },
-      body: readFileSync(path.join(import.meta.dirname, "../recorder/fixtures/chromium-offer.sdp"), "utf8"),
+      body: readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8"),
     });
     expect(again.status).toBe(507);
     expect(await again.json()).toMatchObject({ error: "insufficient-storage", message: expect.stringMatching(/bytes free on the recorder's disk \(need 41943040\)/) });

@@ -5,11 +5,11 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChild, type ChildHandle } from "../helpers/process-helpers";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { startTcpFaultProxy, type TcpFaultProxy } from "../helpers/tcp-fault-proxy";
-import { testDatabaseMode } from "../helpers/test-database";
-import { openConversations, startChatLoad, within, type ChatPair } from "./chat-load";
+import { startChild, type ChildHandle } from "@/tests/support/process-helpers";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { startTcpFaultProxy, type TcpFaultProxy } from "@/tests/support/tcp-fault-proxy";
+import { testDatabaseMode } from "@/tests/support/test-database";
+import { openConversations, startChatLoad, within, type ChatPair } from "@/tests/support/faults/chat-load";
 
 const REDIS_PORT = 4630;
 const PROXY_PORT = 4631;

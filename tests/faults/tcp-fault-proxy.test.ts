@@ -2,7 +2,7 @@
 // connections and refuses new ones, restore() serves again on the same port.
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTcpFaultProxy, type TcpFaultProxy } from "../helpers/tcp-fault-proxy";
+import { startTcpFaultProxy, type TcpFaultProxy } from "@/tests/support/tcp-fault-proxy";
 
 let echo: net.Server;
 let proxy: TcpFaultProxy;

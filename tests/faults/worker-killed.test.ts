@@ -10,19 +10,19 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { createScratchDatabase, type ScratchDatabase } from "@/tools/scratch-database";
+import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-database";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
 import type { Identity } from "@/lib/realtime/identity";
-import { openDatabase, type Database } from "@/server/db/database";
-import { seed } from "@/server/db/seed";
-import { startRecordingBackend, type RecordingBackend } from "@/server/recording/recording-backend";
-import type { CoreServices } from "@/server/services";
-import { openObjectStore, type ObjectStore } from "@/server/storage/object-store";
-import { jsonLine, startChild, type ChildHandle } from "../helpers/process-helpers";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { silentLogger } from "../helpers/test-database";
-import { agentIdentity, probeMovie, S3_KEYS, startS3Server, stoppedRecording, untilRecordingStatus } from "./recording-fixtures";
+import { openDatabase, type Database } from "@/server/platform/database/database";
+import { seed } from "@/server/platform/database/seed";
+import { startRecordingBackend, type RecordingBackend } from "@/server/recordings/recording-backend";
+import type { CoreServices } from "@/server/service-registry";
+import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
+import { jsonLine, startChild, type ChildHandle } from "@/tests/support/process-helpers";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { silentLogger } from "@/tests/support/test-database";
+import { agentIdentity, probeMovie, S3_KEYS, startS3Server, stoppedRecording, untilRecordingStatus } from "@/tests/support/faults/recording-fixtures";
 
 const PG_SERVER = process.env.DATABASE_URL;
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
@@ -80,7 +80,7 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
     // Two worker processes, each with its own scratch folder, the shared recordings folder and database.
     for (const name of ["worker-a", "worker-b"]) {
       const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH, HOME: process.env.HOME, ...env(scratch!.url, path.join(dir, name)) };
-      workers.push(startChild(name, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "worker.ts"], { cwd: ROOT, env: childEnv }));
+      workers.push(startChild(name, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "entrypoints/worker.ts"], { cwd: ROOT, env: childEnv }));
     }
     await Promise.all(workers.map((w) => w.waitForLine((l) => jsonLine(l)?.msg === "worker ready", 45_000)));
     // This process plays a web node (WORKER_IN_PROCESS=false): it queues the job, the workers run it.

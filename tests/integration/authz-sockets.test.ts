@@ -7,8 +7,8 @@ import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorCode } from "@/lib/realtime/ack";
 import { requests, type RequestName } from "@/lib/realtime/protocol";
-import { startRealtimeStack, type RealtimeStack, type TestClient } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
+import { startRealtimeStack, type RealtimeStack, type TestClient } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
 
 type Role = "visitorA" | "visitorB" | "agent2" | "agent1" | "admin";
 const ROLES: Role[] = ["visitorA", "visitorB", "agent2", "agent1", "admin"];

@@ -6,13 +6,13 @@ import { decode, encode } from "next-auth/jwt";
 import { io as connect } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEnv } from "@/lib/config/env";
-import type { LoginService } from "@/server/auth/login";
-import { buildAuthOptions } from "@/server/auth/next-auth-options";
-import { verifyPassword } from "@/server/auth/passwords";
-import { VisitorTokens } from "@/server/auth/visitor-token";
-import { DEFAULT_PASSWORDS, seed } from "@/server/db/seed";
-import { SECRET, startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
+import type { LoginService } from "@/server/platform/auth/login";
+import { buildAuthOptions } from "@/server/platform/auth/next-auth-options";
+import { verifyPassword } from "@/server/platform/auth/passwords";
+import { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import { DEFAULT_PASSWORDS, seed } from "@/server/platform/database/seed";
+import { SECRET, startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
 
 const CONFIGURED_PASSWORD = "a-configured-admin-password-4711";
 

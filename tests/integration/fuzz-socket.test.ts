@@ -8,8 +8,8 @@ import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorCode } from "@/lib/realtime/ack";
 import { requests } from "@/lib/realtime/protocol";
-import { startRealtimeStack, type RealtimeStack, type TestClient } from "../helpers/realtime-stack";
-import { fuzzPayloadJson, fuzzEventName, mulberry32, type Rng } from "../helpers/fuzz-values";
+import { startRealtimeStack, type RealtimeStack, type TestClient } from "@/tests/support/realtime-stack";
+import { fuzzPayloadJson, fuzzEventName, mulberry32, type Rng } from "@/tests/support/fuzz-values";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const EVENTS_PER_SOCKET = Number(process.env.FUZZ_EVENTS ?? 2500); // per socket: agent + visitor = 5000 requests

@@ -1,8 +1,8 @@
 // The help-desk flow over real sockets and a real database, without a browser.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
 
 describe(`help desk over Socket.IO (${testDatabaseMode()})`, () => {
   let stack: RealtimeStack;

@@ -3,11 +3,11 @@
 // picked up again by another worker once its expiry passes.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createComposeRecordingQueue, type ComposeJobContext, type ComposeRecordingQueue } from "@/server/jobs/compose-recording-queue";
-import { createJobProgressStore, type JobProgressStore } from "@/server/jobs/job-progress";
-import { createJobQueue, poolExecutor, type JobQueue, type SqlExecutor } from "@/server/jobs/job-queue";
-import type { Database } from "@/server/db/database";
-import { openTestDatabase, silentLogger } from "@/tests/helpers/test-database";
+import { createComposeRecordingQueue, type ComposeJobContext, type ComposeRecordingQueue } from "@/server/recordings/compose/compose-queue";
+import { createJobProgressStore, type JobProgressStore } from "@/server/platform/jobs/job-progress";
+import { createJobQueue, poolExecutor, type JobQueue, type SqlExecutor } from "@/server/platform/jobs/job-queue";
+import type { Database } from "@/server/platform/database/database";
+import { openTestDatabase, silentLogger } from "@/tests/support/test-database";
 
 const policy = { retryLimit: 2, retryDelaySeconds: 1, expireInSeconds: 3 };
 const fast = { pollingIntervalSeconds: 0.5, maintenanceIntervalSeconds: 1 };

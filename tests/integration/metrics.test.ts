@@ -7,12 +7,12 @@ import path from "node:path";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismaClient } from "@/server/db/generated/client";
-import { createJobQueue, type JobQueue } from "@/server/jobs/job-queue";
-import { COMPOSE_RECORDING_QUEUE, createComposeRecordingQueue } from "@/server/jobs/compose-recording-queue";
-import { createMetrics, type AppMetrics } from "@/server/metrics/metrics";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { silentLogger, testDatabaseMode } from "../helpers/test-database";
+import { PrismaClient } from "@/server/platform/database/generated/client";
+import { createJobQueue, type JobQueue } from "@/server/platform/jobs/job-queue";
+import { COMPOSE_RECORDING_QUEUE, createComposeRecordingQueue } from "@/server/recordings/compose/compose-queue";
+import { createMetrics, type AppMetrics } from "@/server/platform/metrics/metrics";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
 
 const TOKEN = "m".repeat(32);
 

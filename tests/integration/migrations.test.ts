@@ -3,9 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIGRATIONS_DIR, type Database } from "@/server/db/database";
-import { applyMigrations, readMigrations } from "@/server/db/migrate";
-import { openTestDatabase, testDatabaseMode } from "../helpers/test-database";
+import { MIGRATIONS_DIR, type Database } from "@/server/platform/database/database";
+import { applyMigrations, readMigrations } from "@/server/platform/database/migrate";
+import { openTestDatabase, testDatabaseMode } from "@/tests/support/test-database";
 
 describe(`migrations (${testDatabaseMode()})`, () => {
   let db: Database;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openObjectStore, type ObjectStore } from "@/server/storage/object-store";
+import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 
 describe("embedded object store", () => {
   let dir: string;

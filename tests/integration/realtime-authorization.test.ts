@@ -1,8 +1,8 @@
 // Who may do what over the socket, and what malformed input gets back. Each refusal must come as an
 // ack with a code, and the server must keep serving afterwards.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRealtimeStack, type RealtimeStack, type TestClient } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
+import { startRealtimeStack, type RealtimeStack, type TestClient } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
 
 describe(`realtime authorization and validation (${testDatabaseMode()})`, () => {
   let stack: RealtimeStack;

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPublisherToken } from "@/recorder/ingest";
 import type { MeetingPointView } from "@/lib/realtime/views";
-import { RECORDER_SECRET, startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
+import { RECORDER_SECRET, startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
 
 type Updated = { meetingPoint: MeetingPointView };
 

@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
 import type { Identity } from "@/lib/realtime/identity";
 import { MkvWriter } from "@/recorder/pipeline/mkv-writer";
-import { RecordingService } from "@/server/app/recordings";
-import { MeetingPointStore } from "@/server/db/meeting-point-store";
-import { RecordingStore } from "@/server/db/recording-store";
-import { recordingOptions, recoverRecordings } from "@/server/recording/create-recording";
-import type { CoreServices } from "@/server/services";
-import { makeVp8Frames } from "../recorder/synthetic-media";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { silentLogger, testDatabaseMode } from "../helpers/test-database";
+import { RecordingService } from "@/server/recordings/recording-control";
+import { MeetingPointStore } from "@/server/help-desk/meeting-point-store";
+import { RecordingStore } from "@/server/recordings/recording-store";
+import { recordingOptions, recoverRecordings } from "@/server/recordings/co-located-recorder";
+import type { CoreServices } from "@/server/service-registry";
+import { makeVp8Frames } from "@/tests/support/recorder/synthetic-media";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 

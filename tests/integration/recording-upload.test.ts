@@ -10,9 +10,9 @@ import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openObjectStore, type ObjectStore } from "@/server/storage/object-store";
-import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/storage/playback-links";
-import { uploadRecordingFiles, type UploadProgress } from "@/server/storage/recording-upload";
+import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
+import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
+import { uploadRecordingFiles, type UploadProgress } from "@/server/recordings/compose/upload-sink";
 
 const BUCKET = "test-recordings";
 const MB = 1024 * 1024;

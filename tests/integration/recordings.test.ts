@@ -6,11 +6,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Identity } from "@/lib/realtime/identity";
 import { verifyPublisherToken } from "@/recorder/ingest";
-import { RecordingService } from "@/server/app/recordings";
-import { MeetingPointStore } from "@/server/db/meeting-point-store";
-import { RecordingStore } from "@/server/db/recording-store";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { testDatabaseMode } from "../helpers/test-database";
+import { RecordingService } from "@/server/recordings/recording-control";
+import { MeetingPointStore } from "@/server/help-desk/meeting-point-store";
+import { RecordingStore } from "@/server/recordings/recording-store";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { testDatabaseMode } from "@/tests/support/test-database";
 
 const SECRET = "r".repeat(40);
 

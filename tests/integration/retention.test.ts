@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openObjectStore, type ObjectStore } from "@/server/storage/object-store";
-import { applyLifecycleRule, sweepExpiredRecordings, type ExpiredRecording } from "@/server/storage/retention";
+import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
+import { applyLifecycleRule, sweepExpiredRecordings, type ExpiredRecording } from "@/server/recordings/retention";
 
 const BUCKET = "test-retention";
 

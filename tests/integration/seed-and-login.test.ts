@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryRateLimitStore } from "@/lib/security/rate-limit-store";
-import { LoginService } from "@/server/auth/login";
-import { verifyPassword } from "@/server/auth/passwords";
-import type { Database } from "@/server/db/database";
-import { DEFAULT_PASSWORDS, seed } from "@/server/db/seed";
-import { openTestDatabase, testDatabaseMode } from "../helpers/test-database";
+import { LoginService } from "@/server/platform/auth/login";
+import { verifyPassword } from "@/server/platform/auth/passwords";
+import type { Database } from "@/server/platform/database/database";
+import { DEFAULT_PASSWORDS, seed } from "@/server/platform/database/seed";
+import { openTestDatabase, testDatabaseMode } from "@/tests/support/test-database";
 
 describe(`seed and login (${testDatabaseMode()})`, () => {
   let db: Database;

@@ -3,9 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedisRateLimits, type RedisRateLimits } from "@/server/security/redis-rate-limits";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
-import { silentLogger } from "../helpers/test-database";
+import { connectRedisRateLimits, type RedisRateLimits } from "@/server/platform/redis-rate-limits";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
+import { silentLogger } from "@/tests/support/test-database";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const probe = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false, connectTimeout: 1000 } });

@@ -2,8 +2,8 @@
 import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VisitorTokens } from "@/server/auth/visitor-token";
-import { SECRET, startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
+import { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import { SECRET, startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 
 describe("socket authentication", () => {
   let stack: RealtimeStack;

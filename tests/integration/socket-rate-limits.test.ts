@@ -2,7 +2,7 @@
 // DEFAULT_REQUEST_RATE_LIMITS, the stack uses them unchanged). Refusals are RATE_LIMITED acks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_REQUEST_RATE_LIMITS } from "@/server/realtime/socket-server";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 
 let stack: RealtimeStack;
 beforeAll(async () => {

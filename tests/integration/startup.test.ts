@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 function start(env: Record<string, string>) {
-  return spawnSync(process.execPath, ["--import", "tsx", "server.ts"], {
+  return spawnSync(process.execPath, ["--import", "tsx", "entrypoints/web.ts"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "development", ...env },
     encoding: "utf8",
     timeout: 30_000,

@@ -3,7 +3,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRealtimeStack, type RealtimeStack } from "../helpers/realtime-stack";
+import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 
 describe("structured logs", () => {
   const lines: Record<string, unknown>[] = [];

@@ -4,11 +4,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/server/db/database";
-import { createJobQueue, type JobQueue } from "@/server/jobs/job-queue";
-import { signWebhook, verifyWebhook } from "@/server/webhooks/signature";
-import { createWebhookQueue, type WebhookEnvelope, type WebhookQueue } from "@/server/webhooks/webhook-queue";
-import { openTestDatabase, silentLogger } from "@/tests/helpers/test-database";
+import type { Database } from "@/server/platform/database/database";
+import { createJobQueue, type JobQueue } from "@/server/platform/jobs/job-queue";
+import { signWebhook, verifyWebhook } from "@/server/recordings/webhooks/signature";
+import { createWebhookQueue, type WebhookEnvelope, type WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
+import { openTestDatabase, silentLogger } from "@/tests/support/test-database";
 
 const SECRET = "whsec_test_secret";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,9 +4,9 @@ import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "@/recorder/ingest";
-import { composeRecording } from "@/server/media/compose-recording";
-import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "../recorder/chromium-publisher";
-import { makeSyncSource, measureMarks, type MarkPair } from "./fixtures-sync";
+import { composeRecording } from "@/server/recordings/compose/compose-recording";
+import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "@/tests/support/recorder/chromium-publisher";
+import { makeSyncSource, measureMarks, type MarkPair } from "@/tests/support/media/fixtures-sync";
 
 /**
  * A/V sync through the whole recording chain: Chromium's fake camera and microphone play files whose flashes and

@@ -5,9 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tileColor } from "@/lib/compositing/filter-graph";
 import type { Segment } from "@/lib/compositing/layout";
-import { composeRecording, joinWindows, prepareComposition, renderWindow, type ComposeRecordingResult } from "@/server/media/compose-recording";
-import { ffprobe, isFastStart } from "@/server/media/ffprobe";
-import { colorDistance, frameAt, hexColor, makeAudio, makeVideo, ManifestWriter, meanColor, T0 } from "./synthetic-recording";
+import { composeRecording, joinWindows, prepareComposition, renderWindow, type ComposeRecordingResult } from "@/server/recordings/compose/compose-recording";
+import { ffprobe, isFastStart } from "@/server/recordings/compose/ffprobe";
+import { colorDistance, frameAt, hexColor, makeAudio, makeVideo, ManifestWriter, meanColor, T0 } from "@/tests/support/media/synthetic-recording";
 
 const W = 640;
 const H = 360;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ffprobe, FfprobeError, isFastStart, mp4TopLevelBoxes } from "@/server/media/ffprobe";
-import { FfmpegError, ProgressParser, runFfmpeg, type FfmpegProgress } from "@/server/media/ffmpeg-runner";
+import { ffprobe, FfprobeError, isFastStart, mp4TopLevelBoxes } from "@/server/recordings/compose/ffprobe";
+import { FfmpegError, ProgressParser, runFfmpeg, type FfmpegProgress } from "@/server/recordings/compose/ffmpeg-runner";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ffmpeg-runner-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,10 +4,10 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
 import { tileColor } from "@/lib/compositing/filter-graph";
-import { composeRecording } from "@/server/media/compose-recording";
-import { ffprobe } from "@/server/media/ffprobe";
-import { makeOpusPackets, makeVp8Frames, packetizeOpus, packetizeVp8 } from "../recorder/synthetic-media";
-import { colorDistance, frameAt, hexColor, ManifestWriter, meanColor, T0 } from "./synthetic-recording";
+import { composeRecording } from "@/server/recordings/compose/compose-recording";
+import { ffprobe } from "@/server/recordings/compose/ffprobe";
+import { makeOpusPackets, makeVp8Frames, packetizeOpus, packetizeVp8 } from "@/tests/support/recorder/synthetic-media";
+import { colorDistance, frameAt, hexColor, ManifestWriter, meanColor, T0 } from "@/tests/support/media/synthetic-recording";
 
 // Files written by the recorder's own track writer (not by ffmpeg): the compositor must read them as they are.
 const dir = mkdtempSync(path.join(tmpdir(), "recorder-files-"));

@@ -5,12 +5,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { issuePublisherToken, listRecordingSessions } from "../../recorder/ingest";
-import { MkvWriter } from "../../recorder/pipeline/mkv-writer";
-import { recoverUnfinishedSessions, repairMatroskaFile } from "../../recorder/recovery";
-import { publishWhip } from "../../tools/whip-publish";
-import { startRecorder } from "./recorder-process";
-import { makeOpusPackets, makeVp8Frames, probe } from "./synthetic-media";
+import { issuePublisherToken, listRecordingSessions } from "@/recorder/ingest";
+import { MkvWriter } from "@/recorder/pipeline/mkv-writer";
+import { recoverUnfinishedSessions, repairMatroskaFile } from "@/recorder/recovery";
+import { publishWhip } from "@/tools/whip-publish";
+import { startRecorder } from "@/tests/support/recorder/recorder-process";
+import { makeOpusPackets, makeVp8Frames, probe } from "@/tests/support/recorder/synthetic-media";
 
 // UDP ports of this file: recorder ICE 46200-46249, publisher ICE 46250-46299, ffmpeg RTP 46300-46349.
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { remoteCandidateKey } from "../../recorder/ingest/candidates";
-import { PublisherSession, publisherSessionFactory } from "../../recorder/ingest/publisher-session";
-import type { TrackSink } from "../../recorder/pipeline/types";
-import type { SessionRequest } from "../../recorder/whip/whip-handler";
+import { remoteCandidateKey } from "@/recorder/ingest/candidates";
+import { PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
+import type { TrackSink } from "@/recorder/pipeline/types";
+import type { SessionRequest } from "@/recorder/whip/whip-handler";
 
 // Recorder-side parts of a fast start, without a browser (tests/recorder/sender-alignment-chromium.test.ts has one).
-const offer = readFileSync(path.join(import.meta.dirname, "fixtures/chromium-offer.sdp"), "utf8");
+const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8");
 const request = (sessionId: string): SessionRequest => ({
   sessionId, recordingId: "rec-fast", offerSdp: offer, claims: { recordingId: "rec-fast", participantId: sessionId, displayName: "A" },
 });

@@ -8,15 +8,15 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "../../recorder/ingest";
-import { fakeUuid, fuzzString, int, mulberry32, pick, type Rng } from "../helpers/fuzz-values";
+import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "@/recorder/ingest";
+import { fakeUuid, fuzzString, int, mulberry32, pick, type Rng } from "@/tests/support/fuzz-values";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 5000);
 console.log(`fuzz-whip seed=${SEED} (set FUZZ_SEED to reproduce another run)`);
 
 const secret = "fuzz-whip-secret";
-const offer = readFileSync(path.join(import.meta.dirname, "fixtures/chromium-offer.sdp"), "utf8");
+const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8");
 const directory = mkdtempSync(path.join(os.tmpdir(), "fuzz-whip-"));
 // A connection per request, so a request the server rightly cuts off (an oversized body) cannot take others down with it.
 const agent = new http.Agent({ keepAlive: false, maxSockets: 16 });

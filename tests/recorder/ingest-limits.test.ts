@@ -5,9 +5,9 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkFreeSpace, createRecorderIngest, issuePublisherToken, readManifest, type RecorderIngestOptions, type WhipHandler } from "../../recorder/ingest";
+import { checkFreeSpace, createRecorderIngest, issuePublisherToken, readManifest, type RecorderIngestOptions, type WhipHandler } from "@/recorder/ingest";
 
-const offer = readFileSync(path.join(import.meta.dirname, "fixtures/chromium-offer.sdp"), "utf8"); // audio + video: 2 tracks
+const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8"); // audio + video: 2 tracks
 const secret = "limits-secret";
 const root = mkdtempSync(path.join(os.tmpdir(), "ingest-limits-"));
 const servers: { server: http.Server; handler: WhipHandler }[] = [];

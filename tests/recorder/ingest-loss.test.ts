@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "../../recorder/ingest";
-import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "./chromium-publisher";
-import { probe } from "./synthetic-media";
+import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "@/recorder/ingest";
+import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "@/tests/support/recorder/chromium-publisher";
+import { probe } from "@/tests/support/recorder/synthetic-media";
 
 const secret = "loss-secret";
 const dir = mkdtempSync(path.join(os.tmpdir(), "ingest-loss-"));

@@ -6,9 +6,9 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRecorderIngest, issuePublisherToken, listRecordingSessions, type WhipHandler } from "../../recorder/ingest";
-import { publishWhip } from "../../tools/whip-publish";
-import { probe } from "./synthetic-media";
+import { createRecorderIngest, issuePublisherToken, listRecordingSessions, type WhipHandler } from "@/recorder/ingest";
+import { publishWhip } from "@/tools/whip-publish";
+import { probe } from "@/tests/support/recorder/synthetic-media";
 
 // UDP ports of this file: recorder ICE 46000-46049, publisher ICE 46050-46099, ffmpeg RTP 46100-46149.
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
-import { CounterUnwrapper, ntpToSeconds, ntpToUnixMs, RtpClock, NTP_UNIX_OFFSET_SECONDS } from "../../recorder/pipeline/rtp-clock";
-import { ReorderBuffer } from "../../recorder/pipeline/reorder-buffer";
-import { KeyframeGate } from "../../recorder/pipeline/keyframe-gate";
+import { CounterUnwrapper, ntpToSeconds, ntpToUnixMs, RtpClock, NTP_UNIX_OFFSET_SECONDS } from "@/recorder/pipeline/rtp-clock";
+import { ReorderBuffer } from "@/recorder/pipeline/reorder-buffer";
+import { KeyframeGate } from "@/recorder/pipeline/keyframe-gate";
 
 const ntp = (seconds: number, fraction: number) => (BigInt(seconds) << 32n) | BigInt(fraction);
 

@@ -1,7 +1,7 @@
 import { RTCPeerConnection } from "werift";
 import { describe, expect, it } from "vitest";
-import { withoutDefaultStun } from "../../recorder/ingest/no-default-stun";
-import { PortLanes } from "../../recorder/ingest/port-lanes";
+import { withoutDefaultStun } from "@/recorder/ingest/no-default-stun";
+import { PortLanes } from "@/recorder/ingest/port-lanes";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 

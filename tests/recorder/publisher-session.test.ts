@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { addBitrateHints, filterOffer } from "../../recorder/ingest/offer-filter";
-import { PublisherSession, publisherSessionFactory } from "../../recorder/ingest/publisher-session";
-import type { SessionRequest } from "../../recorder/whip/whip-handler";
-import type { TrackSink } from "../../recorder/pipeline/types";
+import { addBitrateHints, filterOffer } from "@/recorder/ingest/offer-filter";
+import { PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
+import type { SessionRequest } from "@/recorder/whip/whip-handler";
+import type { TrackSink } from "@/recorder/pipeline/types";
 
-const offer = readFileSync(path.join(import.meta.dirname, "fixtures/chromium-offer.sdp"), "utf8");
+const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8");
 const request = (offerSdp = offer): SessionRequest => ({
   sessionId: "s1", recordingId: "rec1", offerSdp, claims: { recordingId: "rec1", participantId: "p1", displayName: "A" },
 });

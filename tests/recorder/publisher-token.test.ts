@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { issuePublisherToken, verifyPublisherToken } from "../../recorder/auth/publisher-token";
+import { issuePublisherToken, verifyPublisherToken } from "@/recorder/auth/publisher-token";
 
 const secret = "test-secret-0123456789";
 const claims = { recordingId: "rec1", participantId: "p1", displayName: "Alice" };

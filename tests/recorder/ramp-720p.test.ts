@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "../../recorder/ingest";
-import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "./chromium-publisher";
+import { createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "@/recorder/ingest";
+import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "@/tests/support/recorder/chromium-publisher";
 
 // UDP ports of this file: 45900-45959.
 const secret = "ramp-secret-ramp-secret-ramp-secret";

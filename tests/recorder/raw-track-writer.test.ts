@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RawTrackWriter } from "../../recorder/pipeline/raw-track-writer";
-import { NTP_UNIX_OFFSET_SECONDS } from "../../recorder/pipeline/rtp-clock";
-import type { TrackInfo } from "../../recorder/pipeline/types";
-import { makeH264AccessUnits, makeOpusPackets, makeVp8Frames, packetizeH264, packetizeOpus, packetizeVp8, probe, swapPairs } from "./synthetic-media";
+import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
+import { NTP_UNIX_OFFSET_SECONDS } from "@/recorder/pipeline/rtp-clock";
+import type { TrackInfo } from "@/recorder/pipeline/types";
+import { makeH264AccessUnits, makeOpusPackets, makeVp8Frames, packetizeH264, packetizeOpus, packetizeVp8, probe, swapPairs } from "@/tests/support/recorder/synthetic-media";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "raw-track-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { transformSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "../../recorder/ingest";
-import { haveBrowserAndFfmpeg, launchPublisherBrowser } from "./chromium-publisher";
+import { createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "@/recorder/ingest";
+import { haveBrowserAndFfmpeg, launchPublisherBrowser } from "@/tests/support/recorder/chromium-publisher";
 
 // The app's own browser WHIP client (trickle ICE by default), bundled for the page.
 const whipPublisherBundle = transformSync(readFileSync(new URL("../../lib/rtc/whip-publisher.ts", import.meta.url), "utf8"), {

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RawTrackWriter } from "../../recorder/pipeline/raw-track-writer";
-import { NTP_UNIX_OFFSET_SECONDS } from "../../recorder/pipeline/rtp-clock";
-import { SenderAlignment } from "../../recorder/pipeline/sender-alignment";
-import type { TrackEvent } from "../../recorder/pipeline/types";
+import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
+import { NTP_UNIX_OFFSET_SECONDS } from "@/recorder/pipeline/rtp-clock";
+import { SenderAlignment } from "@/recorder/pipeline/sender-alignment";
+import type { TrackEvent } from "@/recorder/pipeline/types";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "sender-align-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

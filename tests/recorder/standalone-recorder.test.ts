@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadRecorderConfig } from "../../recorder/config";
-import { closeRemoteRecording, getRemoteRecording, issueControlToken, RecorderControlError } from "../../recorder/control";
-import { issuePublisherToken } from "../../recorder/ingest";
-import { publishWhip } from "../../tools/whip-publish";
-import { runRecorderToExit, startRecorder, type RecorderProcess } from "./recorder-process";
-import { probe } from "./synthetic-media";
+import { loadRecorderConfig } from "@/recorder/config";
+import { closeRemoteRecording, getRemoteRecording, issueControlToken, RecorderControlError } from "@/recorder/control";
+import { issuePublisherToken } from "@/recorder/ingest";
+import { publishWhip } from "@/tools/whip-publish";
+import { runRecorderToExit, startRecorder, type RecorderProcess } from "@/tests/support/recorder/recorder-process";
+import { probe } from "@/tests/support/recorder/synthetic-media";
 
 // UDP ports of this file: recorder ICE 46400-46449, publisher ICE 46450-46499, ffmpeg RTP 46500-46549.
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;

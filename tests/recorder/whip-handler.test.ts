@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issuePublisherToken, verifyPublisherToken } from "../../recorder/auth/publisher-token";
-import { createWhipHandler, type WhipSession, type WhipHandler, WhipHttpError } from "../../recorder/whip/whip-handler";
+import { issuePublisherToken, verifyPublisherToken } from "@/recorder/auth/publisher-token";
+import { createWhipHandler, type WhipSession, type WhipHandler, WhipHttpError } from "@/recorder/whip/whip-handler";
 
 const secret = "whip-test-secret";
 const token = issuePublisherToken(secret, { recordingId: "rec1", participantId: "p1", displayName: "Alice" });

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createRecorderIngest, createWhipHandler, issuePublisherToken, publisherSessionFactory, RawTrackWriter, verifyPublisherToken,
   type WhipHandler,
-} from "../../recorder/ingest";
-import { probe } from "./synthetic-media";
+} from "@/recorder/ingest";
+import { probe } from "@/tests/support/recorder/synthetic-media";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveTools = existsSync(CHROMIUM) && (() => {

@@ -1,6 +1,6 @@
 // The CSRF guard on agent routes: browsers' cross-site requests refused, same-origin and non-browser ones pass.
 import { describe, expect, it } from "vitest";
-import { checkSameOrigin, isStateChanging } from "../../server/http/csrf";
+import { checkSameOrigin, isStateChanging } from "@/server/platform/http/csrf";
 
 const request = (headers: Record<string, string>) => new Headers({ host: "localhost:3100", ...headers });
 

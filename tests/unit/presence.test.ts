@@ -1,6 +1,6 @@
 // Presence across nodes, with the nodes joined by an in-memory bus standing in for the Redis adapter.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Presence, type PresenceLink, type PresenceMessage } from "@/server/app/presence";
+import { Presence, type PresenceLink, type PresenceMessage } from "@/server/help-desk/presence";
 
 function bus() {
   const handlers = new Map<string, (m: PresenceMessage) => void>();

@@ -1,9 +1,9 @@
 // Queue changes within one window cost one read and one broadcast; a visitor is told only when its place moved.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Ticket } from "@/lib/domain/ticket";
-import type { TicketStore } from "@/server/db/ticket-store";
-import type { Notifier } from "@/server/app/notifier";
-import { QueueBroadcast } from "@/server/app/queue-broadcast";
+import type { TicketStore } from "@/server/help-desk/ticket-store";
+import type { Notifier } from "@/server/help-desk/notifier";
+import { QueueBroadcast } from "@/server/help-desk/queue-broadcast";
 
 const ticket = (id: string, minute: number): Ticket => ({
   id, visitorId: `v-${id}`, visitorName: id, skill: null, status: "waiting", progress: "ready", agentId: null, agentName: null,

@@ -2,7 +2,7 @@
 // Next's own custom-route code (the same step `next build` runs), then matched against real paths.
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { contentSecurityPolicy, nextHeaderRules, securityHeaders } from "../../server/http/security-headers.mjs";
+import { contentSecurityPolicy, nextHeaderRules, securityHeaders } from "@/server/platform/http/security-headers.mjs";
 
 const require = createRequire(import.meta.url);
 // next.config.js is plain JS (allowJs is off), so it is loaded by URL and typed here.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VisitorTokens } from "@/server/auth/visitor-token";
+import { VisitorTokens } from "@/server/platform/auth/visitor-token";
 
 const SECRET = "x".repeat(40);
 

@@ -1,5 +1,5 @@
-import { checkHealth } from "@/server/health";
-import { getServices } from "@/server/services";
+import { checkHealth } from "@/server/platform/health";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
 // POST /api/meeting-points: the SDK's createMeetingPoint over HTTP; the caller (an agent) hosts it.
 import { z } from "zod";
-import { requireAgent } from "@/server/auth/agent-session";
-import { readJson, respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgent } from "@/server/platform/auth/agent-session";
+import { readJson, respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
 // GET the recordings agents may see, newest first: ?ticketId= (one ticket's), ?limit= (1–200).
 import { z } from "zod";
-import { requireAgent } from "@/server/auth/agent-session";
-import { apiError, respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgent } from "@/server/platform/auth/agent-session";
+import { apiError, respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

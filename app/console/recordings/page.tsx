@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { RecordingsConsole } from "@/components/recordings/RecordingsConsole";
-import { getAgentSession } from "@/server/auth/agent-session";
+import { getAgentSession } from "@/server/platform/auth/agent-session";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Recordings · Video Help Desk" };

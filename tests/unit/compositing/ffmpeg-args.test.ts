@@ -7,7 +7,7 @@ import { windowInputs } from "@/lib/compositing/inputs";
 import { layoutSegments } from "@/lib/compositing/layout";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline } from "@/lib/compositing/timeline";
-import { ManifestWriter, T0 } from "../../media/synthetic-recording";
+import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
 
 /** Ann (camera + mic) 0.5-8 s, Ben (mic only) from 2 s; 10 s recording. */
 function request(extra: Partial<CompositeRequest> = {}): CompositeRequest {

@@ -3,7 +3,7 @@ import { activeSpeakers } from "@/lib/compositing/active-speaker";
 import { gridRects, layoutSegments, type Segment } from "@/lib/compositing/layout";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline, type LayoutChange } from "@/lib/compositing/timeline";
-import { ManifestWriter, T0 } from "../../media/synthetic-recording";
+import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
 
 const range = { fromMs: T0, toMs: T0 + 20_000 };
 const at = (segments: Segment[], ms: number) => segments.find((s) => ms >= s.fromMs && ms < s.toMs)!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline, SpanMap } from "@/lib/compositing/timeline";
-import { ManifestWriter, T0 } from "../../media/synthetic-recording";
+import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
 
 describe("parseManifest", () => {
   it("types every known event, skips a torn last line and reports bad lines without failing", () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 // lib/compositing is the pure core: it must run (and be tested) without ffmpeg, a server, a database or WebRTC.
-const ALLOWED = [/^\.\//, /^node:path$/, /^zod$/];
+const ALLOWED = [/^@\/lib\/compositing\//, /^node:path$/, /^zod$/];
 const dir = path.resolve(import.meta.dirname, "../../../lib/compositing");
 
 describe("lib/compositing module boundary", () => {

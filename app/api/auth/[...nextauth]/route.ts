@@ -1,6 +1,6 @@
 import NextAuth from "next-auth";
-import { refuseMalformedAuthRequest } from "@/server/auth/auth-request-guard";
-import { getServices } from "@/server/services";
+import { refuseMalformedAuthRequest } from "@/server/platform/auth/auth-request-guard";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 // GET /api/meeting-points/{id}: its state, as the caller may see it (host: wait list and invitations too).
-import { requireAgentAndId } from "@/server/auth/agent-session";
-import { respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgentAndId } from "@/server/platform/auth/agent-session";
+import { respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

@@ -2,9 +2,9 @@
 // PATCH { keep?, layout? }: keep it past retention, or choose the composite's layout. DELETE: removes the
 // stored movie; the row stays with status "deleted".
 import { z } from "zod";
-import { requireAgentAndId } from "@/server/auth/agent-session";
-import { readJson, respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgentAndId } from "@/server/platform/auth/agent-session";
+import { readJson, respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 // Issues a visitor token: the only credential a visitor has. The server chooses the visitor id.
 import { z } from "zod";
-import { readJson } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { readJson } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

@@ -2,9 +2,9 @@
 // optionally at another recorder deployment: { destination }. PATCH { action: "pause" | "resume" }.
 // DELETE stops it.
 import { z } from "zod";
-import { requireAgentAndId } from "@/server/auth/agent-session";
-import { readJson, respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgentAndId } from "@/server/platform/auth/agent-session";
+import { readJson, respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

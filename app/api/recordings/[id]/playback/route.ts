@@ -2,9 +2,9 @@
 // straight from object storage with Range requests; ?download=1 gives the attachment variant.
 // The link is minted per request and must not be cached: it expires within minutes.
 import { z } from "zod";
-import { requireAgentAndId } from "@/server/auth/agent-session";
-import { apiError, respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgentAndId } from "@/server/platform/auth/agent-session";
+import { apiError, respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

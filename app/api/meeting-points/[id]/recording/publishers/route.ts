@@ -1,9 +1,9 @@
 // POST { name } -> { whipUrl, token }: a WHIP credential for an external source (a camera, OBS,
 // GStreamer, another app) to publish into the running recording. Host only; the token is short-lived.
 import { z } from "zod";
-import { requireAgentAndId } from "@/server/auth/agent-session";
-import { readJson, respond } from "@/server/http/json";
-import { getServices } from "@/server/services";
+import { requireAgentAndId } from "@/server/platform/auth/agent-session";
+import { readJson, respond } from "@/server/platform/http/json";
+import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
 

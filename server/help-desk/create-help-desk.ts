@@ -1,0 +1,79 @@
+// Wires the help-desk application services; used by server.ts and by integration tests.
+import type { PrismaClient } from "@/server/platform/database/generated/client";
+import { MeetingPointStore } from "@/server/help-desk/meeting-point-store";
+import { TicketStore } from "@/server/help-desk/ticket-store";
+import type { Logger } from "@/server/platform/logger";
+import { HelpDeskService } from "@/server/help-desk/help-desk-service";
+import { MeetingPointService } from "@/server/help-desk/meeting-point-service";
+import type { Notifier } from "@/server/help-desk/notifier";
+import { Presence } from "@/server/help-desk/presence";
+import { QueueBroadcast } from "@/server/help-desk/queue-broadcast";
+import { RecordingService, type RecordingServiceOptions } from "@/server/recordings/recording-control";
+import { RecordingStore } from "@/server/recordings/recording-store";
+
+export interface HelpDesk {
+  helpDesk: HelpDeskService;
+  meetingPoints: MeetingPointService;
+  presence: Presence;
+  notifier: Notifier;
+  recordings: RecordingService;
+  close(): void;
+}
+
+export interface HelpDeskOptions {
+  prisma: PrismaClient;
+  notifier: Notifier;
+  graceMs: number;
+  logger: Logger;
+  /** Queue changes within this window are broadcast once (default 100 ms). */
+  queueBroadcastMs?: number;
+  /** Recording control; `announce` is wired here (state to everyone, a notice in the ticket's history). */
+  recording: Omit<RecordingServiceOptions, "announce">;
+}
+
+export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
+  const tickets = new TicketStore(opts.prisma);
+  const meetingPointStore = new MeetingPointStore(opts.prisma);
+  // Presence calls back into the services when someone is gone for good; they are created just below.
+  let onGone: (userId: string) => Promise<void> = async () => {};
+  const presence = new Presence({
+    graceMs: opts.graceMs,
+    onGone: (userId) => void onGone(userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
+  });
+  const meetingPoints = new MeetingPointService(meetingPointStore, tickets, presence, opts.notifier);
+  const queueBroadcast = new QueueBroadcast(tickets, opts.notifier, {
+    windowMs: opts.queueBroadcastMs ?? 100,
+    onError: (err) => opts.logger.error({ err }, "broadcasting the queue failed"),
+  });
+  const helpDesk = new HelpDeskService(tickets, meetingPointStore, meetingPoints, opts.notifier, (u) => presence.isOnline(u), queueBroadcast);
+
+  onGone = async (userId) => {
+    const [kind, id] = userId.split(":") as [string, string];
+    // A visitor who is gone leaves its queue place and its calls; an agent's meeting points stay open
+    // (a host's meeting point ends only when the host ends it or closes the ticket).
+    if (kind === "visitor") {
+      await helpDesk.visitorGone(id);
+      for (const mpId of await meetingPointStore.findOpenFor(userId)) {
+        await meetingPoints.run({ kind: "visitor", id }, mpId, { type: "leave" }).catch(() => {});
+      }
+    }
+    await meetingPoints.announcePresenceOf(userId);
+  };
+
+  const recordings = new RecordingService(new RecordingStore(opts.prisma), meetingPointStore, {
+    ...opts.recording,
+    announce: async (meetingPointId, notice) => {
+      await meetingPoints.announceState(meetingPointId);
+      await meetingPoints.postNotice(meetingPointId, notice);
+    },
+  });
+  const log = (what: string) => (err: unknown) => opts.logger.error({ err }, what);
+  meetingPoints.onLive((id) => recordings.callStarted(id).catch(log("starting an armed recording failed")));
+  meetingPoints.onEnded((id) => recordings.meetingEnded(id).catch(log("stopping the recording of an ended meeting point failed")));
+
+  const close = () => {
+    presence.close();
+    queueBroadcast.close();
+  };
+  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, recordings, close };
+}

@@ -1,0 +1,69 @@
+// next-auth 4 configuration: credentials against the agents table, JWT sessions with a bounded lifetime.
+import type { AuthOptions } from "next-auth";
+import CredentialsModule from "next-auth/providers/credentials";
+import { z } from "zod";
+import type { LoginService } from "@/server/platform/auth/login";
+
+// next-auth ships CommonJS: under Node's ESM loader the default import is the whole module object.
+const CredentialsProvider = ((CredentialsModule as unknown as { default?: typeof CredentialsModule }).default ??
+  CredentialsModule) as typeof CredentialsModule;
+
+/** Set by server.ts from the TCP peer (or X-Forwarded-For behind a trusted proxy); clients cannot forge it. */
+export const CLIENT_IP_HEADER = "x-vhd-client-ip";
+
+const credentialsSchema = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+
+export function buildAuthOptions(opts: { login: LoginService; secret: string; maxAgeSeconds: number; secureCookies: boolean }): AuthOptions {
+  return {
+    secret: opts.secret,
+    useSecureCookies: opts.secureCookies,
+    session: { strategy: "jwt", maxAge: opts.maxAgeSeconds },
+    // session.maxAge alone does not shorten the JWT itself.
+    jwt: { maxAge: opts.maxAgeSeconds },
+    pages: { signIn: "/login" },
+    providers: [
+      CredentialsProvider({
+        name: "Agent login",
+        credentials: { username: { label: "Username", type: "text" }, password: { label: "Password", type: "password" } },
+        async authorize(credentials, req) {
+          const parsed = credentialsSchema.safeParse(credentials);
+          if (!parsed.success) throw new Error("INVALID_CREDENTIALS");
+          const result = await opts.login.login(parsed.data.username, parsed.data.password, clientIp(req?.headers));
+          if (!result.ok) throw new Error(result.code === "RATE_LIMITED" ? `RATE_LIMITED:${result.retryAfterSeconds}` : result.code);
+          const { agent } = result;
+          return { id: agent.id, name: agent.displayName, username: agent.username, role: agent.role };
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) {
+          const u = user as { id: string; username: string; role: "agent" | "admin" };
+          token.sub = u.id;
+          token.username = u.username;
+          token.role = u.role;
+        }
+        return token;
+      },
+      session({ session, token }) {
+        session.user = {
+          ...session.user,
+          id: token.sub!,
+          username: token.username as string,
+          role: token.role as "agent" | "admin",
+        };
+        return session;
+      },
+    },
+  };
+}
+
+function clientIp(headers: unknown): string {
+  if (!headers) return "unknown";
+  const value =
+    headers instanceof Headers ? headers.get(CLIENT_IP_HEADER) : (headers as Record<string, string | undefined>)[CLIENT_IP_HEADER];
+  return value || "unknown";
+}

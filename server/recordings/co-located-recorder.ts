@@ -1,0 +1,140 @@
+// The co-located recorder: its WHIP ingest mounted on the app's HTTP server, with crash recovery at start-up.
+// Recording control lives in the help desk (RecordingService); a separate recorder deployment (`npm run
+// recorder`) shares RECORDER_SECRET and is named by RECORDER_WHIP_URL or offered through RECORDER_DESTINATIONS.
+import { hkdfSync } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Env } from "@/lib/config/env";
+import { insufficientStorage } from "@/lib/domain/result";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { closeRemoteRecording, createRecorderControl } from "@/recorder/control";
+import { checkFreeSpace, createRecorderIngest, type WhipHandler } from "@/recorder/ingest";
+import { recoverUnfinishedSessions } from "@/recorder/recovery";
+import type { RecordingService, RecordingServiceOptions } from "@/server/recordings/recording-control";
+import type { Logger } from "@/server/platform/logger";
+import type { CoreServices } from "@/server/service-registry";
+
+export interface Recorder {
+  ingest: WhipHandler;
+  /** WHIP (/whip/…) and the control API other nodes and workers call (/recordings/{id}…); false = not ours. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const isRecorderPath = (url: string | undefined) => !!url && (url.startsWith("/whip") || url.startsWith("/recordings/"));
+
+const MB = 1024 * 1024;
+
+export function publisherSecret(env: Env, authSecret: string): string {
+  return env.RECORDER_SECRET ?? Buffer.from(hkdfSync("sha256", authSecret, "video-help-desk", "recorder-publisher", 32)).toString("base64url");
+}
+
+export function recorderDirectory(env: Env): string {
+  return path.resolve(env.RECORDER_DIR ?? path.join(env.DATA_DIR, "recordings"));
+}
+
+/** This node's co-located recorder as other nodes reach it (NODE_URL set, no separate recorder), else null. */
+export function ownRecorderUrl(env: Env): string | null {
+  if (env.RECORDER_WHIP_URL || !env.NODE_URL) return null;
+  return `${env.NODE_URL.replace(/\/+$/, "")}/whip`;
+}
+
+/** Where a recording's sessions are ended: the co-located ingest, or the control API of the recorder that owns it. */
+function closer(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
+  const localBase = env.RECORDER_WHIP_URL ?? null;
+  const own = ownRecorderUrl(env);
+  return async (recordingId: string, destination: string | null) => {
+    const remote = destination ?? localBase;
+    if (remote === null || remote === own) return closeLocal(recordingId);
+    // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
+    const baseUrl = remote.replace(/\/whip\/?$/, "");
+    await closeRemoteRecording({ baseUrl, secret, recordingId }).catch((err: unknown) =>
+      // Its sessions still end: publishers stop on the indicator, and the recorder finalizes silent sessions.
+      logger.error({ err, recordingId, recorder: baseUrl }, "could not tell the recorder to close the recording"),
+    );
+  };
+}
+
+/** Options of the help desk's recording control; `closeLocal` ends the co-located ingest's sessions. */
+export function recordingOptions(
+  env: Env,
+  core: CoreServices,
+  publicUrl: string,
+  closeLocal: (recordingId: string) => Promise<void>,
+): Omit<RecordingServiceOptions, "announce"> {
+  const secret = publisherSecret(env, core.authSecret);
+  const directory = recorderDirectory(env);
+  return {
+    publisherSecret: secret,
+    whipBaseUrl: env.RECORDER_WHIP_URL ?? ownRecorderUrl(env) ?? `${publicUrl}/whip`,
+    ownRecorderUrl: ownRecorderUrl(env),
+    destinations: env.RECORDER_DESTINATIONS,
+    closeRecording: closer(env, secret, closeLocal, core.logger),
+    preflight: async () => {
+      if (env.RECORDER_WHIP_URL) return; // the recorder deployment checks its own disk when sessions arrive
+      await mkdir(directory, { recursive: true });
+      const space = await checkFreeSpace(directory, env.RECORDER_MIN_FREE_MB * MB);
+      if (!space.ok) {
+        throw insufficientStorage(
+          `not enough free disk for a recording: ${Math.floor(space.freeBytes / MB)} MB free, ${env.RECORDER_MIN_FREE_MB} MB required (RECORDER_MIN_FREE_MB)`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Finalizes what a dead process left half-written (files repaired, sessions closed in the manifest), then
+ * marks those recordings interrupted so they are handed on like stopped ones. Runs before the ingest
+ * accepts sessions: a live session also looks unfinished on disk.
+ */
+export async function recoverRecordings(env: Env, recordings: RecordingService, logger: Logger): Promise<string[]> {
+  const directory = recorderDirectory(env);
+  const recovered = await recoverUnfinishedSessions(directory, { log: (event, data) => logger.info({ ...data, event }, "recorder recovery") });
+  const interrupted: string[] = [];
+  for (const r of recovered) {
+    const lastMedia = Math.max(...r.sessions.map((s) => s.endedAtMs));
+    const marked = await recordings.interrupt(r.recordingId, new Date(lastMedia));
+    if (marked) interrupted.push(r.recordingId);
+    logger.warn({ recordingId: r.recordingId, sessions: r.sessions.length, markedInterrupted: !!marked }, "recovered a recording after a crash");
+  }
+  return interrupted;
+}
+
+export function createRecorder(
+  env: Env,
+  core: CoreServices,
+  recordings: RecordingService,
+  logger: Logger,
+  onIngestEvent?: (event: string, data: Record<string, unknown>) => void,
+): Recorder {
+  const ingest = createRecorderIngest({
+    tokenSecret: publisherSecret(env, core.authSecret),
+    directory: recorderDirectory(env),
+    icePortRange: env.RECORDER_ICE_PORT_RANGE,
+    loopback: true,
+    maxRecordingMs: env.RECORDER_MAX_DURATION_MINUTES * 60_000,
+    maxTracksPerRecording: env.RECORDER_MAX_TRACKS,
+    minFreeBytes: env.RECORDER_MIN_FREE_MB * MB,
+    admit: (claims) => recordings.admit(claims),
+    log: (event, data) => {
+      logger.info({ ...data, event }, "recorder");
+      onIngestEvent?.(event, data);
+      // The recorder ended these recordings' sessions on its own: the help desk must not show them as recording.
+      const reason = event === "limit-disk" ? "the recorder's disk is nearly full" : event === "limit-duration" ? "the recording reached its maximum length" : null;
+      if (reason && Array.isArray(data.recordingIds)) {
+        for (const id of data.recordingIds as string[]) {
+          recordings.interrupt(id, new Date(), reason).catch((err: unknown) => logger.error({ err, recordingId: id }, "marking a recording interrupted failed"));
+        }
+      }
+    },
+  });
+  // Admission is the help desk's (above); the control API only closes sessions and serves raw files.
+  const control = createRecorderControl({ secret: publisherSecret(env, core.authSecret), directory: recorderDirectory(env), log: (event, data) => logger.info({ ...data, event }, "recorder control") });
+  control.attachIngest(ingest);
+  return {
+    ingest,
+    handle: (req, res) => (req.url?.startsWith("/recordings/") ? control(req, res) : ingest(req, res)),
+    close: () => ingest.closeAll("shutdown"),
+  };
+}

@@ -1,0 +1,224 @@
+// After capture: a stopped (or interrupted) recording becomes one movie in a background job on pg-boss,
+// is uploaded to S3 (confirmed by size before local files go), and is marked ready with its expiry.
+// Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
+import { access, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import type { Layout } from "@/lib/domain/recording";
+import { fetchRecordingFiles } from "@/recorder/control";
+import { listRecordingSessions } from "@/recorder/ingest";
+import type { RecordingLibrary } from "@/server/recordings/recording-library";
+import type { Database } from "@/server/platform/database/database";
+import { createComposeRecordingQueue, type ComposeJobContext, type ComposeRecordingQueue } from "@/server/recordings/compose/compose-queue";
+import { createJobProgressStore } from "@/server/platform/jobs/job-progress";
+import { createJobQueue, type JobQueue } from "@/server/platform/jobs/job-queue";
+import type { Logger } from "@/server/platform/logger";
+import { composeRecording, ComposeError } from "@/server/recordings/compose/compose-recording";
+import { ffprobe } from "@/server/recordings/compose/ffprobe";
+import type { ObjectStore } from "@/server/platform/object-store";
+import { uploadRecordingFiles, type RecordingFile } from "@/server/recordings/compose/upload-sink";
+import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
+
+export interface RecordingPipelineOptions {
+  db: Database;
+  /** PostgreSQL only: pg-boss opens its own pool on this URL. */
+  databaseUrl?: string;
+  storage: ObjectStore;
+  library: RecordingLibrary;
+  logger: Logger;
+  /** The co-located recorder's raw files. */
+  recordingsDir: string;
+  /**
+   * Raw files not on this host are fetched from the recorder that captured them (the recording's
+   * destination, else this default), authenticated with the shared recorder secret.
+   */
+  remote?: { secret: string; defaultRecorderUrl: string | null };
+  /** Scratch space for movies before upload. */
+  workDir: string;
+  output: { width: number; height: number };
+  retentionDays: number;
+  uploadRawTracks: boolean;
+  sse?: { algorithm: "AES256" | "aws:kms"; kmsKeyId?: string };
+  policy: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number; staleSeconds: number };
+  pollingIntervalSeconds: number;
+  /** Set once the webhook queue exists (it shares the job queue). */
+  webhooks?: () => WebhookQueue | undefined;
+  /** Each compositing run's wall time and outcome (for metrics). */
+  onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
+}
+
+export interface RecordingPipeline {
+  jobs: JobQueue;
+  compose: ComposeRecordingQueue;
+  enqueue(recordingId: string): Promise<void>;
+  /** Queues every captured recording that has no movie yet (after a restart, nothing is forgotten). */
+  enqueueBacklog(): Promise<number>;
+  startWorker(concurrency: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+export async function createRecordingPipeline(o: RecordingPipelineOptions): Promise<RecordingPipeline> {
+  const { prisma } = o.db;
+  const jobs = createJobQueue({
+    pool: o.db.pool,
+    mode: o.db.mode,
+    connectionString: o.db.mode === "postgres" ? o.databaseUrl : undefined,
+    logger: o.logger,
+    pollingIntervalSeconds: o.pollingIntervalSeconds,
+  });
+  await jobs.start();
+  const progress = createJobProgressStore(o.db.pool);
+  await progress.init();
+  let lastPush = new Map<string, number>();
+  const compose = await createComposeRecordingQueue(jobs, {
+    policy: o.policy,
+    progress,
+    onProgress: (recordingId, percent) => {
+      // Agents see progress live; one push per whole percent is plenty.
+      const rounded = Math.floor(percent);
+      if (lastPush.get(recordingId) === rounded) return;
+      lastPush.set(recordingId, rounded);
+      // Late progress must not land on a recording that is already ready.
+      void prisma.recording
+        .updateMany({ where: { id: recordingId, status: "processing" }, data: { progress: rounded } })
+        .then(() => o.library.announce(recordingId))
+        .catch(() => undefined);
+    },
+    onGaveUp: async (recordingId, error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      await prisma.recording.update({ where: { id: recordingId }, data: { status: "failed", error: message.slice(0, 1000), progress: null } });
+      await o.library.announce(recordingId);
+      await o.webhooks?.()?.publish("recording.failed", { recordingId, error: message.slice(0, 300) });
+      o.logger.error({ recordingId, err: error }, "compositing gave up");
+    },
+  });
+
+  /** The folder holding the recording's raw files: the co-located recorder's, or a copy fetched from its owner. */
+  async function rawFilesOf(recordingId: string, destination: string | null, scratch: string, log: Logger): Promise<string> {
+    const local = path.join(o.recordingsDir, recordingId);
+    if (await access(path.join(local, "manifest.jsonl")).then(() => true, () => false)) return local;
+    const owner = destination ?? o.remote?.defaultRecorderUrl ?? null;
+    if (!owner || !o.remote) return local;
+    await rm(scratch, { recursive: true, force: true });
+    // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
+    const fetched = await fetchRecordingFiles({ baseUrl: owner.replace(/\/whip\/?$/, ""), secret: o.remote.secret, recordingId, into: scratch });
+    log.info({ recorder: owner, ...fetched }, "fetched raw files from the recorder that captured them");
+    return scratch;
+  }
+
+  async function handle(job: ComposeJobContext): Promise<void> {
+    const { recordingId } = job;
+    const row = await prisma.recording.findUnique({ where: { id: recordingId } });
+    if (!row || ["ready", "deleted", "expired", "armed", "recording", "paused"].includes(row.status)) return;
+    await prisma.recording.update({ where: { id: recordingId }, data: { status: "processing", progress: 0, error: null } });
+    await o.library.announce(recordingId);
+    const log = o.logger.child({ recordingId, jobId: job.jobId, attempt: job.attempt });
+
+    const out = path.join(o.workDir, recordingId);
+    const recordingDir = await rawFilesOf(recordingId, row.destination, path.join(out, "raw"), log);
+    const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
+    const spans = (Array.isArray(row.spans) ? (row.spans as { from: string; to: string | null }[]) : [])
+      .filter((s) => s.to !== null)
+      .map((s) => ({ fromMs: Date.parse(s.from), toMs: Date.parse(s.to!) }));
+    const movie = path.join(out, "movie.mp4");
+    const poster = path.join(out, "poster.jpg");
+    const layoutChanges = (Array.isArray(row.layoutChanges) ? (row.layoutChanges as { atMs: number; layout: Layout }[]) : []).map((c) => ({ atMs: c.atMs, layout: c.layout }));
+    try {
+      await composeRecording({
+        recordingDir,
+        manifestText,
+        spans,
+        layoutChanges,
+        defaultLayout: row.layout as Layout,
+        output: o.output,
+        outFile: movie,
+        posterFile: poster,
+        signal: job.signal,
+        onProgress: (percent) => void job.reportProgress(Math.min(90, percent * 0.9), "composite"),
+        onLog: (line) => log.debug({ line }, "ffmpeg"),
+      });
+    } catch (err) {
+      if (err instanceof ComposeError) {
+        // Nothing to compose (no media reached the recorder): retrying cannot help.
+        await prisma.recording.update({ where: { id: recordingId }, data: { status: "failed", error: err.message, progress: null } });
+        await o.library.announce(recordingId);
+        return;
+      }
+      throw err;
+    }
+    const probe = await ffprobe(movie);
+    const files: RecordingFile[] = [
+      { path: movie, key: "movie.mp4", contentType: "video/mp4" },
+      { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
+    ];
+    if (o.uploadRawTracks) {
+      for (const s of await listRecordingSessions(path.dirname(recordingDir), path.basename(recordingDir))) {
+        for (const f of s.files) files.push({ path: path.join(recordingDir, s.participantId, s.sessionId, f.name), key: `raw/${s.participantId}/${s.sessionId}/${f.name}`, contentType: "application/octet-stream" });
+      }
+    }
+    const prefix = `recordings/${recordingId}/`;
+    const uploaded = await uploadRecordingFiles({
+      s3: o.storage.client,
+      bucket: o.storage.bucket,
+      prefix,
+      files,
+      sse: o.sse,
+      // Only the movie and poster are scratch files; raw tracks stay where the recorder keeps them.
+      deleteLocal: false,
+      onProgress: (p) => void job.reportProgress(90 + (10 * (p.fileIndex + (p.total ? p.loaded / p.total : 1))) / p.fileCount, "upload"),
+      logger: log,
+    });
+    const movieObject = uploaded.find((u) => u.key.endsWith("movie.mp4"))!;
+    const now = new Date();
+    await prisma.recording.update({
+      where: { id: recordingId },
+      data: {
+        status: "ready",
+        progress: null,
+        error: null,
+        movieKey: `${prefix}movie.mp4`,
+        posterKey: `${prefix}poster.jpg`,
+        movieBytes: BigInt(movieObject.size),
+        durationMs: probe.durationMs !== undefined ? Math.round(probe.durationMs) : row.durationMs,
+        readyAt: now,
+        expiresAt: o.retentionDays > 0 ? new Date(now.getTime() + o.retentionDays * DAY_MS) : null,
+      },
+    });
+    // Confirmed in S3 (size checked): the scratch copies can go.
+    await rm(out, { recursive: true, force: true });
+    lastPush.delete(recordingId);
+    await o.library.announce(recordingId);
+    await o.webhooks?.()?.publish("recording.ready", { recordingId, durationMs: probe.durationMs, bytes: movieObject.size });
+    log.info({ durationMs: probe.durationMs, bytes: movieObject.size }, "recording ready");
+  }
+
+  return {
+    jobs,
+    compose,
+    async enqueue(recordingId) {
+      await compose.enqueue(recordingId);
+    },
+    async enqueueBacklog() {
+      const rows = await prisma.recording.findMany({ where: { status: { in: ["stopped", "interrupted", "processing"] } }, select: { id: true } });
+      for (const r of rows) await compose.enqueue(r.id);
+      return rows.length;
+    },
+    startWorker: (concurrency) =>
+      compose.work(async (job) => {
+        const started = performance.now();
+        try {
+          await handle(job);
+          o.onJobDone?.((performance.now() - started) / 1000, "completed");
+        } catch (err) {
+          o.onJobDone?.((performance.now() - started) / 1000, "failed");
+          throw err;
+        }
+      }, { concurrency }),
+    async close() {
+      await compose.stopWorking().catch(() => undefined);
+      await jobs.stop({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);
+      lastPush = new Map();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// Everything that happens to a recording after capture, wired from the environment: the library agents
+// use, the compositing pipeline (worker in this process unless WORKER_IN_PROCESS=false), retention and
+// webhooks. Used by server.ts and by the standalone worker (worker.ts).
+import path from "node:path";
+import type { Env } from "@/lib/config/env";
+import type { Recording } from "@/lib/domain/recording";
+import type { RecordingView } from "@/lib/realtime/views";
+import { RecordingLibrary } from "@/server/recordings/recording-library";
+import type { Logger } from "@/server/platform/logger";
+import type { CoreServices } from "@/server/service-registry";
+import { applyLifecycleRule, startRetentionSweeper, sweepExpiredRecordings, type SweepResult } from "@/server/recordings/retention";
+import { createWebhookQueue, type WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
+import { publisherSecret, recorderDirectory } from "@/server/recordings/co-located-recorder";
+import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
+
+export interface RecordingBackend {
+  library: RecordingLibrary;
+  pipeline: RecordingPipeline;
+  /** Follows RecordingService status changes: queues compositing, sends webhooks, updates the console. */
+  onChange(recording: Recording): Promise<void>;
+  sweepNow(): Promise<SweepResult>;
+  close(): Promise<void>;
+}
+
+export async function startRecordingBackend(
+  env: Env,
+  core: CoreServices,
+  opts: {
+    publish?: (view: RecordingView) => void;
+    runWorker: boolean;
+    logger: Logger;
+    onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
+  },
+): Promise<RecordingBackend> {
+  const { prisma } = core.db;
+  const library = new RecordingLibrary(prisma, {
+    s3: core.storage.client,
+    bucket: core.storage.bucket,
+    directory: recorderDirectory(env),
+    linkSeconds: env.PLAYBACK_LINK_SECONDS,
+    publish: opts.publish,
+  });
+  let webhooks: WebhookQueue | undefined;
+  const pipeline = await createRecordingPipeline({
+    db: core.db,
+    databaseUrl: env.DATABASE_URL,
+    storage: core.storage,
+    library,
+    logger: opts.logger,
+    recordingsDir: recorderDirectory(env),
+    remote: { secret: publisherSecret(env, core.authSecret), defaultRecorderUrl: env.RECORDER_WHIP_URL ?? null },
+    workDir: path.resolve(env.DATA_DIR, "processing"),
+    output: { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT },
+    retentionDays: env.RECORDING_RETENTION_DAYS,
+    uploadRawTracks: env.UPLOAD_RAW_TRACKS,
+    sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
+    policy: { retryLimit: env.COMPOSE_RETRY_LIMIT, retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS, expireInSeconds: env.COMPOSE_EXPIRE_SECONDS, staleSeconds: env.COMPOSE_STALE_SECONDS },
+    pollingIntervalSeconds: env.JOBS_POLL_INTERVAL_SECONDS,
+    webhooks: () => webhooks,
+    onJobDone: opts.onJobDone,
+  });
+  if (env.WEBHOOK_URLS.length > 0 && env.WEBHOOK_SECRET) {
+    webhooks = await createWebhookQueue(pipeline.jobs, {
+      secret: env.WEBHOOK_SECRET,
+      urls: env.WEBHOOK_URLS,
+      onUndeliverable: (p, reason) => opts.logger.warn({ url: p.url, event: p.event, reason }, "webhook undeliverable"),
+    });
+    if (opts.runWorker) await webhooks.work({ concurrency: 2 });
+  }
+
+  const sweep = {
+    s3: core.storage.client,
+    bucket: core.storage.bucket,
+    logger: opts.logger,
+    listExpired: async () => {
+      const rows = await prisma.recording.findMany({
+        where: { status: "ready", keep: false, expiresAt: { lt: new Date() } },
+        select: { id: true, movieKey: true, posterKey: true },
+      });
+      return rows.map((r) => ({ id: r.id, keys: [r.movieKey, r.posterKey].filter((k): k is string => !!k), prefix: `recordings/${r.id}/` }));
+    },
+    markExpired: async (id: string) => {
+      await prisma.recording.update({ where: { id }, data: { status: "expired", movieKey: null, posterKey: null } });
+      await library.announce(id);
+    },
+  };
+  let stopSweeper: (() => void) | undefined;
+  if (opts.runWorker) {
+    await pipeline.startWorker(env.COMPOSE_CONCURRENCY);
+    const queued = await pipeline.enqueueBacklog();
+    if (queued) opts.logger.info({ queued }, "queued recordings waiting for compositing");
+    if (env.RECORDING_RETENTION_DAYS > 0) {
+      stopSweeper = startRetentionSweeper({ ...sweep, intervalMs: env.RETENTION_SWEEP_INTERVAL_SECONDS * 1000 });
+      // Belt and braces where the store supports it (the embedded one does not; the sweeper is the rule).
+      const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket, Math.ceil(env.RECORDING_RETENTION_DAYS) + 1).catch((err: Error) => ({ applied: false as const, reason: err.message }));
+      opts.logger.info({ ...rule }, "S3 lifecycle rule");
+    }
+  }
+
+  // With the worker in another process, its progress reaches this node's agents by polling the database.
+  const stopRelay = opts.runWorker || !opts.publish ? undefined : relayWorkerProgress(prisma, library, env.JOBS_POLL_INTERVAL_SECONDS * 1000);
+
+  return {
+    library,
+    pipeline,
+    async onChange(recording) {
+      await library.announce(recording.id);
+      if (recording.status === "recording" && recording.spans.length === 1 && recording.spans[0]!.to === null) {
+        await webhooks?.publish("recording.started", { recordingId: recording.id, meetingPointId: recording.meetingPointId });
+      }
+      if (recording.status === "stopped" || recording.status === "interrupted") {
+        await webhooks?.publish("recording.stopped", { recordingId: recording.id, meetingPointId: recording.meetingPointId, status: recording.status });
+        // Any worker takes it: raw files elsewhere are fetched from the recorder that captured them.
+        await pipeline.enqueue(recording.id);
+      }
+    },
+    sweepNow: () => sweepExpiredRecordings(sweep),
+    async close() {
+      stopSweeper?.();
+      stopRelay?.();
+      await webhooks?.stopWorking().catch(() => undefined);
+      await pipeline.close();
+    },
+  };
+}
+
+/** Announces every change of status or progress of recordings being processed elsewhere; returns the stop function. */
+function relayWorkerProgress(prisma: CoreServices["db"]["prisma"], library: RecordingLibrary, intervalMs: number): () => void {
+  let seen = new Map<string, string>();
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const rows = await prisma.recording.findMany({
+        where: { OR: [{ status: { in: ["stopped", "interrupted", "processing"] } }, { id: { in: [...seen.keys()] } }] },
+        select: { id: true, status: true, progress: true },
+      });
+      const next = new Map<string, string>();
+      for (const r of rows) {
+        const state = `${r.status}:${r.progress ?? ""}`;
+        if (seen.get(r.id) !== state) await library.announce(r.id);
+        if (["stopped", "interrupted", "processing"].includes(r.status)) next.set(r.id, state);
+      }
+      seen = next;
+    } catch {
+      // The database is briefly away: the next tick tries again.
+    } finally {
+      running = false;
+    }
+  }, Math.max(500, intervalMs));
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,166 @@
+// Recordings after capture, as agents use them: list, details, presigned playback, keep, delete, layout.
+// Only agents see recordings; the movie itself is only ever reached through short-lived presigned links.
+import { DeleteObjectsCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { ACTIVE_STATUSES, LAYOUTS, type Layout, type RecordingStatus } from "@/lib/domain/recording";
+import { conflict, forbidden, notFound } from "@/lib/domain/result";
+import type { Identity } from "@/lib/realtime/identity";
+import type { RecordingView } from "@/lib/realtime/views";
+import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
+import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
+import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
+
+export interface RecordingLibraryOptions {
+  s3: S3Client;
+  bucket: string;
+  /** Where the co-located recorder keeps raw tracks. */
+  directory: string;
+  linkSeconds: number;
+  /** Agents following recordings get each change (status, progress). */
+  publish?: (view: RecordingView) => void;
+}
+
+const include = { meetingPoint: { select: { title: true, hostId: true, ticket: { select: { id: true, visitorName: true } } } } } as const;
+type Row = Prisma.RecordingGetPayload<{ include: typeof include }>;
+
+export interface RecordingDetailsView extends RecordingView {
+  spans: { from: string; to: string | null }[];
+  sessions: StoredSession[];
+}
+
+/** Armed, recording or paused: the recording is still being captured. */
+const capturing = (row: { status: string }) => ACTIVE_STATUSES.includes(row.status as RecordingStatus);
+
+function requireAgentIdentity(who: Identity): void {
+  if (who.kind !== "agent") throw forbidden("recordings are visible to agents only");
+}
+
+export class RecordingLibrary {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly opts: RecordingLibraryOptions,
+  ) {}
+
+  async list(who: Identity, opts: { ticketId?: string; limit?: number } = {}): Promise<RecordingView[]> {
+    requireAgentIdentity(who);
+    const rows = await this.prisma.recording.findMany({
+      where: opts.ticketId ? { meetingPoint: { ticket: { id: opts.ticketId } } } : {},
+      include,
+      orderBy: { createdAt: "desc" },
+      take: Math.min(opts.limit ?? 50, 200),
+    });
+    return Promise.all(rows.map((r) => this.view(r)));
+  }
+
+  async get(who: Identity, id: string): Promise<RecordingDetailsView> {
+    requireAgentIdentity(who);
+    const row = await this.row(id);
+    const sessions = await listRecordingSessions(this.opts.directory, id);
+    const spans = (Array.isArray(row.spans) ? (row.spans as { from: string; to: string | null }[]) : []).map((s) => ({ from: s.from, to: s.to }));
+    return { ...(await this.view(row, sessions)), spans, sessions };
+  }
+
+  async playbackLink(who: Identity, id: string, opts: { download: boolean }): Promise<{ url: string; expiresAt: string }> {
+    requireAgentIdentity(who);
+    const row = await this.row(id);
+    if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
+    const base = { s3: this.opts.s3, bucket: this.opts.bucket, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
+    const started = (row.startedAt ?? row.createdAt).toISOString().slice(0, 16).replace(/[:T]/g, "-");
+    const link = opts.download ? await createDownloadLink({ ...base, filename: `recording-${started}-${row.id.slice(0, 8)}.mp4` }) : await createPlaybackLink(base);
+    return { url: link.url, expiresAt: typeof link.expiresAt === "string" ? link.expiresAt : new Date(link.expiresAt).toISOString() };
+  }
+
+  /** Deletes the stored movie and poster (confirmed gone) and marks the recording deleted. */
+  async remove(who: Identity, id: string): Promise<RecordingView> {
+    requireAgentIdentity(who);
+    const row = await this.row(id);
+    if (row.status === "processing") throw conflict("the recording is being processed; delete it when it is ready or failed");
+    if (capturing(row)) throw conflict("stop the recording before deleting it");
+    const keys = [row.movieKey, row.posterKey].filter((k): k is string => !!k);
+    if (keys.length) {
+      const out = await this.opts.s3.send(new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+      if (out.Errors?.length) throw conflict(`the store refused to delete: ${out.Errors.map((e) => e.Message).join("; ")}`);
+    }
+    const updated = await this.prisma.recording.update({
+      where: { id },
+      data: { status: "deleted", deletedAt: new Date(), movieKey: null, posterKey: null, progress: null },
+      include,
+    });
+    return this.changed(updated);
+  }
+
+  async update(who: Identity, id: string, patch: { keep?: boolean; layout?: Layout }): Promise<RecordingView> {
+    requireAgentIdentity(who);
+    const row = await this.row(id);
+    const data: Prisma.RecordingUpdateInput = {};
+    if (patch.keep !== undefined) data.keep = patch.keep;
+    if (patch.layout !== undefined) {
+      if (!LAYOUTS.includes(patch.layout)) throw conflict("unknown layout");
+      if (capturing(row)) {
+        if (who.kind !== "agent" || who.id !== row.meetingPoint.hostId) throw forbidden("only the meeting point's host changes the layout while recording");
+        // While capturing, a change applies from now on; before the first capture it is the starting layout.
+        const changes = Array.isArray(row.layoutChanges) ? (row.layoutChanges as { atMs: number; layout: string }[]) : [];
+        if (row.status === "armed") data.layout = patch.layout;
+        else data.layoutChanges = [...changes, { atMs: Date.now(), layout: patch.layout }];
+      } else if (row.status === "ready" || row.status === "stopped" || row.status === "interrupted" || row.status === "failed") {
+        data.layout = patch.layout;
+        data.layoutChanges = [];
+      } else {
+        throw conflict(`the layout of a ${row.status} recording cannot change`);
+      }
+    }
+    const updated = await this.prisma.recording.update({ where: { id }, data, include });
+    return this.changed(updated);
+  }
+
+  /** Pushes the recording's current state to agents (called by the compositing pipeline too). */
+  async announce(id: string): Promise<void> {
+    const row = await this.prisma.recording.findUnique({ where: { id }, include });
+    if (row) await this.changed(row);
+  }
+
+  private async changed(row: Row): Promise<RecordingView> {
+    const view = await this.view(row);
+    this.opts.publish?.(view);
+    return view;
+  }
+
+  private async row(id: string): Promise<Row> {
+    const row = await this.prisma.recording.findUnique({ where: { id }, include });
+    if (!row) throw notFound("no such recording");
+    return row;
+  }
+
+  private async view(row: Row, sessions?: StoredSession[]): Promise<RecordingView> {
+    const stored = sessions ?? (await listRecordingSessions(this.opts.directory, row.id));
+    const participants = [
+      ...new Map(stored.map((s) => [s.participantId, { participantId: s.participantId, displayName: s.displayName }])).values(),
+    ];
+    const posterUrl =
+      row.status === "ready" && row.posterKey
+        ? await getSignedUrl(this.opts.s3, new GetObjectCommand({ Bucket: this.opts.bucket, Key: row.posterKey, ResponseContentType: "image/jpeg" }), {
+            expiresIn: clampLinkSeconds(this.opts.linkSeconds),
+          })
+        : null;
+    const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    return {
+      id: row.id,
+      meetingPointId: row.meetingPointId,
+      ticketId: row.meetingPoint.ticket?.id ?? null,
+      title: row.meetingPoint.title ?? (row.meetingPoint.ticket ? `Ticket with ${row.meetingPoint.ticket.visitorName ?? "a visitor"}` : null),
+      status: row.status,
+      progress: row.status === "processing" ? (row.progress ?? 0) : null,
+      createdAt: row.createdAt.toISOString(),
+      startedAt: iso(row.startedAt),
+      stoppedAt: iso(row.stoppedAt),
+      durationMs: row.durationMs,
+      layout: (LAYOUTS as readonly string[]).includes(row.layout) ? (row.layout as Layout) : "grid",
+      participants,
+      posterUrl,
+      movieBytes: row.movieBytes === null ? null : Number(row.movieBytes),
+      expiresAt: row.keep ? null : iso(row.expiresAt),
+      keep: row.keep,
+      error: row.error,
+    };
+  }
+}

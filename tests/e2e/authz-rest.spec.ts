@@ -1,0 +1,250 @@
+// Authorization matrix over every HTTP route under app/api and every role, against the production server.
+// The table is checked against the route files on disk, so a new route or method without a row fails.
+// Roles: anonymous (no cookie), a visitor (its token as bearer and in the cookie's place), agent2 (not the
+// host), agent1 (the host), admin, and agent1's own session sent with another site's Origin (CSRF).
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect, request as playwrightRequest, test, type APIResponse } from "@playwright/test";
+import { decode, encode } from "next-auth/jwt";
+import { call, makeActors, REST_ROLES, routesOnDisk, setUp, type Actors, type RestRole, type Setup, type Target } from "@/tests/support/e2e/authz-fixtures";
+
+interface RestRow {
+  setup: Setup;
+  /** A fresh setup for each role allowed to call (the call changes or destroys it); otherwise one per row. */
+  fresh?: boolean;
+  url: (t: Target) => string;
+  data?: unknown;
+  expect: Record<RestRole, number>;
+  /** Runs after every call: e.g. a refused call left the host's state unchanged. */
+  check?: (ctx: { res: APIResponse; role: RestRole; t: Target; actors: Actors; allowed: boolean }) => Promise<void>;
+}
+
+const agentsOnly = { anonymous: 401, visitor: 401, agent2: 200, agent1: 200, admin: 200, agent1Cross: 403 };
+const hostOnly = (ok: number) => ({ anonymous: 401, visitor: 401, agent2: 403, agent1: ok, admin: 403, agent1Cross: 403 });
+const everyone = (status: number) => Object.fromEntries(REST_ROLES.map((r) => [r, status])) as Record<RestRole, number>;
+const mpUrl = (t: Target) => `/api/meeting-points/${t.meetingPointId}`;
+const recUrl = (t: Target) => `/api/recordings/${t.recordingId}`;
+
+async function hostView(actors: Actors, t: Target) {
+  return (await call(actors, "agent1", "GET", mpUrl(t))).json();
+}
+async function recordingAsHost(actors: Actors, t: Target) {
+  return (await call(actors, "agent1", "GET", recUrl(t))).json();
+}
+
+const ROWS: Record<string, RestRow> = {
+  // next-auth: the session endpoint says who the caller is; a visitor token is no agent session.
+  "GET /api/auth/[...nextauth]": {
+    setup: "none",
+    url: () => "/api/auth/session",
+    expect: everyone(200),
+    async check({ res, role }) {
+      const username = (await res.json())?.user?.username ?? null;
+      const expected = role === "anonymous" || role === "visitor" ? null : role === "agent1Cross" ? "agent1" : role;
+      expect(username).toBe(expected);
+    },
+  },
+  // Signing in without next-auth's CSRF token is refused (redirect back to the form) and sets no session.
+  "POST /api/auth/[...nextauth]": {
+    setup: "none",
+    url: () => "/api/auth/callback/credentials",
+    data: { username: "agent1", password: "agent1-pass" },
+    expect: everyone(302),
+    async check({ res }) {
+      expect(res.headers()["location"]).toContain("csrf=true");
+      expect(res.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.includes("session-token="))).toEqual([]);
+    },
+  },
+  "GET /api/health": { setup: "none", url: () => "/api/health", expect: everyone(200) },
+  "POST /api/visitor/session": {
+    setup: "none",
+    url: () => "/api/visitor/session",
+    data: {},
+    // Public by design (no cookie, so nothing to forge): the server picks the visitor id.
+    expect: everyone(201),
+    async check({ res }) {
+      expect((await res.json()).visitorId).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  },
+  "POST /api/meeting-points": {
+    setup: "none",
+    url: () => "/api/meeting-points",
+    data: { title: "Matrix" },
+    expect: { ...agentsOnly, agent2: 201, agent1: 201, admin: 201 },
+  },
+  "GET /api/meeting-points/[id]": { setup: "meetingPoint", url: mpUrl, expect: hostOnly(200) },
+  "POST /api/meeting-points/[id]/recording": {
+    setup: "live",
+    fresh: true,
+    url: (t) => `${mpUrl(t)}/recording`,
+    data: {},
+    expect: hostOnly(201),
+    async check({ actors, t, allowed }) {
+      expect((await hostView(actors, t)).recording?.status ?? null).toBe(allowed ? "recording" : null);
+    },
+  },
+  "PATCH /api/meeting-points/[id]/recording": {
+    setup: "recording",
+    fresh: true,
+    url: (t) => `${mpUrl(t)}/recording`,
+    data: { action: "pause" },
+    expect: hostOnly(200),
+    async check({ actors, t, allowed }) {
+      expect((await hostView(actors, t)).recording.status).toBe(allowed ? "paused" : "recording");
+    },
+  },
+  "DELETE /api/meeting-points/[id]/recording": {
+    setup: "recording",
+    fresh: true,
+    url: (t) => `${mpUrl(t)}/recording`,
+    expect: hostOnly(200),
+    async check({ actors, t, allowed }) {
+      expect((await hostView(actors, t)).recording?.status ?? null).toBe(allowed ? null : "recording");
+    },
+  },
+  "POST /api/meeting-points/[id]/recording/publishers": {
+    setup: "recording",
+    url: (t) => `${mpUrl(t)}/recording/publishers`,
+    data: { name: "Lobby camera" },
+    expect: hostOnly(201),
+    async check({ res, allowed }) {
+      if (allowed) expect((await res.json()).token).toMatch(/^wp1\./);
+      else expect(await res.text()).not.toContain("wp1.");
+    },
+  },
+  // Recordings: every agent, nobody else.
+  "GET /api/recordings": {
+    setup: "finished",
+    url: () => "/api/recordings",
+    expect: agentsOnly,
+    async check({ res, t, allowed }) {
+      if (allowed) expect((await res.json()).recordings.map((r: { id: string }) => r.id)).toContain(t.recordingId);
+      else expect(await res.text()).not.toContain(t.recordingId);
+    },
+  },
+  "GET /api/recordings/[id]": { setup: "finished", url: recUrl, expect: agentsOnly },
+  "PATCH /api/recordings/[id]": {
+    setup: "finished",
+    fresh: true,
+    url: recUrl,
+    data: { keep: true },
+    expect: agentsOnly,
+    async check({ actors, t, allowed }) {
+      expect((await recordingAsHost(actors, t)).keep).toBe(allowed);
+    },
+  },
+  "DELETE /api/recordings/[id]": {
+    setup: "finished",
+    fresh: true,
+    url: recUrl,
+    expect: agentsOnly,
+    async check({ actors, t, allowed }) {
+      expect((await recordingAsHost(actors, t)).status).toBe(allowed ? "deleted" : "ready");
+    },
+  },
+  // Agents get a short-lived presigned link to the movie; nobody else learns one.
+  "GET /api/recordings/[id]/playback": {
+    setup: "finished",
+    url: (t) => `${recUrl(t)}/playback`,
+    expect: { ...agentsOnly, agent2: 302, agent1: 302, admin: 302 },
+    async check({ res, allowed }) {
+      const location = res.headers()["location"] ?? "";
+      if (allowed) expect(location).toMatch(/X-Amz-Expires=\d+/);
+      else expect(location).toBe("");
+    },
+  },
+};
+
+const METHOD = (key: string) => key.split(" ")[0]!;
+
+let actors: Actors;
+const shared = new Map<string, Target>();
+
+test.beforeAll(async ({ baseURL }) => {
+  test.setTimeout(120_000);
+  actors = await makeActors(baseURL!);
+});
+
+test("the table has a row for every route file and exported method under app/api", () => {
+  expect(Object.keys(ROWS).sort()).toEqual(routesOnDisk());
+  for (const row of Object.values(ROWS)) expect(Object.keys(row.expect).sort()).toEqual([...REST_ROLES].sort());
+});
+
+for (const [key, row] of Object.entries(ROWS)) {
+  for (const role of REST_ROLES) {
+    test(`${key} as ${role} -> ${row.expect[role]}`, async () => {
+      test.setTimeout(240_000);
+      // A call that may change its target gets its own; refused calls share one (and must leave it as it was).
+      const changesIt = row.fresh && row.expect[role] < 400;
+      let t = changesIt ? undefined : shared.get(row.setup);
+      if (!t) {
+        t = await setUp(actors, row.setup);
+        if (!changesIt) shared.set(row.setup, t);
+      }
+      const method = METHOD(key);
+      const res = await call(actors, role, method, row.url(t), row.data);
+      expect(res.status(), `${method} ${row.url(t)}: ${await res.text()}`).toBe(row.expect[role]);
+      if (res.status() >= 400) expect(await res.json()).toMatchObject({ ok: false, code: expect.any(String) });
+      await row.check?.({ res, role, t, actors, allowed: res.status() < 400 });
+    });
+  }
+}
+
+test("other people's or unknown ids: unauthenticated callers learn nothing, agents get 404 for what does not exist", async () => {
+  test.setTimeout(240_000);
+  const t = shared.get("finished") ?? (await setUp(actors, "finished"));
+  const unknown: Target = { meetingPointId: randomUUID(), recordingId: randomUUID() };
+  const paths = [
+    ["GET", mpUrl],
+    ["POST", (x: Target) => `${mpUrl(x)}/recording`],
+    ["GET", recUrl],
+    ["GET", (x: Target) => `${recUrl(x)}/playback`],
+  ] as const;
+  for (const [method, url] of paths) {
+    for (const role of ["anonymous", "visitor"] as const) {
+      const real = await call(actors, role, method, url(t), method === "POST" ? {} : undefined);
+      const fake = await call(actors, role, method, url(unknown), method === "POST" ? {} : undefined);
+      expect([real.status(), fake.status()], `${role} ${method} ${url(unknown)}`).toEqual([401, 401]);
+      expect(await fake.json()).toEqual(await real.json());
+    }
+    const missing = await call(actors, "agent1", method, url(unknown), method === "POST" ? {} : undefined);
+    expect(missing.status(), `${method} ${url(unknown)}`).toBe(404);
+  }
+});
+
+test("a cross-site request is refused whatever the Fetch Metadata says, and a sec-fetch-site cross-site one too", async () => {
+  const agent1 = actors.clients.agent1;
+  const forged = await agent1.post("/api/meeting-points", { data: {}, headers: { origin: "null" } });
+  expect(forged.status()).toBe(403);
+  const metadata = await agent1.post("/api/meeting-points", { data: {}, headers: { "sec-fetch-site": "cross-site" } });
+  expect(metadata.status()).toBe(403);
+  const sibling = await agent1.post("/api/meeting-points", { data: {}, headers: { origin: `http://evil.localhost:${new URL(actors.baseURL).port}` } });
+  expect(sibling.status()).toBe(403);
+});
+
+test("measured lifetimes on the production server: agent session 8 h, visitor token 2 h; an expired session is refused", async () => {
+  const secret = readFileSync(path.join(process.env.E2E_DATA_DIR!, "auth-secret"), "utf8").trim();
+  const cookie = (await actors.clients.agent2.storageState()).cookies.find((c) => c.name === "next-auth.session-token")!;
+  const jwt = await decode({ token: cookie.value, secret });
+  const jwtSeconds = Number(jwt!.exp) - Number(jwt!.iat);
+  const cookieSeconds = cookie.expires - Date.now() / 1000;
+  expect(jwtSeconds).toBe(8 * 3600);
+  expect(cookieSeconds).toBeGreaterThan(8 * 3600 - 600);
+  expect(cookieSeconds).toBeLessThanOrEqual(8 * 3600 + 1);
+
+  const visitor = await (await call(actors, "anonymous", "POST", "/api/visitor/session", {})).json();
+  const visitorSeconds = (Date.parse(visitor.expiresAt) - Date.now()) / 1000;
+  expect(visitorSeconds).toBeGreaterThan(2 * 3600 - 60);
+  expect(visitorSeconds).toBeLessThanOrEqual(2 * 3600 + 1);
+  test.info().annotations.push({ type: "lifetimes", description: `agent JWT ${jwtSeconds} s, cookie ${Math.round(cookieSeconds)} s, visitor token ${Math.round(visitorSeconds)} s` });
+
+  // A session JWT that is genuine (the server's own secret) but past its lifetime is no session.
+  const expired = await encode({ secret, token: { sub: jwt!.sub, name: jwt!.name, username: "agent2", role: "agent" }, maxAge: -60 });
+  const stale = await playwrightRequest.newContext({ baseURL: actors.baseURL, extraHTTPHeaders: { cookie: `next-auth.session-token=${expired}` } });
+  expect((await stale.post("/api/meeting-points", { data: {} })).status()).toBe(401);
+  expect(await (await stale.get("/api/auth/session")).json()).not.toHaveProperty("user");
+  const renewed = await encode({ secret, token: { sub: jwt!.sub, name: jwt!.name, username: "agent2", role: "agent" }, maxAge: 60 });
+  const fresh = await playwrightRequest.newContext({ baseURL: actors.baseURL, extraHTTPHeaders: { cookie: `next-auth.session-token=${renewed}` } });
+  expect((await fresh.post("/api/meeting-points", { data: {} })).status()).toBe(201);
+});

@@ -1,0 +1,35 @@
+// A help-desk video call set up through the real pages: a visitor asks for help on /visit, agent1 takes the
+// ticket (optionally arms a recording first), invites, the visitor accepts, and both see each other.
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { signIn } from "@/tests/support/e2e/agent-session";
+
+export interface OpenCall {
+  visitor: Page;
+  agent: Page;
+  contexts: BrowserContext[];
+}
+
+export async function openCall(browser: Browser, opts: { visitorName: string; armBeforeCall?: boolean }): Promise<OpenCall> {
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  const agent = await agentContext.newPage();
+  await signIn(agent, "agent1", "agent1-pass");
+  await visitor.goto("/visit");
+  await visitor.getByLabel("Your name (optional)").fill(opts.visitorName);
+  await visitor.getByRole("button", { name: "Request video assistance" }).click();
+  await expect(visitor.getByTestId("waiting-screen")).toBeVisible();
+  await agent.getByRole("button", { name: "Take next ticket" }).click();
+  await expect(agent.getByTestId("ticket-visitor")).toHaveText(opts.visitorName);
+  if (opts.armBeforeCall) {
+    await agent.getByRole("button", { name: "Start recording" }).click();
+    await expect(agent.getByTestId("recording-indicator")).toHaveAttribute("data-status", "armed");
+  }
+  await agent.getByRole("button", { name: "Invite to video" }).click();
+  await expect(visitor.getByTestId("invitation")).toBeVisible();
+  if (opts.armBeforeCall) await expect(visitor.getByTestId("recording-notice")).toBeVisible();
+  await visitor.getByRole("button", { name: "Accept" }).click();
+  await expect(agent.getByTestId("remote-video")).toBeVisible({ timeout: 20_000 });
+  await expect(visitor.getByTestId("remote-video")).toBeVisible({ timeout: 20_000 });
+  return { visitor, agent, contexts: [visitorContext, agentContext] };
+}
