@@ -21,6 +21,7 @@ export function DeviceMenu({ call, localStream, onError }: DeviceMenuProps) {
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const trackKey = localStream?.getTracks().map((t) => t.id).join(",") ?? "";
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-list devices when the tracks change (labels appear once permission is granted)
   useEffect(() => {
     const media = typeof navigator !== "undefined" ? navigator.mediaDevices : undefined;
     if (!media?.enumerateDevices) return;

@@ -37,6 +37,7 @@ export function VideoTile({ name, stream, videoEnabled, audioEnabled, testId, pe
   const hasVideo = stream?.getVideoTracks().some((t) => t.readyState === "live") ?? false;
   const showVideo = videoEnabled && hasVideo;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-attach when the stream's track set changes, not only the stream object
   useEffect(() => {
     const element = video.current;
     if (!element) return;

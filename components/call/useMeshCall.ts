@@ -87,6 +87,7 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
     };
   }, [selfId, signalling, iceKey]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: peersKey is latestPeers' value key: an equal list must not reset the call's peers
   useEffect(() => {
     call?.setPeers(latestPeers.current);
   }, [call, peersKey]);

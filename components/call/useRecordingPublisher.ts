@@ -47,6 +47,7 @@ function usePublisher(
   const video = stream?.getVideoTracks()[0] ?? null;
   const run = active && !!recordingId && !!stream && !!(audio || video);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new recording or a retry starts a new session; track changes do not (below)
   useEffect(() => {
     if (!run) {
       setState("idle");

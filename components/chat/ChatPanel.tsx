@@ -31,6 +31,7 @@ export function ChatPanel({ desk, meetingPointId, selfId, disabled }: { desk: De
     };
   }, [desk, meetingPointId]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll to the newest message whenever one arrives
   useEffect(() => {
     listRef.current?.lastElementChild?.scrollIntoView({ block: "end" });
   }, [messages.length]);

@@ -26,7 +26,8 @@ export function GuestCalls({ desk, selfId, selfName, iceServers }: { desk: Desk;
   }, [desk]);
 
   const handle = useMemo(() => (joined ? new MeetingPointHandle(desk, joined) : null), [desk, joined]);
-  const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one signalling per meeting point: a new handle for the same meeting point must not restart it
+  const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]);
 
   async function answer(notice: InvitationNotice, accept: boolean) {
     setInvitations((list) => list.filter((i) => i.invitationId !== notice.invitationId));

@@ -16,6 +16,7 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
   const [tickets, setTickets] = useState<TicketView[]>([]);
   const [selected, setSelected] = useState<{ ticket: TicketView; messages: ChatMessageView[] } | null>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the parent's request to read the history again
   useEffect(() => {
     desk.request("history:list", { limit: 50 }).then(({ tickets: list }) => setTickets(list), () => {});
   }, [desk, refreshKey]);

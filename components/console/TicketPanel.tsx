@@ -26,6 +26,7 @@ export function TicketPanel(props: {
   const meetingPoint = loaded && loaded.id === ticket.meetingPointId ? loaded : null;
   const { busy, error, setError, act } = useBusyAction();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: setError comes from useBusyAction's state and never changes
   useEffect(() => {
     if (!ticket.meetingPointId) return;
     let alive = true;
@@ -42,7 +43,8 @@ export function TicketPanel(props: {
   }, [desk, ticket.meetingPointId]);
 
   const handle = useMemo(() => (meetingPoint ? new MeetingPointHandle(desk, meetingPoint) : null), [desk, meetingPoint]);
-  const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one signalling per meeting point: a new handle for the same meeting point must not restart it
+  const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]);
 
 
   const open = ticket.status === "assigned";

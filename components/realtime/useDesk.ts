@@ -22,6 +22,7 @@ export function useDesk(
   const enabled = auth !== null;
   const onRenewed = auth?.onRenewed;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reconnecting whenever the parent passes a new onRenewed closure would cut calls; every closure stores the token the same way
   useEffect(() => {
     if (!enabled) return;
     const socket: Socket = io({ auth: token ? { visitorToken: token } : {}, transports: ["websocket", "polling"] });

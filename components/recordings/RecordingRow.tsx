@@ -32,7 +32,7 @@ export function RecordingRow({
     <tr data-testid="recording-row" data-recording-id={r.id} data-status={r.status}>
       <td style={{ width: 112 }}>
         {r.posterUrl ? (
-          // eslint-disable-next-line @next/next/no-img-element -- a presigned link on another origin, shown as is
+          // biome-ignore lint/performance/noImgElement: a presigned link on another origin, shown as is
           <img src={r.posterUrl} alt="" width={96} height={54} style={{ objectFit: "cover", borderRadius: 4, background: "#000" }} />
         ) : (
           <span className="muted">no poster</span>

@@ -73,7 +73,8 @@ export function VisitorApp({ skills, iceServers }: Props) {
 
   const selfId = session ? `visitor:${session.visitorId}` : "";
   const handle = useMemo(() => (desk && meetingPoint ? new MeetingPointHandle(desk, meetingPoint) : null), [desk, meetingPoint]);
-  const call = useMemo(() => (desk && handle ? new Call(desk, handle) : null), [desk, handle?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one Call per meeting point: a new handle for the same meeting point must not restart it
+  const call = useMemo(() => (desk && handle ? new Call(desk, handle) : null), [desk, handle?.id]);
   const signalling = useMemo(() => call?.signalling() ?? null, [call]);
 
   const startOver = () => {
