@@ -17,7 +17,7 @@ function describeError(code: string | undefined): string {
 
 /** Only same-site paths: a callbackUrl pointing elsewhere would make the login page an open redirect. */
 function safeCallback(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/console";
+  return value?.startsWith("/") && !value.startsWith("//") ? value : "/console";
 }
 
 export function LoginForm() {
@@ -54,6 +54,7 @@ export function LoginForm() {
       )}
       <div className="field">
         <label htmlFor="username">Username</label>
+        {/* biome-ignore lint/a11y/noAutofocus: the sign-in page has one task; the cursor starts in its first field */}
         <input id="username" name="username" autoComplete="username" required autoFocus />
       </div>
       <div className="field">

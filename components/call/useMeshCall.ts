@@ -71,7 +71,10 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
     let cancelled = false;
     let created: MeshCall | null = null;
     void openLocalMedia().then(({ stream, error }) => {
-      if (cancelled) return stream.getTracks().forEach((t) => t.stop());
+      if (cancelled) {
+        for (const t of stream.getTracks()) t.stop();
+        return;
+      }
       localStream.current = stream;
       setMediaError(error);
       created = new MeshCall({ selfId, signalling, iceServers: JSON.parse(iceKey) as RTCIceServer[], localStream: stream });
@@ -81,7 +84,7 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
     return () => {
       cancelled = true;
       created?.close();
-      localStream.current?.getTracks().forEach((t) => t.stop());
+      for (const t of localStream.current?.getTracks() ?? []) t.stop();
       localStream.current = null;
       setCall(null);
     };
@@ -98,7 +101,7 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
 
   const leave = useCallback(() => {
     call?.close();
-    localStream.current?.getTracks().forEach((t) => t.stop());
+    for (const t of localStream.current?.getTracks() ?? []) t.stop();
   }, [call]);
 
   return { call, snapshot, mediaError, leave };

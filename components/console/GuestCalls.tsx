@@ -50,10 +50,10 @@ export function GuestCalls({ desk, selfId, selfName, iceServers }: { desk: Desk;
           <p>
             <strong>{notice.fromName}</strong> invites you to join a call. {notice.message}
           </p>
-          <button className="button" onClick={() => void answer(notice, true)}>
+          <button type="button" className="button" onClick={() => void answer(notice, true)}>
             Join call
           </button>{" "}
-          <button className="button secondary" onClick={() => void answer(notice, false)}>
+          <button type="button" className="button secondary" onClick={() => void answer(notice, false)}>
             Decline
           </button>
         </div>

@@ -25,7 +25,7 @@ export function QueuePanel(props: {
           <h2 style={{ margin: 0 }}>
             Queue <span className="muted" data-testid="queue-count">({props.queue.length})</span>
           </h2>
-          <button className="button" onClick={props.onTakeNext} disabled={props.busy}>
+          <button type="button" className="button" onClick={props.onTakeNext} disabled={props.busy}>
             Take next ticket
           </button>
         </div>
@@ -69,6 +69,7 @@ export function QueuePanel(props: {
           {props.mine.map((t) => (
             <li key={t.id}>
               <button
+                type="button"
                 className={`button ${t.id === props.selectedId ? "" : "secondary"}`}
                 style={{ width: "100%", textAlign: "left", marginBottom: 6 }}
                 onClick={() => props.onSelect(t.id)}

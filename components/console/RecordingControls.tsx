@@ -29,24 +29,25 @@ export function RecordingControls({ desk, meetingPoint }: { desk: Desk; meetingP
 
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form: a fieldset would bring form styling and semantics
     <div className="row" role="group" aria-label="Recording" data-testid="recording-controls">
       {status === null && (
-        <button className="button secondary" disabled={busy} onClick={() => void act(() => handle.recordStart())}>
+        <button type="button" className="button secondary" disabled={busy} onClick={() => void act(() => handle.recordStart())}>
           Start recording
         </button>
       )}
       {status === "recording" && (
-        <button className="button secondary" disabled={busy} onClick={() => void act(() => handle.recordPause())}>
+        <button type="button" className="button secondary" disabled={busy} onClick={() => void act(() => handle.recordPause())}>
           Pause recording
         </button>
       )}
       {status === "paused" && (
-        <button className="button secondary" disabled={busy} onClick={() => void act(() => handle.recordResume())}>
+        <button type="button" className="button secondary" disabled={busy} onClick={() => void act(() => handle.recordResume())}>
           Resume recording
         </button>
       )}
       {status !== null && (
-        <button className="button danger" disabled={busy} onClick={() => void act(() => handle.recordStop())}>
+        <button type="button" className="button danger" disabled={busy} onClick={() => void act(() => handle.recordStop())}>
           Stop recording
         </button>
       )}

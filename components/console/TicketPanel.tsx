@@ -66,17 +66,18 @@ export function TicketPanel(props: {
         </div>
         <div className="row">
           {open && !visitorInCall && (
-            <button className="button" disabled={busy || invitationPending} onClick={() => act(() => desk.request("ticket:inviteToVideo", { ticketId: ticket.id }))}>
+            <button type="button" className="button" disabled={busy || invitationPending} onClick={() => act(() => desk.request("ticket:inviteToVideo", { ticketId: ticket.id }))}>
               {invitationPending ? "Invitation sent…" : "Invite to video"}
             </button>
           )}
           {live && handle && (
-            <button className="button secondary" disabled={busy} onClick={() => act(() => handle.end())}>
+            <button type="button" className="button secondary" disabled={busy} onClick={() => act(() => handle.end())}>
               End call
             </button>
           )}
           {open && (
             <button
+              type="button"
               className="button secondary"
               disabled={busy}
               onClick={() => act(async () => props.onClosed((await desk.request("ticket:close", { ticketId: ticket.id })).ticket))}

@@ -38,10 +38,11 @@ export function RecordingPlayer({ recording, onClose }: { recording: RecordingVi
         <strong>
           {recording.title ?? "Recorded call"} · {formatDuration(recording.durationMs)}
         </strong>
-        <button className="button secondary" onClick={onClose}>
+        <button type="button" className="button secondary" onClick={onClose}>
           Close player
         </button>
       </div>
+      {/* biome-ignore lint/a11y/useMediaCaption: recordings have no caption track yet (no transcript is made) */}
       <video
         key={recording.id}
         data-testid="recording-player"

@@ -56,7 +56,7 @@ export function RecordingRow({
         <div className="row">
           {r.status === "ready" && (
             <>
-              <button className="button" disabled={busy} onClick={() => onPlay(r)}>
+              <button type="button" className="button" disabled={busy} onClick={() => onPlay(r)}>
                 Play
               </button>
               <a className="button secondary" href={downloadUrl(r.id)} download>
@@ -65,12 +65,12 @@ export function RecordingRow({
             </>
           )}
           {!GONE.has(r.status) && (
-            <button className="button secondary" disabled={busy} onClick={() => void act(() => updateRecording(r.id, { keep: !r.keep }))}>
+            <button type="button" className="button secondary" disabled={busy} onClick={() => void act(() => updateRecording(r.id, { keep: !r.keep }))}>
               {r.keep ? "Don't keep" : "Keep"}
             </button>
           )}
           {!GONE.has(r.status) && !BUSY.has(r.status) && (
-            <button className="button danger" disabled={busy} onClick={remove}>
+            <button type="button" className="button danger" disabled={busy} onClick={remove}>
               Delete
             </button>
           )}

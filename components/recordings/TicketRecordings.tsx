@@ -46,7 +46,7 @@ export function TicketRecordings({ desk, ticketId }: { desk: Desk; ticketId: str
               <RecordingStatus recording={r} />
               {r.status === "ready" && (
                 <>
-                  <button className="button" onClick={() => setPlaying(r)}>
+                  <button type="button" className="button" onClick={() => setPlaying(r)}>
                     Play
                   </button>
                   <a className="button secondary" href={downloadUrl(r.id)} download>

@@ -86,7 +86,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
     return (
       <div className="panel">
         <p className="error">{error ?? connectionError}</p>
-        <button className="button" onClick={startOver}>
+        <button type="button" className="button" onClick={startOver}>
           Start over
         </button>
       </div>
@@ -98,7 +98,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
     return (
       <div className="panel" data-testid="ticket-finished">
         <h1>{ticket.status === "closed" ? "Thank you, your request is closed." : "You left the queue."}</h1>
-        <button className="button" onClick={startOver}>
+        <button type="button" className="button" onClick={startOver}>
           Ask for help again
         </button>
       </div>
@@ -128,10 +128,10 @@ export function VisitorApp({ skills, iceServers }: Props) {
                 This call will be recorded. By accepting you agree to the recording.
               </p>
             )}
-            <button className="button" onClick={() => void handle.accept(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
+            <button type="button" className="button" onClick={() => void handle.accept(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
               Accept
             </button>{" "}
-            <button className="button secondary" onClick={() => void handle.decline(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
+            <button type="button" className="button secondary" onClick={() => void handle.decline(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
               Decline
             </button>
           </div>
