@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: types, unit + integration tests on PGlite and on PostgreSQL, then the
-# production build and the Playwright end-to-end tests in Chromium. Ends with one summary line.
+# The whole test suite: format and lint, types, unit + integration tests on PGlite and on PostgreSQL (and on the
+# current Node LTS too when CI provides it), then the production build and the Playwright end-to-end tests in
+# Chromium. Ends with one summary line.
 # PostgreSQL: TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres (a fresh database
 # is created per test file and dropped after). Set SKIP_POSTGRES=1 where no PostgreSQL server exists.
 set -euo pipefail
@@ -10,6 +11,9 @@ PG_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 REPORTS="$(mktemp -d)"
 reports=("$REPORTS/vitest-pglite.json")
 step() { printf '\n==> %s\n' "$*"; }
+
+step "format and lint (biome ci: fails on any difference or diagnostic; \`npm run fix\` applies the formatter)"
+npx biome ci --reporter=summary .
 
 step "typecheck"
 npx tsc --noEmit
@@ -31,6 +35,14 @@ else
   reports+=("$REPORTS/vitest-postgres.json")
   # The recorder, media and schema-drift tests do not touch the app database: once is enough.
   DATABASE_URL="$PG_URL" npx vitest run --exclude "tests/recorder/**" --exclude "tests/media/**" --exclude "tests/db/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-postgres.json"
+fi
+
+# NODE_LTS: a second Node binary (CI passes the current LTS from scripts/current-lts-node.sh). The machine's own Node
+# stays the minimum supported one; this pass shows the code and its dependencies also work on the current line.
+if [ -n "${NODE_LTS:-}" ]; then
+  step "unit + integration tests on embedded PGlite with Node $("$NODE_LTS" --version)"
+  reports+=("$REPORTS/vitest-node-lts.json")
+  env -u DATABASE_URL "$NODE_LTS" node_modules/vitest/vitest.mjs run "${TIMED[@]/#/--exclude=}" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-node-lts.json"
 fi
 
 step "production build"
