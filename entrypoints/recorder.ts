@@ -1,101 +1,67 @@
 /**
- * The recorder as its own process: `npm run recorder` (tsx recorder/main.ts). Settings come from the
- * environment (recorder/config.ts). On start it first repairs whatever a crash of the previous
- * process left unfinished, then serves WHIP ingest and the control API on one HTTP server.
- * Logs are JSON lines on stdout.
+ * The recorder as its own process: `npm run recorder`. Settings come from the environment (lib/config/env.ts);
+ * start-up is recorder/start-recorder.ts, the same as the web process's co-located recorder. Logs are JSON
+ * lines on stdout.
  */
-import http from "node:http";
-import { ConfigError, loadRecorderConfig, type RecorderConfig } from "@/recorder/config";
-import { createRecorderControl } from "@/recorder/control";
-import { createRecorderIngest } from "@/recorder/ingest";
-import { recoverUnfinishedSessions } from "@/recorder/recovery";
+import { loadRecorderEnv, RecorderEnvError, type RecorderEnv } from "@/lib/config/env";
+import { serveRecorder, startRecorder, type ServedRecorder } from "@/recorder/start-recorder";
+
+const SHUTDOWN_GRACE_MS = 15_000;
 
 function log(event: string, data: Record<string, unknown> = {}) {
   process.stdout.write(JSON.stringify({ t: new Date().toISOString(), event, ...data }) + "\n");
 }
 
-function readConfig(): RecorderConfig {
+function readRecorderEnvOrExit(): RecorderEnv {
   try {
-    return loadRecorderConfig(process.env);
+    return loadRecorderEnv();
   } catch (err) {
     // One line naming the variable; nothing else, so a supervisor's log shows the cause at once.
-    process.stderr.write(`recorder: invalid configuration: ${err instanceof ConfigError ? err.message : String(err)}\n`);
+    process.stderr.write(`recorder: invalid configuration: ${err instanceof RecorderEnvError ? err.message : String(err)}\n`);
     process.exit(1);
   }
 }
 
-/** Set once the ingest exists; a signal before that just exits (nothing is recording yet). */
-let shutdown: (signal: string) => Promise<void> = async (signal) => {
-  log("stopped", { signal });
+let served: ServedRecorder | null = null;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    log("shutdown-forced", { signal });
+    process.exit(1);
+  }
+  stopping = true;
+  // Before the server listens nothing is recording yet: just exit.
+  if (!served) {
+    log("stopped", { signal });
+    process.exit(0);
+  }
+  log("shutdown", { signal, sessions: served.sessionCount });
+  const force = setTimeout(() => {
+    log("shutdown-timeout", {});
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  force.unref();
+  // Every session's files are finished (Segment size, Duration, session.json) before we exit.
+  await served.close();
+  log("stopped", {});
   process.exit(0);
-};
+}
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
 async function main() {
-  const config = readConfig();
+  const config = readRecorderEnvOrExit();
   log("starting", {
     pid: process.pid, directory: config.directory, host: config.host, port: config.port,
     icePortRange: config.icePortRange, loopback: config.loopback, publicIp: config.publicIp ?? null,
   });
-
-  // Before listening: a live session also lacks endedAtMs, so recovery must finish before any can start.
-  const recovered = await recoverUnfinishedSessions(config.directory, { log });
-  log("recovery-done", {
-    recordings: recovered.map((r) => ({ recordingId: r.recordingId, sessions: r.sessions.map((s) => s.sessionId) })),
-  });
-
-  const control = createRecorderControl({ secret: config.secret, directory: config.directory, log });
-  const ingest = createRecorderIngest({
-    tokenSecret: config.secret,
-    directory: config.directory,
-    icePortRange: config.icePortRange,
-    loopback: config.loopback,
-    iceAdditionalHostAddresses: config.publicIp ? [config.publicIp] : undefined,
-    allowedOrigins: config.allowedOrigins,
-    admit: control.admit,
+  const recorder = await startRecorder(config, {
     log,
+    recovered: async (list) =>
+      log("recovery-done", { recordings: list.map((r) => ({ recordingId: r.recordingId, sessions: r.sessions.map((s) => s.sessionId) })) }),
   });
-  control.attachIngest(ingest);
-
-  const server = http.createServer(async (req, res) => {
-    try {
-      if (await ingest(req, res)) return;
-      if (await control(req, res)) return;
-      res.writeHead(404, { "Content-Type": "application/json; charset=utf-8" }).end(JSON.stringify({ error: "not-found" }));
-    } catch (err) {
-      log("request-error", { url: req.url, error: String(err) });
-      if (!res.headersSent) res.writeHead(500).end();
-    }
-  });
-  server.on("error", (err) => {
-    log("server-error", { error: String(err) });
-    process.exit(1);
-  });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-  const address = server.address();
-  log("listening", { host: config.host, port: typeof address === "object" && address ? address.port : config.port });
-
-  let stopping = false;
-  shutdown = async (signal: string) => {
-    if (stopping) {
-      log("shutdown-forced", { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    log("shutdown", { signal, sessions: ingest.sessionCount });
-    server.close();
-    // Every session's files are finished (Segment size, Duration, session.json) before we exit.
-    const force = setTimeout(() => {
-      log("shutdown-timeout", {});
-      process.exit(1);
-    }, 15_000);
-    force.unref();
-    await ingest.closeAll("shutdown");
-    server.closeAllConnections();
-    log("stopped", {});
-    process.exit(0);
-  };
+  served = await serveRecorder(recorder, { host: config.host, port: config.port }, log);
+  log("listening", { host: config.host, port: served.port });
 }
 
 main().catch((err: unknown) => {

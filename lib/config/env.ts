@@ -1,4 +1,6 @@
-// The only module that reads process.env. Everything else receives a parsed `Env`.
+// The only module that reads process.env. Everything else receives a parsed `Env` (the app) or a
+// `RecorderEnv` (the standalone recorder, `npm run recorder`).
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const bool = z
@@ -143,6 +145,10 @@ const schema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: bool.default(true),
   EMBEDDED_S3_PORT: port.default(0),
+
+  /** The ffmpeg and ffprobe programs used for compositing (default: found on PATH). */
+  FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
+  FFPROBE_PATH: z.string().min(1).default("ffprobe"),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -181,4 +187,98 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 export function loadEnv(): Env {
   return parseEnv(process.env);
+}
+
+/** The standalone recorder's settings (recorder/README.md). */
+export interface RecorderEnv {
+  secret: string;
+  directory: string;
+  port: number;
+  host: string;
+  icePortRange: [number, number];
+  publicIp?: string;
+  loopback: boolean;
+  /** undefined: any origin ("*"). */
+  allowedOrigins?: string[];
+}
+
+/** A bad recorder setting; the message starts with the variable ("RECORDER_PORT: must be …"). */
+export class RecorderEnvError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = "RecorderEnvError";
+  }
+}
+
+/** Parses the standalone recorder's environment; throws RecorderEnvError naming the first bad variable. */
+export function parseRecorderEnv(source: Record<string, string | undefined>): RecorderEnv {
+  const secret = source.RECORDER_SECRET;
+  if (!secret) throw new RecorderEnvError("RECORDER_SECRET", "is required (the secret shared with the app, at least 32 characters)");
+  if (secret.length < 32) throw new RecorderEnvError("RECORDER_SECRET", `must be at least 32 characters, got ${secret.length}`);
+
+  const host = source.RECORDER_HOST?.trim() || "0.0.0.0";
+  if (!isIP(host) && host !== "localhost") throw new RecorderEnvError("RECORDER_HOST", `must be an IP address or localhost, got "${host}"`);
+  const publicIp = source.RECORDER_PUBLIC_IP?.trim() || undefined;
+  if (publicIp && !isIP(publicIp)) throw new RecorderEnvError("RECORDER_PUBLIC_IP", `must be an IP address, got "${publicIp}"`);
+
+  return {
+    secret,
+    directory: source.RECORDER_DIR?.trim() || ".data/recordings",
+    // 0: any free port (logged).
+    port: source.RECORDER_PORT === undefined || source.RECORDER_PORT === "" ? 3300 : recorderPort("RECORDER_PORT", source.RECORDER_PORT, 0),
+    host,
+    icePortRange: recorderPortRange("RECORDER_ICE_PORT_RANGE", source.RECORDER_ICE_PORT_RANGE || "40200-40399"),
+    publicIp,
+    // Default on when the recorder only listens on loopback (publisher and recorder on one host).
+    loopback: source.RECORDER_LOOPBACK ? recorderFlag("RECORDER_LOOPBACK", source.RECORDER_LOOPBACK) : /^(127\.|localhost$|::1$)/.test(host),
+    allowedOrigins: recorderOrigins("RECORDER_ALLOWED_ORIGINS", source.RECORDER_ALLOWED_ORIGINS ?? "*"),
+  };
+}
+
+export function loadRecorderEnv(): RecorderEnv {
+  return parseRecorderEnv(process.env);
+}
+
+function recorderPort(name: string, text: string, lowest = 1): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < lowest || Number(text) > 65535) {
+    throw new RecorderEnvError(name, `must be a port number ${lowest}-65535, got "${text}"`);
+  }
+  return Number(text);
+}
+
+function recorderPortRange(name: string, text: string): [number, number] {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
+  if (!m) throw new RecorderEnvError(name, `must be "from-to" (e.g. 40200-40399), got "${text}"`);
+  const from = recorderPort(name, m[1]!);
+  const to = recorderPort(name, m[2]!);
+  if (from > to) throw new RecorderEnvError(name, `"from" must not exceed "to", got "${text}"`);
+  // Each session takes a port; fewer than a handful means sessions fail at random.
+  if (to - from < 3) throw new RecorderEnvError(name, `range must hold at least 4 ports, got "${text}"`);
+  return [from, to];
+}
+
+function recorderFlag(name: string, text: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(t)) return true;
+  if (["0", "false", "no", "off", ""].includes(t)) return false;
+  throw new RecorderEnvError(name, `must be 1 or 0, got "${text}"`);
+}
+
+function recorderOrigins(name: string, text: string): string[] | undefined {
+  const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0 || list.includes("*")) return undefined;
+  for (const o of list) {
+    let ok = false;
+    try {
+      const u = new URL(o);
+      ok = (u.protocol === "http:" || u.protocol === "https:") && u.origin === o.replace(/\/$/, "");
+    } catch {
+      // not a URL
+    }
+    if (!ok) throw new RecorderEnvError(name, `"${o}" is not an origin like https://desk.example.com`);
+  }
+  return list.map((o) => o.replace(/\/$/, ""));
 }

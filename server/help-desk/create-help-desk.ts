@@ -1,7 +1,8 @@
-// Wires the help-desk application services; used by server.ts and by integration tests.
+// Wires the help-desk application services; used by the composition root and by integration tests.
 import type { PrismaClient } from "@/server/platform/database/generated/client";
 import { MeetingPointStore } from "@/server/help-desk/meeting-point-store";
 import { TicketStore } from "@/server/help-desk/ticket-store";
+import { EventHub } from "@/server/platform/event-hub";
 import type { Logger } from "@/server/platform/logger";
 import { HelpDeskService } from "@/server/help-desk/help-desk-service";
 import { MeetingPointService } from "@/server/help-desk/meeting-point-service";
@@ -34,11 +35,12 @@ export interface HelpDeskOptions {
 export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
   const tickets = new TicketStore(opts.prisma);
   const meetingPointStore = new MeetingPointStore(opts.prisma);
-  // Presence calls back into the services when someone is gone for good; they are created just below.
-  let onGone: (userId: string) => Promise<void> = async () => {};
+  // Presence and the services that handle a departure need each other: presence reports departures into
+  // this hub, and their handler is subscribed below, before this function returns (nobody can join before).
+  const departures = new EventHub<{ gone: [userId: string] }>();
   const presence = new Presence({
     graceMs: opts.graceMs,
-    onGone: (userId) => void onGone(userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
+    onGone: (userId) => void departures.emit("gone", userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
   });
   const meetingPoints = new MeetingPointService(meetingPointStore, tickets, presence, opts.notifier);
   const queueBroadcast = new QueueBroadcast(tickets, opts.notifier, {
@@ -47,7 +49,7 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
   });
   const helpDesk = new HelpDeskService(tickets, meetingPointStore, meetingPoints, opts.notifier, (u) => presence.isOnline(u), queueBroadcast);
 
-  onGone = async (userId) => {
+  departures.on("gone", async (userId) => {
     const [kind, id] = userId.split(":") as [string, string];
     // A visitor who is gone leaves its queue place and its calls; an agent's meeting points stay open
     // (a host's meeting point ends only when the host ends it or closes the ticket).
@@ -58,7 +60,7 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
       }
     }
     await meetingPoints.announcePresenceOf(userId);
-  };
+  });
 
   const recordings = new RecordingService(new RecordingStore(opts.prisma), meetingPointStore, {
     ...opts.recording,

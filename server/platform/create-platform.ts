@@ -1,4 +1,5 @@
-// Builds the long-lived services in dependency order; used by server.ts and by integration tests.
+// The platform services every process needs (database, object store, auth, rate limits); the composition
+// root (server/composition-root.ts) builds them first and closes them last.
 import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import { memoryRateLimits } from "@/lib/security/rate-limit-store";
@@ -60,6 +61,7 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       secret,
       maxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
       secureCookies: isSecureDeployment(env),
+      logger,
     });
     return {
       env,

@@ -7,9 +7,11 @@ import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import { insufficientStorage } from "@/lib/domain/result";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { closeRemoteRecording, createRecorderControl } from "@/recorder/control";
-import { checkFreeSpace, createRecorderIngest, type WhipHandler } from "@/recorder/ingest";
-import { recoverUnfinishedSessions } from "@/recorder/recovery";
+import { closeRemoteRecording } from "@/recorder/control";
+import { checkFreeSpace, type WhipHandler } from "@/recorder/ingest";
+import { recoverUnfinishedSessions, type RecoveredRecording } from "@/recorder/recovery";
+import { startRecorder } from "@/recorder/start-recorder";
+import type { EventHub } from "@/server/platform/event-hub";
 import type { RecordingService, RecordingServiceOptions } from "@/server/recordings/recording-control";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
@@ -20,6 +22,13 @@ export interface Recorder {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * Recording control and the co-located ingest need each other (control closes the ingest's sessions; the
+ * ingest asks control whom to admit). Control emits into this hub, created before both; the recorder
+ * subscribes when it starts. Without a co-located recorder nothing subscribes: there are no local sessions.
+ */
+export type LocalRecorderEvents = EventHub<{ closeRecording: [recordingId: string] }>;
 
 export const isRecorderPath = (url: string | undefined) => !!url && (url.startsWith("/whip") || url.startsWith("/recordings/"));
 
@@ -91,6 +100,10 @@ export function recordingOptions(
 export async function recoverRecordings(env: Env, recordings: RecordingService, logger: Logger): Promise<string[]> {
   const directory = recorderDirectory(env);
   const recovered = await recoverUnfinishedSessions(directory, { log: (event, data) => logger.info({ ...data, event }, "recorder recovery") });
+  return markInterrupted(recovered, recordings, logger);
+}
+
+async function markInterrupted(recovered: RecoveredRecording[], recordings: RecordingService, logger: Logger): Promise<string[]> {
   const interrupted: string[] = [];
   for (const r of recovered) {
     const lastMedia = Math.max(...r.sessions.map((s) => s.endedAtMs));
@@ -101,40 +114,57 @@ export async function recoverRecordings(env: Env, recordings: RecordingService, 
   return interrupted;
 }
 
-export function createRecorder(
+/**
+ * Starts this process's recorder: recovery first (what a dead process left half-written is finalized and marked
+ * interrupted, unless recordings go to a separate recorder), then the WHIP ingest and control API.
+ */
+export async function startCoLocatedRecorder(
   env: Env,
   core: CoreServices,
-  recordings: RecordingService,
-  logger: Logger,
-  onIngestEvent?: (event: string, data: Record<string, unknown>) => void,
-): Recorder {
-  const ingest = createRecorderIngest({
-    tokenSecret: publisherSecret(env, core.authSecret),
-    directory: recorderDirectory(env),
-    icePortRange: env.RECORDER_ICE_PORT_RANGE,
-    loopback: true,
-    maxRecordingMs: env.RECORDER_MAX_DURATION_MINUTES * 60_000,
-    maxTracksPerRecording: env.RECORDER_MAX_TRACKS,
-    minFreeBytes: env.RECORDER_MIN_FREE_MB * MB,
-    admit: (claims) => recordings.admit(claims),
-    log: (event, data) => {
-      logger.info({ ...data, event }, "recorder");
-      onIngestEvent?.(event, data);
-      // The recorder ended these recordings' sessions on its own: the help desk must not show them as recording.
-      const reason = event === "limit-disk" ? "the recorder's disk is nearly full" : event === "limit-duration" ? "the recording reached its maximum length" : null;
-      if (reason && Array.isArray(data.recordingIds)) {
-        for (const id of data.recordingIds as string[]) {
-          recordings.interrupt(id, new Date(), reason).catch((err: unknown) => logger.error({ err, recordingId: id }, "marking a recording interrupted failed"));
-        }
-      }
+  deps: {
+    recordings: RecordingService;
+    logger: Logger;
+    events: LocalRecorderEvents;
+    onIngestEvent?: (event: string, data: Record<string, unknown>) => void;
+  },
+): Promise<Recorder> {
+  const { recordings, logger } = deps;
+  const recorder = await startRecorder(
+    {
+      secret: publisherSecret(env, core.authSecret),
+      directory: recorderDirectory(env),
+      icePortRange: env.RECORDER_ICE_PORT_RANGE,
+      loopback: true,
+      maxRecordingMs: env.RECORDER_MAX_DURATION_MINUTES * 60_000,
+      maxTracksPerRecording: env.RECORDER_MAX_TRACKS,
+      minFreeBytes: env.RECORDER_MIN_FREE_MB * MB,
     },
-  });
-  // Admission is the help desk's (above); the control API only closes sessions and serves raw files.
-  const control = createRecorderControl({ secret: publisherSecret(env, core.authSecret), directory: recorderDirectory(env), log: (event, data) => logger.info({ ...data, event }, "recorder control") });
-  control.attachIngest(ingest);
+    {
+      skipRecovery: !!env.RECORDER_WHIP_URL,
+      recovered: async (list) => void (await markInterrupted(list, recordings, logger)),
+      // Admission is the help desk's; the control API only closes sessions and serves raw files.
+      admit: (claims) => recordings.admit(claims),
+      controlLog: (event, data) => logger.info({ ...data, event }, "recorder control"),
+      log: (event, data) => {
+        logger.info({ ...data, event }, /recover/.test(event) ? "recorder recovery" : "recorder");
+        deps.onIngestEvent?.(event, data);
+        // The recorder ended these recordings' sessions on its own: the help desk must not show them as recording.
+        const reason = event === "limit-disk" ? "the recorder's disk is nearly full" : event === "limit-duration" ? "the recording reached its maximum length" : null;
+        if (reason && Array.isArray(data.recordingIds)) {
+          for (const id of data.recordingIds as string[]) {
+            recordings.interrupt(id, new Date(), reason).catch((err: unknown) => logger.error({ err, recordingId: id }, "marking a recording interrupted failed"));
+          }
+        }
+      },
+    },
+  );
+  const unsubscribe = deps.events.on("closeRecording", (recordingId) => recorder.ingest.closeRecording(recordingId));
   return {
-    ingest,
-    handle: (req, res) => (req.url?.startsWith("/recordings/") ? control(req, res) : ingest(req, res)),
-    close: () => ingest.closeAll("shutdown"),
+    ingest: recorder.ingest,
+    handle: recorder.handle,
+    async close() {
+      unsubscribe();
+      await recorder.close();
+    },
   };
 }

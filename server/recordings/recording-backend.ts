@@ -1,6 +1,6 @@
 // Everything that happens to a recording after capture, wired from the environment: the library agents
 // use, the compositing pipeline (worker in this process unless WORKER_IN_PROCESS=false), retention and
-// webhooks. Used by server.ts and by the standalone worker (worker.ts).
+// webhooks. Built by the composition root (server/composition-root.ts) for the web and worker processes.
 import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import type { Recording } from "@/lib/domain/recording";
@@ -12,6 +12,7 @@ import { applyLifecycleRule, startRetentionSweeper, sweepExpiredRecordings, type
 import { createWebhookQueue, type WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { publisherSecret, recorderDirectory } from "@/server/recordings/co-located-recorder";
 import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
+import { createJobQueue } from "@/server/platform/jobs/job-queue";
 
 export interface RecordingBackend {
   library: RecordingLibrary;
@@ -40,10 +41,26 @@ export async function startRecordingBackend(
     linkSeconds: env.PLAYBACK_LINK_SECONDS,
     publish: opts.publish,
   });
-  let webhooks: WebhookQueue | undefined;
+  // The job queue first: the webhook queue and the compositing pipeline both live on it.
+  const jobs = createJobQueue({
+    pool: core.db.pool,
+    mode: core.db.mode,
+    connectionString: core.db.mode === "postgres" ? env.DATABASE_URL : undefined,
+    logger: opts.logger,
+    pollingIntervalSeconds: env.JOBS_POLL_INTERVAL_SECONDS,
+  });
+  await jobs.start();
+  const webhooks: WebhookQueue | undefined =
+    env.WEBHOOK_URLS.length > 0 && env.WEBHOOK_SECRET
+      ? await createWebhookQueue(jobs, {
+          secret: env.WEBHOOK_SECRET,
+          urls: env.WEBHOOK_URLS,
+          onUndeliverable: (p, reason) => opts.logger.warn({ url: p.url, event: p.event, reason }, "webhook undeliverable"),
+        })
+      : undefined;
   const pipeline = await createRecordingPipeline({
     db: core.db,
-    databaseUrl: env.DATABASE_URL,
+    jobs,
     storage: core.storage,
     library,
     logger: opts.logger,
@@ -55,18 +72,11 @@ export async function startRecordingBackend(
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
     sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
     policy: { retryLimit: env.COMPOSE_RETRY_LIMIT, retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS, expireInSeconds: env.COMPOSE_EXPIRE_SECONDS, staleSeconds: env.COMPOSE_STALE_SECONDS },
-    pollingIntervalSeconds: env.JOBS_POLL_INTERVAL_SECONDS,
-    webhooks: () => webhooks,
+    webhooks,
+    tools: { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH },
     onJobDone: opts.onJobDone,
   });
-  if (env.WEBHOOK_URLS.length > 0 && env.WEBHOOK_SECRET) {
-    webhooks = await createWebhookQueue(pipeline.jobs, {
-      secret: env.WEBHOOK_SECRET,
-      urls: env.WEBHOOK_URLS,
-      onUndeliverable: (p, reason) => opts.logger.warn({ url: p.url, event: p.event, reason }, "webhook undeliverable"),
-    });
-    if (opts.runWorker) await webhooks.work({ concurrency: 2 });
-  }
+  if (webhooks && opts.runWorker) await webhooks.work({ concurrency: 2 });
 
   const sweep = {
     s3: core.storage.client,
@@ -120,6 +130,7 @@ export async function startRecordingBackend(
       stopRelay?.();
       await webhooks?.stopWorking().catch(() => undefined);
       await pipeline.close();
+      await jobs.stop({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);
     },
   };
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadRecorderConfig } from "@/recorder/config";
+import { parseRecorderEnv as loadRecorderConfig } from "@/lib/config/env";
 import { closeRemoteRecording, getRemoteRecording, issueControlToken, RecorderControlError } from "@/recorder/control";
 import { issuePublisherToken } from "@/recorder/ingest";
 import { publishWhip } from "@/tools/whip-publish";

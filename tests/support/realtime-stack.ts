@@ -10,15 +10,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { createHelpDesk, type HelpDesk, type HelpDeskOptions } from "@/server/help-desk/create-help-desk";
+import type { HelpDesk, HelpDeskOptions } from "@/server/help-desk/create-help-desk";
+import { createRealtimeDesk } from "@/server/composition-root-realtime";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
 import { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
 import { seed } from "@/server/platform/database/seed";
-import { attachRequestHandlers, createSocketServer, type AppSocketServer } from "@/server/realtime/socket-server";
+import { createSocketServer, type AppSocketServer, type attachRequestHandlers } from "@/server/realtime/socket-server";
 import { SocketNotifier } from "@/server/realtime/socket-notifier";
 import { attachRedisAdapter } from "@/server/realtime/redis-adapter";
-import { socketPresenceLink } from "@/server/realtime/presence-link";
 import type { Logger } from "@/server/platform/logger";
 import { openTestDatabase, silentLogger } from "@/tests/support/test-database";
 
@@ -70,17 +70,20 @@ export async function startRealtimeStack(
   const io = createSocketServer(http, { secret: SECRET, secureCookies: false, visitorTokens: tokens, logger: silentLogger });
   const redis = opts.redis ? await attachRedisAdapter(io, opts.redis.url, silentLogger, { key: opts.redis.key }) : undefined;
   const recordingDir = opts.recordingsDir ?? mkdtempSync(path.join(tmpdir(), "vhd-stack-rec-"));
-  const desk = createHelpDesk({
-    prisma: db.prisma,
+  const desk = createRealtimeDesk({
+    io,
     notifier: new SocketNotifier(io),
+    prisma: db.prisma,
+    visitorTokens: tokens,
     graceMs: opts.graceMs ?? 300,
     logger: silentLogger,
+    requestLogger: opts.logger,
+    sharedPresence: !!redis,
     recording: { publisherSecret: RECORDER_SECRET, whipBaseUrl: "http://127.0.0.1:9/whip", ...opts.recording },
+    requests: opts.rateLimits,
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, { s3: new S3Client({ region: "us-east-1" }), bucket: "unused", directory: recordingDir, linkSeconds: 60 });
-  if (redis) desk.presence.attach(socketPresenceLink(io));
-  attachRequestHandlers(io, { ...desk, visitorTokens: tokens }, opts.logger ?? silentLogger, opts.rateLimits);
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: TestClient[] = [];

@@ -3,6 +3,7 @@ import type { AuthOptions } from "next-auth";
 import CredentialsModule from "next-auth/providers/credentials";
 import { z } from "zod";
 import type { LoginService } from "@/server/platform/auth/login";
+import type { Logger } from "@/server/platform/logger";
 
 // next-auth ships CommonJS: under Node's ESM loader the default import is the whole module object.
 const CredentialsProvider = ((CredentialsModule as unknown as { default?: typeof CredentialsModule }).default ??
@@ -16,7 +17,24 @@ const credentialsSchema = z.object({
   password: z.string().min(1).max(256),
 });
 
-export function buildAuthOptions(opts: { login: LoginService; secret: string; maxAgeSeconds: number; secureCookies: boolean }): AuthOptions {
+/**
+ * next-auth 4 learns the public origin only from the NEXTAUTH_URL environment variable, which the app neither
+ * needs nor writes; without it next-auth's own base URL is http://localhost:3000. Redirects therefore stay
+ * paths on this site (the browser resolves them against the page it is on). Absolute URLs become their path:
+ * the auth routes accept only this site's origins (auth-request-guard.ts), and a path cannot leave the site.
+ */
+export function sameSiteRedirect(url: string): string {
+  if (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")) return url;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  } catch {
+    return "/";
+  }
+}
+
+export function buildAuthOptions(opts: { login: LoginService; secret: string; maxAgeSeconds: number; secureCookies: boolean; logger?: Logger }): AuthOptions {
+  const logger = opts.logger;
   return {
     secret: opts.secret,
     useSecureCookies: opts.secureCookies,
@@ -38,7 +56,16 @@ export function buildAuthOptions(opts: { login: LoginService; secret: string; ma
         },
       }),
     ],
+    // Its warnings and errors go to the app's log; the missing NEXTAUTH_URL is deliberate (see sameSiteRedirect).
+    logger: logger && {
+      error: (code, metadata) => logger.error({ code, metadata }, "next-auth error"),
+      warn: (code) => {
+        if (code !== "NEXTAUTH_URL") logger.warn({ code }, "next-auth warning");
+      },
+      debug: (code, metadata) => logger.debug({ code, metadata }, "next-auth debug"),
+    },
     callbacks: {
+      redirect: ({ url }) => sameSiteRedirect(url),
       jwt({ token, user }) {
         if (user) {
           const u = user as { id: string; username: string; role: "agent" | "admin" };

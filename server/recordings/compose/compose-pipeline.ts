@@ -10,7 +10,7 @@ import type { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Database } from "@/server/platform/database/database";
 import { createComposeRecordingQueue, type ComposeJobContext, type ComposeRecordingQueue } from "@/server/recordings/compose/compose-queue";
 import { createJobProgressStore } from "@/server/platform/jobs/job-progress";
-import { createJobQueue, type JobQueue } from "@/server/platform/jobs/job-queue";
+import type { JobQueue } from "@/server/platform/jobs/job-queue";
 import type { Logger } from "@/server/platform/logger";
 import { composeRecording, ComposeError } from "@/server/recordings/compose/compose-recording";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
@@ -20,8 +20,8 @@ import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 
 export interface RecordingPipelineOptions {
   db: Database;
-  /** PostgreSQL only: pg-boss opens its own pool on this URL. */
-  databaseUrl?: string;
+  /** The started job queue (pg-boss); its owner stops it after the pipeline is closed. */
+  jobs: JobQueue;
   storage: ObjectStore;
   library: RecordingLibrary;
   logger: Logger;
@@ -39,9 +39,10 @@ export interface RecordingPipelineOptions {
   uploadRawTracks: boolean;
   sse?: { algorithm: "AES256" | "aws:kms"; kmsKeyId?: string };
   policy: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number; staleSeconds: number };
-  pollingIntervalSeconds: number;
-  /** Set once the webhook queue exists (it shares the job queue). */
-  webhooks?: () => WebhookQueue | undefined;
+  /** Absent when no WEBHOOK_URLS are configured. */
+  webhooks?: WebhookQueue;
+  /** The ffmpeg and ffprobe programs (default: found on PATH). */
+  tools?: { ffmpeg: string; ffprobe: string };
   /** Each compositing run's wall time and outcome (for metrics). */
   onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
 }
@@ -60,14 +61,7 @@ const DAY_MS = 86_400_000;
 
 export async function createRecordingPipeline(o: RecordingPipelineOptions): Promise<RecordingPipeline> {
   const { prisma } = o.db;
-  const jobs = createJobQueue({
-    pool: o.db.pool,
-    mode: o.db.mode,
-    connectionString: o.db.mode === "postgres" ? o.databaseUrl : undefined,
-    logger: o.logger,
-    pollingIntervalSeconds: o.pollingIntervalSeconds,
-  });
-  await jobs.start();
+  const { jobs } = o;
   const progress = createJobProgressStore(o.db.pool);
   await progress.init();
   let lastPush = new Map<string, number>();
@@ -89,7 +83,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       const message = error instanceof Error ? error.message : String(error);
       await prisma.recording.update({ where: { id: recordingId }, data: { status: "failed", error: message.slice(0, 1000), progress: null } });
       await o.library.announce(recordingId);
-      await o.webhooks?.()?.publish("recording.failed", { recordingId, error: message.slice(0, 300) });
+      await o.webhooks?.publish("recording.failed", { recordingId, error: message.slice(0, 300) });
       o.logger.error({ recordingId, err: error }, "compositing gave up");
     },
   });
@@ -137,6 +131,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         signal: job.signal,
         onProgress: (percent) => void job.reportProgress(Math.min(90, percent * 0.9), "composite"),
         onLog: (line) => log.debug({ line }, "ffmpeg"),
+        tools: o.tools,
       });
     } catch (err) {
       if (err instanceof ComposeError) {
@@ -147,7 +142,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       }
       throw err;
     }
-    const probe = await ffprobe(movie);
+    const probe = await ffprobe(movie, { binary: o.tools?.ffprobe });
     const files: RecordingFile[] = [
       { path: movie, key: "movie.mp4", contentType: "video/mp4" },
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
@@ -189,7 +184,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     await rm(out, { recursive: true, force: true });
     lastPush.delete(recordingId);
     await o.library.announce(recordingId);
-    await o.webhooks?.()?.publish("recording.ready", { recordingId, durationMs: probe.durationMs, bytes: movieObject.size });
+    await o.webhooks?.publish("recording.ready", { recordingId, durationMs: probe.durationMs, bytes: movieObject.size });
     log.info({ durationMs: probe.durationMs, bytes: movieObject.size }, "recording ready");
   }
 
@@ -217,7 +212,6 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       }, { concurrency }),
     async close() {
       await compose.stopWorking().catch(() => undefined);
-      await jobs.stop({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);
       lastPush = new Map();
     },
   };

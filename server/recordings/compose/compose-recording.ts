@@ -39,6 +39,8 @@ export interface ComposeRecordingOptions {
   signal?: AbortSignal;
   /** Default: first of FONT_CANDIDATES that exists; null forces colour-only name tiles. */
   fontFile?: string | null;
+  /** The ffmpeg and ffprobe programs (default: found on PATH). */
+  tools?: { ffmpeg: string; ffprobe: string };
 }
 
 export interface ComposeRecordingResult {
@@ -71,7 +73,7 @@ export interface Composition {
   droppedTracks: ComposeRecordingResult["droppedTracks"];
 }
 
-export type PrepareOptions = Pick<ComposeRecordingOptions, "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile">;
+export type PrepareOptions = Pick<ComposeRecordingOptions, "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile" | "tools">;
 
 /**
  * Manifest → timeline → probed files → layout. For the live path, call it with the spans so far (the last one
@@ -83,7 +85,7 @@ export async function prepareComposition(o: PrepareOptions): Promise<Composition
   const range = { fromMs: Math.min(...spans.map((s) => s.fromMs)), toMs: Math.max(...spans.map((s) => s.toMs)) };
   const timeline = buildTimeline({ events, range, spans, layoutChanges: o.layoutChanges, defaultLayout: o.defaultLayout });
   if (timeline.durationMs <= 0) throw new ComposeError("empty-recording", "the recording has no captured time");
-  const { startMs, dropped } = await probeTracks(timeline, o.recordingDir);
+  const { startMs, dropped } = await probeTracks(timeline, o.recordingDir, o.tools?.ffprobe);
   const width = o.output?.width ?? 1280;
   const height = o.output?.height ?? 720;
   const segments = layoutSegments(timeline, { width, height });
@@ -102,11 +104,11 @@ export interface WindowPart {
   durationMs: number;
 }
 
-type RunOptions = Pick<ComposeRecordingOptions, "signal" | "onLog" | "timeoutMs">;
+type RunOptions = Pick<ComposeRecordingOptions, "signal" | "onLog" | "timeoutMs" | "tools">;
 
 function runner(o: RunOptions) {
   return (args: string[], durationMs: number, onProgress?: (p: FfmpegProgress) => void) =>
-    runFfmpeg(args, { durationMs, onProgress, signal: o.signal, onStderrLine: o.onLog, timeoutMs: o.timeoutMs ?? 4 * durationMs + 60_000 });
+    runFfmpeg(args, { binary: o.tools?.ffmpeg, durationMs, onProgress, signal: o.signal, onStderrLine: o.onLog, timeoutMs: o.timeoutMs ?? 4 * durationMs + 60_000 });
 }
 
 /** Renders one window to `<dir>/<name>.ts` (video, keyframe first) and `<dir>/<name>.wav`. */
@@ -179,12 +181,12 @@ export async function composeRecording(o: ComposeRecordingOptions): Promise<Comp
  * track) and, where the manifest had no video-size, the frame size. Unreadable files are dropped from the timeline
  * (their participant then shows as a name tile) instead of failing the whole movie.
  */
-async function probeTracks(timeline: Timeline, dir: string) {
+async function probeTracks(timeline: Timeline, dir: string, ffprobeBinary?: string) {
   const startMs = new Map<string, number>();
   const dropped: ComposeRecordingResult["droppedTracks"] = [];
   const probeOne = async (t: TimelineTrack): Promise<boolean> => {
     try {
-      const info = await ffprobe(path.resolve(dir, t.file));
+      const info = await ffprobe(path.resolve(dir, t.file), { binary: ffprobeBinary });
       const stream = info.streams.find((s) => s.type === t.kind);
       if (!stream) throw new Error(`no ${t.kind} stream`);
       startMs.set(t.trackId, stream.startMs ?? info.startMs ?? 0);

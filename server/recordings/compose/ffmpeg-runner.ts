@@ -30,7 +30,7 @@ export interface FfmpegProgress {
 }
 
 export interface RunFfmpegOptions {
-  /** Default "ffmpeg" from PATH (FFMPEG_PATH overrides). */
+  /** Default "ffmpeg" from PATH (the app passes FFMPEG_PATH). */
   binary?: string;
   /** Expected output duration, for the percentage. */
   durationMs?: number;
@@ -48,7 +48,7 @@ export interface FfmpegResult {
 }
 
 export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<FfmpegResult> {
-  const binary = opts.binary ?? process.env.FFMPEG_PATH ?? "ffmpeg";
+  const binary = opts.binary ?? "ffmpeg";
   const keep = opts.stderrLines ?? 40;
   const started = Date.now();
   return new Promise((resolve, reject) => {

@@ -33,7 +33,7 @@ export class FfprobeError extends Error {
 const ms = (v: unknown) => (v === undefined || v === "N/A" || Number.isNaN(Number(v)) ? undefined : Number(v) * 1000);
 
 export function ffprobe(file: string, opts: { binary?: string; countFrames?: boolean; timeoutMs?: number } = {}): Promise<ProbeResult> {
-  const binary = opts.binary ?? process.env.FFPROBE_PATH ?? "ffprobe";
+  const binary = opts.binary ?? "ffprobe";
   const args = ["-v", "error", "-show_format", "-show_streams", ...(opts.countFrames ? ["-count_frames"] : []), "-of", "json", file];
   return new Promise((resolve, reject) => {
     execFile(binary, args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

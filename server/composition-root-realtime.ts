@@ -1,0 +1,40 @@
+// The realtime help desk on a Socket.IO server: services, presence across nodes, request handlers.
+// Shared by the web process (server/composition-root.ts) and the integration test stacks.
+import type { PrismaClient } from "@/server/platform/database/generated/client";
+import { createHelpDesk, type HelpDesk, type HelpDeskOptions } from "@/server/help-desk/create-help-desk";
+import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import type { Logger } from "@/server/platform/logger";
+import { socketPresenceLink } from "@/server/realtime/presence-link";
+import { attachRequestHandlers, type AppSocketServer } from "@/server/realtime/socket-server";
+import type { Notifier } from "@/server/help-desk/notifier";
+
+export interface RealtimeDeskOptions {
+  io: AppSocketServer;
+  /** How the desk reaches clients (a SocketNotifier on `io`). */
+  notifier: Notifier;
+  prisma: PrismaClient;
+  visitorTokens: VisitorTokens;
+  graceMs: number;
+  logger: Logger;
+  /** Where request handlers log (default: `logger`). */
+  requestLogger?: Logger;
+  recording: HelpDeskOptions["recording"];
+  queueBroadcastMs?: number;
+  /** Several nodes share presence through the Socket.IO adapter (Redis). */
+  sharedPresence: boolean;
+  requests?: Parameters<typeof attachRequestHandlers>[3];
+}
+
+export function createRealtimeDesk(opts: RealtimeDeskOptions): HelpDesk {
+  const desk = createHelpDesk({
+    prisma: opts.prisma,
+    notifier: opts.notifier,
+    graceMs: opts.graceMs,
+    logger: opts.logger,
+    queueBroadcastMs: opts.queueBroadcastMs,
+    recording: opts.recording,
+  });
+  if (opts.sharedPresence) desk.presence.attach(socketPresenceLink(opts.io));
+  attachRequestHandlers(opts.io, { ...desk, visitorTokens: opts.visitorTokens }, opts.requestLogger ?? opts.logger, opts.requests);
+  return desk;
+}
