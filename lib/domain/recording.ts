@@ -2,24 +2,10 @@
 // Pure rules; the recorder (media) and the stores act on the transitions decided here.
 import type { MeetingPoint } from "@/lib/domain/meeting-point";
 import { conflict, forbidden } from "@/lib/domain/result";
+import { CAPTURING_STATUSES, decide, type LayoutChange, LAYOUTS, type Layout, type RecordingStatus } from "@/lib/domain/recording-lifecycle";
 
-export type RecordingStatus =
-  | "armed"
-  | "recording"
-  | "paused"
-  | "stopped"
-  | "interrupted"
-  // After capture: composited into one movie in a background job, then stored.
-  | "processing"
-  | "ready"
-  | "failed"
-  // Its objects are gone: past retention, or deleted by an agent.
-  | "expired"
-  | "deleted";
-
-export type Layout = "grid" | "active-speaker" | "screen-share";
-export const LAYOUTS: readonly Layout[] = ["grid", "active-speaker", "screen-share"];
-
+export type { Layout, LayoutChange, LifecycleEvent, LifecycleOutcome, RecordingStatus } from "@/lib/domain/recording-lifecycle";
+export { LAYOUTS, RECORDING_STATUSES, transition } from "@/lib/domain/recording-lifecycle";
 
 export interface Recording {
   id: string;
@@ -45,9 +31,9 @@ export type RecordingCommand =
   /** The process capturing it died; what reached the disk is kept (system only). */
   | { type: "interrupt" };
 
-export const ACTIVE_STATUSES: RecordingStatus[] = ["armed", "recording", "paused"];
+export const ACTIVE_STATUSES: readonly RecordingStatus[] = CAPTURING_STATUSES;
 
-export function isActive(recording: Recording): boolean {
+export function isActive(recording: Pick<Recording, "status">): boolean {
   return ACTIVE_STATUSES.includes(recording.status);
 }
 
@@ -63,7 +49,7 @@ export function startRecording(
 ): Recording {
   if (actorId !== mp.hostId) throw forbidden("only the meeting point's host can record");
   if (mp.state === "ended") throw conflict("the meeting point has ended");
-  if (existing.some(isActive)) throw conflict("a recording of this meeting point is already running");
+  for (const other of existing) decide(other.status, "start");
   const live = mp.state === "live";
   return {
     id: ctx.newId(),
@@ -92,29 +78,24 @@ export function controlRecording(
     const open = next.spans.at(-1);
     if (open && open.to === null) open.to = now;
   };
+  const to = decide(recording.status, command.type);
+  if (command.type === "interrupt" && actorId !== "system") throw forbidden("only the server marks a recording interrupted");
+  if (to === null) return recording;
   switch (command.type) {
     case "start":
-      throw conflict("a recording of this meeting point is already running");
+      return recording; // decide() refuses or leaves it: a start never moves an existing recording
     case "callStarted":
-      if (recording.status !== "armed") return recording;
-      return { ...next, status: "recording", startedAt: now, spans: [{ from: now, to: null }] };
+      return { ...next, status: to, startedAt: now, spans: [{ from: now, to: null }] };
     case "pause":
-      if (recording.status !== "recording") throw conflict(`cannot pause a recording that is ${recording.status}`);
       closeSpan();
-      return { ...next, status: "paused" };
+      return { ...next, status: to };
     case "resume":
-      if (recording.status !== "paused") throw conflict(`cannot resume a recording that is ${recording.status}`);
       next.spans.push({ from: now, to: null });
-      return { ...next, status: "recording" };
+      return { ...next, status: to };
     case "stop":
-      if (!isActive(recording)) throw conflict(`the recording is already ${recording.status}`);
-      closeSpan();
-      return { ...next, status: "stopped", stoppedAt: now };
     case "interrupt":
-      if (actorId !== "system") throw forbidden("only the server marks a recording interrupted");
-      if (!isActive(recording)) return recording;
       closeSpan();
-      return { ...next, status: "interrupted", stoppedAt: now };
+      return { ...next, status: to, stoppedAt: now };
   }
 }
 
@@ -122,3 +103,27 @@ export function controlRecording(
 export function capturedMs(recording: Recording, now: Date): number {
   return recording.spans.reduce((total, s) => total + ((s.to ?? now).getTime() - s.from.getTime()), 0);
 }
+
+/** Spans as stored (JSON): ISO strings. The only place they are encoded or decoded. */
+export type SpanJson = { from: string; to: string | null };
+
+export function encodeSpans(spans: Recording["spans"]): SpanJson[] {
+  return spans.map((s) => ({ from: s.from.toISOString(), to: s.to ? s.to.toISOString() : null }));
+}
+
+export function decodeSpans(json: unknown): Recording["spans"] {
+  const raw = Array.isArray(json) ? (json as SpanJson[]) : [];
+  return raw.map((s) => ({ from: new Date(s.from), to: s.to ? new Date(s.to) : null }));
+}
+
+/** The closed spans in epoch milliseconds, as the compositor cuts them. */
+export function capturedSpansMs(spans: Recording["spans"]): { fromMs: number; toMs: number }[] {
+  return spans.flatMap((s) => (s.to ? [{ fromMs: s.from.getTime(), toMs: s.to.getTime() }] : []));
+}
+
+export function decodeLayoutChanges(json: unknown): LayoutChange[] {
+  const raw = Array.isArray(json) ? (json as LayoutChange[]) : [];
+  return raw.filter((c) => (LAYOUTS as readonly string[]).includes(c.layout)).map((c) => ({ atMs: c.atMs, layout: c.layout }));
+}
+
+export const layoutOf = (stored: string): Layout => ((LAYOUTS as readonly string[]).includes(stored) ? (stored as Layout) : "grid");

@@ -8,7 +8,7 @@ import type { RecordingView } from "@/lib/realtime/views";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
-import { applyLifecycleRule, startRetentionSweeper, sweepExpiredRecordings, type SweepResult } from "@/server/recordings/retention";
+import { applyLifecycleRule, recordingRetention, startRetentionSweeper, sweepExpiredRecordings, type SweepResult } from "@/server/recordings/retention";
 import { createWebhookQueue, type WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { publisherSecret, recorderDirectory } from "@/server/recordings/co-located-recorder";
 import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
@@ -82,17 +82,7 @@ export async function startRecordingBackend(
     s3: core.storage.client,
     bucket: core.storage.bucket,
     logger: opts.logger,
-    listExpired: async () => {
-      const rows = await prisma.recording.findMany({
-        where: { status: "ready", keep: false, expiresAt: { lt: new Date() } },
-        select: { id: true, movieKey: true, posterKey: true },
-      });
-      return rows.map((r) => ({ id: r.id, keys: [r.movieKey, r.posterKey].filter((k): k is string => !!k), prefix: `recordings/${r.id}/` }));
-    },
-    markExpired: async (id: string) => {
-      await prisma.recording.update({ where: { id }, data: { status: "expired", movieKey: null, posterKey: null } });
-      await library.announce(id);
-    },
+    ...recordingRetention(library.store, (id) => library.announce(id)),
   };
   let stopSweeper: (() => void) | undefined;
   if (opts.runWorker) {

@@ -87,7 +87,8 @@ export class RecordingService {
     const stored = await this.meetingPoints.find(meetingPointId);
     if (!armed || !stored) return;
     const started = controlRecording(armed, stored.meetingPoint, "system", { type: "callStarted" }, this.clock());
-    await this.recordings.save(started);
+    // Stopped (or otherwise changed) since it was read: that change stays.
+    if (!(await this.recordings.save(started, armed.status))) return;
     await this.changed(started);
     await this.announce(meetingPointId, "Recording started. This call is being recorded.");
   }
@@ -107,7 +108,7 @@ export class RecordingService {
     const stored = await this.meetingPoints.find(recording.meetingPointId);
     if (!stored) return null;
     const next = controlRecording(recording, stored.meetingPoint, "system", { type: "interrupt" }, at);
-    await this.recordings.save(next);
+    if (!(await this.recordings.save(next, recording.status))) return null;
     await this.changed(next);
     await this.announce(recording.meetingPointId, `Recording interrupted: ${reason}. What was captured up to then is kept.`);
     return next;
@@ -154,7 +155,7 @@ export class RecordingService {
       const active = (await this.recordings.forMeetingPoint(meetingPointId, tx)).find(isActive);
       if (!active) throw conflict("no recording of this meeting point is running");
       const next = controlRecording(active, stored.meetingPoint, actorId, command, this.clock());
-      await this.recordings.save(next, tx);
+      if (!(await this.recordings.save(next, active.status, tx))) throw conflict("the recording changed meanwhile; try again");
       return next;
     });
   }
@@ -186,8 +187,7 @@ export class RecordingService {
       const current = (await this.recordings.forMeetingPoint(armed.meetingPointId, tx)).find((r) => r.id === armed.id);
       if (!current || current.status !== "armed") return null;
       const next = controlRecording(current, stored.meetingPoint, "system", { type: "callStarted" }, this.clock());
-      await this.recordings.save(next, tx);
-      return next;
+      return (await this.recordings.save(next, current.status, tx)) ? next : null;
     });
     if (started) await this.changed(started);
     if (started) await this.announce(armed.meetingPointId, "Recording started. This call is being recorded.");

@@ -2,13 +2,14 @@
 // Only agents see recordings; the movie itself is only ever reached through short-lived presigned links.
 import { DeleteObjectsCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { ACTIVE_STATUSES, LAYOUTS, type Layout, type RecordingStatus } from "@/lib/domain/recording";
+import { decodeSpans, encodeSpans, isActive, LAYOUTS, layoutOf, type Layout, type RecordingStatus } from "@/lib/domain/recording";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
 import type { Identity } from "@/lib/realtime/identity";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
 import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
+import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
 
 export interface RecordingLibraryOptions {
   s3: S3Client;
@@ -29,17 +30,29 @@ export interface RecordingDetailsView extends RecordingView {
 }
 
 /** Armed, recording or paused: the recording is still being captured. */
-const capturing = (row: { status: string }) => ACTIVE_STATUSES.includes(row.status as RecordingStatus);
+const capturing = (row: { status: string }) => isActive({ status: row.status as RecordingStatus });
+
+/** A write the domain refused (or that another change won) becomes the agent's error. */
+function requireWon(applied: Applied): void {
+  if (applied.won) return;
+  if (applied.outcome.kind === "refused") throw applied.outcome.error;
+  if (applied.outcome.kind === "allowed") throw conflict("the recording changed meanwhile; try again");
+}
 
 function requireAgentIdentity(who: Identity): void {
   if (who.kind !== "agent") throw forbidden("recordings are visible to agents only");
 }
 
 export class RecordingLibrary {
+  /** Writes go through the store (the only writer of recordings); this class reads for views. */
+  readonly store: RecordingStore;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly opts: RecordingLibraryOptions,
-  ) {}
+  ) {
+    this.store = new RecordingStore(prisma);
+  }
 
   async list(who: Identity, opts: { ticketId?: string; limit?: number } = {}): Promise<RecordingView[]> {
     requireAgentIdentity(who);
@@ -56,7 +69,7 @@ export class RecordingLibrary {
     requireAgentIdentity(who);
     const row = await this.row(id);
     const sessions = await listRecordingSessions(this.opts.directory, id);
-    const spans = (Array.isArray(row.spans) ? (row.spans as { from: string; to: string | null }[]) : []).map((s) => ({ from: s.from, to: s.to }));
+    const spans = encodeSpans(decodeSpans(row.spans));
     return { ...(await this.view(row, sessions)), spans, sessions };
   }
 
@@ -70,47 +83,36 @@ export class RecordingLibrary {
     return { url: link.url, expiresAt: typeof link.expiresAt === "string" ? link.expiresAt : new Date(link.expiresAt).toISOString() };
   }
 
-  /** Deletes the stored movie and poster (confirmed gone) and marks the recording deleted. */
+  /**
+   * Marks the recording deleted, then deletes its stored movie and poster (confirmed gone). Allowed while it is
+   * being composited: the job then loses its write and removes what it uploaded. Deleting again retries objects
+   * the store refused to delete.
+   */
   async remove(who: Identity, id: string): Promise<RecordingView> {
     requireAgentIdentity(who);
+    await this.row(id);
+    const applied = await this.store.markDeleted(id, new Date());
+    if (!applied.won && applied.outcome.kind !== "noop") requireWon(applied);
     const row = await this.row(id);
-    if (row.status === "processing") throw conflict("the recording is being processed; delete it when it is ready or failed");
-    if (capturing(row)) throw conflict("stop the recording before deleting it");
     const keys = [row.movieKey, row.posterKey].filter((k): k is string => !!k);
     if (keys.length) {
       const out = await this.opts.s3.send(new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
       if (out.Errors?.length) throw conflict(`the store refused to delete: ${out.Errors.map((e) => e.Message).join("; ")}`);
+      await this.store.forgetObjects(id);
     }
-    const updated = await this.prisma.recording.update({
-      where: { id },
-      data: { status: "deleted", deletedAt: new Date(), movieKey: null, posterKey: null, progress: null },
-      include,
-    });
-    return this.changed(updated);
+    return this.changed(await this.row(id));
   }
 
   async update(who: Identity, id: string, patch: { keep?: boolean; layout?: Layout }): Promise<RecordingView> {
     requireAgentIdentity(who);
     const row = await this.row(id);
-    const data: Prisma.RecordingUpdateInput = {};
-    if (patch.keep !== undefined) data.keep = patch.keep;
     if (patch.layout !== undefined) {
       if (!LAYOUTS.includes(patch.layout)) throw conflict("unknown layout");
-      if (capturing(row)) {
-        if (who.kind !== "agent" || who.id !== row.meetingPoint.hostId) throw forbidden("only the meeting point's host changes the layout while recording");
-        // While capturing, a change applies from now on; before the first capture it is the starting layout.
-        const changes = Array.isArray(row.layoutChanges) ? (row.layoutChanges as { atMs: number; layout: string }[]) : [];
-        if (row.status === "armed") data.layout = patch.layout;
-        else data.layoutChanges = [...changes, { atMs: Date.now(), layout: patch.layout }];
-      } else if (row.status === "ready" || row.status === "stopped" || row.status === "interrupted" || row.status === "failed") {
-        data.layout = patch.layout;
-        data.layoutChanges = [];
-      } else {
-        throw conflict(`the layout of a ${row.status} recording cannot change`);
-      }
+      if (capturing(row) && (who.kind !== "agent" || who.id !== row.meetingPoint.hostId)) throw forbidden("only the meeting point's host changes the layout while recording");
+      requireWon(await this.store.setLayout(id, patch.layout, new Date()));
     }
-    const updated = await this.prisma.recording.update({ where: { id }, data, include });
-    return this.changed(updated);
+    if (patch.keep !== undefined) requireWon(await this.store.setKeep(id, patch.keep));
+    return this.changed(await this.row(id));
   }
 
   /** Pushes the recording's current state to agents (called by the compositing pipeline too). */
@@ -154,7 +156,7 @@ export class RecordingLibrary {
       startedAt: iso(row.startedAt),
       stoppedAt: iso(row.stoppedAt),
       durationMs: row.durationMs,
-      layout: (LAYOUTS as readonly string[]).includes(row.layout) ? (row.layout as Layout) : "grid",
+      layout: layoutOf(row.layout),
       participants,
       posterUrl,
       movieBytes: row.movieBytes === null ? null : Number(row.movieBytes),

@@ -1,20 +1,61 @@
-// Persists recordings (the control state; the media lives with the recorder).
-import { capturedMs, type Recording, type RecordingStatus } from "@/lib/domain/recording";
+// The only writer of Recording rows. Every status change is decided by the domain (lib/domain/recording-lifecycle)
+// and written conditionally on the status it was decided from, so a writer that lost a race learns it (and
+// decides again against the winner's status) instead of overwriting it: a stop is never undone by a late
+// callStarted, a deleted recording never comes back as ready, a kept one is never expired.
+import {
+  capturedMs,
+  decodeLayoutChanges,
+  decodeSpans,
+  encodeSpans,
+  layoutOf,
+  transition,
+  type Layout,
+  type LifecycleEvent,
+  type LifecycleOutcome,
+  type Recording,
+  type RecordingStatus,
+} from "@/lib/domain/recording";
+import { chooseLayout } from "@/lib/domain/recording-lifecycle";
+import { notFound } from "@/lib/domain/result";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
 import type { Tx } from "@/server/help-desk/meeting-point-store";
 
-type Row = Prisma.RecordingGetPayload<object>;
+export type RecordingRow = Prisma.RecordingGetPayload<object>;
 
-type SpanJson = { from: string; to: string | null };
-
-function spansOf(row: Row): Recording["spans"] {
-  const raw = Array.isArray(row.spans) ? (row.spans as SpanJson[]) : [];
-  return raw.map((s) => ({ from: new Date(s.from), to: s.to ? new Date(s.to) : null }));
+/** The result of a conditional write: `won` when this writer's change is the one stored. */
+export interface Applied {
+  won: boolean;
+  /** The domain's decision against the status the write was tried on (the winner's, when lost). */
+  outcome: LifecycleOutcome;
+  /** The row as it was before the write (won), or as it is now (lost); null when there is no such recording. */
+  row: RecordingRow | null;
 }
 
-const spansJson = (r: Recording): SpanJson[] => r.spans.map((s) => ({ from: s.from.toISOString(), to: s.to ? s.to.toISOString() : null }));
+/** What a compositing job needs of the recording it claimed. */
+export interface CompositingInput {
+  destination: string | null;
+  spans: Recording["spans"];
+  layout: Layout;
+  layoutChanges: { atMs: number; layout: Layout }[];
+  durationMs: number | null;
+}
 
-function toDomain(row: Row): Recording {
+export interface ComposedMovie {
+  movieKey: string;
+  posterKey: string;
+  movieBytes: number;
+  durationMs: number | null;
+  readyAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface ExpiryCandidate {
+  id: string;
+  keys: string[];
+  prefix: string;
+}
+
+function toDomain(row: RecordingRow): Recording {
   return {
     id: row.id,
     meetingPointId: row.meetingPointId,
@@ -23,10 +64,12 @@ function toDomain(row: Row): Recording {
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     stoppedAt: row.stoppedAt,
-    spans: spansOf(row),
+    spans: decodeSpans(row.spans),
     destination: row.destination,
   };
 }
+
+const keysOf = (row: { movieKey: string | null; posterKey: string | null }) => [row.movieKey, row.posterKey].filter((k): k is string => !!k);
 
 export class RecordingStore {
   constructor(private readonly prisma: PrismaClient) {}
@@ -50,18 +93,133 @@ export class RecordingStore {
         startedById: recording.startedById,
         createdAt: recording.createdAt,
         startedAt: recording.startedAt,
-        spans: spansJson(recording),
+        spans: encodeSpans(recording.spans),
         destination: recording.destination,
       },
     });
   }
 
-  async save(recording: Recording, tx: Tx | PrismaClient = this.prisma): Promise<void> {
+  /**
+   * Stores a capture-state change the domain made from a recording that was `from`; false when the stored
+   * recording is no longer `from` (another change won, and stays).
+   */
+  async save(recording: Recording, from: RecordingStatus, tx: Tx | PrismaClient = this.prisma): Promise<boolean> {
     // Captured media only: pauses are not part of the movie.
     const durationMs = recording.stoppedAt ? capturedMs(recording, recording.stoppedAt) : null;
-    await tx.recording.update({
-      where: { id: recording.id },
-      data: { status: recording.status, startedAt: recording.startedAt, stoppedAt: recording.stoppedAt, durationMs, spans: spansJson(recording) },
+    const { count } = await tx.recording.updateMany({
+      where: { id: recording.id, status: from },
+      data: { status: recording.status, startedAt: recording.startedAt, stoppedAt: recording.stoppedAt, durationMs, spans: encodeSpans(recording.spans) },
     });
+    return count === 1;
+  }
+
+  /** A compositing job takes the recording (stopped, interrupted, failed, or processing after a crash). */
+  async claimForCompositing(id: string): Promise<Applied & { input?: CompositingInput }> {
+    const applied = await this.apply(id, "composeStarted", () => ({ progress: 0, error: null }));
+    if (!applied.won || !applied.row) return applied;
+    const row = applied.row;
+    const input = { destination: row.destination, spans: decodeSpans(row.spans), layout: layoutOf(row.layout), layoutChanges: decodeLayoutChanges(row.layoutChanges), durationMs: row.durationMs };
+    return { ...applied, input };
+  }
+
+  /** Progress of the job holding it; late progress never lands on a recording that moved on. */
+  async reportProgress(id: string, percent: number): Promise<boolean> {
+    const { count } = await this.prisma.recording.updateMany({ where: { id, status: "processing" }, data: { progress: percent } });
+    return count === 1;
+  }
+
+  async markComposed(id: string, movie: ComposedMovie): Promise<Applied> {
+    return this.apply(id, "composed", (row) => ({
+      progress: null,
+      error: null,
+      movieKey: movie.movieKey,
+      posterKey: movie.posterKey,
+      movieBytes: BigInt(movie.movieBytes),
+      durationMs: movie.durationMs ?? row.durationMs,
+      readyAt: movie.readyAt,
+      expiresAt: movie.expiresAt,
+    }));
+  }
+
+  async markCompositingFailed(id: string, message: string): Promise<Applied> {
+    return this.apply(id, "composeFailed", () => ({ error: message.slice(0, 1000), progress: null }));
+  }
+
+  /** Captured recordings without a movie yet (after a restart, nothing is forgotten). */
+  async compositingBacklog(): Promise<string[]> {
+    const rows = await this.prisma.recording.findMany({ where: { status: { in: ["stopped", "interrupted", "processing"] } }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
+  /** Ready recordings past retention, and expired or deleted ones whose objects are not confirmed gone yet. */
+  async dueForExpiry(now: Date): Promise<ExpiryCandidate[]> {
+    const rows = await this.prisma.recording.findMany({
+      where: {
+        OR: [
+          { status: "ready", keep: false, expiresAt: { lt: now } },
+          { status: { in: ["expired", "deleted"] }, OR: [{ movieKey: { not: null } }, { posterKey: { not: null } }] },
+        ],
+      },
+      select: { id: true, movieKey: true, posterKey: true },
+    });
+    return rows.map((r) => ({ id: r.id, keys: keysOf(r), prefix: `recordings/${r.id}/` }));
+  }
+
+  /**
+   * The sweep claims a recording before deleting its objects: false when it must not touch them (kept or
+   * changed meanwhile). An expired or deleted one whose objects are still listed is cleaned up again.
+   */
+  async claimExpiry(id: string, now: Date): Promise<boolean> {
+    const applied = await this.apply(id, "expire", () => ({}), { keep: false, expiresAt: { lt: now } });
+    if (applied.won) return true;
+    return applied.row !== null && (applied.row.status === "expired" || applied.row.status === "deleted");
+  }
+
+  /** The objects of an expired or deleted recording are confirmed gone. */
+  async forgetObjects(id: string): Promise<void> {
+    await this.prisma.recording.updateMany({ where: { id, status: { in: ["expired", "deleted"] } }, data: { movieKey: null, posterKey: null } });
+  }
+
+  /** Objects uploaded for a recording that went away meanwhile, to be deleted (by the caller, else the sweep). */
+  async noteLeftoverObjects(id: string, keys: { movieKey: string; posterKey: string }): Promise<void> {
+    await this.prisma.recording.updateMany({ where: { id, status: { in: ["expired", "deleted"] } }, data: keys });
+  }
+
+  /** Marks it deleted (its objects go next; their keys stay until `forgetObjects`). */
+  async markDeleted(id: string, now: Date): Promise<Applied> {
+    return this.apply(id, "delete", () => ({ deletedAt: now, progress: null }));
+  }
+
+  async setKeep(id: string, keep: boolean): Promise<Applied> {
+    return this.apply(id, "keep", () => ({ keep }));
+  }
+
+  async setLayout(id: string, layout: Layout, now: Date): Promise<Applied> {
+    return this.apply(id, "layout", (row) => chooseLayout(row.status as RecordingStatus, layout, decodeLayoutChanges(row.layoutChanges), now.getTime()));
+  }
+
+  /**
+   * Decides `event` against the stored status and writes it only if the status is still the one decided
+   * from (and `where` holds). On a lost race it decides again against the new status.
+   */
+  private async apply(
+    id: string,
+    event: LifecycleEvent,
+    data: (row: RecordingRow) => Prisma.RecordingUpdateManyMutationInput,
+    where: Prisma.RecordingWhereInput = {},
+  ): Promise<Applied> {
+    let row = await this.prisma.recording.findUnique({ where: { id } });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (!row) return { won: false, outcome: { kind: "refused", error: notFound("no such recording") }, row: null };
+      const outcome = transition(row.status as RecordingStatus, event);
+      if (outcome.kind !== "allowed") return { won: false, outcome, row };
+      const { count } = await this.prisma.recording.updateMany({ where: { ...where, id, status: row.status }, data: { ...data(row), status: outcome.to } });
+      if (count === 1) return { won: true, outcome, row };
+      const now = await this.prisma.recording.findUnique({ where: { id } });
+      // Same status: the extra condition no longer holds (e.g. kept meanwhile).
+      if (now && now.status === row.status) return { won: false, outcome: { kind: "noop" }, row: now };
+      row = now;
+    }
+    return { won: false, outcome: { kind: "noop" }, row };
   }
 }

@@ -1,7 +1,8 @@
 // Deletes recordings whose retention period is over. The app's own sweep is the source of truth: it works
-// on every S3 (the embedded s3rver has no lifecycle support) and a record is marked expired only after a
-// listing shows that nothing of it remains, so a failed deletion is retried on the next sweep instead of
-// leaving billable, privacy-relevant video behind a record that claims it is gone.
+// on every S3 (the embedded s3rver has no lifecycle support). The sweep first claims a recording (so a "keep"
+// arriving meanwhile wins or is refused, never both), and its objects are forgotten only after a listing shows
+// that nothing of it remains, so a failed deletion is retried on the next sweep instead of leaving billable,
+// privacy-relevant video behind a record that claims it is gone.
 import {
   DeleteObjectsCommand,
   ListObjectsV2Command,
@@ -9,6 +10,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
+import type { RecordingStore } from "@/server/recordings/recording-store";
 
 export interface ExpiredRecording {
   id: string;
@@ -23,6 +25,9 @@ export interface RetentionSweepOptions {
   s3: S3Client;
   bucket: string;
   listExpired: () => Promise<ExpiredRecording[]>;
+  /** Taken before any object is deleted; false leaves the recording and its objects alone (kept meanwhile). */
+  claim?: (id: string) => Promise<boolean>;
+  /** Nothing of it remains in the store. */
   markExpired: (id: string) => Promise<void>;
   logger?: Logger;
 }
@@ -37,6 +42,7 @@ export async function sweepExpiredRecordings(opts: RetentionSweepOptions): Promi
   const result: SweepResult = { expired: [], failed: [] };
   for (const recording of await opts.listExpired()) {
     try {
+      if (opts.claim && !(await opts.claim(recording.id))) continue;
       const deletedObjects = await deleteRecordingObjects(opts.s3, opts.bucket, recording);
       const left = await remainingObjects(opts.s3, opts.bucket, recording);
       if (left.length) throw new Error(`${left.length} object(s) still present after deletion, e.g. ${left[0]}`);
@@ -50,6 +56,26 @@ export async function sweepExpiredRecordings(opts: RetentionSweepOptions): Promi
     }
   }
   return result;
+}
+
+/** The sweep's view of the recordings: the store claims and forgets; `announce` tells agents. */
+export function recordingRetention(
+  store: RecordingStore,
+  announce: (id: string) => Promise<void>,
+  clock: () => Date = () => new Date(),
+): Pick<RetentionSweepOptions, "listExpired" | "claim" | "markExpired"> {
+  return {
+    listExpired: () => store.dueForExpiry(clock()),
+    claim: async (id) => {
+      const claimed = await store.claimExpiry(id, clock());
+      if (claimed) await announce(id);
+      return claimed;
+    },
+    markExpired: async (id) => {
+      await store.forgetObjects(id);
+      await announce(id);
+    },
+  };
 }
 
 /** Sweeps now and then every intervalMs; overlapping runs are skipped. Returns a stop function. */

@@ -3,7 +3,8 @@
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
 import { access, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Layout } from "@/lib/domain/recording";
+import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { capturedSpansMs } from "@/lib/domain/recording";
 import { fetchRecordingFiles } from "@/recorder/control";
 import { listRecordingSessions } from "@/recorder/ingest";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
@@ -17,6 +18,7 @@ import { ffprobe } from "@/server/recordings/compose/ffprobe";
 import type { ObjectStore } from "@/server/platform/object-store";
 import { uploadRecordingFiles, type RecordingFile } from "@/server/recordings/compose/upload-sink";
 import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
+import { RecordingStore } from "@/server/recordings/recording-store";
 
 export interface RecordingPipelineOptions {
   db: Database;
@@ -60,7 +62,7 @@ export interface RecordingPipeline {
 const DAY_MS = 86_400_000;
 
 export async function createRecordingPipeline(o: RecordingPipelineOptions): Promise<RecordingPipeline> {
-  const { prisma } = o.db;
+  const store = new RecordingStore(o.db.prisma);
   const { jobs } = o;
   const progress = createJobProgressStore(o.db.pool);
   await progress.init();
@@ -74,14 +76,15 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       if (lastPush.get(recordingId) === rounded) return;
       lastPush.set(recordingId, rounded);
       // Late progress must not land on a recording that is already ready.
-      void prisma.recording
-        .updateMany({ where: { id: recordingId, status: "processing" }, data: { progress: rounded } })
-        .then(() => o.library.announce(recordingId))
+      void store
+        .reportProgress(recordingId, rounded)
+        .then((stored) => (stored ? o.library.announce(recordingId) : undefined))
         .catch(() => undefined);
     },
     onGaveUp: async (recordingId, error) => {
       const message = error instanceof Error ? error.message : String(error);
-      await prisma.recording.update({ where: { id: recordingId }, data: { status: "failed", error: message.slice(0, 1000), progress: null } });
+      // A recording deleted (or finished) meanwhile stays as it is.
+      if (!(await store.markCompositingFailed(recordingId, message)).won) return;
       await o.library.announce(recordingId);
       await o.webhooks?.publish("recording.failed", { recordingId, error: message.slice(0, 300) });
       o.logger.error({ recordingId, err: error }, "compositing gave up");
@@ -101,30 +104,36 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     return scratch;
   }
 
+  async function removeObjects(keys: string[]): Promise<void> {
+    if (!keys.length) return;
+    const done = await o.storage.client.send(new DeleteObjectsCommand({ Bucket: o.storage.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+    const errors = (done.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
+    if (errors.length) throw new Error(`could not remove ${errors.length} uploaded object(s) of a deleted recording: ${errors[0]!.Key} ${errors[0]!.Code}`);
+  }
+
   async function handle(job: ComposeJobContext): Promise<void> {
     const { recordingId } = job;
-    const row = await prisma.recording.findUnique({ where: { id: recordingId } });
-    if (!row || ["ready", "deleted", "expired", "armed", "recording", "paused"].includes(row.status)) return;
-    await prisma.recording.update({ where: { id: recordingId }, data: { status: "processing", progress: 0, error: null } });
+    const claim = await store.claimForCompositing(recordingId);
+    // Ready, deleted, expired or still capturing: nothing for this job to do.
+    if (!claim.input) return;
+    const row = claim.input;
     await o.library.announce(recordingId);
     const log = o.logger.child({ recordingId, jobId: job.jobId, attempt: job.attempt });
 
     const out = path.join(o.workDir, recordingId);
     const recordingDir = await rawFilesOf(recordingId, row.destination, path.join(out, "raw"), log);
     const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
-    const spans = (Array.isArray(row.spans) ? (row.spans as { from: string; to: string | null }[]) : [])
-      .filter((s) => s.to !== null)
-      .map((s) => ({ fromMs: Date.parse(s.from), toMs: Date.parse(s.to!) }));
+    const spans = capturedSpansMs(row.spans);
     const movie = path.join(out, "movie.mp4");
     const poster = path.join(out, "poster.jpg");
-    const layoutChanges = (Array.isArray(row.layoutChanges) ? (row.layoutChanges as { atMs: number; layout: Layout }[]) : []).map((c) => ({ atMs: c.atMs, layout: c.layout }));
+    const layoutChanges = row.layoutChanges;
     try {
       await composeRecording({
         recordingDir,
         manifestText,
         spans,
         layoutChanges,
-        defaultLayout: row.layout as Layout,
+        defaultLayout: row.layout,
         output: o.output,
         outFile: movie,
         posterFile: poster,
@@ -136,8 +145,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     } catch (err) {
       if (err instanceof ComposeError) {
         // Nothing to compose (no media reached the recorder): retrying cannot help.
-        await prisma.recording.update({ where: { id: recordingId }, data: { status: "failed", error: err.message, progress: null } });
-        await o.library.announce(recordingId);
+        if ((await store.markCompositingFailed(recordingId, err.message)).won) await o.library.announce(recordingId);
         return;
       }
       throw err;
@@ -166,20 +174,27 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     });
     const movieObject = uploaded.find((u) => u.key.endsWith("movie.mp4"))!;
     const now = new Date();
-    await prisma.recording.update({
-      where: { id: recordingId },
-      data: {
-        status: "ready",
-        progress: null,
-        error: null,
-        movieKey: `${prefix}movie.mp4`,
-        posterKey: `${prefix}poster.jpg`,
-        movieBytes: BigInt(movieObject.size),
-        durationMs: probe.durationMs !== undefined ? Math.round(probe.durationMs) : row.durationMs,
-        readyAt: now,
-        expiresAt: o.retentionDays > 0 ? new Date(now.getTime() + o.retentionDays * DAY_MS) : null,
-      },
+    const composed = await store.markComposed(recordingId, {
+      movieKey: `${prefix}movie.mp4`,
+      posterKey: `${prefix}poster.jpg`,
+      movieBytes: movieObject.size,
+      durationMs: probe.durationMs !== undefined ? Math.round(probe.durationMs) : null,
+      readyAt: now,
+      expiresAt: o.retentionDays > 0 ? new Date(now.getTime() + o.retentionDays * DAY_MS) : null,
     });
+    if (!composed.won) {
+      await rm(out, { recursive: true, force: true });
+      lastPush.delete(recordingId);
+      // Deleted (or expired) while this job ran: that stays, and what the job uploaded goes.
+      if (composed.row?.status === "deleted" || composed.row?.status === "expired") {
+        // Noted first: should the removal fail, the retention sweep's leftover pass deletes them.
+        await store.noteLeftoverObjects(recordingId, { movieKey: `${prefix}movie.mp4`, posterKey: `${prefix}poster.jpg` });
+        await removeObjects(uploaded.map((u) => u.key));
+        await store.forgetObjects(recordingId);
+        log.info({ status: composed.row.status }, "recording went away while compositing; removed the uploaded objects");
+      }
+      return;
+    }
     // Confirmed in S3 (size checked): the scratch copies can go.
     await rm(out, { recursive: true, force: true });
     lastPush.delete(recordingId);
@@ -195,9 +210,9 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       await compose.enqueue(recordingId);
     },
     async enqueueBacklog() {
-      const rows = await prisma.recording.findMany({ where: { status: { in: ["stopped", "interrupted", "processing"] } }, select: { id: true } });
-      for (const r of rows) await compose.enqueue(r.id);
-      return rows.length;
+      const ids = await store.compositingBacklog();
+      for (const id of ids) await compose.enqueue(id);
+      return ids.length;
     },
     startWorker: (concurrency) =>
       compose.work(async (job) => {
