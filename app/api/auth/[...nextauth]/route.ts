@@ -8,7 +8,7 @@ type Context = { params: Promise<{ nextauth: string[] }> };
 type Handler = (req: Request, ctx: Context) => Promise<Response>;
 let handler: Handler | undefined;
 
-// Built on first use: the options hold live services that exist only once server.ts has started.
+// Built on first use: the options hold live services that exist only once the web entry has started.
 async function auth(req: Request, ctx: Context) {
   const services = getServices();
   const refused = await refuseMalformedAuthRequest(req, (await ctx.params).nextauth, services.env.PUBLIC_URL);
@@ -16,7 +16,21 @@ async function auth(req: Request, ctx: Context) {
   handler ??= NextAuth(services.authOptions) as Handler;
   const res = await handler(req, ctx);
   if (res.status >= 500) services.logger.error({ status: res.status, url: req.url }, "next-auth failed a request");
-  return res;
+  return absoluteJsonRedirect(res, services.env.PUBLIC_URL ?? new URL(req.url).origin);
+}
+
+/**
+ * The redirect callback keeps next-auth's redirects as paths on this site (next-auth-options.ts). A Location
+ * header may be a path, but next-auth/react parses the `{url}` of its JSON replies with `new URL()`: those are
+ * made absolute against this site's origin.
+ */
+async function absoluteJsonRedirect(res: Response, origin: string): Promise<Response> {
+  if (!res.headers.get("content-type")?.includes("application/json")) return res;
+  const body = (await res.clone().json().catch(() => null)) as { url?: unknown } | null;
+  if (typeof body?.url !== "string" || !body.url.startsWith("/")) return res;
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  return new Response(JSON.stringify({ ...body, url: new URL(body.url, origin).href }), { status: res.status, headers });
 }
 
 export { auth as GET, auth as POST };
