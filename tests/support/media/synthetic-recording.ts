@@ -170,6 +170,24 @@ export class SyntheticRecording {
     return { info, trackId, file };
   }
 }
+/**
+ * Two camera participants, `agent:ann` and `agent:ben` (sessions "ann", "ben"): testsrc2 video and a 440 / 660 Hz tone
+ * each, `seconds` long from T0, with their files and the manifest in `recordingDir` where the recorder puts them.
+ */
+export function writeTwoPersonRecording(recordingDir: string, seconds: number): SyntheticRecording {
+  const m = new SyntheticRecording();
+  for (const [i, who] of ["ann", "ben"].entries()) {
+    m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
+    const v = m.track(who, "video", 0, seconds * 1000, { width: 320, height: 240 });
+    const a = m.track(who, "audio", 0, seconds * 1000);
+    makeVideo(path.join(recordingDir, v.file), "testsrc2=s=320x240:r=25", seconds);
+    makeAudio(path.join(recordingDir, a.file), `sine=f=${440 + 220 * i}:r=48000`, seconds);
+    m.end(who, seconds * 1000);
+  }
+  m.writeManifest(recordingDir);
+  return m;
+}
+
 /** One output frame as RGB24. */
 export function frameAt(file: string, seconds: number, width: number, height: number): Buffer {
   const out = execFileSync("ffmpeg", ["-v", "error", "-ss", seconds.toFixed(3), "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], {
