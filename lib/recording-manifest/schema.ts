@@ -51,6 +51,12 @@ export const manifestLine = z.union([
   sessionStartLine, trackStartLine, trackSyncLine, videoSizeLine, audioLevelLine, muteLine, trackEndLine, sessionEndLine,
 ]);
 
+/** Each line kind's schema by its `type`, for errors that name the field at fault. */
+export const manifestLineSchemas = {
+  "session-start": sessionStartLine, "track-start": trackStartLine, "track-sync": trackSyncLine, "video-size": videoSizeLine,
+  "audio-level": audioLevelLine, mute: muteLine, unmute: muteLine, "track-end": trackEndLine, "session-end": sessionEndLine,
+} as const;
+
 export type ManifestLine = z.infer<typeof manifestLine>;
 export type ManifestLineType = ManifestLine["type"];
 export type ManifestLineOf<T extends ManifestLineType> = Extract<ManifestLine, { type: T }>;

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseManifestText } from "@/lib/recording-manifest/read";
-import { manifestLine, manifestTrackId, type ManifestLine, type TrackLineBody } from "@/lib/recording-manifest/schema";
+import { manifestLine, manifestLineSchemas, manifestTrackId, type ManifestLine, type TrackLineBody } from "@/lib/recording-manifest/schema";
 import type { TrackInfo } from "@/recorder/pipeline/types";
 
 /** One line of `<directory>/<recordingId>/manifest.jsonl`; the contract is lib/recording-manifest/schema.ts. */
@@ -39,7 +39,8 @@ export function trackManifestLine(sessionId: string, track: Pick<TrackInfo, "tra
 /** The JSON text of one line (with its "\n"), or an error saying which field breaks the contract. */
 export function formatManifestLine(event: ManifestLineInput, nowMs = Date.now()): { text: string } | { error: Error } {
   // Validated on every write (a few lines a second per track): a line the readers would skip is a bug to report.
-  const parsed = manifestLine.safeParse({ ...event, atMs: event.atMs ?? nowMs });
+  const schema = Object.hasOwn(manifestLineSchemas, event.type) ? manifestLineSchemas[event.type] : manifestLine;
+  const parsed = schema.safeParse({ ...event, atMs: event.atMs ?? nowMs });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { error: new Error(`invalid ${event.type} manifest line (${issue?.path.join(".")}: ${issue?.message})`) };
