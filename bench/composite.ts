@@ -20,7 +20,7 @@ import { promisify } from "node:util";
 import { windowsOf } from "@/lib/compositing/ffmpeg-args";
 import { composeRecording, joinWindows, prepareComposition, renderWindow, type WindowPart } from "@/server/recordings/compose/compose-recording";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
-import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
+import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,7 +50,7 @@ interface Inputs {
 /** Two participants (moving test patterns + tones) for `seconds`, cached between runs. */
 async function inputs(w: number, h: number, seconds: number): Promise<Inputs> {
   const dir = path.join(CACHE, `${w}x${h}-${seconds}s`);
-  const m = new ManifestWriter();
+  const m = new SyntheticRecording();
   const files: [string, string][] = [];
   const jobs: (() => Promise<unknown>)[] = [];
   for (const [i, id] of ["ann", "ben"].entries()) {

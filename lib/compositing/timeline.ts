@@ -167,7 +167,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
         s.mutes.push({ trackId: e.trackId, kind: e.kind, atMs: e.atMs, muted: e.type === "mute" });
         break;
       case "audio-level":
-        s.levels.push({ fromMs: e.fromMs, toMs: e.toMs, dBov: e.dBov, voice: e.voice });
+        s.levels.push({ trackId: e.trackId, fromMs: e.fromMs, toMs: e.toMs, dBov: e.dBov, voice: e.voice });
         break;
       case "session-end":
         s.endMs ??= e.atMs;
@@ -194,7 +194,12 @@ export function buildTimeline(input: TimelineInput): Timeline {
       audio: tracks.filter((t) => t.kind === "audio" && t.pieces.length > 0),
       videoMuted: muteSpans(s, "video", endMs, map),
       audioMuted: muteSpans(s, "audio", endMs, map),
-      levels: s.levels.flatMap((l) => map.mapInterval(l.fromMs, l.toMs).map((o) => ({ ...o, dBov: l.dBov, voice: l.voice }))),
+      levels: s.levels.flatMap((l) => {
+        // Level windows are in the track's media time (ms from its file's time 0): placed like the track itself.
+        const zeroMs = s.tracks.get(l.trackId)?.zeroMs;
+        if (zeroMs === undefined) return [];
+        return map.mapInterval(zeroMs + l.fromMs, zeroMs + l.toMs).map((o) => ({ ...o, dBov: l.dBov, voice: l.voice }));
+      }),
     });
   }
   return { durationMs: map.durationMs, spans: map.spans.map(({ fromMs, toMs }) => ({ fromMs, toMs })), sessions: out, ...layouts(input, map) };
@@ -223,7 +228,7 @@ interface SessionDraft {
   /** Sender clock + least transit: when file time 0 was captured, in the recorder's clock. */
   aligned: Map<string, number>;
   mutes: { trackId: string; kind: "audio" | "video"; atMs: number; muted: boolean }[];
-  levels: LevelWindow[];
+  levels: (LevelWindow & { trackId: string })[];
 }
 
 function newDraft(e: Extract<ManifestEvent, { type: "session-start" }>): SessionDraft {

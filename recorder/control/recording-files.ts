@@ -15,7 +15,9 @@ export interface RecordingFile {
   bytes: number;
 }
 
-const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+// Participant folders are named by participant id: `agent:<id>`, `visitor:<id>`, `<id>:screen`, `source:<uuid>`.
+// A name may not start with "." (so never "." or ".."), and "/" splits names: nothing can leave the recording's folder.
+const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 
 /** A relative path made only of plain names (no "..", no absolute path, no odd characters), or null. */
 export function safeRelativePath(rel: string): string | null {

@@ -1,15 +1,19 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { manifestTrackId } from "@/lib/recording-manifest/schema";
 import { verifyPublisherToken, type PublisherClaims } from "@/recorder/auth/publisher-token";
 import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
-import type { TrackEndStats, TrackEvent, TrackInfo } from "@/recorder/pipeline/types";
+import type { TrackEndStats } from "@/recorder/pipeline/types";
 import { createWhipHandler, WhipHttpError, type SessionRequest, type WhipHandler } from "@/recorder/whip/whip-handler";
 import type { ReceiveImpairment } from "@/recorder/ingest/impairment";
 import {
   checkFreeSpace, DEFAULT_MAX_RECORDING_MS, DEFAULT_MAX_TRACKS_PER_RECORDING, DEFAULT_MIN_FREE_BYTES, offeredTrackCount, RecordingUsageBook,
 } from "@/recorder/ingest/limits";
-import { ManifestRegistry, type ManifestWriter } from "@/recorder/ingest/manifest";
+import { ManifestRegistry, trackManifestLine, type ManifestWriter } from "@/recorder/ingest/manifest";
+import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
 import { publisherSessionFactory, type PublisherSessionOptions } from "@/recorder/ingest/publisher-session";
+
+export { sessionDirectory };
 
 export interface RecorderIngestOptions {
   /** HMAC secret shared with the app, which issues the publisher tokens. */
@@ -42,27 +46,6 @@ export interface RecorderIngestOptions {
   impairment?: ReceiveImpairment;
 }
 
-/** Where one publisher session's files live. */
-export function sessionDirectory(root: string, recordingId: string, participantId: string, sessionId: string): string {
-  return path.join(root, recordingId, participantId, sessionId);
-}
-
-/** Turns a track's own events into manifest lines (ids, kind, file relative to the recording folder). */
-function trackEventLine(req: SessionRequest, track: TrackInfo, file: string, e: TrackEvent): Record<string, unknown> {
-  const base = { sessionId: req.sessionId, trackId: `${req.sessionId}/track${track.trackIndex}-${track.kind}` };
-  switch (e.type) {
-    case "track-start":
-      return { type: e.type, ...base, kind: track.kind, codec: track.codec, file, mediaZeroMs: e.mediaZeroMs, atMs: e.mediaZeroMs };
-    case "mute":
-    case "unmute":
-      return { type: e.type, ...base, kind: track.kind, mediaMs: e.mediaMs };
-    case "track-end":
-      return { type: e.type, ...base, durationMs: Math.round(e.durationMs), frames: e.frames };
-    default:
-      return { ...e, ...base };
-  }
-}
-
 /**
  * The ingest side of the recorder, ready to mount in any node:http server:
  * `if (await ingest(req, res)) return;`. Each session directory gets a `session.json`
@@ -92,12 +75,12 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     createTrackSink: (track, req) => {
       const dir = sessionDirectory(opts.directory, req.recordingId, req.claims.participantId, req.sessionId);
       const manifest = sessionManifest.get(req.sessionId);
-      const trackId = `${req.sessionId}/track${track.trackIndex}-${track.kind}`;
+      const trackId = manifestTrackId(req.sessionId, track.trackIndex, track.kind);
       const writer: RawTrackWriter = new RawTrackWriter(track, {
         directory: dir,
         onEvent: (e) => {
           if (e.type === "track-end") (trackStats.get(req.sessionId) ?? {})[trackId] = e.stats;
-          manifest?.append(trackEventLine(req, track, path.relative(path.join(opts.directory, req.recordingId), writer.files.media), e) as never);
+          manifest?.append(trackManifestLine(req.sessionId, track, recordingRelativeFile(opts.directory, req.recordingId, writer.files.media), e));
         },
       });
       return writer;

@@ -39,7 +39,7 @@ export class RecordingUsageBook {
       const events = readManifest(this.directory, recordingId);
       const first = events.find((e) => e.type === "session-start");
       const failed = new Set(events.filter((e) => e.type === "session-end" && e.reason === "negotiation-failed").map((e) => e.sessionId));
-      const tracks = events.filter((e) => e.type === "session-start" && !failed.has(e.sessionId)).reduce((n, e) => n + Number(e.offeredTracks ?? 0), 0);
+      const tracks = events.reduce((n, e) => n + (e.type === "session-start" && !failed.has(e.sessionId) ? (e.offeredTracks ?? 0) : 0), 0);
       u = { firstStartedAtMs: first ? first.atMs : nowMs, tracks };
       this.usage.set(recordingId, u);
     }

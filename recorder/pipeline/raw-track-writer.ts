@@ -7,9 +7,12 @@ import { MkvWriter } from "@/recorder/pipeline/mkv-writer";
 import { ReorderBuffer, type ReorderOutput } from "@/recorder/pipeline/reorder-buffer";
 import { RtpClock } from "@/recorder/pipeline/rtp-clock";
 import { SenderAlignment } from "@/recorder/pipeline/sender-alignment";
+import { rawTrackFiles, type RawTrackFiles } from "@/recorder/pipeline/track-files";
 import { TimingLog } from "@/recorder/pipeline/timing-log";
 import type { ReceiveStats, RtpLike, SenderReportLike, TrackEndStats, TrackEvent, TrackInfo, TrackSink } from "@/recorder/pipeline/types";
 import { keyframeSize, type VideoSize } from "@/recorder/pipeline/video-size";
+
+export type { RawTrackFiles };
 
 export interface RawTrackWriterOptions {
   /** Directory for `<name>.mkv`/`.webm` and `<name>.timing.jsonl`. */
@@ -24,11 +27,6 @@ export interface RawTrackWriterOptions {
   videoMuteAfterMs?: number;
   /** Audio without any packet for longer than this (wall clock) counts as muted. */
   audioGoneAfterMs?: number;
-}
-
-export interface RawTrackFiles {
-  media: string;
-  timing: string;
 }
 
 /**
@@ -64,8 +62,7 @@ export class RawTrackWriter implements TrackSink {
   constructor(private readonly track: TrackInfo, opts: RawTrackWriterOptions) {
     this.now = opts.now ?? Date.now;
     mkdirSync(opts.directory, { recursive: true });
-    const base = path.join(opts.directory, opts.name ?? `track${track.trackIndex}-${track.kind}`);
-    this.files = { media: `${base}.${track.codec === "h264" ? "mkv" : "webm"}`, timing: `${base}.timing.jsonl` };
+    this.files = rawTrackFiles(opts.directory, track, opts.name);
     this.reorder = new ReorderBuffer({ maxWaitMs: opts.reorderWaitMs ?? 300 });
     this.clock = new RtpClock(track.clockRate);
     this.alignment = new SenderAlignment(track.clockRate);

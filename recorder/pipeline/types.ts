@@ -1,3 +1,5 @@
+import type { MediaKind, RecordedCodec, TrackEndLine, TrackLineBody, TrackSyncLine } from "@/lib/recording-manifest/schema";
+
 /** The parts of werift's RtpPacket the pipeline reads; synthetic packets in tests satisfy it too. */
 export interface RtpLike {
   header: {
@@ -14,8 +16,7 @@ export interface SenderReportLike {
   senderInfo: { ntpTimestamp: bigint; rtpTimestamp: number; packetCount: number; octetCount: number };
 }
 
-export type MediaKind = "audio" | "video";
-export type RecordedCodec = "opus" | "vp8" | "h264";
+export type { MediaKind, RecordedCodec };
 
 export interface TrackInfo {
   kind: MediaKind;
@@ -53,14 +54,14 @@ export interface MediaFrame {
   rtp: number;
 }
 
-/** What a track reports as it goes, for the recording's manifest (times are this machine's Unix ms or media ms). */
+/**
+ * What a track reports as it goes: the per-track manifest lines (lib/recording-manifest/schema.ts) without what the
+ * session fills in (session, track id, file, wall-clock time); `track-end` also carries the stats for session.json.
+ */
 export type TrackEvent =
-  | { type: "track-start"; mediaZeroMs: number }
-  | { type: "track-sync"; mediaZeroNtpMs: number; transitMs: number; alignedZeroMs: number }
-  | { type: "video-size"; mediaMs: number; width: number; height: number }
-  | { type: "audio-level"; fromMs: number; toMs: number; dBov: number; voice: number }
-  | { type: "mute" | "unmute"; mediaMs: number }
-  | { type: "track-end"; durationMs: number; frames: number; stats: TrackEndStats };
+  | Exclude<TrackLineBody, { type: "track-end" | "track-sync" }>
+  | Required<TrackLineBody<TrackSyncLine>>
+  | (TrackLineBody<TrackEndLine> & { stats: TrackEndStats });
 
 export interface TrackEndStats extends Partial<ReceiveStats> {
   framesWritten: number;

@@ -1,8 +1,11 @@
 import { open, readFile, truncate } from "node:fs/promises";
 import path from "node:path";
+import { parseManifestText } from "@/lib/recording-manifest/read";
+import type { ManifestLine, TrackStartLine } from "@/lib/recording-manifest/schema";
+import { formatManifestLine, MANIFEST_FILE, type ManifestLineInput } from "@/recorder/ingest/manifest";
 
-/** The recording's manifest (recorder/MANIFEST.md); recovery only appends the lines a crash kept from being written. */
-export const MANIFEST_FILE = "manifest.jsonl";
+// The recording's manifest (lib/recording-manifest/schema.ts); recovery only appends the lines a crash kept from being written.
+export { MANIFEST_FILE };
 
 export interface EndedTrack {
   /** Path relative to the recording's folder, as `track-start.file` has it. */
@@ -11,42 +14,21 @@ export interface EndedTrack {
   frames: number;
 }
 
-type Line = Record<string, unknown>;
-
 /**
  * Reads the manifest, dropping a torn last line from the file itself (a crash mid-write) so that
  * what we append starts on a line of its own. Undefined when the recording has no manifest.
  */
-async function readAndTrim(file: string): Promise<Line[] | undefined> {
+async function readAndTrim(file: string): Promise<ManifestLine[] | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch {
     return undefined;
   }
-  const lastNewline = text.lastIndexOf("\n");
-  const tail = text.slice(lastNewline + 1);
-  if (tail.trim()) {
-    let whole = false;
-    try {
-      JSON.parse(tail);
-      whole = true;
-    } catch {
-      // torn
-    }
-    if (whole) await appendText(file, "\n");
-    else await truncate(file, Buffer.byteLength(text.slice(0, lastNewline + 1)));
-  }
-  const lines: Line[] = [];
-  for (const raw of text.split("\n")) {
-    if (!raw.trim()) continue;
-    try {
-      lines.push(JSON.parse(raw) as Line);
-    } catch {
-      // a torn line
-    }
-  }
-  return lines;
+  const parsed = parseManifestText(text);
+  if (parsed.tail === "whole") await appendText(file, "\n");
+  else if (parsed.tail === "torn") await truncate(file, Buffer.byteLength(text.slice(0, parsed.terminatedLength)));
+  return parsed.lines;
 }
 
 async function appendText(file: string, text: string) {
@@ -72,11 +54,12 @@ export async function completeManifest(
   const lines = await readAndTrim(file);
   if (!lines) return 0;
   const mine = lines.filter((l) => l.sessionId === session.sessionId);
-  const ended = new Set(mine.filter((l) => l.type === "track-end").map((l) => l.trackId));
-  const out: Line[] = [];
-  for (const start of mine.filter((l) => l.type === "track-start" && !ended.has(l.trackId))) {
+  const ended = new Set(mine.flatMap((l) => (l.type === "track-end" ? [l.trackId] : [])));
+  const out: ManifestLineInput[] = [];
+  const unended = mine.filter((l): l is TrackStartLine => l.type === "track-start" && !ended.has(l.trackId));
+  for (const start of unended) {
     // Same session, so the file name alone identifies the track even if the path was spelled differently.
-    const track = session.tracks.find((t) => t.file === start.file || path.posix.basename(t.file) === path.posix.basename(String(start.file)));
+    const track = session.tracks.find((t) => t.file === start.file || path.posix.basename(t.file) === path.posix.basename(start.file));
     out.push({
       type: "track-end", atMs: session.endedAtMs, sessionId: session.sessionId, trackId: start.trackId,
       durationMs: Math.round(track?.durationMs ?? 0), frames: track?.frames ?? 0,
@@ -85,6 +68,11 @@ export async function completeManifest(
   if (!mine.some((l) => l.type === "session-end")) {
     out.push({ type: "session-end", atMs: session.endedAtMs, sessionId: session.sessionId, reason: "recovered-after-crash" });
   }
-  if (out.length > 0) await appendText(file, out.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const text = out.map((l) => {
+    const line = formatManifestLine(l);
+    if ("error" in line) throw line.error;
+    return line.text;
+  });
+  if (text.length > 0) await appendText(file, text.join(""));
   return out.length;
 }

@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -17,7 +17,7 @@ import { startRecordingBackend, type RecordingBackend } from "@/server/recording
 import type { CoreServices } from "@/server/service-registry";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { verifyWebhook } from "@/server/recordings/webhooks/signature";
-import { makeAudio, makeVideo, ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
+import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
 
@@ -92,17 +92,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
     const rec = await stack.desk.recordings.start(host, mp.id);
     const dir = path.join(elsewhere?.recordingsDir ?? path.join(dataDir, "recordings"), rec.id);
-    const m = new ManifestWriter();
-    for (const [i, who] of ["ann", "ben"].entries()) {
-      m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
-      const v = m.track(who, "video", 0, SECONDS * 1000, { width: 320, height: 240 });
-      const a = m.track(who, "audio", 0, SECONDS * 1000);
-      makeVideo(path.join(dir, v.file), `testsrc2=s=320x240:r=25`, SECONDS);
-      makeAudio(path.join(dir, a.file), `sine=f=${440 + 220 * i}:r=48000`, SECONDS);
-      m.end(who, SECONDS * 1000);
-    }
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, "manifest.jsonl"), m.text());
+    writeTwoPersonRecording(dir, SECONDS);
     // Stop through the service, as the console does; its change notification queues the job.
     const stopped = await stack.desk.recordings.stop(host, mp.id);
     // The synthetic media lives at T0 (2023): the recording's span is moved there.
@@ -176,6 +166,9 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       const token = issueControlToken(RECORDER_SECRET, id, 60);
       const get = (p: string) => fetch(`${base}/recordings/${id}/files/${p}`, { headers: { Authorization: `Bearer ${token}` } });
       expect((await get("manifest.jsonl")).status).toBe(200);
+      // Participant folders are named by participant id (`agent:<id>`): their tracks are listed, so the worker fetched them.
+      const listing = (await (await fetch(`${base}/recordings/${id}/files`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { files: { path: string }[] };
+      expect(listing.files.map((f) => f.path)).toEqual(expect.arrayContaining(["agent:ann/ann/track0-video.webm", "agent:ben/ben/track1-audio.webm"]));
       expect((await get("..%2F..%2Fetc%2Fpasswd")).status).toBe(400);
       // fetch folds "%2e%2e" into ".." and drops a segment: the URL then names no file route at all.
       expect((await get("%2e%2e/x")).status).toBe(404);

@@ -7,7 +7,7 @@ import { tileColor } from "@/lib/compositing/filter-graph";
 import type { Segment } from "@/lib/compositing/layout";
 import { composeRecording, joinWindows, prepareComposition, renderWindow, type ComposeRecordingResult } from "@/server/recordings/compose/compose-recording";
 import { ffprobe, isFastStart } from "@/server/recordings/compose/ffprobe";
-import { colorDistance, frameAt, hexColor, makeAudio, makeVideo, ManifestWriter, meanColor, T0 } from "@/tests/support/media/synthetic-recording";
+import { colorDistance, frameAt, hexColor, makeAudio, makeVideo, SyntheticRecording, meanColor, T0 } from "@/tests/support/media/synthetic-recording";
 
 const W = 640;
 const H = 360;
@@ -26,7 +26,7 @@ describe("compositing a recording with ffmpeg", () => {
   const percents: number[] = [];
 
   beforeAll(async () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("alice-cam", "alice", "Alice O'Neil: [host]", "camera", 0);
     const av = m.track("alice-cam", "video", 200, 6000, { width: 320, height: 240 });
     const aa = m.track("alice-cam", "audio", 200, 6000);
@@ -134,7 +134,7 @@ describe("audio/video sync through the compositor", () => {
   // keyframe dropped); audio's first packet arrived 120 ms earlier, though the sender captured both at once.
   // Flash and beep are both at file time 2.3 s; the sender clock (track-sync) is what puts them together.
   const rec = path.join(dir, "sync");
-  const m = new ManifestWriter();
+  const m = new SyntheticRecording();
   beforeAll(() => {
     m.session("s1", "dave", "Dave", "camera", 0);
     const v = m.track("s1", "video", 300, 4000, { ntpMs: 5_000_000, width: 320, height: 240 });
@@ -161,7 +161,7 @@ describe("audio/video sync through the compositor", () => {
 
   it("fills a gap inside an audio track with silence instead of pulling later audio forward", async () => {
     const gapRec = path.join(dir, "gap");
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("s1", "erin", "Erin", "camera", 0);
     const a = m.track("s1", "audio", 500, 5000);
     // Beep at 3 s of the source; the packets from 2 s on arrived one second later (a 1 s hole in the file).
@@ -174,7 +174,7 @@ describe("audio/video sync through the compositor", () => {
 
   it("keeps drawing a video whose resolution changes mid-track (a camera ramping up)", async () => {
     const rampRec = path.join(dir, "ramp");
-    const m2 = new ManifestWriter();
+    const m2 = new SyntheticRecording();
     m2.session("s1", "fay", "Fay", "camera", 0);
     const v = m2.track("s1", "video", 0, 4000, { width: 320, height: 180 });
     const parts = [path.join(rampRec, "small.webm"), path.join(rampRec, "large.webm")];
@@ -234,7 +234,7 @@ describe("audio/video sync through the compositor", () => {
   it("live shape: a window rendered during the call from the manifest so far joins the rest at Stop", async () => {
     const work = path.join(rec, "live");
     // At 2.4 s into the call the recorder had written only the lines up to then; [0, 2 s) is closed.
-    const soFar = new ManifestWriter();
+    const soFar = new SyntheticRecording();
     soFar.lines.push(...m.lines.filter((l) => (l.atMs as number) <= T0 + 2400));
     const early = await prepareComposition({ recordingDir: rec, manifestText: soFar.text(), spans: [{ fromMs: T0, toMs: T0 + 2400 }], output });
     const first = await renderWindow(early, { fromMs: 0, toMs: 2000 }, work, "w0");

@@ -1,12 +1,15 @@
 // Crash recovery: repairing Matroska files cut at arbitrary bytes, completing unfinished sessions,
 // and the real thing: a standalone recorder SIGKILLed mid-publish and started again.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { issuePublisherToken, listRecordingSessions } from "@/recorder/ingest";
+import { ManifestWriter, trackManifestLine } from "@/recorder/ingest/manifest";
+import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
 import { MkvWriter } from "@/recorder/pipeline/mkv-writer";
+import { rawTrackFiles } from "@/recorder/pipeline/track-files";
 import { recoverUnfinishedSessions, repairMatroskaFile } from "@/recorder/recovery";
 import { publishWhip } from "@/tools/whip-publish";
 import { startRecorder } from "@/tests/support/recorder/recorder-process";
@@ -92,9 +95,9 @@ describe.skipIf(!hasFfmpeg)("Matroska repair", () => {
 
   it("completes unfinished sessions: session.json, manifest (torn last line dropped), idempotent", async () => {
     const root = path.join(dir, "recordings");
-    const sessionDir = path.join(root, "rec-1", "alice", "s-1");
-    const finishedDir = path.join(root, "rec-1", "bob", "s-2");
-    const orphanDir = path.join(root, "rec-2", "carol", "s-3");
+    const sessionDir = sessionDirectory(root, "rec-1", "alice", "s-1");
+    const finishedDir = sessionDirectory(root, "rec-1", "bob", "s-2");
+    const orphanDir = sessionDirectory(root, "rec-2", "carol", "s-3");
     for (const d of [sessionDir, finishedDir, orphanDir]) mkdirSync(d, { recursive: true });
     writeFileSync(path.join(sessionDir, "session.json"), JSON.stringify({ sessionId: "s-1", recordingId: "rec-1", participantId: "alice", displayName: "Alice", startedAtMs: 1000 }));
     writeFileSync(path.join(finishedDir, "session.json"), JSON.stringify({ sessionId: "s-2", startedAtMs: 1000, endedAtMs: 2000, endReason: "deleted" }));
@@ -102,14 +105,15 @@ describe.skipIf(!hasFfmpeg)("Matroska repair", () => {
     copyFileSync(path.join(dir, "whole-video.webm"), video);
     truncateSync(video, statSync(video).size - 777);
     copyFileSync(path.join(dir, "whole-audio.webm"), path.join(orphanDir, "track0-audio.webm"));
-    const manifest = path.join(root, "rec-1", "manifest.jsonl");
-    const start = (kind: string, n: number) =>
-      JSON.stringify({ type: "track-start", atMs: 1100, sessionId: "s-1", trackId: `s-1/track${n}-${kind}`, kind, codec: "vp8", file: `alice/s-1/track${n}-${kind}.webm`, mediaZeroMs: 1100 });
-    writeFileSync(manifest, [
-      JSON.stringify({ type: "session-start", atMs: 1000, sessionId: "s-1", participantId: "alice", displayName: "Alice", source: "camera" }),
-      start("video", 0),
-      '{"type":"audio-level","atMs":12',
-    ].join("\n"));
+    // The manifest as the recorder's writer left it, its last line torn by the crash.
+    const writer = new ManifestWriter(root, "rec-1", (err) => {
+      throw err;
+    });
+    const manifest = writer.path;
+    writer.append({ type: "session-start", atMs: 1000, sessionId: "s-1", participantId: "alice", displayName: "Alice", source: "camera", offeredTracks: 2 });
+    const videoTrack = { trackIndex: 0, kind: "video", codec: "vp8" } as const;
+    writer.append(trackManifestLine("s-1", videoTrack, recordingRelativeFile(root, "rec-1", rawTrackFiles(sessionDir, videoTrack).media), { type: "track-start", mediaZeroMs: 1100 }));
+    appendFileSync(manifest, '{"type":"audio-level","atMs":12');
     const mtime = Math.round(statSync(video).mtimeMs);
 
     const result = await recoverUnfinishedSessions(root);

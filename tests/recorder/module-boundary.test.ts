@@ -11,7 +11,7 @@ function sources(dir: string): string[] {
 }
 
 describe("recorder module boundary", () => {
-  it("imports only Node built-ins, werift and files inside recorder/ (imported as @/recorder/…)", () => {
+  it("imports only Node built-ins, werift, zod, the manifest contract (@/lib/recording-manifest/…) and files inside recorder/ (imported as @/recorder/…)", () => {
     const offending: string[] = [];
     for (const file of sources(root)) {
       const text = readFileSync(file, "utf8");
@@ -20,6 +20,8 @@ describe("recorder module boundary", () => {
         const ok =
           spec.startsWith("node:") ||
           spec === "werift" ||
+          spec === "zod" ||
+          spec.startsWith("@/lib/recording-manifest/") ||
           spec.startsWith("@/recorder/");
         if (!ok) offending.push(`${path.relative(root, file)} → ${spec}`);
       }

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { transformSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TrackSyncLine } from "@/lib/recording-manifest/schema";
 import { createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "@/recorder/ingest";
 import { haveBrowserAndFfmpeg, launchPublisherBrowser } from "@/tests/support/recorder/chromium-publisher";
 
@@ -82,7 +83,7 @@ describe.skipIf(!haveBrowserAndFfmpeg)("alignment of file time 0 from Chromium's
     expect(starts.map((s) => s.kind).sort()).toEqual(["audio", "video"]);
     const [sessionId] = readdirSync(path.join(dir, "rec-align", "alice"));
     for (const start of starts) {
-      const syncs = manifest.filter((e) => e.type === "track-sync" && e.trackId === start.trackId);
+      const syncs = manifest.filter((e): e is TrackSyncLine => e.type === "track-sync" && e.trackId === start.trackId);
       expect(syncs.length, `${start.kind} track-sync`).toBeGreaterThan(0);
       const last = syncs.at(-1) as unknown as { mediaZeroNtpMs: number; transitMs: number; alignedZeroMs: number };
       // Each later line is a better (lower-transit) estimate.

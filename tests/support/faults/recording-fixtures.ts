@@ -1,13 +1,12 @@
 // Shared by the fault tests around compositing: a standalone S3-compatible server, a stopped recording
 // whose raw files are real media laid out as the recorder writes them, and polling the recording row.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import S3rver from "@20minutes/s3rver";
 import type { Identity } from "@/lib/realtime/identity";
 import type { Database } from "@/server/platform/database/database";
 import type { RealtimeStack } from "@/tests/support/realtime-stack";
-import { makeAudio, makeVideo, ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
+import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 
 /** s3rver's built-in key pair; the server runs on loopback for one test file only. */
 export const S3_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -40,17 +39,7 @@ export async function stoppedRecording(stack: RealtimeStack, host: Identity, rec
   await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
   const rec = await stack.desk.recordings.start(host, mp.id);
   const dir = path.join(recordingsDir, rec.id);
-  const m = new ManifestWriter();
-  for (const [i, who] of ["ann", "ben"].entries()) {
-    m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
-    const v = m.track(who, "video", 0, seconds * 1000, { width: 320, height: 240 });
-    const a = m.track(who, "audio", 0, seconds * 1000);
-    makeVideo(path.join(dir, v.file), "testsrc2=s=320x240:r=25", seconds);
-    makeAudio(path.join(dir, a.file), `sine=f=${440 + 220 * i}:r=48000`, seconds);
-    m.end(who, seconds * 1000);
-  }
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "manifest.jsonl"), m.text());
+  writeTwoPersonRecording(dir, seconds);
   const stopped = await stack.desk.recordings.stop(host, mp.id);
   // The synthetic media lives at T0: the recording's span is moved there, as in the pipeline tests.
   await stack.db.prisma.recording.update({

@@ -1,8 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { manifestTrackId, type ManifestLine, type MediaKind, type RecordedCodec, type SessionSource } from "@/lib/recording-manifest/schema";
+import { formatManifestLine, ManifestWriter, trackManifestLine, type ManifestLineInput } from "@/recorder/ingest/manifest";
+import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
+import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
+import { rawTrackFiles } from "@/recorder/pipeline/track-files";
 
-/** Builds recording folders the way the recorder lays them out: per-session track files + manifest.jsonl. */
+/**
+ * Recordings as the recorder lays them out: manifest lines made and checked by the recorder's own manifest code,
+ * track files at the paths its track writer picks (`<participantId>/<sessionId>/track<N>-<kind>.webm`).
+ * Times given to the methods are ms from T0; media content is made by ffmpeg (makeVideo/makeAudio) or, for
+ * `trackWriter`, by feeding RTP to the recorder's real RawTrackWriter.
+ */
 
 export const T0 = 1_700_000_000_000;
 
@@ -27,47 +37,155 @@ export function makeAudio(file: string, lavfi: string, seconds: number, filter?:
     "-b:a", "64k", "-f", "webm", file]);
 }
 
-export class ManifestWriter {
-  readonly lines: Record<string, unknown>[] = [];
-  private n = 0;
+export interface SyntheticTrack {
+  trackId: string;
+  /** Relative to the recording's folder, as the manifest names it. */
+  file: string;
+}
 
-  session(sessionId: string, participantId: string, displayName: string, source: "camera" | "screen" | "external", atMs: number) {
-    this.lines.push({ type: "session-start", atMs: T0 + atMs, sessionId, participantId, displayName, source });
+interface SessionState {
+  participantId: string;
+  tracks: number;
+}
+
+/** The recording folder `<root>/<recordingId>` split the way the recorder's layout functions take it. */
+const splitRecordingDir = (recordingDir: string) => ({ root: path.dirname(recordingDir), recordingId: path.basename(recordingDir) });
+
+export class SyntheticRecording {
+  /** Every line so far, validated by the recorder's writer (atMs included). */
+  readonly lines: ManifestLine[] = [];
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly trackZero = new Map<string, number>();
+
+  /** Appends one line as the recorder's writer would (throws on a line the contract refuses). */
+  append(line: ManifestLineInput): void {
+    const formatted = formatManifestLine(line);
+    if ("error" in formatted) throw formatted.error;
+    this.lines.push(JSON.parse(formatted.text) as ManifestLine);
   }
 
+  session(sessionId: string, participantId: string, displayName: string, source: SessionSource, atMs: number, offeredTracks = 2) {
+    this.sessions.set(sessionId, { participantId, tracks: 0 });
+    this.append({ type: "session-start", atMs: T0 + atMs, sessionId, participantId, displayName, source, offeredTracks });
+  }
+
+  /** The session's folder inside `recordingDir`, as the recorder names it. */
+  sessionFolder(recordingDir: string, sessionId: string): string {
+    const { root, recordingId } = splitRecordingDir(recordingDir);
+    return sessionDirectory(root, recordingId, this.sessionState(sessionId).participantId, sessionId);
+  }
+
+  /** A finished track: track-start, a track-sync when the sender clock is given, its size, track-end. */
   track(
-    sessionId: string, kind: "audio" | "video", atMs: number, durationMs: number,
+    sessionId: string, kind: MediaKind, atMs: number, durationMs: number,
     opts: { ntpMs?: number; width?: number; height?: number; h264?: boolean } = {},
-  ) {
-    const trackId = `${sessionId}/track${this.n++}-${kind}`;
-    const file = `${trackId}.${opts.h264 ? "mkv" : "webm"}`;
-    const codec = kind === "audio" ? "opus" : opts.h264 ? "h264" : "vp8";
-    this.lines.push({ type: "track-start", atMs: T0 + atMs, sessionId, trackId, kind, codec, file, mediaZeroMs: T0 + atMs });
-    if (opts.ntpMs !== undefined) this.lines.push({ type: "track-sync", atMs: T0 + atMs + 500, sessionId, trackId, mediaZeroNtpMs: opts.ntpMs });
-    if (opts.width) this.lines.push({ type: "video-size", atMs: T0 + atMs, sessionId, trackId, mediaMs: 0, width: opts.width, height: opts.height });
-    this.lines.push({ type: "track-end", atMs: T0 + atMs + durationMs, sessionId, trackId, durationMs, frames: 0 });
+  ): SyntheticTrack {
+    const { info, trackId, file } = this.nextTrack(sessionId, kind, opts.h264 ? "h264" : kind === "audio" ? "opus" : "vp8");
+    const zero = T0 + atMs;
+    this.trackZero.set(trackId, zero);
+    this.append(trackManifestLine(sessionId, info, file, { type: "track-start", mediaZeroMs: zero }));
+    if (opts.ntpMs !== undefined) {
+      // A sender whose reports arrive without delay: file time 0 lies where its first packet arrived.
+      const sync = trackManifestLine(sessionId, info, file, { type: "track-sync", mediaZeroNtpMs: opts.ntpMs, transitMs: zero - opts.ntpMs, alignedZeroMs: zero });
+      this.append({ ...sync, atMs: zero + 500 });
+    }
+    if (opts.width && opts.height) {
+      this.append({ ...trackManifestLine(sessionId, info, file, { type: "video-size", mediaMs: 0, width: opts.width, height: opts.height }), atMs: zero });
+    }
+    this.append({ ...trackManifestLine(sessionId, info, file, { type: "track-end", durationMs, frames: 0 }), atMs: zero + durationMs });
     return { trackId, file };
   }
 
+  /**
+   * A track written by the recorder's own RawTrackWriter into `recordingDir`, its first packet at `atMs`: feed it RTP
+   * and close it; its events (track-start, video-size, track-end, …) become manifest lines as in the recorder.
+   */
+  trackWriter(recordingDir: string, sessionId: string, kind: MediaKind, codec: RecordedCodec, atMs: number, ssrc = 1): { writer: RawTrackWriter } & SyntheticTrack {
+    const { info, trackId, file } = this.nextTrack(sessionId, kind, codec);
+    const writer = new RawTrackWriter(
+      { ...info, ssrc, clockRate: kind === "audio" ? 48_000 : 90_000, requestKeyframe: () => {} },
+      {
+        directory: this.sessionFolder(recordingDir, sessionId),
+        now: () => T0 + atMs,
+        onEvent: (e) => {
+          const line = trackManifestLine(sessionId, info, file, e);
+          if (e.type === "track-start") this.trackZero.set(trackId, e.mediaZeroMs);
+          this.append(e.type === "track-start" ? line : { ...line, atMs: T0 + atMs + ("durationMs" in e ? Math.round(e.durationMs) : 0) });
+        },
+      },
+    );
+    return { writer, trackId, file };
+  }
+
+  /** Audio levels over [fromMs, toMs) from T0, in 250 ms windows (written in the track's media time, as the recorder does). */
   levels(sessionId: string, trackId: string, fromMs: number, toMs: number, dBov: number) {
+    const zero = this.trackZeroMs(trackId);
     for (let t = fromMs; t < toMs; t += 250) {
-      this.lines.push({ type: "audio-level", atMs: T0 + t + 250, sessionId, trackId, fromMs: T0 + t, toMs: T0 + t + 250, dBov, voice: 1 });
+      this.append({ type: "audio-level", atMs: T0 + t + 250, sessionId, trackId, fromMs: T0 + t - zero, toMs: T0 + t + 250 - zero, dBov, voice: 1 });
     }
   }
 
-  end(sessionId: string, atMs: number) {
-    this.lines.push({ type: "session-end", atMs: T0 + atMs, sessionId, reason: "deleted" });
+  /** A mute or unmute the recorder noticed at `atMs` from T0. */
+  mute(sessionId: string, trackId: string, kind: MediaKind, muted: boolean, atMs: number) {
+    this.append({ type: muted ? "mute" : "unmute", atMs: T0 + atMs, sessionId, trackId, kind, mediaMs: T0 + atMs - this.trackZeroMs(trackId) });
+  }
+
+  end(sessionId: string, atMs: number, reason = "deleted") {
+    this.append({ type: "session-end", atMs: T0 + atMs, sessionId, reason });
   }
 
   text(): string {
-    return this.lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+    return this.lines.map((l) => JSON.stringify(l) + "\n").join("");
   }
 
-  write(dir: string): string {
-    const text = this.text();
-    writeFileSync(path.join(dir, "manifest.jsonl"), text);
-    return text;
+  /** Writes the manifest with the recorder's own ManifestWriter into `recordingDir` (`<root>/<recordingId>`). */
+  writeManifest(recordingDir: string): string {
+    const { root, recordingId } = splitRecordingDir(recordingDir);
+    const writer = new ManifestWriter(root, recordingId, (err) => {
+      throw err;
+    });
+    for (const line of this.lines) writer.append(line);
+    return writer.path;
   }
+
+  private sessionState(sessionId: string): SessionState {
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new Error(`no session-start for ${sessionId}`);
+    return s;
+  }
+
+  private trackZeroMs(trackId: string): number {
+    const zero = this.trackZero.get(trackId);
+    if (zero === undefined) throw new Error(`no track-start for ${trackId}`);
+    return zero;
+  }
+
+  private nextTrack(sessionId: string, kind: MediaKind, codec: RecordedCodec) {
+    const s = this.sessionState(sessionId);
+    const info = { trackIndex: s.tracks++, kind, codec };
+    // Any root: the manifest names files relative to the recording's folder.
+    const sessionDir = sessionDirectory("/recordings", "rec", s.participantId, sessionId);
+    const file = recordingRelativeFile("/recordings", "rec", rawTrackFiles(sessionDir, info).media);
+    const trackId = manifestTrackId(sessionId, info.trackIndex, kind);
+    return { info, trackId, file };
+  }
+}
+/**
+ * Two camera participants, `agent:ann` and `agent:ben` (sessions "ann", "ben"): testsrc2 video and a 440 / 660 Hz tone
+ * each, `seconds` long from T0, with their files and the manifest in `recordingDir` where the recorder puts them.
+ */
+export function writeTwoPersonRecording(recordingDir: string, seconds: number): SyntheticRecording {
+  const m = new SyntheticRecording();
+  for (const [i, who] of ["ann", "ben"].entries()) {
+    m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
+    const v = m.track(who, "video", 0, seconds * 1000, { width: 320, height: 240 });
+    const a = m.track(who, "audio", 0, seconds * 1000);
+    makeVideo(path.join(recordingDir, v.file), "testsrc2=s=320x240:r=25", seconds);
+    makeAudio(path.join(recordingDir, a.file), `sine=f=${440 + 220 * i}:r=48000`, seconds);
+    m.end(who, seconds * 1000);
+  }
+  m.writeManifest(recordingDir);
+  return m;
 }
 
 /** One output frame as RGB24. */

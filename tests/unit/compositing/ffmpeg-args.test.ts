@@ -7,11 +7,11 @@ import { windowInputs } from "@/lib/compositing/inputs";
 import { layoutSegments } from "@/lib/compositing/layout";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline } from "@/lib/compositing/timeline";
-import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
+import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
 /** Ann (camera + mic) 0.5-8 s, Ben (mic only) from 2 s; 10 s recording. */
 function request(extra: Partial<CompositeRequest> = {}): CompositeRequest {
-  const m = new ManifestWriter();
+  const m = new SyntheticRecording();
   m.session("ann", "p-ann", "Ann O'Neil: [host]", "camera", 0);
   m.track("ann", "video", 500, 7500, { width: 640, height: 480 });
   m.track("ann", "audio", 500, 7500);
@@ -31,7 +31,7 @@ const after = (args: string[], flag: string) => args.flatMap((a, i) => (a === fl
 describe("compositeMp4Args", () => {
   it("opens one input per track piece and places it with a filter shift", () => {
     const cmd = compositeMp4Args(request(), "/out/movie.mp4");
-    expect(after(cmd.args, "-i")).toEqual(["/rec/ann/track0-video.webm", "/rec/ann/track1-audio.webm", "/rec/ben/track2-audio.webm"]);
+    expect(after(cmd.args, "-i")).toEqual(["/rec/p-ann/ann/track0-video.webm", "/rec/p-ann/ann/track1-audio.webm", "/rec/p-ben/ben/track0-audio.webm"]);
     expect(after(cmd.args, "-t").slice(0, 3)).toEqual(["7.500", "7.500", "8.000"]);
     expect(cmd.args.filter((a) => a === "-ss")).toHaveLength(0); // nothing before the files' starts is skipped
     expect(cmd.inputs.map((i) => i.shiftMs)).toEqual([500, 500, 2000]);
@@ -101,9 +101,9 @@ describe("windowed mode", () => {
     const req = request({ startMsOf: (t) => (t.kind === "video" ? 120 : -7) });
     const inputs = windowInputs(req.timeline, { fromMs: 4000, toMs: 6000 }, { startMsOf: req.startMsOf });
     expect(inputs.map((i) => [i.track.file, i.seekMs, i.durationMs, i.shiftMs])).toEqual([
-      ["ann/track0-video.webm", 3380, 2000, 0],
-      ["ann/track1-audio.webm", 3507, 2000, 0],
-      ["ben/track2-audio.webm", 2007, 2000, 0],
+      ["p-ann/ann/track0-video.webm", 3380, 2000, 0],
+      ["p-ann/ann/track1-audio.webm", 3507, 2000, 0],
+      ["p-ben/ben/track0-audio.webm", 2007, 2000, 0],
     ]);
     // The first window: the video file's first frame is at 120 ms of the file, so it plays 120 ms after placement.
     const first = windowInputs(req.timeline, { fromMs: 0, toMs: 2000 }, { startMsOf: req.startMsOf });

@@ -3,14 +3,14 @@ import { activeSpeakers } from "@/lib/compositing/active-speaker";
 import { gridRects, layoutSegments, type Segment } from "@/lib/compositing/layout";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline, type LayoutChange } from "@/lib/compositing/timeline";
-import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
+import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
 const range = { fromMs: T0, toMs: T0 + 20_000 };
 const at = (segments: Segment[], ms: number) => segments.find((s) => ms >= s.fromMs && ms < s.toMs)!;
 const ids = (s: Segment) => s.tiles.map((t) => `${t.participantId}:${t.source}`);
 
 /** A camera participant with audio and video from joinMs to leaveMs (seconds-long tracks). */
-function person(m: ManifestWriter, id: string, joinMs: number, leaveMs = 20_000, opts: { video?: boolean } = {}) {
+function person(m: SyntheticRecording, id: string, joinMs: number, leaveMs = 20_000, opts: { video?: boolean } = {}) {
   m.session(`${id}-s`, id, id.toUpperCase(), "camera", joinMs);
   const audio = m.track(`${id}-s`, "audio", joinMs, leaveMs - joinMs);
   const video = opts.video === false ? undefined : m.track(`${id}-s`, "video", joinMs, leaveMs - joinMs, { width: 640, height: 480 });
@@ -18,7 +18,7 @@ function person(m: ManifestWriter, id: string, joinMs: number, leaveMs = 20_000,
   return { audio, video };
 }
 
-function layout(m: ManifestWriter, layoutChanges: LayoutChange[] = [], size = {}) {
+function layout(m: SyntheticRecording, layoutChanges: LayoutChange[] = [], size = {}) {
   const timeline = buildTimeline({ events: parseManifest(m.text()).events, range, layoutChanges });
   return { timeline, segments: layoutSegments(timeline, size) };
 }
@@ -38,7 +38,7 @@ function expectWellFormed(segments: Segment[], W = 1280, H = 720) {
 
 describe("grid layout", () => {
   it("tiles everyone present and re-tiles when someone joins or leaves, merging unchanged spans", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     person(m, "a", 0);
     person(m, "b", 4000, 12_000);
     person(m, "c", 8000);
@@ -70,12 +70,12 @@ describe("grid layout", () => {
   });
 
   it("shows a name tile for a participant without video, with video muted, or before video starts", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     person(m, "a", 0, 20_000, { video: false });
     m.session("b-s", "b", "B", "camera", 0);
     const v = m.track("b-s", "video", 3000, 17_000);
-    m.lines.push({ type: "mute", atMs: T0 + 6000, sessionId: "b-s", trackId: v.trackId, kind: "video" });
-    m.lines.push({ type: "unmute", atMs: T0 + 9000, sessionId: "b-s", trackId: v.trackId, kind: "video" });
+    m.mute("b-s", v.trackId, "video", true, 6000);
+    m.mute("b-s", v.trackId, "video", false, 9000);
     const { segments } = layout(m, [], { width: 640, height: 360 });
     expectWellFormed(segments, 640, 360);
     const video = (ms: number) => at(segments, ms).tiles.map((t) => t.hasVideo);
@@ -89,7 +89,7 @@ describe("grid layout", () => {
 
 describe("screen-share layout", () => {
   it("switches automatically while a share runs (screen large, people at the side) and back to the chosen layout", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     person(m, "a", 0);
     person(m, "b", 0);
     m.session("a-screen", "a", "A", "screen", 5000);
@@ -107,7 +107,7 @@ describe("screen-share layout", () => {
   });
 
   it("a chosen screen-share layout without any share falls back to grid", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     person(m, "a", 0);
     const { segments } = layout(m, [{ atMs: T0, layout: "screen-share" }]);
     expect(segments.map((s) => s.layout)).toEqual(["grid"]);
@@ -116,7 +116,7 @@ describe("screen-share layout", () => {
 
 describe("active-speaker layout", () => {
   function talk(holdAfter: number) {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     const a = person(m, "a", 0);
     const b = person(m, "b", 0);
     const c = person(m, "c", 0);
@@ -144,7 +144,7 @@ describe("active-speaker layout", () => {
   });
 
   it("keeps the current speaker on a tie and moves on at once when the speaker leaves", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     const a = person(m, "a", 0, 12_000);
     const b = person(m, "b", 0);
     m.levels("a-s", a.audio.trackId, 0, 12_000, -20);
@@ -155,18 +155,18 @@ describe("active-speaker layout", () => {
   });
 
   it("a muted microphone does not make anyone the speaker", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     const a = person(m, "a", 0);
     const b = person(m, "b", 0);
     m.levels("b-s", b.audio.trackId, 1000, 9000, -10);
-    m.lines.push({ type: "mute", atMs: T0, sessionId: "b-s", trackId: b.audio.trackId, kind: "audio" });
+    m.mute("b-s", b.audio.trackId, "audio", true, 0);
     m.levels("a-s", a.audio.trackId, 0, 20_000, -40);
     const { timeline } = layout(m, [{ atMs: T0, layout: "active-speaker" }]);
     expect(activeSpeakers(timeline)).toEqual([{ atMs: 0, participantId: "a" }]);
   });
 
   it("follows layout changes made while recording", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     person(m, "a", 0);
     person(m, "b", 0);
     const { segments } = layout(m, [{ atMs: T0 + 3000, layout: "active-speaker" }, { atMs: T0 + 9000, layout: "grid" }]);
@@ -176,7 +176,7 @@ describe("active-speaker layout", () => {
 
 describe("scale", () => {
   it("lays out an hour with four people and a level window every 250 ms in well under a few seconds", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     const hour = 3_600_000;
     const tracks = ["a", "b", "c", "d"].map((id) => {
       m.session(`${id}-s`, id, id, "camera", 0);
@@ -186,7 +186,7 @@ describe("scale", () => {
     for (let t = 0; t < hour; t += 250) {
       tracks.forEach((tr, i) => {
         const dBov = Math.floor(t / 20_000) % 4 === i ? -15 : -45;
-        m.lines.push({ type: "audio-level", atMs: T0 + t + 250, sessionId: tr.trackId.split("/")[0], trackId: tr.trackId, fromMs: T0 + t, toMs: T0 + t + 250, dBov, voice: 1 });
+        m.levels(tr.trackId.split("/")[0], tr.trackId, t, t + 250, dBov);
       });
     }
     const started = Date.now();

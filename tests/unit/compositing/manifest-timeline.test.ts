@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline, SpanMap } from "@/lib/compositing/timeline";
-import { ManifestWriter, T0 } from "@/tests/support/media/synthetic-recording";
+import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
 describe("parseManifest", () => {
   it("types every known event, skips a torn last line and reports bad lines without failing", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("s1", "p1", "Ann", "camera", 0);
     const v = m.track("s1", "video", 100, 2000, { ntpMs: 9_000, width: 640, height: 480 });
     m.levels("s1", v.trackId, 0, 500, -30);
-    m.lines.push({ type: "mute", atMs: T0 + 700, sessionId: "s1", trackId: v.trackId, kind: "video" });
+    m.mute("s1", v.trackId, "video", true, 700);
     m.end("s1", 3000);
     const text = m.text().replace("\n", '\n{"type":"session-start","atMs":"soon"}\nnot json\n') + '{"type":"session-e';
     const { events, skipped } = parseManifest(text);
@@ -36,7 +36,7 @@ describe("buildTimeline", () => {
   const range = { fromMs: T0, toMs: T0 + 10_000 };
 
   it("places tracks relative to the recording start and aligns audio to video with the sender clock", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("s1", "p1", "Ann", "camera", 0);
     m.track("s1", "video", 400, 5000, { ntpMs: 50_000 });
     // Audio's first packet arrived at 250 ms, but the sender captured it 30 ms after video's first frame.
@@ -54,7 +54,7 @@ describe("buildTimeline", () => {
   });
 
   it("does not trust sender clocks that disagree with arrival by seconds", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("s1", "p1", "Ann", "camera", 0);
     m.track("s1", "video", 400, 5000, { ntpMs: 50_000 });
     m.track("s1", "audio", 250, 5000, { ntpMs: 90_000 });
@@ -63,7 +63,7 @@ describe("buildTimeline", () => {
   });
 
   it("keeps only media inside capture spans and lays the spans end to end", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("s1", "p1", "Ann", "camera", 0);
     m.track("s1", "video", 1000, 8000);
     m.end("s1", 9500);
@@ -79,13 +79,13 @@ describe("buildTimeline", () => {
   });
 
   it("maps mutes, audio levels and layout changes to output time", () => {
-    const m = new ManifestWriter();
+    const m = new SyntheticRecording();
     m.session("s1", "p1", "Ann", "camera", 0);
     const v = m.track("s1", "video", 0, 9000);
     const a = m.track("s1", "audio", 0, 9000);
-    m.lines.push({ type: "mute", atMs: T0 + 2000, sessionId: "s1", trackId: v.trackId, kind: "video" });
-    m.lines.push({ type: "unmute", atMs: T0 + 4000, sessionId: "s1", trackId: v.trackId, kind: "video" });
-    m.lines.push({ type: "mute", atMs: T0 + 7000, sessionId: "s1", trackId: a.trackId, kind: "audio" });
+    m.mute("s1", v.trackId, "video", true, 2000);
+    m.mute("s1", v.trackId, "video", false, 4000);
+    m.mute("s1", a.trackId, "audio", true, 7000);
     m.levels("s1", a.trackId, 1000, 1500, -20);
     const t = buildTimeline({
       events: parseManifest(m.text()).events, range, spans: [{ fromMs: T0 + 500, toMs: T0 + 10_000 }],

@@ -3,11 +3,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 // lib/compositing is the pure core: it must run (and be tested) without ffmpeg, a server, a database or WebRTC.
-const ALLOWED = [/^@\/lib\/compositing\//, /^node:path$/, /^zod$/];
+const ALLOWED = [/^@\/lib\/compositing\//, /^@\/lib\/recording-manifest\//, /^node:path$/, /^zod$/];
 const dir = path.resolve(import.meta.dirname, "../../../lib/compositing");
 
 describe("lib/compositing module boundary", () => {
-  it("imports only its own files, node:path and zod, and every file stays short", () => {
+  it("imports only its own files, the manifest contract, node:path and zod, and every file stays short", () => {
     const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) {
