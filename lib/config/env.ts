@@ -2,6 +2,7 @@
 // `RecorderEnv` (the standalone recorder, `npm run recorder`).
 import { isIP } from "node:net";
 import { z } from "zod";
+import type { FailureKind } from "@/lib/errors/catalog";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -157,6 +158,7 @@ export type Env = z.infer<typeof schema>;
 export const ENV_VARIABLES = Object.keys(schema.shape) as (keyof Env)[];
 
 export class EnvError extends Error {
+  readonly kind: FailureKind = "config.invalid";
   constructor(
     readonly variable: string,
     readonly reason: string,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "@/lib/realtime/ack";
+import type { ErrorCode } from "@/lib/errors/catalog";
 
 // Next bundles route handlers separately from the server entry, so one class can exist twice in the
 // process and `instanceof` fails across the boundary; a registry-wide symbol identifies both copies.

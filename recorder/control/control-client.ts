@@ -17,6 +17,8 @@ export interface RemoteRecordingRequest {
 }
 
 export class RecorderControlError extends Error {
+  /** Its entry in the app's error catalog (lib/errors/catalog.ts). */
+  readonly kind = "ingest.recorder-unreachable";
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 export class BodyTooLargeError extends Error {
+  /** Its entry in the app's error catalog (lib/errors/catalog.ts). */
+  readonly kind = "ingest.body-too-large";
   constructor(readonly limit: number) {
     super(`body exceeds ${limit} bytes`);
   }

@@ -30,6 +30,8 @@ export type SessionFactory = (request: SessionRequest) => Promise<WhipSession>;
 
 /** Thrown by a SessionFactory to answer with a specific status (e.g. 422 no usable codec, 503 at capacity). */
 export class WhipHttpError extends Error {
+  /** Its entry in the app's error catalog (lib/errors/catalog.ts). */
+  readonly kind = "ingest.refused";
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }

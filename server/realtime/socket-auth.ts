@@ -1,10 +1,9 @@
 // Authenticates a Socket.IO handshake: agents by their next-auth session cookie, visitors by the signed
 // visitor token the server issued. Anything else is refused before the connection is accepted.
-import { getToken } from "next-auth/jwt";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Identity } from "@/lib/realtime/identity";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
-import { parseCookieHeader } from "@/server/realtime/cookies";
+import { agentFromCookie } from "@/server/platform/auth/agent-session";
 
 /** `expiresAtMs`: when the credential presented at the handshake stops being valid. */
 export type AuthOutcome = { ok: true; identity: Identity; expiresAtMs: number } | { ok: false; code: "UNAUTHENTICATED"; message: string };
@@ -18,18 +17,7 @@ export async function authenticateHandshake(
     if (!verified.ok) return { ok: false, code: "UNAUTHENTICATED", message: `visitor token refused: ${verified.error}` };
     return { ok: true, identity: { kind: "visitor", id: verified.claims.sub, name: verified.claims.name }, expiresAtMs: verified.claims.exp * 1000 };
   }
-  const cookies = parseCookieHeader(handshake.headers.cookie);
-  const token = await getToken({
-    req: { headers: handshake.headers, cookies } as never,
-    secret: deps.secret,
-    secureCookie: deps.secureCookies,
-  }).catch(() => null);
-  if (token?.sub && token.username && token.role && typeof token.exp === "number") {
-    return {
-      ok: true,
-      expiresAtMs: token.exp * 1000,
-      identity: { kind: "agent", id: token.sub, username: token.username, name: token.name ?? token.username, role: token.role },
-    };
-  }
+  const agent = await agentFromCookie(handshake.headers, deps);
+  if (agent) return { ok: true, ...agent };
   return { ok: false, code: "UNAUTHENTICATED", message: "sign in as an agent or present a visitor token" };
 }

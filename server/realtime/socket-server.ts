@@ -2,7 +2,7 @@
 // is validated against the protocol's schema and answered with an ack, whatever the client sends.
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import { isDomainError } from "@/lib/domain/result";
+import { answerFor } from "@/lib/errors/catalog";
 import type { Ack } from "@/lib/realtime/ack";
 import type { Identity } from "@/lib/realtime/identity";
 import { userIdOf } from "@/lib/realtime/identity";
@@ -10,7 +10,6 @@ import { requests, type ClientToServerEvents, type RequestName, type ServerToCli
 import type { Presence, PresenceMessage } from "@/server/help-desk/presence";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import { findNulString } from "@/lib/security/nul-strings";
-import { isServiceUnavailable } from "@/server/platform/database/unavailable";
 import { memoryRateLimits, type RateLimitStoreFactory } from "@/lib/security/rate-limit-store";
 import type { RateLimitDecision } from "@/lib/security/rate-limiter";
 import type { Logger } from "@/server/platform/logger";
@@ -152,16 +151,11 @@ export function attachRequestHandlers(
           log.debug({ ms: Math.round(performance.now() - started), ...idsIn(reply) }, "socket request");
           ack({ ok: true, ...reply });
         } catch (error) {
-          if (isDomainError(error)) {
-            log.debug({ code: error.code }, "socket request refused");
-            return ack(refusal(error.code, error.message));
-          }
-          if (isServiceUnavailable(error)) {
-            log.warn({ err: error }, "socket request failed: a service is unreachable");
-            return ack(refusal("UNAVAILABLE", "the service is briefly unavailable; try again"));
-          }
-          log.error({ err: error }, "socket request failed");
-          ack(refusal("INTERNAL", "the request failed; try again"));
+          const answer = answerFor(error);
+          if (answer.expected) log.debug({ code: answer.code }, "socket request refused");
+          else if (answer.code === "UNAVAILABLE") log.warn({ err: error }, "socket request failed: a service is unreachable");
+          else log.error({ err: error }, "socket request failed");
+          ack(refusal(answer.code, answer.message));
         }
       });
     }

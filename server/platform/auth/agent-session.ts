@@ -1,9 +1,30 @@
 import { getServerSession } from "next-auth";
-import { headers } from "next/headers";
+import { getToken } from "next-auth/jwt";
+import type { IncomingHttpHeaders } from "node:http";
 import type { Identity } from "@/lib/realtime/identity";
-import { checkSameOrigin, isStateChanging } from "@/server/platform/http/csrf";
-import { apiError, pathId } from "@/server/platform/http/json";
+import { parseCookieHeader } from "@/server/platform/http/cookies";
+import { checkSameOrigin } from "@/server/platform/http/csrf";
+import { apiError } from "@/server/platform/http/json";
 import { getServices } from "@/server/service-registry";
+
+type AgentIdentity = Extract<Identity, { kind: "agent" }>;
+
+/**
+ * The agent whose next-auth session cookie these headers carry, with when it expires, or null. Used by API
+ * routes and the Socket.IO handshake alike (getToken reads req.cookies, not the raw Cookie header).
+ */
+export async function agentFromCookie(
+  headers: IncomingHttpHeaders,
+  deps: { secret: string; secureCookies: boolean },
+): Promise<{ identity: AgentIdentity; expiresAtMs: number } | null> {
+  const cookies = parseCookieHeader(typeof headers.cookie === "string" ? headers.cookie : undefined);
+  const token = await getToken({ req: { headers, cookies } as never, secret: deps.secret, secureCookie: deps.secureCookies }).catch(() => null);
+  if (!token?.sub || !token.username || !token.role || typeof token.exp !== "number") return null;
+  return {
+    expiresAtMs: token.exp * 1000,
+    identity: { kind: "agent", id: token.sub, username: token.username, name: token.name ?? token.username, role: token.role },
+  };
+}
 
 /** The signed-in agent for the current request (server components and route handlers), or null. */
 export async function getAgentSession() {
@@ -11,42 +32,17 @@ export async function getAgentSession() {
 }
 
 /**
- * The CSRF check every agent route gets (server/http/csrf.ts). The session cookie is next-auth's, which is
- * SameSite=Lax: this is defence in depth on top of it. With the route's Request the check runs for
- * state-changing methods only. Without it (routes call requireAgent() with no arguments) the method is not
- * known — next/headers exposes headers but not the method — so the check runs for every method: refusing a
- * cross-site browser GET of an agent JSON route costs nothing, since the console only calls them same-origin.
+ * For API routes: the agent's identity from the request's session cookie, or the response to return (403 for
+ * a cross-site browser request, 401 without a valid session). The same-origin check (csrf.ts) runs for every
+ * method: the session cookie is SameSite=Lax, this is defence in depth, and refusing a cross-site GET of an
+ * agent JSON route costs nothing since the console calls them same-origin.
  */
-async function refuseCrossSite(req: Request | undefined): Promise<Response | null> {
-  if (req && !isStateChanging(req.method)) return null;
-  const source = req?.headers ?? (await headers());
-  const publicUrl = getServices().env.PUBLIC_URL;
-  const verdict = checkSameOrigin(source, { allowedOrigins: publicUrl ? [publicUrl] : [] });
-  return verdict.ok ? null : apiError("FORBIDDEN", verdict.reason);
-}
-
-/**
- * For API routes: the agent's identity from the session cookie, or the response to return (403 for a
- * cross-site browser request, 401 without a session). Pass the route's Request to limit the CSRF check to
- * POST/PATCH/PUT/DELETE.
- */
-export async function requireAgent(req?: Request): Promise<{ identity: Extract<Identity, { kind: "agent" }> } | { error: Response }> {
-  const forbidden = await refuseCrossSite(req);
-  if (forbidden) return { error: forbidden };
-  const session = await getAgentSession();
-  if (!session) return { error: apiError("UNAUTHENTICATED", "sign in as an agent") };
-  const { id, username, name, role } = session.user;
-  return { identity: { kind: "agent", id, username, name: name ?? username, role } };
-}
-
-/** For API routes on /…/{id}: the signed-in agent and a valid id, or the 403/401/400 response to return. */
-export async function requireAgentAndId(
-  ctx: { params: Promise<{ id: string }> },
-  req?: Request,
-): Promise<{ identity: Extract<Identity, { kind: "agent" }>; id: string } | { error: Response }> {
-  const auth = await requireAgent(req);
-  if ("error" in auth) return auth;
-  const parsed = pathId((await ctx.params).id);
-  if ("error" in parsed) return parsed;
-  return { identity: auth.identity, id: parsed.id };
+export async function authenticateAgent(
+  req: Request,
+  deps: { secret: string; publicUrl: string | undefined },
+): Promise<{ identity: AgentIdentity } | { error: Response }> {
+  const verdict = checkSameOrigin(req.headers, { allowedOrigins: deps.publicUrl ? [deps.publicUrl] : [] });
+  if (!verdict.ok) return { error: apiError("FORBIDDEN", verdict.reason) };
+  const agent = await agentFromCookie(Object.fromEntries(req.headers), { secret: deps.secret, secureCookies: deps.publicUrl?.startsWith("https://") ?? false });
+  return agent ? { identity: agent.identity } : { error: apiError("UNAUTHENTICATED", "sign in as an agent") };
 }

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Pool, PoolClient } from "pg";
+import type { FailureKind } from "@/lib/errors/catalog";
 
 // The advisory lock key Prisma Migrate holds while migrating; sharing it keeps the two mutually exclusive.
 const PRISMA_MIGRATE_LOCK = 72707369;
@@ -17,6 +18,7 @@ export interface MigrationFile {
 }
 
 export class MigrationError extends Error {
+  readonly kind: FailureKind = "database.migration-failed";
   constructor(message: string) {
     super(message);
     this.name = "MigrationError";

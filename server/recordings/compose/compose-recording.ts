@@ -10,6 +10,7 @@ import { parseManifest, type SkippedLine } from "@/lib/compositing/manifest";
 import { buildTimeline, type LayoutChange, type LayoutName, type Timeline, type TimelineTrack, type TimeSpan } from "@/lib/compositing/timeline";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
 import { runFfmpeg, type FfmpegProgress } from "@/server/recordings/compose/ffmpeg-runner";
+import type { FailureKind } from "@/lib/errors/catalog";
 
 /**
  * One recording folder → one MP4 and a poster JPEG. Post-call mode renders the whole timeline in one ffmpeg run;
@@ -58,6 +59,7 @@ const LONG_RECORDING_MS = 10 * 60_000;
 const LONG_RECORDING_WINDOW_MS = 60_000;
 
 export class ComposeError extends Error {
+  readonly kind: FailureKind = "compositing.empty-recording";
   constructor(readonly code: "empty-recording", message: string) {
     super(message);
     this.name = "ComposeError";

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import type { FailureKind } from "@/lib/errors/catalog";
 
 /**
  * Runs ffmpeg: `-progress pipe:1 -nostats` prepended so progress comes as key=value lines on stdout (turned into a
@@ -9,6 +10,7 @@ import { spawn } from "node:child_process";
 export type FfmpegErrorCode = "ffmpeg-not-found" | "ffmpeg-timeout" | "ffmpeg-failed" | "ffmpeg-killed";
 
 export class FfmpegError extends Error {
+  readonly kind: FailureKind;
   constructor(
     readonly code: FfmpegErrorCode,
     message: string,
@@ -16,6 +18,7 @@ export class FfmpegError extends Error {
   ) {
     super(message);
     this.name = "FfmpegError";
+    this.kind = code === "ffmpeg-not-found" ? "compositing.tool-missing" : "compositing.tool-failed";
   }
 }
 

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { open } from "node:fs/promises";
+import type { FailureKind } from "@/lib/errors/catalog";
 
 /** ffprobe's view of a media file, plus the MP4 top-level box order read directly from the file. */
 
@@ -24,9 +25,11 @@ export interface ProbeResult {
 }
 
 export class FfprobeError extends Error {
+  readonly kind: FailureKind;
   constructor(readonly code: "ffprobe-not-found" | "ffprobe-failed", message: string) {
     super(message);
     this.name = "FfprobeError";
+    this.kind = code === "ffprobe-not-found" ? "compositing.tool-missing" : "compositing.tool-failed";
   }
 }
 

@@ -7,6 +7,7 @@ import { stat, unlink } from "node:fs/promises";
 import { HeadObjectCommand, type S3Client, type ServerSideEncryption } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Logger } from "pino";
+import type { FailureKind } from "@/lib/errors/catalog";
 
 export interface RecordingFile {
   /** Local file. */
@@ -59,6 +60,7 @@ export const DEFAULT_UPLOAD_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100
 const PART_SIZE = 8 * 1024 * 1024;
 
 export class UploadVerificationError extends Error {
+  readonly kind: FailureKind = "storage.upload-unverified";
   constructor(key: string, expected: number, actual: number | undefined) {
     super(`S3 holds ${actual ?? "no"} bytes for ${key}, expected ${expected}`);
     this.name = "UploadVerificationError";

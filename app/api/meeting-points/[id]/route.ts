@@ -1,16 +1,8 @@
 // GET /api/meeting-points/{id}: its state, as the caller may see it (host: wait list and invitations too).
-import { requireAgentAndId } from "@/server/platform/auth/agent-session";
-import { respond } from "@/server/platform/http/json";
-import { getServices } from "@/server/service-registry";
+import { apiRoute } from "@/server/platform/http/api-route";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }) {
-  const req = await requireAgentAndId(ctx);
-  if ("error" in req) return req.error;
-  const { desk, logger } = getServices();
-  return respond(
-    async () => Response.json(await desk.meetingPoints.get(req.identity, req.id)),
-    (err) => logger.error({ err, meetingPointId: req.id }, "reading a meeting point failed"),
-  );
-}
+export const GET = apiRoute({ auth: "agent", id: true, action: "reading a meeting point" }, async ({ identity, id, services }) =>
+  Response.json(await services.desk.meetingPoints.get(identity, id)),
+);

@@ -2,13 +2,9 @@
 // PATCH { keep?, layout? }: keep it past retention, or choose the composite's layout. DELETE: removes the
 // stored movie; the row stays with status "deleted".
 import { z } from "zod";
-import { requireAgentAndId } from "@/server/platform/auth/agent-session";
-import { readJson, respond } from "@/server/platform/http/json";
-import { getServices } from "@/server/service-registry";
+import { apiRoute } from "@/server/platform/http/api-route";
 
 export const dynamic = "force-dynamic";
-
-type Ctx = { params: Promise<{ id: string }> };
 
 const patchBody = z
   .object({
@@ -20,34 +16,14 @@ const patchBody = z
 
 const noStore = { headers: { "cache-control": "no-store" } };
 
-export async function GET(_req: Request, ctx: Ctx) {
-  const target = await requireAgentAndId(ctx);
-  if ("error" in target) return target.error;
-  const { library, logger } = getServices();
-  return respond(
-    async () => Response.json(await library.get(target.identity, target.id), noStore),
-    (err) => logger.error({ err, recordingId: target.id }, "reading a recording failed"),
-  );
-}
+export const GET = apiRoute({ auth: "agent", id: true, action: "reading a recording" }, async ({ identity, id, services }) =>
+  Response.json(await services.library.get(identity, id), noStore),
+);
 
-export async function PATCH(req: Request, ctx: Ctx) {
-  const target = await requireAgentAndId(ctx);
-  if ("error" in target) return target.error;
-  const input = await readJson(req, patchBody);
-  if ("error" in input) return input.error;
-  const { library, logger } = getServices();
-  return respond(
-    async () => Response.json(await library.update(target.identity, target.id, input.data), noStore),
-    (err) => logger.error({ err, recordingId: target.id }, "updating a recording failed"),
-  );
-}
+export const PATCH = apiRoute({ auth: "agent", id: true, body: patchBody, action: "updating a recording" }, async ({ identity, id, body, services }) =>
+  Response.json(await services.library.update(identity, id, body), noStore),
+);
 
-export async function DELETE(_req: Request, ctx: Ctx) {
-  const target = await requireAgentAndId(ctx);
-  if ("error" in target) return target.error;
-  const { library, logger } = getServices();
-  return respond(
-    async () => Response.json(await library.remove(target.identity, target.id), noStore),
-    (err) => logger.error({ err, recordingId: target.id }, "deleting a recording failed"),
-  );
-}
+export const DELETE = apiRoute({ auth: "agent", id: true, action: "deleting a recording" }, async ({ identity, id, services }) =>
+  Response.json(await services.library.remove(identity, id), noStore),
+);

@@ -2,56 +2,24 @@
 // optionally at another recorder deployment: { destination }. PATCH { action: "pause" | "resume" }.
 // DELETE stops it.
 import { z } from "zod";
-import { requireAgentAndId } from "@/server/platform/auth/agent-session";
-import { readJson, respond } from "@/server/platform/http/json";
-import { getServices } from "@/server/service-registry";
+import { apiRoute } from "@/server/platform/http/api-route";
 
 export const dynamic = "force-dynamic";
-
-type Ctx = { params: Promise<{ id: string }> };
 
 const startBody = z.object({ destination: z.string().trim().min(1).max(500).optional() }).strict();
 const patchBody = z.object({ action: z.enum(["pause", "resume"]) }).strict();
 
-export async function POST(req: Request, ctx: Ctx) {
-  const target = await requireAgentAndId(ctx);
-  if ("error" in target) return target.error;
-  const input = await readJson(req, startBody);
-  if ("error" in input) return input.error;
-  const { recordings, logger } = getServices();
-  return respond(
-    async () => {
-      const recording = await recordings.start(target.identity, target.id, input.data.destination);
-      return Response.json({ recordingId: recording.id, status: recording.status }, { status: 201 });
-    },
-    (err) => logger.error({ err, meetingPointId: target.id }, "starting a recording failed"),
-  );
-}
+export const POST = apiRoute({ auth: "agent", id: true, body: startBody, action: "starting a recording" }, async ({ identity, id, body, services }) => {
+  const recording = await services.recordings.start(identity, id, body.destination);
+  return Response.json({ recordingId: recording.id, status: recording.status }, { status: 201 });
+});
 
-export async function PATCH(req: Request, ctx: Ctx) {
-  const target = await requireAgentAndId(ctx);
-  if ("error" in target) return target.error;
-  const input = await readJson(req, patchBody);
-  if ("error" in input) return input.error;
-  const { recordings, logger } = getServices();
-  return respond(
-    async () => {
-      const recording = await recordings.control(target.identity, target.id, input.data.action);
-      return Response.json({ recordingId: recording.id, status: recording.status });
-    },
-    (err) => logger.error({ err, meetingPointId: target.id }, "recording control failed"),
-  );
-}
+export const PATCH = apiRoute({ auth: "agent", id: true, body: patchBody, action: "recording control" }, async ({ identity, id, body, services }) => {
+  const recording = await services.recordings.control(identity, id, body.action);
+  return Response.json({ recordingId: recording.id, status: recording.status });
+});
 
-export async function DELETE(_req: Request, ctx: Ctx) {
-  const target = await requireAgentAndId(ctx);
-  if ("error" in target) return target.error;
-  const { recordings, logger } = getServices();
-  return respond(
-    async () => {
-      const recording = await recordings.stop(target.identity, target.id);
-      return Response.json({ recordingId: recording.id, status: recording.status });
-    },
-    (err) => logger.error({ err, meetingPointId: target.id }, "stopping a recording failed"),
-  );
-}
+export const DELETE = apiRoute({ auth: "agent", id: true, action: "stopping a recording" }, async ({ identity, id, services }) => {
+  const recording = await services.recordings.stop(identity, id);
+  return Response.json({ recordingId: recording.id, status: recording.status });
+});
