@@ -58,7 +58,7 @@ async function main() {
   for (const op of Object.keys(results.postgres!)) {
     const a = results.postgres![op]!;
     const b = results.pglite![op]!;
-    console.log(op.padEnd(34) + a.toFixed(3).padStart(12) + b.toFixed(3).padStart(12) + (b / a).toFixed(2).padStart(16) + "x");
+    console.log(`${op.padEnd(34) + a.toFixed(3).padStart(12) + b.toFixed(3).padStart(12) + (b / a).toFixed(2).padStart(16)}x`);
   }
 }
 

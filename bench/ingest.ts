@@ -87,7 +87,10 @@ class IngestChild {
   private waiting = new Map<number, (m: CpuMsg) => void>();
   private constructor(readonly proc: ChildProcess, readonly url: string) {
     proc.on("message", (m: CpuMsg) => {
-      if (m.type === "cpu") this.waiting.get(m.id)?.(m), this.waiting.delete(m.id);
+      if (m.type === "cpu") {
+        this.waiting.get(m.id)?.(m);
+        this.waiting.delete(m.id);
+      }
     });
   }
   static async start(directory: string, secret: string): Promise<IngestChild> {
@@ -100,7 +103,10 @@ class IngestChild {
       const t = setTimeout(() => reject(new Error("ingest child not ready after 30 s")), 30_000);
       proc.once("exit", (code) => reject(new Error(`ingest child exited (${code})`)));
       proc.on("message", (m: { type: string; url?: string }) => {
-        if (m.type === "ready") clearTimeout(t), resolve(m.url!);
+        if (m.type === "ready") {
+          clearTimeout(t);
+          resolve(m.url!);
+        }
       });
     });
     return new IngestChild(proc, url);
@@ -110,7 +116,10 @@ class IngestChild {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error("no cpu answer from the ingest child")), 10_000);
-      this.waiting.set(id, (m) => (clearTimeout(t), resolve(m)));
+      this.waiting.set(id, (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
       this.proc.send({ type: "cpu", id });
     });
   }
@@ -184,7 +193,7 @@ async function loadRun(browser: Browser, child: IngestChild, root: string, secre
     for (let i = 0; i < publishers; i++) {
       const page = await browser.newPage();
       pages.push(page);
-      await page.goto(child.url + "/");
+      await page.goto(`${child.url}/`);
       await page.addScriptTag({ content: PAGE_SCRIPT });
       const token = issuePublisherToken(secret, { recordingId, participantId: `p${i}`, displayName: `Publisher ${i}` });
       // One at a time, like the ingest itself creates sessions.

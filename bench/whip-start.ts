@@ -155,7 +155,7 @@ async function main() {
     args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection", "--disable-gpu"],
   });
   const page = await browser.newPage();
-  await page.goto(origin + "/");
+  await page.goto(`${origin}/`);
   await page.addScriptTag({ content: bundle });
   await page.addScriptTag({ content: PAGE_SCRIPT });
   await page.evaluate("window.__init()");

@@ -9,7 +9,7 @@ import { serveRecorder, startRecorder, type ServedRecorder } from "@/recorder/st
 const SHUTDOWN_GRACE_MS = 15_000;
 
 function log(event: string, data: Record<string, unknown> = {}) {
-  process.stdout.write(JSON.stringify({ t: new Date().toISOString(), event, ...data }) + "\n");
+  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), event, ...data })}\n`);
 }
 
 function readRecorderEnvOrExit(): RecorderEnv {

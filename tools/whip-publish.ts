@@ -77,7 +77,7 @@ function startFfmpeg(videoPort: number, audioPort: number, seconds: number, loca
   // RTCP from ffmpeg goes to the same socket (and is dropped there); its own sockets use `local` when given,
   // so that nothing binds a UDP port outside the caller's range.
   const url = (port: number, i: number) =>
-    `rtp://127.0.0.1:${port}?pkt_size=1150&rtcpport=${port}` + (local ? `&localrtpport=${local[2 * i]}&localrtcpport=${local[2 * i + 1]}` : "");
+    `rtp://127.0.0.1:${port}?pkt_size=1150&rtcpport=${port}${local ? `&localrtpport=${local[2 * i]}&localrtcpport=${local[2 * i + 1]}` : ""}`;
   const args = [
     "-hide_banner", "-loglevel", "error", "-nostdin",
     // -t on each input: both outputs end after `seconds` of media.

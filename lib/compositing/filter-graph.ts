@@ -39,6 +39,7 @@ const during = (a: number, b: number) => `'gte(t,${sec(a)})*lt(t,${sec(b)})'`;
 
 /** drawtext's text= value: option-level then graph-level escaping; expansion is off so % is plain. */
 export function escapeText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, " ").trim().slice(0, 40) || "?";
   const level1 = clean.replace(/[\\':]/g, (c) => `\\${c}`);
   return level1.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
@@ -74,8 +75,8 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
   // name centred when the tile has no video; video tiles get theirs too, as the letterbox colour and as the
   // picture shown until the first frame arrives.
   const labels: string[] = [];
-  local.forEach((seg, si) =>
-    seg.tiles.forEach((tile, ti) => {
+  for (const [si, seg] of local.entries()) {
+    for (const [ti, tile] of seg.tiles.entries()) {
       const name = `t${si}x${ti}`;
       const text = o.fontFile ? `fontfile=${escapePath(o.fontFile)}:expansion=none:text=${escapeText(tileName(tile))}:fontcolor=white` : "";
       const centred = !tile.hasVideo && text
@@ -94,8 +95,8 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
             `x=${tile.x + 2 * pad}:y=${tile.y + tile.h - size - 3 * pad}:enable=${during(seg.fromMs, seg.toMs)}`,
         );
       }
-    }),
-  );
+    }
+  }
 
   inputs.forEach((input, index) => {
     if (input.kind !== "video") return;
@@ -119,7 +120,7 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
       overlay(`${names[k]}f`, x, y);
     });
   });
-  chains.push(`[${canvas}]${labels.length ? labels.join(",") + "," : ""}format=yuv420p[vout]`);
+  chains.push(`[${canvas}]${labels.length ? `${labels.join(",")},` : ""}format=yuv420p[vout]`);
 
   const audio = inputs.map((input, index) => ({ input, index })).filter((x) => x.input.kind === "audio");
   for (const { input, index } of audio) {

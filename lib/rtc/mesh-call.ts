@@ -97,7 +97,7 @@ export class MeshCall {
     const stream = await capture();
     const track = stream.getVideoTracks()[0];
     if (this.closed || this.screenStream || !track) {
-      stream.getTracks().forEach((t) => t.stop());
+      for (const t of stream.getTracks()) t.stop();
       if (!track) throw new Error("The screen capture has no video");
       return;
     }
@@ -115,7 +115,7 @@ export class MeshCall {
     const stream = this.screenStream;
     if (!stream) return;
     this.screenStream = null;
-    stream.getTracks().forEach((t) => t.stop());
+    for (const t of stream.getTracks()) t.stop();
     for (const link of this.links.values()) link.setScreen(null);
     this.mediaChanged();
   }
@@ -191,7 +191,10 @@ export class MeshCall {
   private receive(from: string, message: SignalMessage): void {
     if (this.closed) return;
     const link = this.links.get(from);
-    if (link) return link.receive(message);
+    if (link) {
+      link.receive(message);
+      return;
+    }
     this.strays.push({ from, message, at: Date.now() });
     if (this.strays.length > STRAY_LIMIT) this.strays.shift();
   }

@@ -123,7 +123,7 @@ export class PeerLink {
   get screenStream(): MediaStream | null {
     const id = this.remoteMedia.screenStreamId;
     const stream = id ? this.streams.get(id) : undefined;
-    return stream && stream.getVideoTracks().some((t) => t.readyState === "live") ? stream : null;
+    return stream?.getVideoTracks().some((t) => t.readyState === "live") ? stream : null;
   }
 
   receive(message: SignalMessage): void {

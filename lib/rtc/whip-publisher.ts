@@ -223,7 +223,7 @@ class CandidateTrickle {
       for (const c of batch.filter((b) => b.mid === mid)) lines.push(`a=${c.candidate}`);
     }
     if (end) lines.push("a=end-of-candidates");
-    return lines.join("\r\n") + "\r\n";
+    return `${lines.join("\r\n")}\r\n`;
   }
 }
 

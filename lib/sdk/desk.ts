@@ -8,7 +8,7 @@ import type { MeetingPointView, RecordingIndicator } from "@/lib/realtime/views"
 import type { WhipCredential } from "@/lib/rtc/whip-publisher";
 
 /** The part of a socket.io-client Socket the SDK needs (kept structural so lib/ imports no Socket.IO). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: listeners of any event signature must be assignable (parameters are contravariant)
 type Listener = (...args: any[]) => void;
 export interface DeskSocket {
   timeout(ms: number): { emitWithAck(event: string, payload: unknown): Promise<unknown> };

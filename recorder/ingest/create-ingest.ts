@@ -152,7 +152,7 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
       trackStats.set(req.sessionId, {});
       const { recordingId: _r, ...who } = claims;
       manifest.append({ type: "session-start", sessionId: req.sessionId, ...who, offeredTracks, atMs: meta.startedAtMs });
-      let session;
+      let session: Awaited<ReturnType<typeof createSession>>;
       try {
         session = await createSession(req);
       } catch (err) {

@@ -34,5 +34,5 @@ export function answerIceFragment(answerSdp: string): string {
     out.push(...section.filter((l) => l.startsWith("a=candidate:")));
     if (section.includes("a=end-of-candidates")) out.push("a=end-of-candidates");
   }
-  return out.join("\r\n") + "\r\n";
+  return `${out.join("\r\n")}\r\n`;
 }

@@ -45,7 +45,7 @@ export function formatManifestLine(event: ManifestLineInput, nowMs = Date.now())
     const issue = parsed.error.issues[0];
     return { error: new Error(`invalid ${event.type} manifest line (${issue?.path.join(".")}: ${issue?.message})`) };
   }
-  return { text: JSON.stringify(parsed.data) + "\n" };
+  return { text: `${JSON.stringify(parsed.data)}\n` };
 }
 
 /**

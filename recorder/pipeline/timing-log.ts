@@ -22,7 +22,7 @@ export class TimingLog {
 
   flush(): Promise<void> {
     if (this.lines.length === 0) return this.writing;
-    const chunk = this.lines.join("\n") + "\n";
+    const chunk = `${this.lines.join("\n")}\n`;
     this.lines = [];
     // Chained so that batches land in order even when a write is slow.
     this.writing = this.writing.then(() => appendFile(this.path, chunk)).catch(() => undefined);

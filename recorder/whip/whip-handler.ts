@@ -48,7 +48,7 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
 
   const handler = (async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== base && !path.startsWith(base + "/")) return false;
+    if (path !== base && !path.startsWith(`${base}/`)) return false;
     const cors = corsHeaders(req);
     if (!cors) {
       sendProblem(res, 403, "origin-not-allowed", `origin ${req.headers.origin} may not use this endpoint`);

@@ -66,7 +66,7 @@ export async function openObjectStore(opts: ObjectStoreOptions): Promise<ObjectS
         await client.send(new HeadBucketCommand({ Bucket: opts.bucket }));
         return { ok: true, latencyMs: Math.round(performance.now() - started) };
       } catch (error) {
-        return { ok: false, latencyMs: Math.round(performance.now() - started), error: describe(error) };
+        return { ok: false, latencyMs: Math.round(performance.now() - started), error: describeError(error) };
       }
     },
     async close() {
@@ -84,7 +84,7 @@ function useFreshEmbeddedKeys(): { accessKeyId: string; secretAccessKey: string 
     DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
   };
   DUMMY_ACCOUNT.revokeAccessKey("S3RVER");
-  const keys = { accessKeyId: "VHD" + randomBytes(8).toString("hex").toUpperCase(), secretAccessKey: randomBytes(24).toString("base64url") };
+  const keys = { accessKeyId: `VHD${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(24).toString("base64url") };
   DUMMY_ACCOUNT.createKeyPair(keys.accessKeyId, keys.secretAccessKey);
   return keys;
 }
@@ -108,12 +108,12 @@ async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status !== 404) throw new Error(`object store bucket ${bucket} is not reachable: ${describe(error)}`);
+    if (status !== 404) throw new Error(`object store bucket ${bucket} is not reachable: ${describeError(error)}`);
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   }
 }
 
-function describe(error: unknown): string {
+function describeError(error: unknown): string {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const text = e.message && e.message !== "UnknownError" ? e.message : e.name || String(error);

@@ -51,7 +51,10 @@ export async function connectRedisRateLimits(url: string, logger: Logger, prefix
     const store: RateLimitStore = {
       check: (key, limit) => run(key, limit, false, () => fallback.check(key, limit)),
       take: (key, limit) => run(key, limit, true, () => fallback.take(key, limit)),
-      record: async (key) => void (await run(key, 0, true, async () => (await fallback.record(key), { allowed: true, retryAfterSeconds: 0 }))),
+      record: async (key) => void (await run(key, 0, true, async () => {
+        await fallback.record(key);
+        return { allowed: true, retryAfterSeconds: 0 };
+      })),
       reset: async (key) => {
         await fallback.reset(key);
         await client.del(`${prefix}:${name}:${key}`).catch(() => undefined);

@@ -185,7 +185,7 @@ export class RecordingService {
   private async sourceStarted(armed: Recording): Promise<void> {
     const started = await this.meetingPoints.withLocked(armed.meetingPointId, async (tx, stored) => {
       const current = (await this.recordings.forMeetingPoint(armed.meetingPointId, tx)).find((r) => r.id === armed.id);
-      if (!current || current.status !== "armed") return null;
+      if (current?.status !== "armed") return null;
       const next = controlRecording(current, stored.meetingPoint, "system", { type: "callStarted" }, this.clock());
       return (await this.recordings.save(next, current.status, tx)) ? next : null;
     });

@@ -10,7 +10,7 @@ test("an agent creates a meeting point over HTTP and reads it; others cannot", a
   expect(created.status()).toBe(201);
   const view = await created.json();
   expect(view).toMatchObject({ title: "Onboarding", state: "scheduled", hostId: expect.stringMatching(/^agent:/), waitList: [] });
-  expect(created.headers()["location"]).toBe(`/api/meeting-points/${view.id}`);
+  expect(created.headers().location).toBe(`/api/meeting-points/${view.id}`);
 
   const read = await alice.get(`/api/meeting-points/${view.id}`);
   expect(read.status()).toBe(200);

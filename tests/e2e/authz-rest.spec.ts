@@ -52,7 +52,7 @@ const ROWS: Record<string, RestRow> = {
     data: { username: "agent1", password: "agent1-pass" },
     expect: everyone(302),
     async check({ res }) {
-      expect(res.headers()["location"]).toContain("csrf=true");
+      expect(res.headers().location).toContain("csrf=true");
       expect(res.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.includes("session-token="))).toEqual([]);
     },
   },
@@ -149,7 +149,7 @@ const ROWS: Record<string, RestRow> = {
     url: (t) => `${recUrl(t)}/playback`,
     expect: { ...agentsOnly, agent2: 302, agent1: 302, admin: 302 },
     async check({ res, allowed }) {
-      const location = res.headers()["location"] ?? "";
+      const location = res.headers().location ?? "";
       if (allowed) expect(location).toMatch(/X-Amz-Expires=\d+/);
       else expect(location).toBe("");
     },

@@ -42,14 +42,14 @@ interface Tally {
   bad: string[];
 }
 
-function describe(req: FuzzRequest, actor: string): string {
+function describeRequest(req: FuzzRequest, actor: string): string {
   const body = req.body === undefined ? "none" : `${req.body.length} ${String(req.body).slice(0, 80)}`;
   return `${actor} ${req.method} ${req.url.slice(0, 120)} ${JSON.stringify(req.headers).slice(0, 160)} body=${body}`;
 }
 
 async function sendAndCheck(actor: Actor, req: FuzzRequest, tally: Tally): Promise<void> {
-  const what = describe(req, actor.name);
-  let response;
+  const what = describeRequest(req, actor.name);
+  let response: Awaited<ReturnType<APIRequestContext["fetch"]>>;
   try {
     response = await actor.request.fetch(req.url, {
       method: req.method,

@@ -43,7 +43,7 @@ async function waitUntilReady(row: Locator): Promise<string[]> {
         }));
         if (seen.at(-1) !== state.status) seen.push(state.status);
         if (state.status === "processing") expect(state.progressBar, "a processing row shows a progress bar").toBe(true);
-        if (state.status === "failed") throw new Error(`the recording failed: ${await row.innerText()}`);
+        if (state.status === "failed") throw new Error(`the recording failed: ${await row.textContent()}`);
         return state.status;
       },
       { timeout: 120_000, intervals: [200] },
@@ -125,7 +125,10 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
     const after = video.currentTime;
     const seeked = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 10_000);
-      video.addEventListener("seeked", () => (clearTimeout(timer), resolve(true)), { once: true });
+      video.addEventListener("seeked", () => {
+        clearTimeout(timer);
+        resolve(true);
+      }, { once: true });
       video.currentTime = 5;
     });
     return { readyState, before, after, duration: video.duration, seeked, at: video.currentTime, error: video.error?.message ?? null };
@@ -142,7 +145,7 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
   const redirect = await agent.request.get(`/api/recordings/${recordingId}/playback`, { maxRedirects: 0 });
   expect(redirect.status()).toBe(302);
   expect(redirect.headers()["cache-control"]).toContain("no-store");
-  const presigned = redirect.headers()["location"]!;
+  const presigned = redirect.headers().location!;
   expect(presigned).toMatch(/^https?:\/\//);
   const range = await request.get(presigned, { headers: { range: "bytes=0-99" } });
   expect(range.status()).toBe(206);
@@ -171,7 +174,7 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
   expect(boxes.indexOf("moov"), "moov before mdat (fast start)").toBeLessThan(boxes.indexOf("mdat"));
   const attachment = await agent.request.get(`/api/recordings/${recordingId}/playback?download=1`, { maxRedirects: 0 });
   expect(attachment.status()).toBe(302);
-  expect((await request.get(attachment.headers()["location"]!, { headers: { range: "bytes=0-0" } })).headers()["content-disposition"]).toMatch(/^attachment/);
+  expect((await request.get(attachment.headers().location!, { headers: { range: "bytes=0-0" } })).headers()["content-disposition"]).toMatch(/^attachment/);
 
   // Only agents: anonymous callers, the visitor's browser and a visitor token are refused.
   const visitorToken = (await (await request.post("/api/visitor/session", { data: {} })).json()).token as string;

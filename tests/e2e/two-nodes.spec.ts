@@ -22,6 +22,7 @@ test.beforeAll(async () => {
   cluster = await startCluster({ env: { PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS) } });
 });
 
+// biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a hook asks for from this pattern
 test.afterEach(async ({}, testInfo) => {
   if (!cluster) return;
   for (const node of [cluster.nodes.a, cluster.nodes.b]) await testInfo.attach(`${node.name}.log`, { path: node.logFile });
@@ -136,7 +137,10 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
   await expect(listed).toHaveAttribute("data-status", "ready");
   await listed.getByRole("button", { name: "Play", exact: true }).click();
   const player = agent.getByTestId("recording-player");
-  await player.evaluate((v: HTMLVideoElement) => ((v.muted = true), v.play()));
+  await player.evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+    return v.play();
+  });
   await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { message: "the movie plays" }).toBeGreaterThan(1);
   await visitorContext.close();
   await agentContext.close();

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
@@ -58,7 +58,10 @@ describe.skipIf(!hasFfmpeg)(`S3 outage during a recording's upload (${testDataba
     store = await openObjectStore({ ...common, endpoint: `http://127.0.0.1:${PROXY_PORT}` });
     direct = (await openObjectStore({ ...common, endpoint: s3.endpoint })).client; // the test's own view of the bucket
     // The pipeline's warnings (its retries) are what the test watches; everything else is dropped.
-    const sink = new Writable({ write: (chunk, _e, done) => (warnings.push(String(chunk)), done()) });
+    const sink = new Writable({ write: (chunk, _e, done) => {
+        warnings.push(String(chunk));
+        done();
+      } });
     const logger = pino({ level: "warn" }, sink);
     const env = parseEnv({
       DATA_DIR: dir, RECORDER_DIR: recordingsDir(), COMPOSE_WIDTH: "640", COMPOSE_HEIGHT: "360", COMPOSE_RETRY_LIMIT: "5",

@@ -210,7 +210,7 @@ describe(`socket protocol fuzz (seed ${SEED})`, () => {
       [{ visitorToken: "\u0000\u202e😀".repeat(500) }],
       [{}, `next-auth.session-token=${forgedJwt}`],
       [{}, "next-auth.session-token=garbage; __Secure-next-auth.session-token=%%%"],
-      [{ visitorToken: stack.tokens.issue({ name: "x" }).token.slice(0, -3) + "AAA" }],
+      [{ visitorToken: `${stack.tokens.issue({ name: "x" }).token.slice(0, -3)}AAA` }],
     ];
     for (let i = 0; i < 20; i++) attempts.push([{ visitorToken: JSON.parse(fuzzPayloadJson(rng, "session:whoami")) }]);
     for (const [auth, cookie] of attempts) {

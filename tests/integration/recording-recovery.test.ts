@@ -46,7 +46,7 @@ describe.skipIf(!hasFfmpeg)(`recording recovery and limits (${testDatabaseMode()
     writeFileSync(path.join(sessionDir, "session.json"), JSON.stringify({ sessionId: "00000000-0000-4000-8000-00000000beef", participantId: `agent:${host.id}`, displayName: "Alice Agent", startedAtMs: Date.now() - 3000 }));
     const file = path.join(sessionDir, "track0-video.webm");
     const writer = new MkvWriter(file, { kind: "video", codec: "vp8", width: 320, height: 240 });
-    makeVp8Frames(dir, 3).forEach((frame, i) => writer.writeFrame(frame, i % 25 === 0, i * 40));
+    for (const [i, frame] of makeVp8Frames(dir, 3).entries()) writer.writeFrame(frame, i % 25 === 0, i * 40);
     writer.flushCluster();
     await new Promise((r) => setTimeout(r, 300)); // the stream reaches the file; it is never closed
     expect(statSync(file).size).toBeGreaterThan(1000);

@@ -69,7 +69,7 @@ describe.skipIf(!haveBrowserAndFfmpeg)("A/V sync from Chromium through the recor
   it(`keeps the flash and the beep within ${MAX_MEDIAN_OFFSET_MS} ms (median) in the raw tracks and in the MP4`, async () => {
     const token = issuePublisherToken(secret, { recordingId, participantId: "sync", displayName: "Sync" });
     const page = await browser.newPage();
-    await page.goto(origin + "/");
+    await page.goto(`${origin}/`);
     try {
       const r = await page.evaluate(publishInPage, { whipUrl: `${origin}/whip/${recordingId}`, token, seconds: PUBLISH_SECONDS, width: 640, height: 360 });
       expect(r.deleteStatus).toBe(200);
@@ -129,7 +129,7 @@ describe.skipIf(!haveBrowserAndFfmpeg)("A/V sync from Chromium through the recor
     const shifted = lines.map((l) => (l.type === "track-sync" && l.trackId === audio.trackId ? { ...l, mediaZeroNtpMs: (l.mediaZeroNtpMs as number) + SHIFT_MS } : l));
     const late = path.join(dir, "movie-audio-late.mp4");
     await composeRecording({
-      recordingDir: recDir, manifestText: shifted.map((l) => JSON.stringify(l)).join("\n") + "\n",
+      recordingDir: recDir, manifestText: `${shifted.map((l) => JSON.stringify(l)).join("\n")}\n`,
       spans: [{ fromMs: sessionStart, toMs: sessionEnd }], output: { width: 640, height: 360 }, outFile: late,
     });
     const control = measureMarks(late);

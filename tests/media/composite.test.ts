@@ -46,7 +46,7 @@ describe("compositing a recording with ffmpeg", () => {
     makeVideo(path.join(rec, bv.file), "color=c=blue:s=320x240:r=20", 4);
     makeVideo(path.join(rec, sv.file), "color=c=green:s=640x360:r=10", 2.5);
     result = await composeRecording({
-      recordingDir: rec, manifestText: m.text() + '{"type":"audio-lev', spans: [{ fromMs: T0, toMs: T0 + 7000 }],
+      recordingDir: rec, manifestText: `${m.text()}{"type":"audio-lev`, spans: [{ fromMs: T0, toMs: T0 + 7000 }],
       output: { width: W, height: H }, outFile: out, posterFile: poster, onProgress: (p) => percents.push(p),
     });
   }, 60_000);

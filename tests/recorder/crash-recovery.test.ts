@@ -30,7 +30,7 @@ function cutOffsets(size: number, count: number, seed: number): number[] {
 /** The file as a crash leaves it: written cluster by cluster, never closed (Segment size unknown, no Duration). */
 async function writeUnfinished(file: string, kind: "audio" | "video", frames: Buffer[], frameMs: number): Promise<void> {
   const w = new MkvWriter(file, kind === "video" ? { kind, codec: "vp8", width: 320, height: 240 } : { kind, codec: "opus" });
-  frames.forEach((f, i) => w.writeFrame(f, kind === "audio" || i % 25 === 0, i * frameMs));
+  for (const [i, f] of frames.entries()) w.writeFrame(f, kind === "audio" || i % 25 === 0, i * frameMs);
   w.flushCluster();
   // Wait for the stream to reach the file, then snapshot it as if the process died here.
   let last = -1;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { remoteCandidateKey } from "@/recorder/ingest/candidates";
-import { PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
+import { type PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
 import type { TrackSink } from "@/recorder/pipeline/types";
 import type { SessionRequest } from "@/recorder/whip/whip-handler";
 

@@ -111,7 +111,7 @@ function fuzzBody(rng: Rng): Buffer | string | undefined {
     }
     return lines.join(pick(rng, ["\r\n", "\n", "\r"]));
   }
-  if (r < 0.8) return "a=fmtp:111 " + "😀\u202e\u0000".repeat(int(rng, 5000));
+  if (r < 0.8) return `a=fmtp:111 ${"😀\u202e\u0000".repeat(int(rng, 5000))}`;
   if (r < 0.81) return Buffer.alloc(2 * 1024 * 1024, 0x61); // 2 MB: over maxBodyBytes
   return fuzzString(rng);
 }

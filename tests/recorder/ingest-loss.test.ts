@@ -40,7 +40,7 @@ describe.skipIf(!haveBrowserAndFfmpeg)("ingest under 5 % loss and 5 % reordering
   it("recovers with NACK retransmissions and writes clean files that start on a keyframe", async () => {
     const token = issuePublisherToken(secret, { recordingId: "rec-loss", participantId: "lossy", displayName: "L" });
     const page = await browser.newPage();
-    await page.goto(origin + "/");
+    await page.goto(`${origin}/`);
     const r = await page.evaluate(publishInPage, { whipUrl: `${origin}/whip/rec-loss`, token, seconds: 6, width: 640, height: 480 });
     await page.close();
     expect(r.deleteStatus).toBe(200);

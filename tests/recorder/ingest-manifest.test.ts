@@ -39,7 +39,7 @@ afterAll(async () => {
 async function publish(participantId: string, source: "camera" | "screen", plan: { seconds: number; muteAt?: number; unmuteAt?: number; restartIceAt?: number; preferH264?: boolean }) {
   const token = issuePublisherToken(secret, { recordingId: "rec-m", participantId, displayName: participantId.toUpperCase(), source });
   const page = await browser.newPage();
-  await page.goto(origin + "/");
+  await page.goto(`${origin}/`);
   try {
     return await page.evaluate(publishInPage, { whipUrl: `${origin}/whip/rec-m`, token, width: 640, height: 480, ...plan });
   } finally {

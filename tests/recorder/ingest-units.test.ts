@@ -28,7 +28,7 @@ describe.skipIf(!hasFfmpeg)("non-monotonic timestamps (known bug: 'non monotonic
     // 40 repeated, then 30 (backwards): the old writer clamped both to 40, i.e. three equal DTS.
     // 80 → 88: irregular pacing; without DefaultDuration ffmpeg guessed 25 fps and collided such frames.
     const times = [0, 40, 40, 30, 80, 88, 120, 160];
-    times.forEach((t, i) => w.writeFrame(frames[i], i === 0, t));
+    for (const [i, t] of times.entries()) w.writeFrame(frames[i], i === 0, t);
     await w.close();
     const dts = packetTimes(file);
     expect(dts.length).toBe(times.length);
@@ -42,7 +42,7 @@ describe.skipIf(!hasFfmpeg)("non-monotonic timestamps (known bug: 'non monotonic
     const w = new MkvWriter(file, { kind: "video", codec: "vp8", width: 320, height: 240 });
     // 20 fps, one frame captured 35 ms late after 6.5 s (an encoder under load at 720p does this). Without
     // DefaultDuration ffmpeg guessed 20 fps from the regular start and reported "... dts to muxer in stream 0: 131 >= 131".
-    frames.forEach((f, i) => w.writeFrame(f, i % 20 === 0, i * 50 + (i === 130 ? 35 : 0)));
+    for (const [i, f] of frames.entries()) w.writeFrame(f, i % 20 === 0, i * 50 + (i === 130 ? 35 : 0));
     await w.close();
     expect(decodeErrors(file)).toBe("");
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { addBitrateHints, filterOffer } from "@/recorder/ingest/offer-filter";
-import { PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
+import { type PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
 import type { SessionRequest } from "@/recorder/whip/whip-handler";
 import type { TrackSink } from "@/recorder/pipeline/types";
 

@@ -46,7 +46,7 @@ describe("publisher token", () => {
 
   it("rejects a correctly signed non-JSON payload as malformed", () => {
     const t = issuePublisherToken(secret, claims);
-    expect(verifyPublisherToken(secret, t.slice(0, -2) + "xx").ok).toBe(false);
+    expect(verifyPublisherToken(secret, `${t.slice(0, -2)}xx`).ok).toBe(false);
   });
 
   it("carries the source claim, defaulting to camera for tokens without one", () => {

@@ -34,7 +34,7 @@ describe.skipIf(!haveBrowserAndFfmpeg)("ingest reaches the publisher's full reso
   it("a 1280x720 camera arrives at 1280x720 within 10 s", async () => {
     const token = issuePublisherToken(secret, { recordingId: "rec-720", participantId: "cam", displayName: "Cam" });
     const page = await browser.newPage();
-    await page.goto(origin + "/");
+    await page.goto(`${origin}/`);
     await page.evaluate(publishInPage, { whipUrl: `${origin}/whip/rec-720`, token, width: 1280, height: 720, seconds: 14 });
     await page.close();
     const events = readManifest(dir, "rec-720");

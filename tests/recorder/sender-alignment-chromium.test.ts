@@ -35,7 +35,10 @@ beforeAll(async () => {
     if (req.method === "PATCH") res.once("finish", () => patchStatuses.push(res.statusCode));
     if (req.method === "POST") {
       const end = res.end.bind(res) as (body?: unknown) => http.ServerResponse;
-      res.end = ((body?: unknown) => (answers.push(String(body ?? "")), end(body))) as typeof res.end;
+      res.end = ((body?: unknown) => {
+        answers.push(String(body ?? ""));
+        return end(body);
+      }) as typeof res.end;
     }
     if (await handler(req, res)) return;
     res.writeHead(200, { "Content-Type": "text/html" });
@@ -70,7 +73,7 @@ describe.skipIf(!haveBrowserAndFfmpeg)("alignment of file time 0 from Chromium's
   it("alignedZeroMs is within 20 ms of the sender's clock on loopback; trickle ICE PATCHes are accepted", async () => {
     const token = issuePublisherToken(secret, { recordingId: "rec-align", participantId: "alice", displayName: "Alice" });
     const page = await browser.newPage();
-    await page.goto(origin + "/");
+    await page.goto(`${origin}/`);
     await page.addScriptTag({ content: whipPublisherBundle });
     const { t0 } = (await page.evaluate(PUBLISH(`${origin}/whip/rec-align`, token, 7))) as { t0: number; startedMs: number };
     await page.close();

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRecorderEnv as loadRecorderConfig } from "@/lib/config/env";
-import { closeRemoteRecording, getRemoteRecording, issueControlToken, RecorderControlError } from "@/recorder/control";
+import { closeRemoteRecording, getRemoteRecording, issueControlToken, type RecorderControlError } from "@/recorder/control";
 import { issuePublisherToken } from "@/recorder/ingest";
 import { publishWhip } from "@/tools/whip-publish";
 import { runRecorderToExit, startRecorder, type RecorderProcess } from "@/tests/support/recorder/recorder-process";

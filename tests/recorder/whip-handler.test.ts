@@ -99,7 +99,7 @@ describe("WHIP handler (RFC 9725)", () => {
     const r401 = await request("POST", "/whip/rec1", { "Content-Type": "application/sdp" }, OFFER);
     expect(r401.status).toBe(401);
     expect(r401.headers["www-authenticate"]).toContain("Bearer");
-    for (const t of [token.slice(0, -3) + "AAA", expired, otherRecording, "nonsense"]) {
+    for (const t of [`${token.slice(0, -3)}AAA`, expired, otherRecording, "nonsense"]) {
       const r = await request("POST", "/whip/rec1", sdpHeaders(t), OFFER);
       expect(r.status).toBe(403);
       expect(JSON.parse(r.body).message).toMatch(/token/);
@@ -125,10 +125,10 @@ describe("WHIP handler (RFC 9725)", () => {
   });
 
   it("413 for a body over the limit, declared or streamed", async () => {
-    const big = "v=0\r\n" + "a=x\r\n".repeat(2000);
+    const big = `v=0\r\n${"a=x\r\n".repeat(2000)}`;
     expect((await request("POST", "/whip/rec1", sdpHeaders(), big)).status).toBe(413);
     const streamed = await new Promise<number>((resolve, reject) => {
-      const req = http.request(base + "/whip/rec1", { method: "POST", headers: { ...sdpHeaders(), "Transfer-Encoding": "chunked" } }, (res) => {
+      const req = http.request(`${base}/whip/rec1`, { method: "POST", headers: { ...sdpHeaders(), "Transfer-Encoding": "chunked" } }, (res) => {
         res.resume();
         resolve(res.statusCode!);
       });
@@ -141,12 +141,12 @@ describe("WHIP handler (RFC 9725)", () => {
   });
 
   it("passes factory errors through with their status", async () => {
-    const r = await request("POST", "/whip/rec1", sdpHeaders(), OFFER + "a=x-capacity-full\r\n");
+    const r = await request("POST", "/whip/rec1", sdpHeaders(), `${OFFER}a=x-capacity-full\r\n`);
     expect(r.status).toBe(503);
   });
 
   it("answers unexpected failures with a bare 500 and reports them", async () => {
-    const r = await request("POST", "/whip/rec1", sdpHeaders(), OFFER + "a=x-crash\r\n");
+    const r = await request("POST", "/whip/rec1", sdpHeaders(), `${OFFER}a=x-crash\r\n`);
     expect(r.status).toBe(500);
     expect(r.body).not.toContain("secret");
     expect(String(errors.at(-1))).toContain("secret internal detail");

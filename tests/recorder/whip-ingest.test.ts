@@ -55,7 +55,7 @@ async function publishFromPage(o: { whipUrl: string; token: string; seconds: num
     const r = await fetch(location, {
       method: "PATCH",
       headers: { ...auth, "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag },
-      body: lines.join("\r\n") + "\r\n",
+      body: `${lines.join("\r\n")}\r\n`,
     });
     patchStatuses.push(r.status);
   };
@@ -97,7 +97,7 @@ async function publishFromPage(o: { whipUrl: string; token: string; seconds: num
   if (o.vanish) return { connectMs, deleteStatus: 0, codec, patchStatuses };
   const del = await fetch(location, { method: "DELETE", headers: auth });
   pc.close();
-  stream.getTracks().forEach((t) => t.stop());
+  for (const t of stream.getTracks()) t.stop();
   return { connectMs, deleteStatus: del.status, codec, patchStatuses };
 }
 
@@ -156,7 +156,7 @@ afterAll(async () => {
 async function recordAndCheck(participantId: string, opts: { preferH264?: boolean; trickle?: boolean; vanish?: boolean } = {}) {
   const token = issuePublisherToken(secret, { recordingId: "rec-e2e", participantId, displayName: participantId });
   const page = await browser.newPage();
-  await page.goto(origin + "/");
+  await page.goto(`${origin}/`);
   const result = await page.evaluate(publishFromPage, { whipUrl: `${origin}/whip/rec-e2e`, token, seconds: 5, preferH264: !!opts.preferH264, trickle: !!opts.trickle, vanish: !!opts.vanish }).catch((e) => {
     throw new Error(`publisher failed: ${e}`);
   });
@@ -222,7 +222,7 @@ describe.skipIf(!haveTools)("WHIP ingest end to end (Chromium → werift → fil
   it("recovers from lost video packets with a PLI instead of waiting for a periodic keyframe", async () => {
     const token = issuePublisherToken(secret, { recordingId: "rec-lossy", participantId: "lossy", displayName: "L" });
     const page = await browser.newPage();
-    await page.goto(origin + "/");
+    await page.goto(`${origin}/`);
     const r = await page.evaluate(publishFromPage, {
       whipUrl: `${origin}/whip-lossy/rec-lossy`, token, seconds: 6, preferH264: false, trickle: false, vanish: false,
     });

@@ -17,7 +17,7 @@ export function fakeUuid(rng: Rng): string {
 
 const NASTY_STRINGS = [
   "", " ", "\u0000", "a\u0000b", "\u202eRTL override\u202c", "مرحبا بالعالم", "😀👨‍👩‍👧‍👦🏳️‍🌈", "\ud800", "\udfff",
-  "<script>alert(1)</script>", "'; DROP TABLE tickets; --", "${{7*7}}", "../../etc/passwd", "%s%s%n", "\r\n\r\n",
+  "<script>alert(1)</script>", "'; DROP TABLE tickets; --", "$" + "{{7*7}}", "../../etc/passwd", "%s%s%n", "\r\n\r\n",
   "null", "undefined", "NaN", "__proto__", "constructor", "prototype", "agent:", "visitor:00000000-0000-0000-0000-000000000000",
   "00000000-0000-0000-0000-000000000000", "ZZZZZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZZZZZZZZZ", "\t", "\u200b\u200b", "ﷺ", "𝕳𝖊𝖑𝖑𝖔",
 ];
@@ -64,7 +64,7 @@ function fuzzObjectJson(rng: Rng, depth: number): string {
 /** Hundreds of levels deep: recursion in a validator or a logger would show here. */
 function deepNesting(rng: Rng): string {
   const levels = 50 + int(rng, 450);
-  return rng() < 0.5 ? "[".repeat(levels) + "]".repeat(levels) : '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
+  return rng() < 0.5 ? "[".repeat(levels) + "]".repeat(levels) : `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
 }
 
 /** A few thousand keys in one object. */

@@ -10,7 +10,7 @@ const ALLOWED = new Set(["lib/config/env.ts"]);
 const SKIPPED_DIRS = new Set(["node_modules", "generated", ".next"]);
 
 function sources(dir: string): string[] {
-  let entries;
+  let entries: import("node:fs").Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -24,7 +24,7 @@ function sources(dir: string): string[] {
 }
 
 /** `process.env`, `process["env"]`, `const { env } = process` and `import { env } from "node:process"`. */
-export function environmentAccesses(text: string): string[] {
+function environmentAccesses(text: string): string[] {
   const patterns = [
     /\bprocess\s*(?:\?\.|\.)\s*env\b/g,
     /\bprocess\s*\[\s*["'`]env["'`]\s*\]/g,

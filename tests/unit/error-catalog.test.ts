@@ -2,7 +2,7 @@
 // anything unknown is a 500 INTERNAL that leaks nothing.
 import { describe, expect, it } from "vitest";
 import { EnvError } from "@/lib/config/env";
-import { badRequest, conflict, DomainError, forbidden, insufficientStorage, notFound } from "@/lib/domain/result";
+import { badRequest, conflict, type DomainError, forbidden, insufficientStorage, notFound } from "@/lib/domain/result";
 import { answerFor, ERROR_CODES, FAILURE_KINDS, type ErrorCode } from "@/lib/errors/catalog";
 import { RecorderControlError } from "@/recorder/control/control-client";
 import { BodyTooLargeError } from "@/recorder/whip/http-io";

@@ -13,7 +13,10 @@ const ticket = (id: string, minute: number): Ticket => ({
 function setUp() {
   let waiting: Ticket[] = [];
   const reads = { count: 0 };
-  const store = { listWaiting: async () => (reads.count++, waiting) } as unknown as TicketStore;
+  const store = { listWaiting: async () => {
+      reads.count++;
+      return waiting;
+    } } as unknown as TicketStore;
   const toAgents: unknown[] = [];
   const toUser: { userId: string; position: number | null }[] = [];
   const notifier: Notifier = {

@@ -23,7 +23,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-export function recordingWriters(root: string): string[] {
+function recordingWriters(root: string): string[] {
   return SCANNED.flatMap((top) => sourceFiles(path.join(root, top)))
     .filter((file) => {
       const text = readFileSync(file, "utf8");

@@ -39,7 +39,7 @@ export class LoginService {
       return { ok: false, code: "RATE_LIMITED", retryAfterSeconds: Math.max(byUser.retryAfterSeconds, byIp.retryAfterSeconds) };
     }
     const agent = await this.prisma.agent.findUnique({ where: { username } });
-    const valid = agent && agent.active ? await verifyPassword(password, agent.passwordHash) : await verifyAgainstDummy(password);
+    const valid = agent?.active ? await verifyPassword(password, agent.passwordHash) : await verifyAgainstDummy(password);
     if (!agent || !valid) {
       await this.limiter.record(ipKey);
       return { ok: false, code: "INVALID_CREDENTIALS" };

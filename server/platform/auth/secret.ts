@@ -10,6 +10,6 @@ export function resolveAuthSecret(configured: string | undefined, dataDir: strin
   if (existsSync(file)) return { secret: readFileSync(file, "utf8").trim(), generated: true };
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString("base64url");
-  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return { secret, generated: true };
 }

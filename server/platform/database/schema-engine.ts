@@ -109,14 +109,14 @@ const CHAR_OID = 18;
 const TEXT_OID = 25;
 
 class CharAsTextClient extends pg.Client {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: overrides every overload of pg.Client.query at once
   override query(...args: any[]): any {
     const cbIndex = args.findIndex((a) => typeof a === "function");
     if (cbIndex > 0) {
       const cb = args[cbIndex];
       args[cbIndex] = (err: unknown, res: unknown) => cb(err, err ? res : relabelChar(res));
     }
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: calls whichever overload the caller chose
     const result = (super.query as (...a: any[]) => any)(...args);
     return cbIndex < 0 && typeof result?.then === "function" ? result.then(relabelChar) : result;
   }

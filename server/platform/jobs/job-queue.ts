@@ -9,11 +9,13 @@ import type { Logger } from "pino";
 
 /** What pg-boss 10 calls through when given its `db` option (see node_modules/pg-boss/src/db.js). */
 export interface SqlExecutor {
+  // biome-ignore lint/suspicious/noExplicitAny: pg-boss types its rows as any[]
   executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
 }
 
 /** Anything with pg's `query`: a pg.Pool, a pg.Client. */
 export interface Queryable {
+  // biome-ignore lint/suspicious/noExplicitAny: pg types query rows as any[]
   query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount?: number | null }>;
 }
 
@@ -73,7 +75,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     boss = new PgBoss({ ...common, connectionString: opts.connectionString, max: opts.poolMax ?? 4, application_name: "vhd-jobs" });
     // pg-boss opens its pool in start(); getDb() returns the wrapper whose executeSql uses it.
     const db = boss.getDb();
-    executor = { executeSql: (text, values) => db.executeSql(text, values as any[]) };
+    executor = { executeSql: (text, values) => db.executeSql(text, values as unknown[]) };
   } else {
     executor = poolExecutor(opts.pool);
     boss = new PgBoss({ ...common, db: executor as PgBoss.Db });

@@ -117,7 +117,7 @@ function bodyFor(rng: Rng): { body: string | Buffer; huge: boolean } {
   if (r < 0.8) return { body: Buffer.from(Array.from({ length: int(rng, 4096) }, () => int(rng, 256))), huge: false };
   if (r < 0.86) {
     const levels = 1000 + int(rng, 20_000); // deep but under the body limit
-    return { body: rng() < 0.5 ? "[".repeat(levels) + "]".repeat(levels) : '{"a":'.repeat(levels / 2) + "1" + "}".repeat(levels / 2), huge: false };
+    return { body: rng() < 0.5 ? "[".repeat(levels) + "]".repeat(levels) : `${'{"a":'.repeat(levels / 2)}1${"}".repeat(levels / 2)}`, huge: false };
   }
   if (r < 0.9) return { body: JSON.stringify({ title: "😀\u202e\u0000مرحبا".repeat(1 + int(rng, 2000)) }), huge: false };
   // Over the limit: from just past it to a megabyte.

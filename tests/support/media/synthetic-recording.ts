@@ -135,7 +135,7 @@ export class SyntheticRecording {
   }
 
   text(): string {
-    return this.lines.map((l) => JSON.stringify(l) + "\n").join("");
+    return this.lines.map((l) => `${JSON.stringify(l)}\n`).join("");
   }
 
   /** Writes the manifest with the recorder's own ManifestWriter into `recordingDir` (`<root>/<recordingId>`). */

@@ -119,7 +119,7 @@ export async function publishInPage(plan: PublishPlan) {
       const firstSection = sdp.split("\r\nm=")[1];
       const candidates = firstSection.split("\r\n").filter((l) => l.startsWith("a=candidate:"));
       const mid = /a=mid:(.*)/.exec(firstSection)![1];
-      const body = [`a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`, "m=audio 9 UDP/TLS/RTP/SAVPF 0", `a=mid:${mid}`, ...candidates, "a=end-of-candidates"].join("\r\n") + "\r\n";
+      const body = `${[`a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`, "m=audio 9 UDP/TLS/RTP/SAVPF 0", `a=mid:${mid}`, ...candidates, "a=end-of-candidates"].join("\r\n")}\r\n`;
       const started = performance.now();
       const r = await fetch(location, { method: "PATCH", headers: { ...auth, "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag }, body });
       result.restart.status = r.status;
@@ -157,6 +157,6 @@ export async function publishInPage(plan: PublishPlan) {
   await at(plan.seconds);
   result.deleteStatus = (await fetch(location, { method: "DELETE", headers: auth })).status;
   pc.close();
-  stream.getTracks().forEach((t) => t.stop());
+  for (const t of stream.getTracks()) t.stop();
   return result;
 }

@@ -144,7 +144,7 @@ export function packetizeH264(units: Buffer[][], o: PacketizeOptions): RtpLike[]
         payloads.push(Buffer.concat([Buffer.from([indicator, startBit | endBit | type]), nal.subarray(off, off + mtu)]));
       }
     }
-    payloads.forEach((p, k) => out.push(rtp(seq++, ts, k === payloads.length - 1, o, p)));
+    for (const [k, p] of payloads.entries()) out.push(rtp(seq++, ts, k === payloads.length - 1, o, p));
   });
   return out;
 }

@@ -11,7 +11,7 @@ describe("parseManifest", () => {
     m.levels("s1", v.trackId, 0, 500, -30);
     m.mute("s1", v.trackId, "video", true, 700);
     m.end("s1", 3000);
-    const text = m.text().replace("\n", '\n{"type":"session-start","atMs":"soon"}\nnot json\n') + '{"type":"session-e';
+    const text = `${m.text().replace("\n", '\n{"type":"session-start","atMs":"soon"}\nnot json\n')}{"type":"session-e`;
     const { events, skipped } = parseManifest(text);
     expect(events.map((e) => e.type)).toEqual([
       "session-start", "track-start", "track-sync", "video-size", "track-end", "audio-level", "audio-level", "mute", "session-end",

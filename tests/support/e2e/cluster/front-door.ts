@@ -13,7 +13,10 @@ export interface FrontDoor {
 
 function connectFirst(targets: number[], onConnected: (socket: net.Socket, port: number) => void, onFailed: () => void): void {
   const [port, ...rest] = targets;
-  if (port === undefined) return onFailed();
+  if (port === undefined) {
+    onFailed();
+    return;
+  }
   const upstream = net.connect({ host: "127.0.0.1", port });
   const refused = () => {
     upstream.destroy();

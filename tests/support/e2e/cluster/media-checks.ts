@@ -30,7 +30,7 @@ export interface ProbedMovie {
 export async function downloadAndProbe(request: APIRequestContext, recordingId: string, dir: string): Promise<ProbedMovie> {
   const redirect = await request.get(`/api/recordings/${recordingId}/playback?download=1`, { maxRedirects: 0 });
   expect(redirect.status(), "playback answers with a redirect to the object store").toBe(302);
-  const link = redirect.headers()["location"]!;
+  const link = redirect.headers().location!;
   const movie = await fetch(link);
   expect(movie.status, `GET ${link}`).toBe(200);
   const file = path.join(dir, `${recordingId}.mp4`);
