@@ -37,10 +37,12 @@ export function tileColor(participantId: string): string {
 const sec = (ms: number) => (ms / 1000).toFixed(3);
 const during = (a: number, b: number) => `'gte(t,${sec(a)})*lt(t,${sec(b)})'`;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a tile name must not carry
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** drawtext's text= value: option-level then graph-level escaping; expansion is off so % is plain. */
 export function escapeText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, " ").trim().slice(0, 40) || "?";
+  const clean = text.replace(CONTROL_CHARACTERS, " ").trim().slice(0, 40) || "?";
   const level1 = clean.replace(/[\\':]/g, (c) => `\\${c}`);
   return level1.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
 }
