@@ -18,7 +18,13 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { windowsOf } from "@/lib/compositing/ffmpeg-args";
-import { composeRecording, joinWindows, prepareComposition, renderWindow, type WindowPart } from "@/server/recordings/compose/compose-recording";
+import {
+  composeRecording,
+  joinWindows,
+  prepareComposition,
+  renderWindow,
+  type WindowPart,
+} from "@/server/recordings/compose/compose-recording";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
 import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
@@ -61,9 +67,46 @@ async function inputs(w: number, h: number, seconds: number): Promise<Inputs> {
     const [vf, af] = [path.join(dir, v.file), path.join(dir, a.file)];
     files.push([vf, af]);
     const pattern = i === 0 ? "testsrc2" : "testsrc";
-    jobs.push(() => ffmpeg(["-f", "lavfi", "-i", `${pattern}=s=${w}x${h}:r=20`, "-t", String(seconds), "-c:v", "libvpx", "-deadline", "realtime",
-      "-cpu-used", "8", "-b:v", w > 640 ? "800k" : "400k", "-g", "100", "-f", "webm", vf]));
-    jobs.push(() => ffmpeg(["-f", "lavfi", "-t", String(seconds), "-i", `sine=f=${440 + 220 * i}:r=48000`, "-c:a", "libopus", "-b:a", "32k", "-f", "webm", af]));
+    jobs.push(() =>
+      ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        `${pattern}=s=${w}x${h}:r=20`,
+        "-t",
+        String(seconds),
+        "-c:v",
+        "libvpx",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-b:v",
+        w > 640 ? "800k" : "400k",
+        "-g",
+        "100",
+        "-f",
+        "webm",
+        vf,
+      ]),
+    );
+    jobs.push(() =>
+      ffmpeg([
+        "-f",
+        "lavfi",
+        "-t",
+        String(seconds),
+        "-i",
+        `sine=f=${440 + 220 * i}:r=48000`,
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "32k",
+        "-f",
+        "webm",
+        af,
+      ]),
+    );
   }
   const manifestText = m.text();
   const done = path.join(dir, "complete");
@@ -87,7 +130,10 @@ async function timed(f: () => Promise<unknown>) {
 /** The output must be a movie of the recording's length, else the timing means nothing. */
 async function checkMovie(file: string, seconds: number) {
   const info = await ffprobe(file);
-  const kinds = info.streams.map((s) => s.type).sort().join("+");
+  const kinds = info.streams
+    .map((s) => s.type)
+    .sort()
+    .join("+");
   if (kinds !== "audio+video" || Math.abs((info.durationMs ?? 0) - seconds * 1000) > 200) {
     throw new Error(`INVALID output ${file}: streams ${kinds}, ${info.durationMs} ms instead of ${seconds * 1000}`);
   }
@@ -95,11 +141,48 @@ async function checkMovie(file: string, seconds: number) {
 
 function bareArgs(inp: Inputs, outFile: string) {
   const [[v0, a0], [v1, a1]] = inp.files;
-  return ["-i", v0, "-i", a0, "-i", v1, "-i", a1, "-filter_complex",
+  return [
+    "-i",
+    v0,
+    "-i",
+    a0,
+    "-i",
+    v1,
+    "-i",
+    a1,
+    "-filter_complex",
     `[0:v][2:v]hstack,scale=${OUT.width}:${OUT.height}:force_original_aspect_ratio=decrease,` +
       `pad=${OUT.width}:${OUT.height}:(ow-iw)/2:(oh-ih)/2,fps=25[v];[1:a][3:a]amix=inputs=2[a]`,
-    "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", "25", "-g", "50",
-    "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart", "-f", "mp4", outFile];
+    "-map",
+    "[v]",
+    "-map",
+    "[a]",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-crf",
+    "23",
+    "-pix_fmt",
+    "yuv420p",
+    "-r",
+    "25",
+    "-g",
+    "50",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "128k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    outFile,
+  ];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -113,19 +196,33 @@ async function baseline(w: number, h: number) {
     const bareOut = path.join(work, `bare-${w}.mp4`);
     const ourOut = path.join(work, `ours-${w}.mp4`);
     bare.push(await timed(() => ffmpeg(bareArgs(inp, bareOut))));
-    ours.push(await timed(() => composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: ourOut })));
+    ours.push(
+      await timed(() =>
+        composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: ourOut }),
+      ),
+    );
     await checkMovie(ourOut, inp.seconds);
     await checkMovie(bareOut, inp.seconds);
   }
   const b = median(bare);
   const o = median(ours);
-  return { inputs: `${w}x${h}`, bareS: b, composeS: o, ratio: o / b, realtime: inp.seconds / o, bareRealtime: inp.seconds / b, runs: ours.map((x) => x.toFixed(2)).join(" ") };
+  return {
+    inputs: `${w}x${h}`,
+    bareS: b,
+    composeS: o,
+    ratio: o / b,
+    realtime: inp.seconds / o,
+    bareRealtime: inp.seconds / b,
+    runs: ours.map((x) => x.toFixed(2)).join(" "),
+  };
 }
 
 async function stopToPlayable(seconds: number) {
   const inp = await inputs(640, 480, seconds);
   const post = path.join(work, `post-${seconds}.mp4`);
-  const postS = await timed(() => composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: post }));
+  const postS = await timed(() =>
+    composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: post }),
+  );
   await checkMovie(post, seconds);
 
   const partsDir = path.join(work, `live-${seconds}`);
@@ -149,20 +246,30 @@ async function stopToPlayable(seconds: number) {
 }
 
 try {
-  console.log(`bench/composite.ts: ${os.cpus().length} cores, reps ${REPS}, lengths ${LENGTHS_S.join(",")} s, output ${OUT.width}x${OUT.height}`);
+  console.log(
+    `bench/composite.ts: ${os.cpus().length} cores, reps ${REPS}, lengths ${LENGTHS_S.join(",")} s, output ${OUT.width}x${OUT.height}`,
+  );
   const base = [await baseline(640, 480), await baseline(1280, 720)];
-  console.log("\n| inputs (2 participants, 10 s) | bare ffmpeg s | composeRecording s | compose / bare | compose realtime | bare realtime | compose runs s |");
+  console.log(
+    "\n| inputs (2 participants, 10 s) | bare ffmpeg s | composeRecording s | compose / bare | compose realtime | bare realtime | compose runs s |",
+  );
   console.log("|---|---|---|---|---|---|---|");
   for (const b of base) {
-    console.log(`| ${b.inputs} | ${b.bareS.toFixed(2)} | ${b.composeS.toFixed(2)} | ${b.ratio.toFixed(2)}x | ${b.realtime.toFixed(1)}x | ${b.bareRealtime.toFixed(1)}x | ${b.runs} |`);
+    console.log(
+      `| ${b.inputs} | ${b.bareS.toFixed(2)} | ${b.composeS.toFixed(2)} | ${b.ratio.toFixed(2)}x | ${b.realtime.toFixed(1)}x | ${b.bareRealtime.toFixed(1)}x | ${b.runs} |`,
+    );
   }
   const rows = [];
   for (const s of LENGTHS_S) rows.push(await stopToPlayable(s));
-  console.log("\n| recording | post-call s | post-call / length | live windows s (last 30 s window + join) | of which join s | live / length | windows rendered during the call |");
+  console.log(
+    "\n| recording | post-call s | post-call / length | live windows s (last 30 s window + join) | of which join s | live / length | windows rendered during the call |",
+  );
   console.log("|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    console.log(`| ${r.seconds} s | ${r.postS.toFixed(1)} | ${(r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.joinS.toFixed(1)} | ${(r.liveS / r.seconds).toFixed(3)} | ` +
-      `${r.windows - 1} in ${r.duringS.toFixed(1)} s |`);
+    console.log(
+      `| ${r.seconds} s | ${r.postS.toFixed(1)} | ${(r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.joinS.toFixed(1)} | ${(r.liveS / r.seconds).toFixed(3)} | ` +
+        `${r.windows - 1} in ${r.duringS.toFixed(1)} s |`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

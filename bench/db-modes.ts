@@ -42,7 +42,10 @@ async function main() {
   url.pathname = `/${name}`;
   const results: Record<string, Record<string, number>> = {};
   try {
-    for (const [mode, databaseUrl] of [["postgres", url.toString()], ["pglite", undefined]] as const) {
+    for (const [mode, databaseUrl] of [
+      ["postgres", url.toString()],
+      ["pglite", undefined],
+    ] as const) {
       const db = await openDatabase({ databaseUrl, poolMax: 5, logger });
       await seed(db.prisma, {});
       await workload(db); // warm-up: query plans, JIT, connection set-up

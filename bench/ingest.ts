@@ -79,13 +79,24 @@ window.__stop = async () => {
   return del.status;
 };
 `;
-type PageStats = { framesEncoded: number; videoBytes: number; audioBytes: number; frameWidth: number; frameHeight: number; limitation: string; codec: string };
+type PageStats = {
+  framesEncoded: number;
+  videoBytes: number;
+  audioBytes: number;
+  frameWidth: number;
+  frameHeight: number;
+  limitation: string;
+  codec: string;
+};
 
 // ---- the child (measured) process ----
 class IngestChild {
   private nextId = 1;
   private waiting = new Map<number, (m: CpuMsg) => void>();
-  private constructor(readonly proc: ChildProcess, readonly url: string) {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly url: string,
+  ) {
     proc.on("message", (m: CpuMsg) => {
       if (m.type === "cpu") {
         this.waiting.get(m.id)?.(m);
@@ -94,11 +105,15 @@ class IngestChild {
     });
   }
   static async start(directory: string, secret: string): Promise<IngestChild> {
-    const proc = spawn(process.execPath, ["--import", "tsx", path.join("bench", "ingest-server.ts"), directory, String(ICE_PORTS[0]), String(ICE_PORTS[1])], {
-      cwd: path.resolve(import.meta.dirname, ".."),
-      env: { ...process.env, BENCH_INGEST_SECRET: secret },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const proc = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join("bench", "ingest-server.ts"), directory, String(ICE_PORTS[0]), String(ICE_PORTS[1])],
+      {
+        cwd: path.resolve(import.meta.dirname, ".."),
+        env: { ...process.env, BENCH_INGEST_SECRET: secret },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error("ingest child not ready after 30 s")), 30_000);
       proc.once("exit", (code) => reject(new Error(`ingest child exited (${code})`)));
@@ -185,7 +200,14 @@ interface LoadResult {
   videoFrames: number;
 }
 
-async function loadRun(browser: Browser, child: IngestChild, root: string, secret: string, width: number, height: number): Promise<LoadResult> {
+async function loadRun(
+  browser: Browser,
+  child: IngestChild,
+  root: string,
+  secret: string,
+  width: number,
+  height: number,
+): Promise<LoadResult> {
   const recordingId = `bench-${width}x${height}`;
   const pages: Page[] = [];
   const settings: { width: number; height: number; frameRate: number }[] = [];
@@ -197,7 +219,9 @@ async function loadRun(browser: Browser, child: IngestChild, root: string, secre
       await page.addScriptTag({ content: PAGE_SCRIPT });
       const token = issuePublisherToken(secret, { recordingId, participantId: `p${i}`, displayName: `Publisher ${i}` });
       // One at a time, like the ingest itself creates sessions.
-      settings.push(await page.evaluate(`window.__pub(${JSON.stringify({ whipUrl: `${child.url}/whip/${recordingId}`, token, width, height })})`));
+      settings.push(
+        await page.evaluate(`window.__pub(${JSON.stringify({ whipUrl: `${child.url}/whip/${recordingId}`, token, width, height })})`),
+      );
     }
     await sleep(WARMUP_MS);
     const statsA = (await Promise.all(pages.map((p) => p.evaluate("window.__stats()")))) as PageStats[];
@@ -205,7 +229,8 @@ async function loadRun(browser: Browser, child: IngestChild, root: string, secre
     const w = await measureWindow(child, seconds * 1000);
     const bytesB = dirBytes(path.join(root, recordingId));
     const statsB = (await Promise.all(pages.map((p) => p.evaluate("window.__stats()")))) as PageStats[];
-    if (w.sessions[0] !== publishers || w.sessions[1] !== publishers) throw new Error(`sessions during the window: ${w.sessions.join(" → ")}, expected ${publishers}`);
+    if (w.sessions[0] !== publishers || w.sessions[1] !== publishers)
+      throw new Error(`sessions during the window: ${w.sessions.join(" → ")}, expected ${publishers}`);
     const statuses = (await Promise.all(pages.map((p) => p.evaluate("window.__stop()")))) as number[];
     if (statuses.some((s) => s !== 200)) throw new Error(`DELETE answered ${statuses.join(", ")}`);
     const frames = statsB.reduce((s, b, i) => s + b.framesEncoded - statsA[i]!.framesEncoded, 0);
@@ -217,10 +242,23 @@ async function loadRun(browser: Browser, child: IngestChild, root: string, secre
     const decodeErrors: string[] = [];
     let videoFrames = 0;
     for (const f of media) {
-      const { stderr } = await run("ffmpeg", ["-nostdin", "-v", "error", "-i", f, "-f", "null", "-"], { maxBuffer: 16 << 20 }).catch((e) => ({ stderr: String(e.stderr || e) }));
+      const { stderr } = await run("ffmpeg", ["-nostdin", "-v", "error", "-i", f, "-f", "null", "-"], { maxBuffer: 16 << 20 }).catch(
+        (e) => ({ stderr: String(e.stderr || e) }),
+      );
       if (stderr.trim()) decodeErrors.push(`${path.relative(root, f)}: ${stderr.trim().split("\n")[0]}`);
       if (f.endsWith("-video.webm") || f.endsWith("-video.mkv")) {
-        const { stdout } = await run("ffprobe", ["-v", "error", "-count_packets", "-select_streams", "v", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", f]);
+        const { stdout } = await run("ffprobe", [
+          "-v",
+          "error",
+          "-count_packets",
+          "-select_streams",
+          "v",
+          "-show_entries",
+          "stream=nb_read_packets",
+          "-of",
+          "csv=p=0",
+          f,
+        ]);
         videoFrames += Number(stdout.trim()) || 0;
       }
     }
@@ -251,7 +289,8 @@ function retransmissionTotals(root: string) {
   const t = { nacksSent: 0, packetsRecovered: 0, packetsLost: 0 };
   for (const f of readdirSync(root, { recursive: true, encoding: "utf8" }).filter((n) => n.endsWith("session.json"))) {
     const stats = JSON.parse(readFileSync(path.join(root, f), "utf8")).stats?.tracks ?? {};
-    for (const s of Object.values(stats) as Record<string, number>[]) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += s[k] ?? 0;
+    for (const s of Object.values(stats) as Record<string, number>[])
+      for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += s[k] ?? 0;
   }
   return t;
 }
@@ -278,9 +317,18 @@ async function main() {
     child = await IngestChild.start(root, secret);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        "--allow-loopback-in-peer-connection"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--allow-loopback-in-peer-connection",
+      ],
     });
     await sleep(5000); // let the child finish loading (tsx, werift) before the idle window
     idle.push(await measureWindow(child, seconds * 1000));
@@ -299,10 +347,26 @@ async function main() {
 
   const pct = (cpuUs: number, wallMs: number) => (cpuUs / 1000 / wallMs) * 100; // % of one core
   const idlePct = idle.reduce((s, w) => s + pct(w.cpuUs, w.wallMs), 0) / idle.length;
-  console.log(`ingest child (werift), ${publishers} publishers (Opus + fake camera), window ${seconds} s after ${WARMUP_MS / 1000} s warm-up; ${os.cpus().length} cores`);
-  console.log(`idle baseline (same child, same window): ${idle.map((w) => pct(w.cpuUs, w.wallMs).toFixed(2)).join("% before, ")}% after → ${idlePct.toFixed(2)}% of one core`);
+  console.log(
+    `ingest child (werift), ${publishers} publishers (Opus + fake camera), window ${seconds} s after ${WARMUP_MS / 1000} s warm-up; ${os.cpus().length} cores`,
+  );
+  console.log(
+    `idle baseline (same child, same window): ${idle.map((w) => pct(w.cpuUs, w.wallMs).toFixed(2)).join("% before, ")}% after → ${idlePct.toFixed(2)}% of one core`,
+  );
   console.log("");
-  const head = ["video", "camera gave", "sent", "fps/pub", "kbit/s/pub", "busy % core", "busy/idle", "% core/pub", "pubs/core", "KB written/pub-s", "files ok"];
+  const head = [
+    "video",
+    "camera gave",
+    "sent",
+    "fps/pub",
+    "kbit/s/pub",
+    "busy % core",
+    "busy/idle",
+    "% core/pub",
+    "pubs/core",
+    "KB written/pub-s",
+    "files ok",
+  ];
   const rows: string[][] = [];
   let invalid = false;
   for (const l of loads) {
@@ -311,10 +375,17 @@ async function main() {
     const ok = l.decodeErrors.length === 0;
     invalid ||= !ok;
     rows.push([
-      `${l.label} ${l.codec.replace("video/", "")}`, l.got, `${l.sent}${l.limitation && l.limitation !== "none" ? ` (limited: ${l.limitation})` : ""}`,
-      l.encodedFps.toFixed(1), l.sentKbps.toFixed(0), busy.toFixed(2),
-      idlePct >= 0.01 ? `${(busy / idlePct).toFixed(0)}x` : "n/a (idle ~0)", perPub.toFixed(2), (100 / perPub).toFixed(1),
-      (l.bytesInWindow / publishers / (l.wallMs / 1000) / 1024).toFixed(1), ok ? `${l.files}/${l.files}` : "NO",
+      `${l.label} ${l.codec.replace("video/", "")}`,
+      l.got,
+      `${l.sent}${l.limitation && l.limitation !== "none" ? ` (limited: ${l.limitation})` : ""}`,
+      l.encodedFps.toFixed(1),
+      l.sentKbps.toFixed(0),
+      busy.toFixed(2),
+      idlePct >= 0.01 ? `${(busy / idlePct).toFixed(0)}x` : "n/a (idle ~0)",
+      perPub.toFixed(2),
+      (100 / perPub).toFixed(1),
+      (l.bytesInWindow / publishers / (l.wallMs / 1000) / 1024).toFixed(1),
+      ok ? `${l.files}/${l.files}` : "NO",
     ]);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -323,7 +394,12 @@ async function main() {
     const per = loads.map((l) => (pct(l.cpuUs, l.wallMs) - idlePct) / publishers);
     console.log(`\n1280x720 / 640x480 cost per publisher: ${(per[1]! / per[0]!).toFixed(2)}x`);
   }
-  if (events) console.log(`ingest events: ${Object.entries(events).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  if (events)
+    console.log(
+      `ingest events: ${Object.entries(events)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+    );
   for (const l of loads) for (const e of l.decodeErrors) console.log(`DECODE ERROR ${e}`);
   if (invalid) {
     console.log("INVALID: produced files do not decode cleanly; the CPU figures above measure a broken pipeline");

@@ -32,7 +32,8 @@ function open(url: string, kind: Client["kind"], auth: Record<string, unknown>, 
   const client: Client = {
     kind,
     socket,
-    request: (event, payload) => (socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck as (e: string, p: unknown) => Promise<never>)(event, payload),
+    request: (event, payload) =>
+      (socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck as (e: string, p: unknown) => Promise<never>)(event, payload),
     async timed(event) {
       const started = performance.now();
       const reply = await client.request(event, {} as never);

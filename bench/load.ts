@@ -5,7 +5,17 @@
 // Run: npx tsx bench/load.ts [--visitors 1000] [--agents 50] [--reconnects 500] [--port 3400] [--postgres] [--cpu-prof DIR]
 // Needs about 2 file descriptors per connection in this process and one in the server (ulimit -n >= 4096).
 import { parseArgs } from "node:util";
-import { agentCookie, connectAgent, connectVisitor, median, nextEvent, percentile, pool, visitorToken, type Client } from "@/bench/load-clients";
+import {
+  agentCookie,
+  connectAgent,
+  connectVisitor,
+  median,
+  nextEvent,
+  percentile,
+  pool,
+  visitorToken,
+  type Client,
+} from "@/bench/load-clients";
 import { startServer, type ServerProcess } from "@/bench/load-server";
 
 const { values: args } = parseArgs({
@@ -39,7 +49,11 @@ async function memory(server: ServerProcess): Promise<{ rss: number; heap: numbe
   const samples: { rss: number; heap: number; sockets: number }[] = [];
   for (let i = 0; i < 5; i++) {
     const m = await server.metrics();
-    samples.push({ rss: m.vhd_process_resident_memory_bytes!, heap: m.vhd_nodejs_heap_size_used_bytes!, sockets: m.vhd_connected_sockets! });
+    samples.push({
+      rss: m.vhd_process_resident_memory_bytes!,
+      heap: m.vhd_nodejs_heap_size_used_bytes!,
+      sockets: m.vhd_connected_sockets!,
+    });
     await new Promise((r) => setTimeout(r, 250));
   }
   return { rss: median(samples.map((s) => s.rss)), heap: median(samples.map((s) => s.heap)), sockets: samples.at(-1)!.sockets };
@@ -101,9 +115,17 @@ async function main(): Promise<void> {
     log(`server up (${server.database}) at ${server.url}`);
     const extra = 2 + BASE_RECONNECTS + 2 * FANOUT_TICKETS;
     let t = performance.now();
-    const tokens = await pool(Array.from({ length: VISITORS + extra }, (_, i) => i), 16, (i) => visitorToken(server.url, `Visitor ${i}`));
+    const tokens = await pool(
+      Array.from({ length: VISITORS + extra }, (_, i) => i),
+      16,
+      (i) => visitorToken(server.url, `Visitor ${i}`),
+    );
     const tokenMs = performance.now() - t;
-    row("visitor tokens (POST /api/visitor/session)", `${tokens.length} in ${ms(tokenMs)}`, `${ms(tokenMs / tokens.length)} each, 16 at a time`);
+    row(
+      "visitor tokens (POST /api/visitor/session)",
+      `${tokens.length} in ${ms(tokenMs)}`,
+      `${ms(tokenMs / tokens.length)} each, 16 at a time`,
+    );
     const takeToken = () => tokens.pop()!;
 
     // --- Idle baseline: one visitor with a waiting ticket, one agent.
@@ -144,12 +166,15 @@ async function main(): Promise<void> {
     const afterTickets = await memory(server);
     log(`${visitors.length} tickets opened`);
     t = performance.now();
-    const agents = await Promise.all(Array.from({ length: AGENTS }, async (_, i) => connectAgent(server.url, await agentCookie(server.secret, i + 1))));
+    const agents = await Promise.all(
+      Array.from({ length: AGENTS }, async (_, i) => connectAgent(server.url, await agentCookie(server.secret, i + 1))),
+    );
     clients.push(...agents);
     const agentConnectMs = performance.now() - t;
     const afterAgents = await memory(server);
     const expectedSockets = 2 + VISITORS + AGENTS;
-    if (afterAgents.sockets !== expectedSockets) throw new Error(`server counts ${afterAgents.sockets} sockets, expected ${expectedSockets}`);
+    if (afterAgents.sockets !== expectedSockets)
+      throw new Error(`server counts ${afterAgents.sockets} sockets, expected ${expectedSockets}`);
 
     // --- Latency under load.
     const loadedWhoami = await roundTrips([probeVisitor, probeAgent], "session:whoami", PROBE_ROUNDS);
@@ -168,19 +193,31 @@ async function main(): Promise<void> {
     const loadedReconnectMs = await reconnectStorm(visitors.slice(0, BASE_RECONNECTS));
     const storm = await withLag(server, () => reconnectStorm(visitors.slice(0, RECONNECTS)));
     const afterStorm = await memory(server);
-    if (afterStorm.sockets !== expectedSockets) throw new Error(`after the storm the server counts ${afterStorm.sockets} sockets, expected ${expectedSockets}`);
+    if (afterStorm.sockets !== expectedSockets)
+      throw new Error(`after the storm the server counts ${afterStorm.sockets} sockets, expected ${expectedSockets}`);
     log("reconnects done");
 
     // --- Report.
     const lat = (s: number[]) => ({ p50: percentile(s, 50), p99: percentile(s, 99), n: s.length });
     const L = {
-      idleWhoami: lat(idleWhoami), loadedWhoami: lat(loadedWhoami), burstWhoami: lat(burst.result.samples),
-      idleQueue: lat(idleQueue), loadedQueue: lat(loadedQueue), burstQueue: lat(agentBurst),
+      idleWhoami: lat(idleWhoami),
+      loadedWhoami: lat(loadedWhoami),
+      burstWhoami: lat(burst.result.samples),
+      idleQueue: lat(idleQueue),
+      loadedQueue: lat(loadedQueue),
+      burstQueue: lat(agentBurst),
     };
     const perVisitor = { rss: (afterVisitors.rss - before.rss) / VISITORS, heap: (afterVisitors.heap - before.heap) / VISITORS };
     const perAgent = { rss: (afterAgents.rss - afterTickets.rss) / AGENTS, heap: (afterAgents.heap - afterTickets.heap) / AGENTS };
-    const perAll = { rss: (afterAgents.rss - before.rss) / (VISITORS + AGENTS), heap: (afterAgents.heap - before.heap) / (VISITORS + AGENTS) };
-    const fan = (f: typeof idleFan) => ({ ackMs: median(f.map((x) => x.ackMs)), allAgentsMs: median(f.map((x) => x.allAgentsMs)), bytes: f[0]!.bytes });
+    const perAll = {
+      rss: (afterAgents.rss - before.rss) / (VISITORS + AGENTS),
+      heap: (afterAgents.heap - before.heap) / (VISITORS + AGENTS),
+    };
+    const fan = (f: typeof idleFan) => ({
+      ackMs: median(f.map((x) => x.ackMs)),
+      allAgentsMs: median(f.map((x) => x.allAgentsMs)),
+      bytes: f[0]!.bytes,
+    });
     const F = { idle: fan(idleFan), loaded: fan(loadedFan) };
 
     row("connect visitors (50 at a time)", `${VISITORS} in ${ms(connectMs)}`, `${ms(connectMs / VISITORS)} each`);
@@ -194,32 +231,77 @@ async function main(): Promise<void> {
     latRow("whoami, 2 probe clients, loaded", L.loadedWhoami, L.idleWhoami);
     latRow(`whoami, all ${clients.length} clients at once`, L.burstWhoami, L.idleWhoami);
     row("", `${Math.round(burst.result.samples.length / burst.result.seconds)} acks/s`, `server event-loop max delay ${ms(burst.lagMs)}`);
-    row("queue:list, 1 agent, idle (1 waiting)", `p50 ${ms(L.idleQueue.p50)} / p99 ${ms(L.idleQueue.p99)} (n=${L.idleQueue.n})`, "baseline");
+    row(
+      "queue:list, 1 agent, idle (1 waiting)",
+      `p50 ${ms(L.idleQueue.p50)} / p99 ${ms(L.idleQueue.p99)} (n=${L.idleQueue.n})`,
+      "baseline",
+    );
     latRow(`queue:list, 1 agent, loaded (${VISITORS} waiting)`, L.loadedQueue, L.idleQueue);
     latRow(`queue:list, all ${AGENTS + 1} agents at once`, L.burstQueue, L.idleQueue);
-    row("memory per visitor socket", `RSS ${(perVisitor.rss / 1024).toFixed(1)} KB, heap ${(perVisitor.heap / 1024).toFixed(1)} KB`, `RSS ${mb(before.rss)} -> ${mb(afterVisitors.rss)}`);
-    row("memory per agent socket", `RSS ${(perAgent.rss / 1024).toFixed(1)} KB, heap ${(perAgent.heap / 1024).toFixed(1)} KB`, "noisy: 50 sockets");
-    row(`memory per connection (${VISITORS + AGENTS} + ${VISITORS} tickets)`, `RSS ${(perAll.rss / 1024).toFixed(1)} KB, heap ${(perAll.heap / 1024).toFixed(1)} KB`, `RSS ${mb(before.rss)} -> ${mb(afterAgents.rss)}, heap ${mb(before.heap)} -> ${mb(afterAgents.heap)}`);
-    row("new ticket fan-out, idle (1 agent)", `ack ${ms(F.idle.ackMs)}, agents have it ${ms(F.idle.allAgentsMs)}`, `queue:updated ${(F.idle.bytes / 1024).toFixed(1)} KB`);
-    row(`new ticket fan-out, loaded (${AGENTS + 1} agents)`, `ack ${ms(F.loaded.ackMs)}, agents have it ${ms(F.loaded.allAgentsMs)}`, `x idle ${ratio(F.loaded.allAgentsMs, F.idle.allAgentsMs)}x; queue:updated ${(F.loaded.bytes / 1024).toFixed(1)} KB each`);
+    row(
+      "memory per visitor socket",
+      `RSS ${(perVisitor.rss / 1024).toFixed(1)} KB, heap ${(perVisitor.heap / 1024).toFixed(1)} KB`,
+      `RSS ${mb(before.rss)} -> ${mb(afterVisitors.rss)}`,
+    );
+    row(
+      "memory per agent socket",
+      `RSS ${(perAgent.rss / 1024).toFixed(1)} KB, heap ${(perAgent.heap / 1024).toFixed(1)} KB`,
+      "noisy: 50 sockets",
+    );
+    row(
+      `memory per connection (${VISITORS + AGENTS} + ${VISITORS} tickets)`,
+      `RSS ${(perAll.rss / 1024).toFixed(1)} KB, heap ${(perAll.heap / 1024).toFixed(1)} KB`,
+      `RSS ${mb(before.rss)} -> ${mb(afterAgents.rss)}, heap ${mb(before.heap)} -> ${mb(afterAgents.heap)}`,
+    );
+    row(
+      "new ticket fan-out, idle (1 agent)",
+      `ack ${ms(F.idle.ackMs)}, agents have it ${ms(F.idle.allAgentsMs)}`,
+      `queue:updated ${(F.idle.bytes / 1024).toFixed(1)} KB`,
+    );
+    row(
+      `new ticket fan-out, loaded (${AGENTS + 1} agents)`,
+      `ack ${ms(F.loaded.ackMs)}, agents have it ${ms(F.loaded.allAgentsMs)}`,
+      `x idle ${ratio(F.loaded.allAgentsMs, F.idle.allAgentsMs)}x; queue:updated ${(F.loaded.bytes / 1024).toFixed(1)} KB each`,
+    );
     row(`reconnect ${BASE_RECONNECTS}, idle server`, ms(idleReconnectMs), "baseline (includes 50 ms client delay)");
     row(`reconnect ${BASE_RECONNECTS}, loaded server`, ms(loadedReconnectMs), `x idle ${ratio(loadedReconnectMs, idleReconnectMs)}x`);
-    row(`reconnect ${RECONNECTS} at once, loaded`, ms(storm.result), `x ${BASE_RECONNECTS} idle ${ratio(storm.result, idleReconnectMs)}x, x ${BASE_RECONNECTS} loaded ${ratio(storm.result, loadedReconnectMs)}x; event-loop max ${ms(storm.lagMs)}`);
+    row(
+      `reconnect ${RECONNECTS} at once, loaded`,
+      ms(storm.result),
+      `x ${BASE_RECONNECTS} idle ${ratio(storm.result, idleReconnectMs)}x, x ${BASE_RECONNECTS} loaded ${ratio(storm.result, loadedReconnectMs)}x; event-loop max ${ms(storm.lagMs)}`,
+    );
     row("server warnings/errors logged", String(server.problems.length), server.problems.length ? server.problems[0]!.slice(0, 120) : "");
     row("wall time", ms(performance.now() - wall), `database ${server.database}`);
 
     const widths = [0, 1, 2].map((c) => Math.max(...lines.map((l) => (l[c] ?? "").length)));
-    for (const l of lines) console.log(l.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+    for (const l of lines)
+      console.log(
+        l
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join("  ")
+          .trimEnd(),
+      );
     Object.assign(report, {
-      bench: "load", database: server.database, visitors: VISITORS, agents: AGENTS, reconnects: RECONNECTS,
-      visitorsWithPosition: placed, latencyMs: L, latencyRatio: {
-        loadedProbeP50: ratio(L.loadedWhoami.p50, L.idleWhoami.p50), loadedProbeP99: ratio(L.loadedWhoami.p99, L.idleWhoami.p99),
-        burstP50: ratio(L.burstWhoami.p50, L.idleWhoami.p50), burstP99: ratio(L.burstWhoami.p99, L.idleWhoami.p99),
-        queueListP50: ratio(L.loadedQueue.p50, L.idleQueue.p50), queueListP99: ratio(L.loadedQueue.p99, L.idleQueue.p99),
+      bench: "load",
+      database: server.database,
+      visitors: VISITORS,
+      agents: AGENTS,
+      reconnects: RECONNECTS,
+      visitorsWithPosition: placed,
+      latencyMs: L,
+      latencyRatio: {
+        loadedProbeP50: ratio(L.loadedWhoami.p50, L.idleWhoami.p50),
+        loadedProbeP99: ratio(L.loadedWhoami.p99, L.idleWhoami.p99),
+        burstP50: ratio(L.burstWhoami.p50, L.idleWhoami.p50),
+        burstP99: ratio(L.burstWhoami.p99, L.idleWhoami.p99),
+        queueListP50: ratio(L.loadedQueue.p50, L.idleQueue.p50),
+        queueListP99: ratio(L.loadedQueue.p99, L.idleQueue.p99),
       },
       memoryBytes: { before, afterVisitors, afterTickets, afterAgents, afterStorm, perVisitor, perAgent, perConnection: perAll },
-      fanOut: F, reconnectMs: { idle10: idleReconnectMs, loaded10: loadedReconnectMs, storm: storm.result },
-      reconnectRatio: ratio(storm.result, idleReconnectMs), serverProblems: server.problems.length,
+      fanOut: F,
+      reconnectMs: { idle10: idleReconnectMs, loaded10: loadedReconnectMs, storm: storm.result },
+      reconnectRatio: ratio(storm.result, idleReconnectMs),
+      serverProblems: server.problems.length,
     });
     console.log(JSON.stringify(report));
     const distinct = new Map<string, number>();

@@ -32,11 +32,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---- recorder side ----
 const secret = randomBytes(32).toString("hex");
 const dir = mkdtempSync(path.join(os.tmpdir(), "whip-start-"));
-type ServerTimes = { postAt?: number; answeredAt?: number; iceConnected?: number; dtlsConnected?: number; firstPacket?: number; firstVideo?: number };
+type ServerTimes = {
+  postAt?: number;
+  answeredAt?: number;
+  iceConnected?: number;
+  dtlsConnected?: number;
+  firstPacket?: number;
+  firstVideo?: number;
+};
 const server = new Map<string, ServerTimes>();
 const at = (sessionId: string) => server.get(sessionId) ?? server.set(sessionId, {}).get(sessionId)!;
 const ingest = createRecorderIngest({
-  tokenSecret: secret, directory: dir, icePortRange: ICE_PORTS, loopback: true, minFreeBytes: 1,
+  tokenSecret: secret,
+  directory: dir,
+  icePortRange: ICE_PORTS,
+  loopback: true,
+  minFreeBytes: 1,
   log: (event, data) => {
     const now = Date.now();
     const t = typeof data.sessionId === "string" ? at(data.sessionId) : undefined;
@@ -79,7 +90,10 @@ const httpServer = http.createServer((req, res) => {
 
 // ---- browser side (plain JS strings: tsx's __name helpers do not exist in the page) ----
 const bundle = transformSync(readFileSync(new URL("../lib/rtc/whip-publisher.ts", import.meta.url), "utf8"), {
-  loader: "ts", format: "iife", globalName: "Whip", target: "es2022",
+  loader: "ts",
+  format: "iife",
+  globalName: "Whip",
+  target: "es2022",
 }).code;
 const PAGE_SCRIPT = `
 const now = () => performance.timeOrigin + performance.now();
@@ -152,7 +166,13 @@ async function main() {
   const origin = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection", "--disable-gpu"],
+    args: [
+      "--no-sandbox",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      "--allow-loopback-in-peer-connection",
+      "--disable-gpu",
+    ],
   });
   const page = await browser.newPage();
   await page.goto(`${origin}/`);
@@ -167,9 +187,13 @@ async function main() {
     await sleep(300);
     for (const mode of MODES) {
       const recordingId = `rec-${mode}-${round}`;
-      const plans = Array.from({ length: N }, (_, i) => ({ credentialUrl: `${origin}/credential/${recordingId}/p${i}`, trickle: mode === "trickle" }));
+      const plans = Array.from({ length: N }, (_, i) => ({
+        credentialUrl: `${origin}/credential/${recordingId}/p${i}`,
+        trickle: mode === "trickle",
+      }));
       const results = (await page.evaluate(`Promise.all(${JSON.stringify(plans)}.map((p) => window.__publish(p)))`)) as {
-        t: Record<string, number>; location: string;
+        t: Record<string, number>;
+        location: string;
       }[];
       const deadline = Date.now() + 10_000;
       const ids = results.map((r) => r.location.split("/").pop()!);
@@ -198,7 +222,12 @@ async function main() {
       ids.forEach((id, i) => {
         const sessionDir = path.join(dir, recordingId, `p${i}`, id);
         const name = existsSync(sessionDir) ? readdirSync(sessionDir).find((f) => /^track\d+-video\.timing\.jsonl$/.test(f)) : undefined;
-        const lines = name ? readFileSync(path.join(sessionDir, name), "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+        const lines = name
+          ? readFileSync(path.join(sessionDir, name), "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l))
+          : [];
         const first = lines.find((l) => l.type === "first-packet");
         const frame = lines.find((l) => l.type === "first-frame");
         push("first video packet → first frame written", frame && first ? frame.atMs - first.arrivalMs : NaN);
@@ -223,7 +252,12 @@ async function main() {
     });
     console.log(`${k.padEnd(44)}${cells.join("  ")}`);
   }
-  console.log(`${"baseline: browser→browser → first video".padEnd(44)}${fmt(baseP50)} ${fmt(pct(base, 95))}   (connected p50 ${pct(baseline.map((b) => b.connectedMs), 50).toFixed(0)} ms)`);
+  console.log(
+    `${"baseline: browser→browser → first video".padEnd(44)}${fmt(baseP50)} ${fmt(pct(base, 95))}   (connected p50 ${pct(
+      baseline.map((b) => b.connectedMs),
+      50,
+    ).toFixed(0)} ms)`,
+  );
   const failed = MODES.some((mode) => rows[mode]["click → first video packet"].some((v) => !Number.isFinite(v)));
   if (failed) {
     console.log("\nINVALID: some publisher never delivered video within 10 s");

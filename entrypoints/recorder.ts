@@ -52,8 +52,13 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 async function main() {
   const config = readRecorderEnvOrExit();
   log("starting", {
-    pid: process.pid, directory: config.directory, host: config.host, port: config.port,
-    icePortRange: config.icePortRange, loopback: config.loopback, publicIp: config.publicIp ?? null,
+    pid: process.pid,
+    directory: config.directory,
+    host: config.host,
+    port: config.port,
+    icePortRange: config.icePortRange,
+    loopback: config.loopback,
+    publicIp: config.publicIp ?? null,
   });
   const recorder = await startRecorder(config, {
     log,

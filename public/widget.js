@@ -19,7 +19,9 @@
   button.textContent = label;
   button.setAttribute("aria-haspopup", "dialog");
   button.style.cssText =
-    "position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;padding:12px 18px;border:0;border-radius:24px;" +
+    "position:fixed;bottom:20px;" +
+    side +
+    ":20px;z-index:2147483000;padding:12px 18px;border:0;border-radius:24px;" +
     "background:#2757d6;color:#fff;font:600 15px system-ui,sans-serif;box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer";
 
   var panel = null;
@@ -29,7 +31,9 @@
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-label", label);
     panel.style.cssText =
-      "position:fixed;bottom:80px;" + side + ":20px;z-index:2147483001;width:min(420px,calc(100vw - 40px));" +
+      "position:fixed;bottom:80px;" +
+      side +
+      ":20px;z-index:2147483001;width:min(420px,calc(100vw - 40px));" +
       "height:min(640px,calc(100vh - 100px));background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3)";
     var close = document.createElement("button");
     close.type = "button";

@@ -40,7 +40,9 @@ export function appRequestHandler(deps: {
     req.headers[CLIENT_IP_HEADER] = clientIp(req, env.TRUST_PROXY);
     const badUrl = badRequestUrl(req.url);
     if (badUrl) {
-      res.writeHead(400, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ ok: false, code: "BAD_REQUEST", message: badUrl }));
+      res
+        .writeHead(400, { "content-type": "application/json; charset=utf-8" })
+        .end(JSON.stringify({ ok: false, code: "BAD_REQUEST", message: badUrl }));
       return;
     }
     if (req.url?.startsWith("/metrics")) return void withFallback(deps.metrics.handler, "metrics failed", req, res);

@@ -12,7 +12,12 @@ import { buildOwned, type RunningProcess } from "@/server/composition-root-lifec
 import { createRealtimeDesk } from "@/server/composition-root-realtime";
 import { appRequestHandler, listen } from "@/server/composition-root-http";
 import { COMPOSE_RECORDING_QUEUE } from "@/server/recordings/compose/compose-queue";
-import { recorderDirectory, recordingOptions, startCoLocatedRecorder, type LocalRecorderEvents } from "@/server/recordings/co-located-recorder";
+import {
+  recorderDirectory,
+  recordingOptions,
+  startCoLocatedRecorder,
+  type LocalRecorderEvents,
+} from "@/server/recordings/co-located-recorder";
 import { startRecordingBackend } from "@/server/recordings/recording-backend";
 import { attachRedisAdapter } from "@/server/realtime/redis-adapter";
 import { SocketNotifier } from "@/server/realtime/socket-notifier";
@@ -37,7 +42,12 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
       s.closeIdleConnections();
       await new Promise<void>((resolve) => s.close(() => resolve()));
     });
-    const io = createSocketServer(server, { secret: platform.authSecret, secureCookies: isSecureDeployment(env), visitorTokens: platform.visitorTokens, logger });
+    const io = createSocketServer(server, {
+      secret: platform.authSecret,
+      secureCookies: isSecureDeployment(env),
+      visitorTokens: platform.visitorTokens,
+      logger,
+    });
     const redis = env.REDIS_URL ? await attachRedisAdapter(io, env.REDIS_URL, logger) : undefined;
     const metrics = owned.own(
       "metrics",
@@ -73,8 +83,11 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
         logger,
         sharedPresence: !!redis,
         recording: {
-          ...recordingOptions(env, platform, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, (id) => localRecorder.emit("closeRecording", id)),
-          onChange: (r) => backend.onChange(r).catch((err: unknown) => logger.error({ err, recordingId: r.id }, "following a recording change failed")),
+          ...recordingOptions(env, platform, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, (id) =>
+            localRecorder.emit("closeRecording", id),
+          ),
+          onChange: (r) =>
+            backend.onChange(r).catch((err: unknown) => logger.error({ err, recordingId: r.id }, "following a recording change failed")),
         },
         requests: {
           store: platform.rateLimits,

@@ -79,14 +79,59 @@ function startFfmpeg(videoPort: number, audioPort: number, seconds: number, loca
   const url = (port: number, i: number) =>
     `rtp://127.0.0.1:${port}?pkt_size=1150&rtcpport=${port}${local ? `&localrtpport=${local[2 * i]}&localrtcpport=${local[2 * i + 1]}` : ""}`;
   const args = [
-    "-hide_banner", "-loglevel", "error", "-nostdin",
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-nostdin",
     // -t on each input: both outputs end after `seconds` of media.
-    "-re", "-t", String(seconds), "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25",
-    "-re", "-t", String(seconds), "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000",
-    "-map", "0:v", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "800k", "-g", "25",
-    "-payload_type", String(VIDEO_PT), "-f", "rtp", url(videoPort, 0),
-    "-map", "1:a", "-c:a", "libopus", "-ac", "2", "-ar", "48000", "-b:a", "64k", "-frame_duration", "20",
-    "-payload_type", String(AUDIO_PT), "-f", "rtp", url(audioPort, 1),
+    "-re",
+    "-t",
+    String(seconds),
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=640x480:rate=25",
+    "-re",
+    "-t",
+    String(seconds),
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=f=440:sample_rate=48000",
+    "-map",
+    "0:v",
+    "-c:v",
+    "libvpx",
+    "-deadline",
+    "realtime",
+    "-cpu-used",
+    "8",
+    "-b:v",
+    "800k",
+    "-g",
+    "25",
+    "-payload_type",
+    String(VIDEO_PT),
+    "-f",
+    "rtp",
+    url(videoPort, 0),
+    "-map",
+    "1:a",
+    "-c:a",
+    "libopus",
+    "-ac",
+    "2",
+    "-ar",
+    "48000",
+    "-b:a",
+    "64k",
+    "-frame_duration",
+    "20",
+    "-payload_type",
+    String(AUDIO_PT),
+    "-f",
+    "rtp",
+    url(audioPort, 1),
   ];
   return spawn("ffmpeg", args, { stdio: ["ignore", "ignore", "pipe"] });
 }
@@ -94,7 +139,7 @@ function startFfmpeg(videoPort: number, audioPort: number, seconds: number, loca
 /** Feeds RTP from a local socket into a werift track, with the payload type the answer negotiated. */
 function pipeRtp(socket: BoundSocket, track: MediaStreamTrack, sender: RTCRtpSender, counter: (rtpTimestamp: number) => void) {
   socket.socket.on("message", (msg) => {
-    if (msg.length < 12 || (msg[1] & 0x7f) >= 72 && (msg[1] & 0x7f) <= 76) return; // RTCP from ffmpeg: werift sends its own
+    if (msg.length < 12 || ((msg[1] & 0x7f) >= 72 && (msg[1] & 0x7f) <= 76)) return; // RTCP from ffmpeg: werift sends its own
     const packet = RtpPacket.deSerialize(msg);
     packet.header.payloadType = sender.codec?.payloadType ?? packet.header.payloadType;
     counter(packet.header.timestamp);
@@ -119,12 +164,23 @@ export async function publishWhip(opts: PublishWhipOptions): Promise<PublishWhip
   const sockets: BoundSocket[] = [];
   let ffmpeg: ChildProcess | undefined;
   let location = "";
-  const result: PublishWhipResult = { location: "", status: 0, deleteStatus: null, mediaStartedAtMs: null, packetsSent: { audio: 0, video: 0 } };
+  const result: PublishWhipResult = {
+    location: "",
+    status: 0,
+    deleteStatus: null,
+    mediaStartedAtMs: null,
+    packetsSent: { audio: 0, video: 0 },
+  };
   const auth = { Authorization: `Bearer ${opts.token}` };
   try {
     // No trickle: wait for all host candidates, then POST one complete offer (RFC 9725 §4.2).
     await pc.setLocalDescription(await pc.createOffer());
-    await waitFor(() => pc.iceGatheringState === "complete", (cb) => pc.iceGatheringStateChange.subscribe(cb).unSubscribe, 5000, "ICE gathering");
+    await waitFor(
+      () => pc.iceGatheringState === "complete",
+      (cb) => pc.iceGatheringStateChange.subscribe(cb).unSubscribe,
+      5000,
+      "ICE gathering",
+    );
     const res = await fetch(opts.url, {
       method: "POST",
       headers: { ...auth, "Content-Type": "application/sdp" },
@@ -138,8 +194,12 @@ export async function publishWhip(opts: PublishWhipOptions): Promise<PublishWhip
     if (!loc) throw new Error("WHIP POST answered 201 without a Location header");
     location = result.location = new URL(loc, opts.url).toString();
     await pc.setRemoteDescription({ type: "answer", sdp: body });
-    await waitFor(() => pc.connectionState === "connected", (cb) => pc.connectionStateChange.subscribe(cb).unSubscribe,
-      opts.connectTimeoutMs ?? 10_000, "WebRTC connection");
+    await waitFor(
+      () => pc.connectionState === "connected",
+      (cb) => pc.connectionStateChange.subscribe(cb).unSubscribe,
+      opts.connectTimeoutMs ?? 10_000,
+      "WebRTC connection",
+    );
 
     sockets.push(await bindUdpInRange(opts.rtpPortRange), await bindUdpInRange(opts.rtpPortRange));
     const [videoIn, audioIn] = sockets;

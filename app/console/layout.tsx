@@ -20,8 +20,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </nav>
         </span>
         <span>
-          <span data-testid="agent-name">{session.user.name}</span> <span className="muted">({session.user.role})</span>{" "}
-          <SignOutButton />
+          <span data-testid="agent-name">{session.user.name}</span> <span className="muted">({session.user.role})</span> <SignOutButton />
         </span>
       </header>
       {children}

@@ -9,7 +9,10 @@ export default async function ConsolePage() {
   if (!session) return null; // the layout redirects
   return (
     <main style={{ maxWidth: 1400 }}>
-      <AgentConsole self={{ id: session.user.id, name: session.user.name ?? session.user.username }} iceServers={getServices().env.ICE_SERVERS} />
+      <AgentConsole
+        self={{ id: session.user.id, name: session.user.name ?? session.user.username }}
+        iceServers={getServices().env.ICE_SERVERS}
+      />
     </main>
   );
 }

@@ -55,7 +55,9 @@ export function CallView(props: CallViewProps) {
   const local = snapshot?.local;
   const screens = [
     ...(local?.screenStream ? [{ userId: selfId, name: selfName, stream: local.screenStream, isSelf: true }] : []),
-    ...(snapshot?.peers ?? []).flatMap((p) => (p.screenStream ? [{ userId: p.userId, name: p.name, stream: p.screenStream, isSelf: false }] : [])),
+    ...(snapshot?.peers ?? []).flatMap((p) =>
+      p.screenStream ? [{ userId: p.userId, name: p.name, stream: p.screenStream, isSelf: false }] : [],
+    ),
   ];
   const tileCount = 1 + (snapshot?.peers.length ?? 0);
 
@@ -73,12 +75,30 @@ export function CallView(props: CallViewProps) {
           {screens.length > 0 && (
             <div className={styles.stage}>
               {screens.map((s) => (
-                <VideoTile key={s.userId} name={s.name} stream={s.stream} videoEnabled audioEnabled testId="screen-video" peerId={s.userId} isSelf={s.isSelf} isScreen />
+                <VideoTile
+                  key={s.userId}
+                  name={s.name}
+                  stream={s.stream}
+                  videoEnabled
+                  audioEnabled
+                  testId="screen-video"
+                  peerId={s.userId}
+                  isSelf={s.isSelf}
+                  isScreen
+                />
               ))}
             </div>
           )}
           <div className={`${styles.grid} ${screens.length > 0 ? styles.strip : ""}`} data-count={tileCount}>
-            <VideoTile name={selfName} stream={local.stream} videoEnabled={local.videoEnabled} audioEnabled={local.audioEnabled} testId="local-video" peerId={selfId} isSelf />
+            <VideoTile
+              name={selfName}
+              stream={local.stream}
+              videoEnabled={local.videoEnabled}
+              audioEnabled={local.audioEnabled}
+              testId="local-video"
+              peerId={selfId}
+              isSelf
+            />
             {snapshot.peers.map((p) => (
               <VideoTile
                 key={p.userId}

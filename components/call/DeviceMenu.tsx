@@ -19,7 +19,11 @@ function currentDeviceId(stream: MediaStream | null, kind: InputKind): string {
 
 export function DeviceMenu({ call, localStream, onError }: DeviceMenuProps) {
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
-  const trackKey = localStream?.getTracks().map((t) => t.id).join(",") ?? "";
+  const trackKey =
+    localStream
+      ?.getTracks()
+      .map((t) => t.id)
+      .join(",") ?? "";
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-list devices when the tracks change (labels appear once permission is granted)
   useEffect(() => {
@@ -47,8 +51,22 @@ export function DeviceMenu({ call, localStream, onError }: DeviceMenuProps) {
 
   return (
     <>
-      <DeviceSelect label="Microphone" kind="audioinput" devices={devices} value={currentDeviceId(localStream, "audioinput")} disabled={!call} onChoose={choose} />
-      <DeviceSelect label="Camera" kind="videoinput" devices={devices} value={currentDeviceId(localStream, "videoinput")} disabled={!call} onChoose={choose} />
+      <DeviceSelect
+        label="Microphone"
+        kind="audioinput"
+        devices={devices}
+        value={currentDeviceId(localStream, "audioinput")}
+        disabled={!call}
+        onChoose={choose}
+      />
+      <DeviceSelect
+        label="Camera"
+        kind="videoinput"
+        devices={devices}
+        value={currentDeviceId(localStream, "videoinput")}
+        disabled={!call}
+        onChoose={choose}
+      />
     </>
   );
 }
@@ -70,7 +88,12 @@ function DeviceSelect({ label, kind, devices, value, disabled, onChoose }: Devic
   return (
     <span className={styles.device}>
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={known ? value : ""} disabled={disabled || options.length === 0} onChange={(e) => onChoose(kind, e.target.value)}>
+      <select
+        id={id}
+        value={known ? value : ""}
+        disabled={disabled || options.length === 0}
+        onChange={(e) => onChoose(kind, e.target.value)}
+      >
         {!known && <option value="">{options.length ? "Choose…" : "None found"}</option>}
         {options.map((d, i) => (
           <option key={d.deviceId} value={d.deviceId}>

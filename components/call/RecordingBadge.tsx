@@ -14,7 +14,13 @@ export function RecordingBadge({ recording, publishing }: { recording: Recording
         ? "Recording paused"
         : "This call will be recorded when it starts";
   return (
-    <p className={styles.recording} role="status" data-testid="recording-indicator" data-status={recording.status} data-publishing={publishing}>
+    <p
+      className={styles.recording}
+      role="status"
+      data-testid="recording-indicator"
+      data-status={recording.status}
+      data-publishing={publishing}
+    >
       <span className={styles.recDot} data-live={recording.status === "recording"} aria-hidden />
       {text}
       {recording.status === "recording" && publishing === "failed" && " (your media is not reaching the recorder; retrying)"}

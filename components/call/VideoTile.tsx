@@ -33,7 +33,11 @@ export function VideoTile({ name, stream, videoEnabled, audioEnabled, testId, pe
   const video = useRef<HTMLVideoElement>(null);
   const [needsGesture, setNeedsGesture] = useState(false);
   // A device switch swaps tracks inside the same MediaStream object; re-attaching makes every browser pick it up.
-  const trackKey = stream?.getTracks().map((t) => t.id).join(",") ?? "";
+  const trackKey =
+    stream
+      ?.getTracks()
+      .map((t) => t.id)
+      .join(",") ?? "";
   const hasVideo = stream?.getVideoTracks().some((t) => t.readyState === "live") ?? false;
   const showVideo = videoEnabled && hasVideo;
 
@@ -55,7 +59,13 @@ export function VideoTile({ name, stream, videoEnabled, audioEnabled, testId, pe
 
   const videoClass = [showVideo ? styles.video : styles.hiddenVideo, isSelf && !isScreen ? styles.mirrored : ""].join(" ");
   return (
-    <figure className={isScreen ? styles.screenTile : styles.tile} data-testid={isScreen ? "screen-tile" : "tile"} data-peer={peerId} data-state={state} data-video={showVideo ? "on" : "off"}>
+    <figure
+      className={isScreen ? styles.screenTile : styles.tile}
+      data-testid={isScreen ? "screen-tile" : "tile"}
+      data-peer={peerId}
+      data-state={state}
+      data-video={showVideo ? "on" : "off"}
+    >
       <video ref={video} className={videoClass} autoPlay playsInline muted={isSelf || isScreen} data-testid={testId} data-peer={peerId} />
       {!showVideo && (
         <div className={styles.avatar} aria-hidden="true">
@@ -65,7 +75,11 @@ export function VideoTile({ name, stream, videoEnabled, audioEnabled, testId, pe
       <figcaption className={styles.caption}>
         <span className={styles.name}>
           <span data-testid={isScreen ? "screen-name" : "tile-name"}>{name}</span>
-          {isScreen ? <span className={styles.you}>{isSelf ? " (your screen)" : "'s screen"}</span> : isSelf && <span className={styles.you}> (you)</span>}
+          {isScreen ? (
+            <span className={styles.you}>{isSelf ? " (your screen)" : "'s screen"}</span>
+          ) : (
+            isSelf && <span className={styles.you}> (you)</span>
+          )}
         </span>
         {!audioEnabled && !isScreen && (
           <span className={styles.mutedMic} data-testid="tile-muted">
@@ -79,7 +93,11 @@ export function VideoTile({ name, stream, videoEnabled, audioEnabled, testId, pe
         </span>
       )}
       {needsGesture && (
-        <button type="button" className={`${styles.control} ${styles.playButton}`} onClick={() => void video.current?.play().then(() => setNeedsGesture(false))}>
+        <button
+          type="button"
+          className={`${styles.control} ${styles.playButton}`}
+          onClick={() => void video.current?.play().then(() => setNeedsGesture(false))}
+        >
           Play audio
         </button>
       )}

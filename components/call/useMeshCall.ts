@@ -48,7 +48,10 @@ async function openLocalMedia(): Promise<{ stream: MediaStream; error: string | 
       if ((err as DOMException).name === "NotAllowedError") break;
     }
   }
-  return { stream: new MediaStream(), error: `Camera and microphone unavailable (${describeMediaError(firstError)}). You joined without them and can still see and hear the others.` };
+  return {
+    stream: new MediaStream(),
+    error: `Camera and microphone unavailable (${describeMediaError(firstError)}). You joined without them and can still see and hear the others.`,
+  };
 }
 
 const noSubscription = () => () => {};

@@ -6,7 +6,17 @@ import type { ChatMessageView } from "@/lib/realtime/views";
 import styles from "@/components/chat/chat.module.css";
 
 /** Text chat of one meeting point: history on open, live messages after, available before and during a call. */
-export function ChatPanel({ desk, meetingPointId, selfId, disabled }: { desk: Desk; meetingPointId: string; selfId: string; disabled?: boolean }) {
+export function ChatPanel({
+  desk,
+  meetingPointId,
+  selfId,
+  disabled,
+}: {
+  desk: Desk;
+  meetingPointId: string;
+  selfId: string;
+  disabled?: boolean;
+}) {
   const [messages, setMessages] = useState<ChatMessageView[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState("");

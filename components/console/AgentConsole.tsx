@@ -20,11 +20,17 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
 
   useEffect(() => {
     if (!desk || status !== "connected") return;
-    desk.request("queue:list", {}).then(({ tickets }) => setQueue(tickets), (e: Error) => setNotice(e.message));
-    desk.request("queue:mine", {}).then(({ tickets }) => {
-      setMine(tickets);
-      setSelectedId((cur) => cur ?? tickets[0]?.id ?? null);
-    }, (e: Error) => setNotice(e.message));
+    desk.request("queue:list", {}).then(
+      ({ tickets }) => setQueue(tickets),
+      (e: Error) => setNotice(e.message),
+    );
+    desk.request("queue:mine", {}).then(
+      ({ tickets }) => {
+        setMine(tickets);
+        setSelectedId((cur) => cur ?? tickets[0]?.id ?? null);
+      },
+      (e: Error) => setNotice(e.message),
+    );
   }, [desk, status]);
 
   useEffect(() => {
@@ -69,7 +75,12 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
 
   return (
     <div className="stack">
-      {status !== "connected" && <p className="error">Connection {status}{error ? `: ${error}` : ""}…</p>}
+      {status !== "connected" && (
+        <p className="error">
+          Connection {status}
+          {error ? `: ${error}` : ""}…
+        </p>
+      )}
       <GuestCalls desk={desk} selfId={`agent:${self.id}`} selfName={self.name} iceServers={iceServers} />
       <div className="console-grid">
         <QueuePanel

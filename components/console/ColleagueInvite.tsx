@@ -10,7 +10,10 @@ export function ColleagueInvite({ desk, meetingPointId, present }: { desk: Desk;
   const [status, setStatus] = useState<string | null>(null);
 
   useEffect(() => {
-    desk.request("agents:list", {}).then(({ agents: list }) => setAgents(list), () => {});
+    desk.request("agents:list", {}).then(
+      ({ agents: list }) => setAgents(list),
+      () => {},
+    );
   }, [desk]);
 
   const candidates = agents.filter((a) => !present.includes(a.userId));

@@ -7,13 +7,25 @@ import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
 import type { InvitationNotice, MeetingPointView } from "@/lib/realtime/views";
 
 /** Invitations from colleagues into their calls, and the calls this agent joined as a guest. */
-export function GuestCalls({ desk, selfId, selfName, iceServers }: { desk: Desk; selfId: string; selfName: string; iceServers: RTCIceServer[] }) {
+export function GuestCalls({
+  desk,
+  selfId,
+  selfName,
+  iceServers,
+}: {
+  desk: Desk;
+  selfId: string;
+  selfName: string;
+  iceServers: RTCIceServer[];
+}) {
   const [invitations, setInvitations] = useState<InvitationNotice[]>([]);
   const [joined, setJoined] = useState<MeetingPointView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    const offInvited = desk.on("mp:invited", (notice) => setInvitations((list) => [...list.filter((i) => i.invitationId !== notice.invitationId), notice]));
+    const offInvited = desk.on("mp:invited", (notice) =>
+      setInvitations((list) => [...list.filter((i) => i.invitationId !== notice.invitationId), notice]),
+    );
     const offUpdated = desk.on("mp:updated", ({ meetingPoint }) => {
       setJoined((cur) => (cur && cur.id === meetingPoint.id ? meetingPoint : cur));
       // An invitation that is no longer pending (revoked when the call ended) disappears.
@@ -60,7 +72,13 @@ export function GuestCalls({ desk, selfId, selfName, iceServers }: { desk: Desk;
       ))}
       {inCall && signalling && handle && (
         <>
-          <h2 style={{ margin: 0 }}>Call with {joined.participants.filter((p) => p.userId !== selfId).map((p) => p.displayName).join(", ")}</h2>
+          <h2 style={{ margin: 0 }}>
+            Call with{" "}
+            {joined.participants
+              .filter((p) => p.userId !== selfId)
+              .map((p) => p.displayName)
+              .join(", ")}
+          </h2>
           <CallView
             key={joined.id}
             selfId={selfId}
@@ -68,7 +86,12 @@ export function GuestCalls({ desk, selfId, selfName, iceServers }: { desk: Desk;
             peers={joined.participants.filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName }))}
             signalling={signalling}
             iceServers={iceServers}
-            onLeave={() => void handle.leave().then(setJoined).catch((e: Error) => setError(e.message))}
+            onLeave={() =>
+              void handle
+                .leave()
+                .then(setJoined)
+                .catch((e: Error) => setError(e.message))
+            }
             recording={joined.recording}
             requestCredential={(source) => handle.publishCredential(source)}
           />

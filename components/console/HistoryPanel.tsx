@@ -18,7 +18,10 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the parent's request to read the history again
   useEffect(() => {
-    desk.request("history:list", { limit: 50 }).then(({ tickets: list }) => setTickets(list), () => {});
+    desk.request("history:list", { limit: 50 }).then(
+      ({ tickets: list }) => setTickets(list),
+      () => {},
+    );
   }, [desk, refreshKey]);
 
   return (
@@ -44,7 +47,12 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
             </tr>
           )}
           {tickets.map((t) => (
-            <tr key={t.id} data-testid="history-row" style={{ cursor: "pointer" }} onClick={() => void desk.request("ticket:get", { ticketId: t.id }).then(setSelected)}>
+            <tr
+              key={t.id}
+              data-testid="history-row"
+              style={{ cursor: "pointer" }}
+              onClick={() => void desk.request("ticket:get", { ticketId: t.id }).then(setSelected)}
+            >
               <td>{t.closedAt ? new Date(t.closedAt).toLocaleString() : "–"}</td>
               <td>{t.visitorName ?? "Anonymous visitor"}</td>
               <td>{t.skill ?? "any"}</td>
@@ -61,8 +69,8 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
             {selected.ticket.visitorName ?? "Anonymous visitor"} · {selected.ticket.status}
           </h3>
           <p className="muted">
-            Opened {new Date(selected.ticket.createdAt).toLocaleString()} · handled by {selected.ticket.agent?.name ?? "nobody"} ·
-            time to answer {duration(selected.ticket.createdAt, selected.ticket.assignedAt)}
+            Opened {new Date(selected.ticket.createdAt).toLocaleString()} · handled by {selected.ticket.agent?.name ?? "nobody"} · time to
+            answer {duration(selected.ticket.createdAt, selected.ticket.assignedAt)}
           </p>
           <ol>
             {selected.messages.map((m) => (

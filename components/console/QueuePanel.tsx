@@ -23,7 +23,10 @@ export function QueuePanel(props: {
       <section className="panel" aria-label="Queue">
         <div className="row" style={{ justifyContent: "space-between" }}>
           <h2 style={{ margin: 0 }}>
-            Queue <span className="muted" data-testid="queue-count">({props.queue.length})</span>
+            Queue{" "}
+            <span className="muted" data-testid="queue-count">
+              ({props.queue.length})
+            </span>
           </h2>
           <button type="button" className="button" onClick={props.onTakeNext} disabled={props.busy}>
             Take next ticket

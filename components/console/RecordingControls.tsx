@@ -12,7 +12,8 @@ async function setRecordingLayout(recordingId: string, layout: string): Promise<
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ layout }),
   });
-  if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message ?? `layout not changed (${res.status})`);
+  if (!res.ok)
+    throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message ?? `layout not changed (${res.status})`);
 }
 
 /**
@@ -26,7 +27,6 @@ export function RecordingControls({ desk, meetingPoint }: { desk: Desk; meetingP
   if (meetingPoint.state === "ended") return null;
   const handle = new MeetingPointHandle(desk, meetingPoint);
   const status = meetingPoint.recording?.status ?? null;
-
 
   return (
     // biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form: a fieldset would bring form styling and semantics

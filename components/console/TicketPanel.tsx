@@ -46,12 +46,13 @@ export function TicketPanel(props: {
   // biome-ignore lint/correctness/useExhaustiveDependencies: one signalling per meeting point: a new handle for the same meeting point must not restart it
   const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]);
 
-
   const open = ticket.status === "assigned";
   const live = meetingPoint?.state === "live";
   const visitorInCall = !!meetingPoint?.participants.some((p) => p.userId === ticket.visitorUserId);
   const invitationPending = !!meetingPoint?.invitations?.some((i) => i.inviteeId === ticket.visitorUserId && i.status === "pending");
-  const peers = (meetingPoint?.participants ?? []).filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName }));
+  const peers = (meetingPoint?.participants ?? [])
+    .filter((p) => p.userId !== selfId)
+    .map((p) => ({ userId: p.userId, name: p.displayName }));
 
   return (
     <section className="panel stack" aria-label="Ticket" data-testid="ticket-panel" data-meeting-point={ticket.meetingPointId ?? undefined}>
@@ -66,7 +67,12 @@ export function TicketPanel(props: {
         </div>
         <div className="row">
           {open && !visitorInCall && (
-            <button type="button" className="button" disabled={busy || invitationPending} onClick={() => act(() => desk.request("ticket:inviteToVideo", { ticketId: ticket.id }))}>
+            <button
+              type="button"
+              className="button"
+              disabled={busy || invitationPending}
+              onClick={() => act(() => desk.request("ticket:inviteToVideo", { ticketId: ticket.id }))}
+            >
               {invitationPending ? "Invitation sent…" : "Invite to video"}
             </button>
           )}
@@ -90,7 +96,11 @@ export function TicketPanel(props: {
       {error && <p className="error">{error}</p>}
       {open && meetingPoint && meetingPoint.hostId === selfId && <RecordingControls desk={desk} meetingPoint={meetingPoint} />}
       {!live && meetingPoint && <RecordingBadge recording={meetingPoint.recording} />}
-      {meetingPoint?.state === "ended" && <p className="muted" data-testid="call-ended">The call has ended.</p>}
+      {meetingPoint?.state === "ended" && (
+        <p className="muted" data-testid="call-ended">
+          The call has ended.
+        </p>
+      )}
       {live && meetingPoint && (
         <ColleagueInvite desk={desk} meetingPointId={meetingPoint.id} present={meetingPoint.participants.map((p) => p.userId)} />
       )}

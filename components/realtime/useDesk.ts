@@ -10,9 +10,11 @@ export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "fa
  * One Socket.IO connection for the page, wrapped in the SDK. Agents authenticate with their session
  * cookie (sent automatically); visitors pass their token. `null` auth means "don't connect yet".
  */
-export function useDesk(
-  auth: { visitorToken?: string; onRenewed?: (token: string, expiresAt: string) => void } | null,
-): { desk: Desk | null; status: ConnectionStatus; error: string | null } {
+export function useDesk(auth: { visitorToken?: string; onRenewed?: (token: string, expiresAt: string) => void } | null): {
+  desk: Desk | null;
+  status: ConnectionStatus;
+  error: string | null;
+} {
   const [state, setState] = useState<{ desk: Desk | null; status: ConnectionStatus; error: string | null }>({
     desk: null,
     status: "connecting",
@@ -31,9 +33,10 @@ export function useDesk(
     // connect and again at half its remaining life, so reconnects and reloads carry a valid one.
     let renewal: ReturnType<typeof setTimeout> | undefined;
     const renew = async () => {
-      const reply = (await socket.timeout(10_000).emitWithAck("session:renew", {}).catch(() => null)) as
-        | { ok: boolean; visitorToken?: string | null; expiresAt?: string | null }
-        | null;
+      const reply = (await socket
+        .timeout(10_000)
+        .emitWithAck("session:renew", {})
+        .catch(() => null)) as { ok: boolean; visitorToken?: string | null; expiresAt?: string | null } | null;
       const next = reply?.ok && reply.visitorToken && reply.expiresAt ? reply : null;
       if (next) {
         socket.auth = { visitorToken: next.visitorToken };

@@ -65,7 +65,12 @@ export function RecordingRow({
             </>
           )}
           {!GONE.has(r.status) && (
-            <button type="button" className="button secondary" disabled={busy} onClick={() => void act(() => updateRecording(r.id, { keep: !r.keep }))}>
+            <button
+              type="button"
+              className="button secondary"
+              disabled={busy}
+              onClick={() => void act(() => updateRecording(r.id, { keep: !r.keep }))}
+            >
               {r.keep ? "Don't keep" : "Keep"}
             </button>
           )}

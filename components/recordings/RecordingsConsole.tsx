@@ -86,7 +86,9 @@ export function RecordingsConsole() {
                   </td>
                 </tr>
               )}
-              {recordings?.map((r) => <RecordingRow key={r.id} recording={r} onChange={change} onPlay={setPlaying} />)}
+              {recordings?.map((r) => (
+                <RecordingRow key={r.id} recording={r} onChange={change} onPlay={setPlaying} />
+              ))}
             </tbody>
           </table>
         </div>

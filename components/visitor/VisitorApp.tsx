@@ -6,7 +6,13 @@ import { ChatPanel } from "@/components/chat/ChatPanel";
 import { useDesk } from "@/components/realtime/useDesk";
 import { Call, MeetingPointHandle } from "@/lib/sdk/desk";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
-import { clearVisitorSession, loadVisitorSession, saveRenewedToken, startVisitorSession, type VisitorSession } from "@/components/visitor/visitor-session";
+import {
+  clearVisitorSession,
+  loadVisitorSession,
+  saveRenewedToken,
+  startVisitorSession,
+  type VisitorSession,
+} from "@/components/visitor/visitor-session";
 import { VisitorIntro } from "@/components/visitor/VisitorIntro";
 import { WaitingScreen } from "@/components/visitor/WaitingScreen";
 
@@ -63,7 +69,10 @@ export function VisitorApp({ skills, iceServers }: Props) {
   const meetingPointId = ticket?.meetingPointId ?? null;
   useEffect(() => {
     if (!desk || !meetingPointId || meetingPoint?.id === meetingPointId) return;
-    desk.request("mp:get", { meetingPointId }).then(({ meetingPoint: mp }) => setMeetingPoint(mp), (e: Error) => setError(e.message));
+    desk.request("mp:get", { meetingPointId }).then(
+      ({ meetingPoint: mp }) => setMeetingPoint(mp),
+      (e: Error) => setError(e.message),
+    );
   }, [desk, meetingPointId, meetingPoint?.id]);
 
   const start = useCallback(async (input: { name?: string; skill?: string }) => {
@@ -105,19 +114,30 @@ export function VisitorApp({ skills, iceServers }: Props) {
     );
   }
   if (ticket.status === "waiting") {
-    return <WaitingScreen ticket={ticket} onCancel={() => void desk.request("ticket:cancel", { ticketId: ticket.id }).catch((e: Error) => setError(e.message))} />;
+    return (
+      <WaitingScreen
+        ticket={ticket}
+        onCancel={() => void desk.request("ticket:cancel", { ticketId: ticket.id }).catch((e: Error) => setError(e.message))}
+      />
+    );
   }
 
   const inCall = meetingPoint?.state === "live" && meetingPoint.participants.some((p) => p.userId === selfId);
   const invitation = meetingPoint?.myInvitation ?? null;
-  const peers = inCall ? meetingPoint!.participants.filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName })) : [];
+  const peers = inCall
+    ? meetingPoint!.participants.filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName }))
+    : [];
   const selfName = ticket.visitorName ?? "You";
 
   return (
     <div className="visitor-layout">
       <div className="panel">
         <h1>{ticket.agent?.name ?? "An agent"} is helping you</h1>
-        {meetingPoint?.state === "ended" && <p className="muted" data-testid="call-ended">The call has ended.</p>}
+        {meetingPoint?.state === "ended" && (
+          <p className="muted" data-testid="call-ended">
+            The call has ended.
+          </p>
+        )}
         {invitation && handle && (
           <div className="invitation" data-testid="invitation">
             <p>
@@ -128,10 +148,28 @@ export function VisitorApp({ skills, iceServers }: Props) {
                 This call will be recorded. By accepting you agree to the recording.
               </p>
             )}
-            <button type="button" className="button" onClick={() => void handle.accept(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
+            <button
+              type="button"
+              className="button"
+              onClick={() =>
+                void handle
+                  .accept(invitation.id)
+                  .then(setMeetingPoint)
+                  .catch((e: Error) => setError(e.message))
+              }
+            >
               Accept
             </button>{" "}
-            <button type="button" className="button secondary" onClick={() => void handle.decline(invitation.id).then(setMeetingPoint).catch((e: Error) => setError(e.message))}>
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() =>
+                void handle
+                  .decline(invitation.id)
+                  .then(setMeetingPoint)
+                  .catch((e: Error) => setError(e.message))
+              }
+            >
               Decline
             </button>
           </div>
@@ -144,13 +182,23 @@ export function VisitorApp({ skills, iceServers }: Props) {
             peers={peers}
             signalling={signalling}
             iceServers={iceServers}
-            onLeave={() => void handle.leave().then(setMeetingPoint).catch((e: Error) => setError(e.message))}
+            onLeave={() =>
+              void handle
+                .leave()
+                .then(setMeetingPoint)
+                .catch((e: Error) => setError(e.message))
+            }
             recording={meetingPoint!.recording}
             requestCredential={(source) => handle.publishCredential(source)}
           />
         )}
       </div>
-      {meetingPoint && <div className="panel"><h2>Chat</h2><ChatPanel desk={desk} meetingPointId={meetingPoint.id} selfId={selfId} /></div>}
+      {meetingPoint && (
+        <div className="panel">
+          <h2>Chat</h2>
+          <ChatPanel desk={desk} meetingPointId={meetingPoint.id} selfId={selfId} />
+        </div>
+      )}
     </div>
   );
 }

@@ -2,7 +2,13 @@
 
 import { useState, type FormEvent } from "react";
 
-export function VisitorIntro({ skills, onStart }: { skills: { name: string; label: string }[]; onStart: (input: { name?: string; skill?: string }) => Promise<void> }) {
+export function VisitorIntro({
+  skills,
+  onStart,
+}: {
+  skills: { name: string; label: string }[];
+  onStart: (input: { name?: string; skill?: string }) => Promise<void>;
+}) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
 

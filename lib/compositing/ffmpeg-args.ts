@@ -65,17 +65,35 @@ function common(req: CompositeRequest) {
   if (durationMs <= 0) throw new RangeError(`empty window ${window.fromMs}..${window.toMs}`);
   const inputs = windowInputs(req.timeline, window, { startMsOf: req.startMsOf });
   const fg = buildFilterGraph(req.segments, inputs, window, {
-    width: 2 * Math.floor(req.width / 2), height: 2 * Math.floor(req.height / 2), fps: enc.fps, fontFile: req.fontFile,
+    width: 2 * Math.floor(req.width / 2),
+    height: 2 * Math.floor(req.height / 2),
+    fps: enc.fps,
+    fontFile: req.fontFile,
   });
   const inputArgs = inputs.flatMap((i) => [
     // A resolution change mid-track must not re-create the graph (its colour base would restart); scale copes.
     ...(i.kind === "video" ? ["-reinit_filter", "0"] : []),
     ...(i.seekMs > 0 ? ["-ss", sec(i.seekMs)] : []),
-    "-t", sec(i.durationMs),
-    "-i", req.inputPath(i.track),
+    "-t",
+    sec(i.durationMs),
+    "-i",
+    req.inputPath(i.track),
   ]);
   const graphArgs = req.filterScriptFile ? ["-filter_complex_script", req.filterScriptFile] : ["-filter_complex", fg.graph];
-  const video = ["-c:v", "libx264", "-preset", enc.preset, "-crf", String(enc.crf), "-pix_fmt", "yuv420p", "-r", String(enc.fps), "-g", String(enc.gop)];
+  const video = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    enc.preset,
+    "-crf",
+    String(enc.crf),
+    "-pix_fmt",
+    "yuv420p",
+    "-r",
+    String(enc.fps),
+    "-g",
+    String(enc.gop),
+  ];
   return { enc, durationMs, inputs, fg, head: ["-hide_banner", "-y", ...inputArgs, ...graphArgs], video };
 }
 
@@ -84,10 +102,26 @@ export function compositeMp4Args(req: CompositeRequest, outFile: string): BuiltC
   const c = common(req);
   const args = [
     ...c.head,
-    "-map", c.fg.videoLabel, "-map", c.fg.audioLabel,
+    "-map",
+    c.fg.videoLabel,
+    "-map",
+    c.fg.audioLabel,
     ...c.video,
-    "-c:a", "aac", "-b:a", c.enc.audioBitrate, "-ar", "48000", "-ac", "2",
-    "-t", sec(c.durationMs), "-movflags", "+faststart", "-f", "mp4", outFile,
+    "-c:a",
+    "aac",
+    "-b:a",
+    c.enc.audioBitrate,
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-t",
+    sec(c.durationMs),
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    outFile,
   ];
   return { args, filterGraph: c.fg.graph, inputs: c.inputs, durationMs: c.durationMs };
 }
@@ -97,8 +131,29 @@ export function compositeWindowArgs(req: CompositeRequest & { window: TimeSpan }
   const c = common(req);
   const args = [
     ...c.head,
-    "-map", c.fg.videoLabel, ...c.video, "-force_key_frames", "expr:eq(n,0)", "-t", sec(c.durationMs), "-f", "mpegts", videoFile,
-    "-map", c.fg.audioLabel, "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2", "-t", sec(c.durationMs), "-f", "wav", audioFile,
+    "-map",
+    c.fg.videoLabel,
+    ...c.video,
+    "-force_key_frames",
+    "expr:eq(n,0)",
+    "-t",
+    sec(c.durationMs),
+    "-f",
+    "mpegts",
+    videoFile,
+    "-map",
+    c.fg.audioLabel,
+    "-c:a",
+    "pcm_s16le",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-t",
+    sec(c.durationMs),
+    "-f",
+    "wav",
+    audioFile,
   ];
   return { args, filterGraph: c.fg.graph, inputs: c.inputs, durationMs: c.durationMs };
 }
@@ -110,22 +165,69 @@ export function concatList(parts: { file: string; durationMs: number }[]): strin
 }
 
 /** Joins windows: video copied from the TS parts, audio encoded once from the WAV parts, +faststart. */
-export function joinWindowsArgs(videoListFile: string, audioListFile: string, durationMs: number, outFile: string, audioBitrate = DEFAULT_ENCODER.audioBitrate): string[] {
+export function joinWindowsArgs(
+  videoListFile: string,
+  audioListFile: string,
+  durationMs: number,
+  outFile: string,
+  audioBitrate = DEFAULT_ENCODER.audioBitrate,
+): string[] {
   return [
-    "-hide_banner", "-y",
-    "-f", "concat", "-safe", "0", "-i", videoListFile,
-    "-f", "concat", "-safe", "0", "-i", audioListFile,
-    "-map", "0:v:0", "-map", "1:a:0",
-    "-c:v", "copy", "-c:a", "aac", "-b:a", audioBitrate, "-ar", "48000", "-ac", "2",
-    "-t", sec(durationMs), "-movflags", "+faststart", "-f", "mp4", outFile,
+    "-hide_banner",
+    "-y",
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    videoListFile,
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    audioListFile,
+    "-map",
+    "0:v:0",
+    "-map",
+    "1:a:0",
+    "-c:v",
+    "copy",
+    "-c:a",
+    "aac",
+    "-b:a",
+    audioBitrate,
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-t",
+    sec(durationMs),
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    outFile,
   ];
 }
 
 /** One JPEG frame at atMs of a finished movie. */
 export function posterArgs(movieFile: string, atMs: number, jpegFile: string, width?: number): string[] {
   return [
-    "-hide_banner", "-y", "-ss", sec(Math.max(0, atMs)), "-i", movieFile, "-frames:v", "1",
-    ...(width ? ["-vf", `scale=${width}:-2`] : []), "-q:v", "3", "-f", "image2", jpegFile,
+    "-hide_banner",
+    "-y",
+    "-ss",
+    sec(Math.max(0, atMs)),
+    "-i",
+    movieFile,
+    "-frames:v",
+    "1",
+    ...(width ? ["-vf", `scale=${width}:-2`] : []),
+    "-q:v",
+    "3",
+    "-f",
+    "image2",
+    jpegFile,
   ];
 }
 

@@ -62,7 +62,11 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
   // Segment edges snapped up to the output's frame grid, so every filter switches on the same frame.
   const onGrid = (ms: number) => (Math.ceil((ms * o.fps) / 1000 - 1e-6) * 1000) / o.fps;
   const local = segments
-    .map((s) => ({ ...s, fromMs: onGrid(Math.max(s.fromMs, windowMs.fromMs) - windowMs.fromMs), toMs: onGrid(Math.min(s.toMs, windowMs.toMs) - windowMs.fromMs) }))
+    .map((s) => ({
+      ...s,
+      fromMs: onGrid(Math.max(s.fromMs, windowMs.fromMs) - windowMs.fromMs),
+      toMs: onGrid(Math.min(s.toMs, windowMs.toMs) - windowMs.fromMs),
+    }))
     .filter((s) => s.toMs > s.fromMs);
   const chains: string[] = [`color=c=${BACKGROUND}:s=${o.width}x${o.height}:r=${o.fps}:d=${sec(D)},format=yuv420p[bg]`];
   let canvas = "bg";
@@ -81,9 +85,10 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
     for (const [ti, tile] of seg.tiles.entries()) {
       const name = `t${si}x${ti}`;
       const text = o.fontFile ? `fontfile=${escapePath(o.fontFile)}:expansion=none:text=${escapeText(tileName(tile))}:fontcolor=white` : "";
-      const centred = !tile.hasVideo && text
-        ? `,drawtext=${text}:fontsize=${Math.max(12, Math.round(Math.min(tile.h / 6, tile.w / 10)))}:x=(w-text_w)/2:y=(h-text_h)/2`
-        : "";
+      const centred =
+        !tile.hasVideo && text
+          ? `,drawtext=${text}:fontsize=${Math.max(12, Math.round(Math.min(tile.h / 6, tile.w / 10)))}:x=(w-text_w)/2:y=(h-text_h)/2`
+          : "";
       chains.push(
         `color=c=${tileColor(tile.participantId)}:s=${tile.w}x${tile.h}:r=${o.fps}:d=${sec(seg.toMs - seg.fromMs)},format=yuv420p${centred},` +
           `setpts=PTS+${sec(seg.fromMs)}/TB[${name}]`,

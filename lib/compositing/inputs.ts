@@ -51,7 +51,13 @@ function pieceInput(s: TimelineSession, track: TimelineTrack, p: TrackPiece, w: 
   if (durationMs <= 0) return undefined;
   const shiftMs = outFrom - w.fromMs + (firstFileMs - fileFrom);
   return {
-    sessionId: s.sessionId, track, kind: track.kind, seekMs, durationMs, shiftMs,
-    fromMs: outFrom - w.fromMs, toMs: outTo - w.fromMs,
+    sessionId: s.sessionId,
+    track,
+    kind: track.kind,
+    seekMs,
+    durationMs,
+    shiftMs,
+    fromMs: outFrom - w.fromMs,
+    toMs: outTo - w.fromMs,
   };
 }

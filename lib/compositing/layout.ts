@@ -69,12 +69,18 @@ export function layoutSegments(timeline: Timeline, opts: LayoutOptions = {}): Se
     const layout: LayoutName = screens.length > 0 ? "screen-share" : chosen === "screen-share" ? "grid" : chosen;
     while (nextSpeaker < speakers.length && speakers[nextSpeaker].atMs <= fromMs) speaker = speakers[nextSpeaker++].participantId;
     const rects =
-      layout === "screen-share" ? screenShare(screens, people, W, H)
-      : layout === "active-speaker" ? activeSpeaker(people, speaker, W, H)
-      : grid(people, W, H);
+      layout === "screen-share"
+        ? screenShare(screens, people, W, H)
+        : layout === "active-speaker"
+          ? activeSpeaker(people, speaker, W, H)
+          : grid(people, W, H);
     const tiles = rects.map(({ session: s, rect }) => ({
-      participantId: s.participantId, sessionId: s.sessionId, name: s.name,
-      source: s.source === "screen" ? ("screen" as const) : ("camera" as const), ...rect, hasVideo: hasVideoAt(s, fromMs),
+      participantId: s.participantId,
+      sessionId: s.sessionId,
+      name: s.name,
+      source: s.source === "screen" ? ("screen" as const) : ("camera" as const),
+      ...rect,
+      hasVideo: hasVideoAt(s, fromMs),
     }));
     const last = segments.at(-1);
     if (last && last.toMs === fromMs && last.layout === layout && JSON.stringify(last.tiles) === JSON.stringify(tiles)) {

@@ -181,14 +181,26 @@ export function buildTimeline(input: TimelineInput): Timeline {
     const tracks = [...s.tracks.values()].map((t) => {
       const fileEnd = t.durationMs ?? endMs - t.zeroMs;
       const pieces = map.pieces(t.zeroMs, t.zeroMs + fileEnd).map((p) => ({
-        fileFromMs: p.wallFromMs - t.zeroMs, fileToMs: p.wallFromMs - t.zeroMs + p.lengthMs, outFromMs: p.outFromMs,
+        fileFromMs: p.wallFromMs - t.zeroMs,
+        fileToMs: p.wallFromMs - t.zeroMs + p.lengthMs,
+        outFromMs: p.outFromMs,
       }));
-      const track: TimelineTrack = { trackId: t.trackId, kind: t.kind, codec: t.codec, file: t.file, offsetMs: t.zeroMs - recStart, pieces };
+      const track: TimelineTrack = {
+        trackId: t.trackId,
+        kind: t.kind,
+        codec: t.codec,
+        file: t.file,
+        offsetMs: t.zeroMs - recStart,
+        pieces,
+      };
       if (t.width !== undefined) Object.assign(track, { width: t.width, height: t.height });
       return track;
     });
     out.push({
-      sessionId: s.sessionId, participantId: s.participantId, name: s.name, source: s.source,
+      sessionId: s.sessionId,
+      participantId: s.participantId,
+      name: s.name,
+      source: s.source,
       presence: map.mapInterval(s.startMs, endMs),
       video: tracks.filter((t) => t.kind === "video" && t.pieces.length > 0),
       audio: tracks.filter((t) => t.kind === "audio" && t.pieces.length > 0),
@@ -202,7 +214,12 @@ export function buildTimeline(input: TimelineInput): Timeline {
       }),
     });
   }
-  return { durationMs: map.durationMs, spans: map.spans.map(({ fromMs, toMs }) => ({ fromMs, toMs })), sessions: out, ...layouts(input, map) };
+  return {
+    durationMs: map.durationMs,
+    spans: map.spans.map(({ fromMs, toMs }) => ({ fromMs, toMs })),
+    sessions: out,
+    ...layouts(input, map),
+  };
 }
 
 interface TrackDraft {
@@ -233,8 +250,16 @@ interface SessionDraft {
 
 function newDraft(e: Extract<ManifestEvent, { type: "session-start" }>): SessionDraft {
   return {
-    sessionId: e.sessionId, participantId: e.participantId, name: e.displayName, source: e.source, startMs: e.atMs,
-    tracks: new Map(), syncs: new Map(), aligned: new Map(), mutes: [], levels: [],
+    sessionId: e.sessionId,
+    participantId: e.participantId,
+    name: e.displayName,
+    source: e.source,
+    startMs: e.atMs,
+    tracks: new Map(),
+    syncs: new Map(),
+    aligned: new Map(),
+    mutes: [],
+    levels: [],
   };
 }
 

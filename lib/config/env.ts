@@ -4,23 +4,19 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import type { FailureKind } from "@/lib/errors/catalog";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
-const postgresUrl = z
-  .string()
-  .refine((v) => {
-    try {
-      const url = new URL(v);
-      return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  }, "must be a postgres:// or postgresql:// URL with a host");
+const postgresUrl = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}, "must be a postgres:// or postgresql:// URL with a host");
 
 const httpUrl = z.string().refine((v) => /^https?:\/\/[^/]+/.test(v), "must be an http(s) URL");
 
@@ -90,7 +86,12 @@ const schema = z.object({
   /** Other recorder deployments a host may pick per recording (comma-separated WHIP base URLs). */
   RECORDER_DESTINATIONS: z
     .string()
-    .transform((v) => v.split(",").map((s) => s.trim().replace(/\/+$/, "")).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim().replace(/\/+$/, ""))
+        .filter(Boolean),
+    )
     .refine((list) => list.every((u) => /^https?:\/\/[^/]+/.test(u)), "must be comma-separated http(s) URLs")
     .default([]),
   RECORDER_MAX_DURATION_MINUTES: positiveInt.max(24 * 60).default(240),
@@ -99,8 +100,14 @@ const schema = z.object({
   RECORDER_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
 
   // Compositing, storage of movies, playback, retention, webhooks.
-  COMPOSE_WIDTH: positiveInt.max(3840).refine((n) => n % 2 === 0, "must be even").default(1280),
-  COMPOSE_HEIGHT: positiveInt.max(2160).refine((n) => n % 2 === 0, "must be even").default(720),
+  COMPOSE_WIDTH: positiveInt
+    .max(3840)
+    .refine((n) => n % 2 === 0, "must be even")
+    .default(1280),
+  COMPOSE_HEIGHT: positiveInt
+    .max(2160)
+    .refine((n) => n % 2 === 0, "must be even")
+    .default(720),
   COMPOSE_CONCURRENCY: positiveInt.max(16).default(1),
   COMPOSE_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(3),
   COMPOSE_RETRY_DELAY_SECONDS: positiveInt.max(3600).default(30),
@@ -119,7 +126,12 @@ const schema = z.object({
   S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
   WEBHOOK_URLS: z
     .string()
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((list) => list.every((u) => /^https?:\/\/[^/]+/.test(u)), "must be comma-separated http(s) URLs")
     .default([]),
   WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -235,7 +247,9 @@ export function parseRecorderEnv(source: Record<string, string | undefined>): Re
     icePortRange: recorderPortRange("RECORDER_ICE_PORT_RANGE", source.RECORDER_ICE_PORT_RANGE || "40200-40399"),
     publicIp,
     // Default on when the recorder only listens on loopback (publisher and recorder on one host).
-    loopback: source.RECORDER_LOOPBACK ? recorderFlag("RECORDER_LOOPBACK", source.RECORDER_LOOPBACK) : /^(127\.|localhost$|::1$)/.test(host),
+    loopback: source.RECORDER_LOOPBACK
+      ? recorderFlag("RECORDER_LOOPBACK", source.RECORDER_LOOPBACK)
+      : /^(127\.|localhost$|::1$)/.test(host),
     allowedOrigins: recorderOrigins("RECORDER_ALLOWED_ORIGINS", source.RECORDER_ALLOWED_ORIGINS ?? "*"),
   };
 }
@@ -270,7 +284,10 @@ function recorderFlag(name: string, text: string): boolean {
 }
 
 function recorderOrigins(name: string, text: string): string[] | undefined {
-  const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0 || list.includes("*")) return undefined;
   for (const o of list) {
     let ok = false;

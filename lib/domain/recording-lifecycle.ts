@@ -19,7 +19,16 @@ export type RecordingStatus =
   | "deleted";
 
 export const RECORDING_STATUSES: readonly RecordingStatus[] = [
-  "armed", "recording", "paused", "stopped", "interrupted", "processing", "ready", "failed", "expired", "deleted",
+  "armed",
+  "recording",
+  "paused",
+  "stopped",
+  "interrupted",
+  "processing",
+  "ready",
+  "failed",
+  "expired",
+  "deleted",
 ];
 
 export type LifecycleEvent =
@@ -43,7 +52,19 @@ export type LifecycleEvent =
   | "layout";
 
 export const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = [
-  "start", "callStarted", "pause", "resume", "stop", "interrupt", "composeStarted", "composed", "composeFailed", "expire", "delete", "keep", "layout",
+  "start",
+  "callStarted",
+  "pause",
+  "resume",
+  "stop",
+  "interrupt",
+  "composeStarted",
+  "composed",
+  "composeFailed",
+  "expire",
+  "delete",
+  "keep",
+  "layout",
 ];
 
 export type LifecycleOutcome =
@@ -99,7 +120,9 @@ export function transition(status: RecordingStatus, event: LifecycleEvent): Life
     case "keep":
       return GONE.includes(status) ? refused(`the recording is ${status}; nothing is left to keep`) : allowed(status);
     case "layout":
-      return status === "processing" || GONE.includes(status) ? refused(`the layout of a ${status} recording cannot change`) : allowed(status);
+      return status === "processing" || GONE.includes(status)
+        ? refused(`the layout of a ${status} recording cannot change`)
+        : allowed(status);
   }
 }
 
@@ -123,7 +146,12 @@ export type LayoutChange = { atMs: number; layout: Layout };
  * A layout chosen for a recording: before the first capture it is the starting layout; while capturing it
  * applies from now on; after capture it replaces the starting layout and every change (the next composite).
  */
-export function chooseLayout(status: RecordingStatus, layout: Layout, changes: LayoutChange[], nowMs: number): { layout?: Layout; layoutChanges?: LayoutChange[] } {
+export function chooseLayout(
+  status: RecordingStatus,
+  layout: Layout,
+  changes: LayoutChange[],
+  nowMs: number,
+): { layout?: Layout; layoutChanges?: LayoutChange[] } {
   decide(status, "layout");
   if (status === "armed") return { layout };
   if (isCapturing(status)) return { layoutChanges: [...changes, { atMs: nowMs, layout }] };

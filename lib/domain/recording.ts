@@ -2,7 +2,14 @@
 // Pure rules; the recorder (media) and the stores act on the transitions decided here.
 import type { MeetingPoint } from "@/lib/domain/meeting-point";
 import { conflict, forbidden } from "@/lib/domain/result";
-import { CAPTURING_STATUSES, decide, type LayoutChange, LAYOUTS, type Layout, type RecordingStatus } from "@/lib/domain/recording-lifecycle";
+import {
+  CAPTURING_STATUSES,
+  decide,
+  type LayoutChange,
+  LAYOUTS,
+  type Layout,
+  type RecordingStatus,
+} from "@/lib/domain/recording-lifecycle";
 
 export type { Layout, LayoutChange, LifecycleEvent, LifecycleOutcome, RecordingStatus } from "@/lib/domain/recording-lifecycle";
 export { LAYOUTS, RECORDING_STATUSES, transition } from "@/lib/domain/recording-lifecycle";

@@ -27,15 +27,39 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  */
 export const FAILURE_KINDS = {
   "config.invalid": { area: "start-up", code: "INTERNAL", meaning: "an environment variable failed validation (EnvError)" },
-  "database.migration-failed": { area: "start-up", code: "INTERNAL", meaning: "a migration failed or its ledger disagrees (MigrationError)" },
+  "database.migration-failed": {
+    area: "start-up",
+    code: "INTERNAL",
+    meaning: "a migration failed or its ledger disagrees (MigrationError)",
+  },
   "database.unreachable": { area: "database", code: "UNAVAILABLE", meaning: "PostgreSQL/PGlite refused or dropped the connection" },
-  "ingest.refused": { area: "ingest", code: "BAD_REQUEST", meaning: "the WHIP endpoint refused a request (WhipHttpError, its status in the answer)" },
-  "ingest.body-too-large": { area: "ingest", code: "BAD_REQUEST", meaning: "a WHIP body exceeded the limit while streaming (BodyTooLargeError)" },
-  "ingest.recorder-unreachable": { area: "ingest", code: "UNAVAILABLE", meaning: "the recorder owning a recording did not answer its control API (RecorderControlError)" },
-  "compositing.tool-missing": { area: "compositing", code: "INTERNAL", meaning: "ffmpeg or ffprobe is not installed (FfmpegError/FfprobeError *-not-found)" },
+  "ingest.refused": {
+    area: "ingest",
+    code: "BAD_REQUEST",
+    meaning: "the WHIP endpoint refused a request (WhipHttpError, its status in the answer)",
+  },
+  "ingest.body-too-large": {
+    area: "ingest",
+    code: "BAD_REQUEST",
+    meaning: "a WHIP body exceeded the limit while streaming (BodyTooLargeError)",
+  },
+  "ingest.recorder-unreachable": {
+    area: "ingest",
+    code: "UNAVAILABLE",
+    meaning: "the recorder owning a recording did not answer its control API (RecorderControlError)",
+  },
+  "compositing.tool-missing": {
+    area: "compositing",
+    code: "INTERNAL",
+    meaning: "ffmpeg or ffprobe is not installed (FfmpegError/FfprobeError *-not-found)",
+  },
   "compositing.tool-failed": { area: "compositing", code: "INTERNAL", meaning: "ffmpeg or ffprobe failed, timed out or was killed" },
   "compositing.empty-recording": { area: "compositing", code: "INTERNAL", meaning: "nothing was captured (ComposeError)" },
-  "storage.upload-unverified": { area: "storage", code: "UNAVAILABLE", meaning: "the object store does not hold what was uploaded (UploadVerificationError); retried" },
+  "storage.upload-unverified": {
+    area: "storage",
+    code: "UNAVAILABLE",
+    meaning: "the object store does not hold what was uploaded (UploadVerificationError); retried",
+  },
 } as const satisfies Record<string, { area: string; code: ErrorCode; meaning: string }>;
 
 export type FailureKind = keyof typeof FAILURE_KINDS;

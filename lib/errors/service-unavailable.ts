@@ -4,7 +4,8 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE
 // PostgreSQL: connection exceptions (class 08), admin shutdown / crash / cannot connect now (57P01-57P03).
 // Prisma: cannot reach / timed out / server closed the connection (P1001, P1002, P1008, P1017), no pool slot (P2024).
 const POSTGRES_CODES = /^(08\w{3}|57P0[1-3]|P100[128]|P1017|P2024)$/;
-const MESSAGES = /connection terminated|connection error|timeout exceeded when trying to connect|server closed the connection|connect ECONNREFUSED/i;
+const MESSAGES =
+  /connection terminated|connection error|timeout exceeded when trying to connect|server closed the connection|connect ECONNREFUSED/i;
 
 export function isServiceUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 5) return false;
@@ -13,5 +14,9 @@ export function isServiceUnavailable(error: unknown, depth = 0): boolean {
   if (NETWORK_CODES.has(code) || POSTGRES_CODES.test(code)) return true;
   if (typeof e.message === "string" && MESSAGES.test(e.message)) return true;
   // Prisma's driver adapter keeps the pg error underneath.
-  return isServiceUnavailable(e.cause, depth + 1) || isServiceUnavailable(e.meta?.driverAdapterError?.cause, depth + 1) || isServiceUnavailable(e.meta?.driverAdapterError, depth + 1);
+  return (
+    isServiceUnavailable(e.cause, depth + 1) ||
+    isServiceUnavailable(e.meta?.driverAdapterError?.cause, depth + 1) ||
+    isServiceUnavailable(e.meta?.driverAdapterError, depth + 1)
+  );
 }

@@ -4,7 +4,14 @@ import { z } from "zod";
 import type { SignalMessage } from "@/lib/rtc/signalling";
 import type { Ack } from "@/lib/realtime/ack";
 import type { Identity } from "@/lib/realtime/identity";
-import type { ChatMessageView, InvitationNotice, MeetingPointView, RecordingIndicator, RecordingView, TicketView } from "@/lib/realtime/views";
+import type {
+  ChatMessageView,
+  InvitationNotice,
+  MeetingPointView,
+  RecordingIndicator,
+  RecordingView,
+  TicketView,
+} from "@/lib/realtime/views";
 
 const id = z.string().uuid();
 const userId = z.string().regex(/^(agent|visitor):[0-9a-f-]{36}$/, "must be agent:<uuid> or visitor:<uuid>");

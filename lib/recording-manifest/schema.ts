@@ -15,46 +15,96 @@ export const RECORDED_CODECS = ["opus", "vp8", "h264"] as const;
 export const SESSION_SOURCES = ["camera", "screen", "external"] as const;
 /** Reasons the recorder itself writes; `session-end.reason` also accepts others (a publisher's close reason). */
 export const SESSION_END_REASONS = [
-  "deleted", "inactive", "ice-failed", "connection-failed", "negotiation-failed", "recording-stopped", "shutdown",
-  "limit-duration", "limit-disk", "recovered-after-crash",
+  "deleted",
+  "inactive",
+  "ice-failed",
+  "connection-failed",
+  "negotiation-failed",
+  "recording-stopped",
+  "shutdown",
+  "limit-duration",
+  "limit-disk",
+  "recovered-after-crash",
 ] as const;
 
 const kind = z.enum(MEDIA_KINDS);
 
 export const sessionStartLine = z.object({
-  type: z.literal("session-start"), ...base, participantId: z.string().min(1), displayName: z.string(),
+  type: z.literal("session-start"),
+  ...base,
+  participantId: z.string().min(1),
+  displayName: z.string(),
   source: z.enum(SESSION_SOURCES),
   /** Audio+video m-lines of the offer; absent in manifests written before the track limit existed. */
   offeredTracks: z.number().int().nonnegative().optional(),
 });
 export const trackStartLine = z.object({
-  type: z.literal("track-start"), ...base, trackId, kind, codec: z.enum(RECORDED_CODECS), file: z.string().min(1),
+  type: z.literal("track-start"),
+  ...base,
+  trackId,
+  kind,
+  codec: z.enum(RECORDED_CODECS),
+  file: z.string().min(1),
   mediaZeroMs: time,
 });
 /** The last track-sync of a track wins. `alignedZeroMs`/`transitMs` are absent in older manifests. */
 export const trackSyncLine = z.object({
-  type: z.literal("track-sync"), ...base, trackId, mediaZeroNtpMs: time, transitMs: time.optional(), alignedZeroMs: time.optional(),
+  type: z.literal("track-sync"),
+  ...base,
+  trackId,
+  mediaZeroNtpMs: time,
+  transitMs: time.optional(),
+  alignedZeroMs: time.optional(),
 });
 export const videoSizeLine = z.object({
-  type: z.literal("video-size"), ...base, trackId, mediaMs: time, width: z.number().int().positive(), height: z.number().int().positive(),
+  type: z.literal("video-size"),
+  ...base,
+  trackId,
+  mediaMs: time,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
 });
 export const audioLevelLine = z.object({
-  type: z.literal("audio-level"), ...base, trackId, fromMs: time, toMs: time, dBov: z.number().min(-127).max(0), voice: z.number().min(0).max(1),
+  type: z.literal("audio-level"),
+  ...base,
+  trackId,
+  fromMs: time,
+  toMs: time,
+  dBov: z.number().min(-127).max(0),
+  voice: z.number().min(0).max(1),
 });
 export const muteLine = z.object({ type: z.enum(["mute", "unmute"]), ...base, trackId, kind, mediaMs: time });
 export const trackEndLine = z.object({
-  type: z.literal("track-end"), ...base, trackId, durationMs: z.number().nonnegative(), frames: z.number().int().nonnegative(),
+  type: z.literal("track-end"),
+  ...base,
+  trackId,
+  durationMs: z.number().nonnegative(),
+  frames: z.number().int().nonnegative(),
 });
 export const sessionEndLine = z.object({ type: z.literal("session-end"), ...base, reason: z.string().min(1) });
 
 export const manifestLine = z.union([
-  sessionStartLine, trackStartLine, trackSyncLine, videoSizeLine, audioLevelLine, muteLine, trackEndLine, sessionEndLine,
+  sessionStartLine,
+  trackStartLine,
+  trackSyncLine,
+  videoSizeLine,
+  audioLevelLine,
+  muteLine,
+  trackEndLine,
+  sessionEndLine,
 ]);
 
 /** Each line kind's schema by its `type`, for errors that name the field at fault. */
 export const manifestLineSchemas = {
-  "session-start": sessionStartLine, "track-start": trackStartLine, "track-sync": trackSyncLine, "video-size": videoSizeLine,
-  "audio-level": audioLevelLine, mute: muteLine, unmute: muteLine, "track-end": trackEndLine, "session-end": sessionEndLine,
+  "session-start": sessionStartLine,
+  "track-start": trackStartLine,
+  "track-sync": trackSyncLine,
+  "video-size": videoSizeLine,
+  "audio-level": audioLevelLine,
+  mute: muteLine,
+  unmute: muteLine,
+  "track-end": trackEndLine,
+  "session-end": sessionEndLine,
 } as const;
 
 export type ManifestLine = z.infer<typeof manifestLine>;

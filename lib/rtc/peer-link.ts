@@ -226,7 +226,9 @@ export class PeerLink {
     this.holdingFirstOffer = false;
     clearTimeout(this.timers.hold);
     // The negotiationneeded event we skipped may not fire again: offer our own transceivers if still unnegotiated.
-    const unnegotiated = [this.senders.audio, this.senders.video, this.screen].some((t) => t && t.direction !== "stopped" && t.mid === null);
+    const unnegotiated = [this.senders.audio, this.senders.video, this.screen].some(
+      (t) => t && t.direction !== "stopped" && t.mid === null,
+    );
     if (unnegotiated) setTimeout(() => void this.negotiate(), 0);
   }
 

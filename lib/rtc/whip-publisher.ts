@@ -123,7 +123,9 @@ export class WhipPublisher {
     const location = this.location;
     this.location = null;
     if (location && this.credential) {
-      await fetch(location, { method: "DELETE", headers: { Authorization: `Bearer ${this.credential.token}` }, keepalive: true }).catch(() => undefined);
+      await fetch(location, { method: "DELETE", headers: { Authorization: `Bearer ${this.credential.token}` }, keepalive: true }).catch(
+        () => undefined,
+      );
     }
     this.pc?.close();
     this.pc = null;
@@ -183,7 +185,12 @@ class CandidateTrickle {
     this.token = token;
     this.etag = etag;
     // Candidates already in the POSTed offer need not be sent again.
-    this.sentInOffer = new Set(offerSdp.split(/\r?\n/).filter((l) => l.startsWith("a=candidate:")).map((l) => candidateKey(l.slice(2))));
+    this.sentInOffer = new Set(
+      offerSdp
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith("a=candidate:"))
+        .map((l) => candidateKey(l.slice(2))),
+    );
     this.flush();
   }
 

@@ -77,10 +77,9 @@ export class MeetingPointHandle {
     return this.state.id;
   }
 
-  private async run<E extends "mp:invite" | "mp:admit" | "mp:deny" | "mp:remove" | "mp:accept" | "mp:decline" | "mp:host" | "mp:leave" | "mp:end">(
-    event: E,
-    extra: Omit<RequestPayload<E>, "meetingPointId">,
-  ): Promise<MeetingPointView> {
+  private async run<
+    E extends "mp:invite" | "mp:admit" | "mp:deny" | "mp:remove" | "mp:accept" | "mp:decline" | "mp:host" | "mp:leave" | "mp:end",
+  >(event: E, extra: Omit<RequestPayload<E>, "meetingPointId">): Promise<MeetingPointView> {
     const { meetingPoint } = await this.desk.request(event, { meetingPointId: this.id, ...extra } as RequestPayload<E>);
     this.state = meetingPoint;
     return meetingPoint;
@@ -119,7 +118,10 @@ export class MeetingPointHandle {
    * `destination` names another recorder deployment (the default is the co-located recorder).
    */
   async recordStart(destination?: string): Promise<RecordingIndicator> {
-    const { recording } = await this.desk.request("recording:start", destination ? { meetingPointId: this.id, destination } : { meetingPointId: this.id });
+    const { recording } = await this.desk.request(
+      "recording:start",
+      destination ? { meetingPointId: this.id, destination } : { meetingPointId: this.id },
+    );
     return recording;
   }
   async recordStop(): Promise<{ id: string; status: string }> {

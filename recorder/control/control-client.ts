@@ -19,7 +19,11 @@ export interface RemoteRecordingRequest {
 export class RecorderControlError extends Error {
   /** Its entry in the app's error catalog (lib/errors/catalog.ts). */
   readonly kind = "ingest.recorder-unreachable";
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -64,7 +64,10 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
 
   const isClosed = async (recordingId: string) => {
     if (closed.has(recordingId)) return true;
-    const marked = await access(path.join(opts.directory, recordingId, CLOSED_MARKER)).then(() => true, () => false);
+    const marked = await access(path.join(opts.directory, recordingId, CLOSED_MARKER)).then(
+      () => true,
+      () => false,
+    );
     if (marked) closed.add(recordingId);
     return marked;
   };
@@ -107,7 +110,9 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
       }
       const token = bearerToken(req);
       if (!token) {
-        sendProblem(res, 401, "missing-token", "Authorization: Bearer <control token> is required", { "WWW-Authenticate": 'Bearer realm="recorder-control"' });
+        sendProblem(res, 401, "missing-token", "Authorization: Bearer <control token> is required", {
+          "WWW-Authenticate": 'Bearer realm="recorder-control"',
+        });
         return true;
       }
       const verdict = verifyControlToken(opts.secret, token, recordingId);
@@ -123,7 +128,11 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
         return true;
       }
       if (req.method === "DELETE") await closeRecording(recordingId);
-      sendJson(res, { recordingId, closed: await isClosed(recordingId), sessions: await listRecordingSessions(opts.directory, recordingId) });
+      sendJson(res, {
+        recordingId,
+        closed: await isClosed(recordingId),
+        sessions: await listRecordingSessions(opts.directory, recordingId),
+      });
     } catch (err) {
       opts.log?.("control-error", { recordingId, error: String(err) });
       if (!res.headersSent) sendProblem(res, 500, "internal-error", "the recorder could not handle this request");

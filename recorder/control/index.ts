@@ -1,5 +1,21 @@
 // Public surface of the recorder's control API (server side and the app's client).
-export { createRecorderControl, CLOSED_MARKER, type RecorderControl, type RecorderControlOptions } from "@/recorder/control/control-handler";
+export {
+  createRecorderControl,
+  CLOSED_MARKER,
+  type RecorderControl,
+  type RecorderControlOptions,
+} from "@/recorder/control/control-handler";
 export { issueControlToken, verifyControlToken, type ControlTokenVerdict } from "@/recorder/control/control-token";
-export { closeRemoteRecording, getRemoteRecording, RecorderControlError, type RemoteRecordingRequest, type RemoteRecordingState } from "@/recorder/control/control-client";
-export { fetchRecordingFiles, listRecordingFiles, type FetchRecordingRequest, type RecordingFile } from "@/recorder/control/recording-files";
+export {
+  closeRemoteRecording,
+  getRemoteRecording,
+  RecorderControlError,
+  type RemoteRecordingRequest,
+  type RemoteRecordingState,
+} from "@/recorder/control/control-client";
+export {
+  fetchRecordingFiles,
+  listRecordingFiles,
+  type FetchRecordingRequest,
+  type RecordingFile,
+} from "@/recorder/control/recording-files";

@@ -7,7 +7,12 @@ import type { TrackEndStats } from "@/recorder/pipeline/types";
 import { createWhipHandler, WhipHttpError, type SessionRequest, type WhipHandler } from "@/recorder/whip/whip-handler";
 import type { ReceiveImpairment } from "@/recorder/ingest/impairment";
 import {
-  checkFreeSpace, DEFAULT_MAX_RECORDING_MS, DEFAULT_MAX_TRACKS_PER_RECORDING, DEFAULT_MIN_FREE_BYTES, offeredTrackCount, RecordingUsageBook,
+  checkFreeSpace,
+  DEFAULT_MAX_RECORDING_MS,
+  DEFAULT_MAX_TRACKS_PER_RECORDING,
+  DEFAULT_MIN_FREE_BYTES,
+  offeredTrackCount,
+  RecordingUsageBook,
 } from "@/recorder/ingest/limits";
 import { ManifestRegistry, trackManifestLine, type ManifestWriter } from "@/recorder/ingest/manifest";
 import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
@@ -80,7 +85,9 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
         directory: dir,
         onEvent: (e) => {
           if (e.type === "track-end") (trackStats.get(req.sessionId) ?? {})[trackId] = e.stats;
-          manifest?.append(trackManifestLine(req.sessionId, track, recordingRelativeFile(opts.directory, req.recordingId, writer.files.media), e));
+          manifest?.append(
+            trackManifestLine(req.sessionId, track, recordingRelativeFile(opts.directory, req.recordingId, writer.files.media), e),
+          );
         },
       });
       return writer;
@@ -110,7 +117,10 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     else set.delete(sessionId);
     const any = [...active.values()].some((s) => s.size > 0);
     if (any && !limitTimer) {
-      limitTimer = setInterval(() => void checkLimits().catch((err) => opts.log?.("limit-check-failed", { error: String(err) })), opts.limitCheckIntervalMs ?? 5000);
+      limitTimer = setInterval(
+        () => void checkLimits().catch((err) => opts.log?.("limit-check-failed", { error: String(err) })),
+        opts.limitCheckIntervalMs ?? 5000,
+      );
       limitTimer.unref();
     } else if (!any && limitTimer) {
       clearInterval(limitTimer);
@@ -122,15 +132,28 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     const now = Date.now();
     const u = usage.get(req.recordingId, now);
     if (now - u.firstStartedAtMs > maxRecordingMs) {
-      throw new WhipHttpError(403, "limit-duration", `recording ${req.recordingId} reached its maximum duration of ${Math.round(maxRecordingMs / 1000)} s`);
+      throw new WhipHttpError(
+        403,
+        "limit-duration",
+        `recording ${req.recordingId} reached its maximum duration of ${Math.round(maxRecordingMs / 1000)} s`,
+      );
     }
     const offered = offeredTrackCount(req.offerSdp);
     if (u.tracks + offered > maxTracks) {
-      throw new WhipHttpError(403, "limit-tracks", `recording ${req.recordingId} would exceed ${maxTracks} tracks (has ${u.tracks}, offer adds ${offered})`);
+      throw new WhipHttpError(
+        403,
+        "limit-tracks",
+        `recording ${req.recordingId} would exceed ${maxTracks} tracks (has ${u.tracks}, offer adds ${offered})`,
+      );
     }
     await mkdir(opts.directory, { recursive: true });
     const disk = await checkFreeSpace(opts.directory, minFreeBytes);
-    if (!disk.ok) throw new WhipHttpError(507, "insufficient-storage", `only ${disk.freeBytes} bytes free on the recorder's disk (need ${minFreeBytes})`);
+    if (!disk.ok)
+      throw new WhipHttpError(
+        507,
+        "insufficient-storage",
+        `only ${disk.freeBytes} bytes free on the recorder's disk (need ${minFreeBytes})`,
+      );
     u.tracks += offered;
     return offered;
   }
@@ -193,5 +216,3 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
   });
   return handler;
 }
-
-

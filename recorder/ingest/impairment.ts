@@ -67,10 +67,13 @@ export function impairIncoming(onData: IncomingEvent, opts: ReceiveImpairment): 
     }
     if (rand() < (opts.reorderRate ?? 0)) {
       counters.delayed++;
-      const t = setTimeout(() => {
-        timers.delete(t);
-        deliver(...args);
-      }, minDelay + rand() * (maxDelay - minDelay));
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          deliver(...args);
+        },
+        minDelay + rand() * (maxDelay - minDelay),
+      );
       timers.add(t);
       return;
     }

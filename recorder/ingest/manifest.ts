@@ -21,7 +21,12 @@ export function manifestPath(directory: string, recordingId: string): string {
  * The manifest line for one of a track's own events: its session, track id, kind and codec, and its file relative
  * to the recording's folder are filled in here.
  */
-export function trackManifestLine(sessionId: string, track: Pick<TrackInfo, "trackIndex" | "kind" | "codec">, file: string, e: TrackLineBody): ManifestLineInput {
+export function trackManifestLine(
+  sessionId: string,
+  track: Pick<TrackInfo, "trackIndex" | "kind" | "codec">,
+  file: string,
+  e: TrackLineBody,
+): ManifestLineInput {
   const address = { sessionId, trackId: manifestTrackId(sessionId, track.trackIndex, track.kind) };
   switch (e.type) {
     case "track-start":
@@ -57,7 +62,11 @@ export class ManifestWriter {
   readonly path: string;
   private failed = false;
 
-  constructor(directory: string, readonly recordingId: string, private readonly onError?: (err: unknown) => void) {
+  constructor(
+    directory: string,
+    readonly recordingId: string,
+    private readonly onError?: (err: unknown) => void,
+  ) {
     this.path = manifestPath(directory, recordingId);
     mkdirSync(path.dirname(this.path), { recursive: true });
   }
@@ -94,7 +103,10 @@ export function readManifest(directory: string, recordingId: string): ManifestEv
 export class ManifestRegistry {
   private readonly writers = new Map<string, { writer: ManifestWriter; users: number }>();
 
-  constructor(private readonly directory: string, private readonly onError?: (err: unknown) => void) {}
+  constructor(
+    private readonly directory: string,
+    private readonly onError?: (err: unknown) => void,
+  ) {}
 
   acquire(recordingId: string): ManifestWriter {
     let entry = this.writers.get(recordingId);

@@ -36,8 +36,10 @@ function choose(kind: string, rtpmaps: Map<number, string>, fmtps: Map<number, s
   const h264: number[] = [];
   for (const [pt, map] of rtpmaps) {
     const { name, clockRate } = codecOf(map);
-    if (kind === "audio" && name === "opus" && !chosen.some((c) => c.codec === "opus")) chosen.push({ codec: "opus", payloadType: pt, clockRate });
-    if (kind === "video" && name === "vp8" && !chosen.some((c) => c.codec === "vp8")) chosen.push({ codec: "vp8", payloadType: pt, clockRate });
+    if (kind === "audio" && name === "opus" && !chosen.some((c) => c.codec === "opus"))
+      chosen.push({ codec: "opus", payloadType: pt, clockRate });
+    if (kind === "video" && name === "vp8" && !chosen.some((c) => c.codec === "vp8"))
+      chosen.push({ codec: "vp8", payloadType: pt, clockRate });
     if (kind === "video" && name === "h264" && /packetization-mode=1/.test(fmtps.get(pt) ?? "")) h264.push(pt);
   }
   if (h264.length > 0) {
@@ -75,7 +77,8 @@ export function filterOffer(offerSdp: string): FilteredOffer {
     const picks = choose(kind, rtpmaps, fmtps);
     chosen.set(mIndex, picks);
     const keep = new Set(picks.map((p) => p.payloadType));
-    const rtxPts = [...rtpmaps].filter(([pt, map]) => codecOf(map).name === "rtx" && keep.has(Number(/apt=(\d+)/.exec(fmtps.get(pt) ?? "")?.[1])))
+    const rtxPts = [...rtpmaps]
+      .filter(([pt, map]) => codecOf(map).name === "rtx" && keep.has(Number(/apt=(\d+)/.exec(fmtps.get(pt) ?? "")?.[1])))
       .map(([pt]) => pt);
     rtx.set(mIndex, rtxPts);
     if (picks.length === 0) {
@@ -98,9 +101,14 @@ export function filterOffer(offerSdp: string): FilteredOffer {
 }
 
 /** Adds bitrate hints to each video payload type's fmtp in the answer (Chromium ramps up faster). */
-export function addBitrateHints(answerSdp: string, videoPayloadTypes: number[], hints: { startKbps: number; minKbps: number; maxKbps?: number }): string {
+export function addBitrateHints(
+  answerSdp: string,
+  videoPayloadTypes: number[],
+  hints: { startKbps: number; minKbps: number; maxKbps?: number },
+): string {
   const eol = answerSdp.includes("\r\n") ? "\r\n" : "\n";
-  const params = `x-google-start-bitrate=${hints.startKbps};x-google-min-bitrate=${hints.minKbps}` +
+  const params =
+    `x-google-start-bitrate=${hints.startKbps};x-google-min-bitrate=${hints.minKbps}` +
     (hints.maxKbps ? `;x-google-max-bitrate=${hints.maxKbps}` : "");
   const lines = answerSdp.split(/\r?\n/);
   for (const pt of videoPayloadTypes) {

@@ -34,7 +34,10 @@ export class PortLanes {
   private wholeRangeBusy = false;
   private portsPerSession: number;
 
-  constructor(private readonly range: [number, number], opts: { lanes?: number; portsPerSessionGuess?: number } = {}) {
+  constructor(
+    private readonly range: [number, number],
+    opts: { lanes?: number; portsPerSessionGuess?: number } = {},
+  ) {
     this.portsPerSession = opts.portsPerSessionGuess ?? hostAddressCount() + 1;
     const size = range[1] - range[0] + 1;
     // Each lane must hold a few sessions, or lanes would fill while the range still has room.

@@ -1,4 +1,15 @@
-import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, useAudioLevelIndication, useSdesMid, type MediaStreamTrack, type RtcpPacket, type RTCRtpTransceiver, type RtcpSrPacket, type RtpPacket } from "werift";
+import {
+  RTCDtlsTransport,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  useAudioLevelIndication,
+  useSdesMid,
+  type MediaStreamTrack,
+  type RtcpPacket,
+  type RTCRtpTransceiver,
+  type RtcpSrPacket,
+  type RtpPacket,
+} from "werift";
 import type { SdpFragment } from "@/recorder/whip/sdp-checks";
 import { WhipHttpError, type SessionRequest, type WhipSession } from "@/recorder/whip/whip-handler";
 import type { ChosenCodec } from "@/recorder/ingest/offer-filter";
@@ -66,7 +77,10 @@ export class PublisherSession implements WhipSession {
   /** Set when an impairment is configured (tests/bench). */
   impairmentCounters?: ImpairmentCounters;
 
-  constructor(private readonly request: SessionRequest, private readonly opts: PublisherSessionOptions) {
+  constructor(
+    private readonly request: SessionRequest,
+    private readonly opts: PublisherSessionOptions,
+  ) {
     const extra = [...(opts.iceAdditionalHostAddresses ?? []), ...(opts.loopback ? ["127.0.0.1"] : [])];
     this.pc = new RTCPeerConnection({
       iceServers: [],
@@ -87,9 +101,12 @@ export class PublisherSession implements WhipSession {
     });
     this.pc.onTrack.subscribe((track) => this.attach(track));
     const timeout = opts.inactivityTimeoutMs ?? 10_000;
-    this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastPacketAt > timeout) void this.close("inactive");
-    }, Math.min(1000, timeout / 2));
+    this.watchdog = setInterval(
+      () => {
+        if (Date.now() - this.lastPacketAt > timeout) void this.close("inactive");
+      },
+      Math.min(1000, timeout / 2),
+    );
     this.watchdog.unref();
   }
 
@@ -100,7 +117,11 @@ export class PublisherSession implements WhipSession {
     const mKinds = [...offerSdp.matchAll(/^m=(\w+) /gm)].map((m) => m[1]);
     mKinds.forEach((kind, i) => {
       if ((kind === "audio" || kind === "video") && !filtered.chosen.get(i)?.length) {
-        throw new WhipHttpError(422, "unsupported-codec", `no supported ${kind} codec offered (need ${kind === "audio" ? "Opus" : "VP8 or H.264"})`);
+        throw new WhipHttpError(
+          422,
+          "unsupported-codec",
+          `no supported ${kind} codec offered (need ${kind === "audio" ? "Opus" : "VP8 or H.264"})`,
+        );
       }
     });
     const t0 = Date.now();
@@ -118,8 +139,14 @@ export class PublisherSession implements WhipSession {
     const ext = new RegExp(`^a=extmap:(\\d+)(?:/\\w+)? ${AUDIO_LEVEL_URI}\\s*$`, "m").exec(sdp);
     this.audioLevelExtensionId = ext ? Number(ext[1]) : undefined;
     if (this.opts.impairment) this.impairmentCounters = this.impair(this.opts.impairment);
-    const videoPts = [...filtered.chosen.values()].flat().filter((c) => c.codec !== "opus").map((c) => c.payloadType);
-    this.answerSdp = this.opts.bitrateHints === false ? sdp : addBitrateHints(sdp, videoPts, this.opts.bitrateHints ?? { startKbps: 2500, minKbps: 300, maxKbps: 4000 });
+    const videoPts = [...filtered.chosen.values()]
+      .flat()
+      .filter((c) => c.codec !== "opus")
+      .map((c) => c.payloadType);
+    this.answerSdp =
+      this.opts.bitrateHints === false
+        ? sdp
+        : addBitrateHints(sdp, videoPts, this.opts.bitrateHints ?? { startKbps: 2500, minKbps: 300, maxKbps: 4000 });
   }
 
   async addRemoteCandidates(frag: SdpFragment): Promise<void> {
@@ -134,9 +161,9 @@ export class PublisherSession implements WhipSession {
       // m-line count says nothing about the offer's m-line index).
       const where = c.mid !== undefined ? { sdpMid: c.mid } : { sdpMLineIndex: 0 };
       // One candidate werift cannot use (TCP, an unreachable family) must not fail the others.
-      await this.pc.addIceCandidate({ candidate: c.candidate, ...where }).catch((err: Error) =>
-        this.log("candidate-refused", { candidate: c.candidate, error: err.message }),
-      );
+      await this.pc
+        .addIceCandidate({ candidate: c.candidate, ...where })
+        .catch((err: Error) => this.log("candidate-refused", { candidate: c.candidate, error: err.message }));
     }
     if (frag.endOfCandidates) await this.pc.addIceCandidate({ candidate: "", sdpMLineIndex: 0 }).catch(() => undefined);
   }
@@ -212,7 +239,12 @@ export class PublisherSession implements WhipSession {
         transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
       };
       const info: TrackInfo = {
-        kind, codec: codec.codec, ssrc, clockRate: codec.clockRate, trackIndex: this.trackCount++, requestKeyframe,
+        kind,
+        codec: codec.codec,
+        ssrc,
+        clockRate: codec.clockRate,
+        trackIndex: this.trackCount++,
+        requestKeyframe,
         audioLevelExtensionId: kind === "audio" ? this.audioLevelExtensionId : undefined,
         receiveStats: kind === "video" ? this.countRetransmissions(transceiver, ssrc) : undefined,
       };
@@ -245,7 +277,8 @@ export class PublisherSession implements WhipSession {
   }
 
   private impair(impairment: ReceiveImpairment): ImpairmentCounters | undefined {
-    const connection = (this.pc.iceTransports[0] as unknown as { connection?: { onData?: { execute: (...a: unknown[]) => void } } })?.connection;
+    const connection = (this.pc.iceTransports[0] as unknown as { connection?: { onData?: { execute: (...a: unknown[]) => void } } })
+      ?.connection;
     if (!connection?.onData) {
       this.log("impairment-unavailable", {});
       return undefined;
@@ -286,7 +319,9 @@ export function publisherSessionFactory(opts: PublisherSessionOptions): (request
     } catch (err) {
       lease.release();
       await session.close("negotiation-failed");
-      throw err instanceof WhipHttpError ? err : new WhipHttpError(422, "negotiation-failed", `could not answer the offer: ${(err as Error).message}`);
+      throw err instanceof WhipHttpError
+        ? err
+        : new WhipHttpError(422, "negotiation-failed", `could not answer the offer: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
     }

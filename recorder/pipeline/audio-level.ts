@@ -95,7 +95,12 @@ export class AudioLevelMeter {
     if (this.count > 0 && this.windowStart !== undefined) {
       const mean = this.powerSum / this.count;
       const dBov = mean > 0 ? Math.max(-127, Math.round(10 * Math.log10(mean) * 10) / 10) : -127;
-      this.opts.onWindow({ fromMs: this.windowStart, toMs: this.windowStart + this.windowMs, dBov, voice: Math.round((this.voiced / this.count) * 100) / 100 });
+      this.opts.onWindow({
+        fromMs: this.windowStart,
+        toMs: this.windowStart + this.windowMs,
+        dBov,
+        voice: Math.round((this.voiced / this.count) * 100) / 100,
+      });
     }
     this.powerSum = 0;
     this.voiced = 0;

@@ -11,12 +11,38 @@ import type { MediaKind, RecordedCodec } from "@/recorder/pipeline/types";
  */
 
 const ID = {
-  EBML: 0x1a45dfa3, EBMLVersion: 0x4286, EBMLReadVersion: 0x42f7, EBMLMaxIDLength: 0x42f2, EBMLMaxSizeLength: 0x42f3,
-  DocType: 0x4282, DocTypeVersion: 0x4287, DocTypeReadVersion: 0x4285,
-  Segment: 0x18538067, Info: 0x1549a966, TimecodeScale: 0x2ad7b1, Duration: 0x4489, MuxingApp: 0x4d80, WritingApp: 0x5741,
-  Tracks: 0x1654ae6b, TrackEntry: 0xae, TrackNumber: 0xd7, TrackUID: 0x73c5, TrackType: 0x83, CodecID: 0x86,
-  CodecPrivate: 0x63a2, Video: 0xe0, PixelWidth: 0xb0, PixelHeight: 0xba, Audio: 0xe1, SamplingFrequency: 0xb5,
-  Channels: 0x9f, DefaultDuration: 0x23e383, Cluster: 0x1f43b675, Timecode: 0xe7, SimpleBlock: 0xa3, Void: 0xec,
+  EBML: 0x1a45dfa3,
+  EBMLVersion: 0x4286,
+  EBMLReadVersion: 0x42f7,
+  EBMLMaxIDLength: 0x42f2,
+  EBMLMaxSizeLength: 0x42f3,
+  DocType: 0x4282,
+  DocTypeVersion: 0x4287,
+  DocTypeReadVersion: 0x4285,
+  Segment: 0x18538067,
+  Info: 0x1549a966,
+  TimecodeScale: 0x2ad7b1,
+  Duration: 0x4489,
+  MuxingApp: 0x4d80,
+  WritingApp: 0x5741,
+  Tracks: 0x1654ae6b,
+  TrackEntry: 0xae,
+  TrackNumber: 0xd7,
+  TrackUID: 0x73c5,
+  TrackType: 0x83,
+  CodecID: 0x86,
+  CodecPrivate: 0x63a2,
+  Video: 0xe0,
+  PixelWidth: 0xb0,
+  PixelHeight: 0xba,
+  Audio: 0xe1,
+  SamplingFrequency: 0xb5,
+  Channels: 0x9f,
+  DefaultDuration: 0x23e383,
+  Cluster: 0x1f43b675,
+  Timecode: 0xe7,
+  SimpleBlock: 0xa3,
+  Void: 0xec,
 } as const;
 
 function idBytes(id: number): Buffer {
@@ -90,7 +116,10 @@ export class MkvWriter {
   private closed = false;
   private failure?: Error;
 
-  constructor(readonly path: string, private readonly track: MkvTrackSpec) {
+  constructor(
+    readonly path: string,
+    private readonly track: MkvTrackSpec,
+  ) {
     this.out = createWriteStream(path);
     this.out.on("error", (e) => (this.failure = e));
     this.writeHeader();
@@ -157,9 +186,13 @@ export class MkvWriter {
     const t = this.track;
     this.append(
       el(ID.EBML, [
-        el(ID.EBMLVersion, uint(1)), el(ID.EBMLReadVersion, uint(1)), el(ID.EBMLMaxIDLength, uint(4)),
-        el(ID.EBMLMaxSizeLength, uint(8)), el(ID.DocType, str(t.codec === "h264" ? "matroska" : "webm")),
-        el(ID.DocTypeVersion, uint(4)), el(ID.DocTypeReadVersion, uint(2)),
+        el(ID.EBMLVersion, uint(1)),
+        el(ID.EBMLReadVersion, uint(1)),
+        el(ID.EBMLMaxIDLength, uint(4)),
+        el(ID.EBMLMaxSizeLength, uint(8)),
+        el(ID.DocType, str(t.codec === "h264" ? "matroska" : "webm")),
+        el(ID.DocTypeVersion, uint(4)),
+        el(ID.DocTypeReadVersion, uint(2)),
       ]),
     );
     this.append(Buffer.concat([idBytes(ID.Segment), UNKNOWN_SIZE]));
@@ -172,7 +205,9 @@ export class MkvWriter {
     this.durationVoidAt = this.written + 4 + 8 + infoHeadLen;
     this.append(info);
     const entry: Buffer[] = [
-      el(ID.TrackNumber, uint(1)), el(ID.TrackUID, uint(1)), el(ID.TrackType, uint(t.kind === "video" ? 1 : 2)),
+      el(ID.TrackNumber, uint(1)),
+      el(ID.TrackUID, uint(1)),
+      el(ID.TrackType, uint(t.kind === "video" ? 1 : 2)),
       el(ID.CodecID, str(CODEC_ID[t.codec])),
     ];
     if (t.kind === "video") {

@@ -59,7 +59,10 @@ export class RawTrackWriter implements TrackSink {
   private closing?: Promise<void>;
   private finalReceive?: ReceiveStats;
 
-  constructor(private readonly track: TrackInfo, opts: RawTrackWriterOptions) {
+  constructor(
+    private readonly track: TrackInfo,
+    opts: RawTrackWriterOptions,
+  ) {
     this.now = opts.now ?? Date.now;
     mkdirSync(opts.directory, { recursive: true });
     this.files = rawTrackFiles(opts.directory, track, opts.name);
@@ -88,8 +91,14 @@ export class RawTrackWriter implements TrackSink {
       });
     }
     this.log.write({
-      type: "track", kind: track.kind, codec: track.codec, ssrc: track.ssrc, clockRate: track.clockRate,
-      trackIndex: track.trackIndex, file: path.basename(this.files.media), createdAtMs: this.now(),
+      type: "track",
+      kind: track.kind,
+      codec: track.codec,
+      ssrc: track.ssrc,
+      clockRate: track.clockRate,
+      trackIndex: track.trackIndex,
+      file: path.basename(this.files.media),
+      createdAtMs: this.now(),
     });
     // Gives up gaps at the end of a burst even when no further packet arrives to trigger it.
     this.poller = setInterval(() => {
@@ -105,7 +114,10 @@ export class RawTrackWriter implements TrackSink {
     if (this.originRtp === undefined) {
       this.originRtp = this.clock.unwrap(packet.header.timestamp);
       this.log.write({
-        type: "first-packet", arrivalMs: nowMs, rtpTimestamp: packet.header.timestamp, originRtp: this.originRtp,
+        type: "first-packet",
+        arrivalMs: nowMs,
+        rtpTimestamp: packet.header.timestamp,
+        originRtp: this.originRtp,
         sequenceNumber: packet.header.sequenceNumber,
       });
       this.emit({ type: "track-start", mediaZeroMs: nowMs });
@@ -121,8 +133,15 @@ export class RawTrackWriter implements TrackSink {
     const arrivalMs = this.now();
     const m = this.clock.onSenderReport(sr.senderInfo.ntpTimestamp, sr.senderInfo.rtpTimestamp, arrivalMs);
     this.log.write({
-      type: "sr", arrivalMs, ntp: sr.senderInfo.ntpTimestamp, ntpUnixMs: m.wallMs, rtpTimestamp: sr.senderInfo.rtpTimestamp,
-      rtp: m.rtp, mediaMs: this.mediaMs(m.rtp), packetCount: sr.senderInfo.packetCount, octetCount: sr.senderInfo.octetCount,
+      type: "sr",
+      arrivalMs,
+      ntp: sr.senderInfo.ntpTimestamp,
+      ntpUnixMs: m.wallMs,
+      rtpTimestamp: sr.senderInfo.rtpTimestamp,
+      rtp: m.rtp,
+      mediaMs: this.mediaMs(m.rtp),
+      packetCount: sr.senderInfo.packetCount,
+      octetCount: sr.senderInfo.octetCount,
     });
     this.alignment.addReport({ rtp: m.rtp, ntpUnixMs: m.wallMs, arrivalMs });
     this.emitSync();
@@ -153,8 +172,14 @@ export class RawTrackWriter implements TrackSink {
     const receive = this.track.receiveStats?.();
     this.finalReceive = receive;
     this.log.write({
-      type: "end", atMs: this.now(), framesWritten: this.framesWritten, lastFrameMs: this.lastFrameMs,
-      reorder: this.reorder.stats, assembler: this.assembler.stats, gate: this.gate?.stats, nonIncreasing: this.nonIncreasing,
+      type: "end",
+      atMs: this.now(),
+      framesWritten: this.framesWritten,
+      lastFrameMs: this.lastFrameMs,
+      reorder: this.reorder.stats,
+      assembler: this.assembler.stats,
+      gate: this.gate?.stats,
+      nonIncreasing: this.nonIncreasing,
       ...receive,
     });
     const durationMs = this.mkv ? this.lastFrameMs + this.frameDurationGuessMs() : 0;
@@ -168,8 +193,11 @@ export class RawTrackWriter implements TrackSink {
 
   endStats(): TrackEndStats {
     return {
-      framesWritten: this.framesWritten, packetsLost: this.reorder.stats.lost, packetsLate: this.reorder.stats.late,
-      nonIncreasing: this.nonIncreasing, ...(this.finalReceive ?? this.track.receiveStats?.()),
+      framesWritten: this.framesWritten,
+      packetsLost: this.reorder.stats.lost,
+      packetsLate: this.reorder.stats.late,
+      nonIncreasing: this.nonIncreasing,
+      ...(this.finalReceive ?? this.track.receiveStats?.()),
     };
   }
 

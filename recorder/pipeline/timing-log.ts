@@ -10,7 +10,10 @@ export class TimingLog {
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly path: string, flushMs = 1000) {
+  constructor(
+    readonly path: string,
+    flushMs = 1000,
+  ) {
     this.timer = setInterval(() => void this.flush(), flushMs);
     this.timer.unref();
   }

@@ -3,7 +3,11 @@ import type { MediaKind, RecordedCodec, TrackEndLine, TrackLineBody, TrackSyncLi
 /** The parts of werift's RtpPacket the pipeline reads; synthetic packets in tests satisfy it too. */
 export interface RtpLike {
   header: {
-    sequenceNumber: number; timestamp: number; marker: boolean; ssrc: number; payloadType: number;
+    sequenceNumber: number;
+    timestamp: number;
+    marker: boolean;
+    ssrc: number;
+    payloadType: number;
     /** RFC 8285 header extensions as werift parses them (id + raw payload). */
     extensions?: { id: number; payload: Buffer }[];
   };

@@ -1,15 +1,38 @@
 // Just enough EBML (RFC 8794) reading to walk a Matroska file's top-level elements and clusters.
 
 export const MKV = {
-  EBML: 0x1a45dfa3, Segment: 0x18538067, SeekHead: 0x114d9b74, Info: 0x1549a966, Tracks: 0x1654ae6b,
-  Cluster: 0x1f43b675, Cues: 0x1c53bb6b, Chapters: 0x1043a770, Tags: 0x1254c367, Attachments: 0x1941a469,
-  Void: 0xec, CRC32: 0xbf, TimecodeScale: 0x2ad7b1, Duration: 0x4489, Timecode: 0xe7, SimpleBlock: 0xa3,
-  BlockGroup: 0xa0, Block: 0xa1,
+  EBML: 0x1a45dfa3,
+  Segment: 0x18538067,
+  SeekHead: 0x114d9b74,
+  Info: 0x1549a966,
+  Tracks: 0x1654ae6b,
+  Cluster: 0x1f43b675,
+  Cues: 0x1c53bb6b,
+  Chapters: 0x1043a770,
+  Tags: 0x1254c367,
+  Attachments: 0x1941a469,
+  Void: 0xec,
+  CRC32: 0xbf,
+  TimecodeScale: 0x2ad7b1,
+  Duration: 0x4489,
+  Timecode: 0xe7,
+  SimpleBlock: 0xa3,
+  BlockGroup: 0xa0,
+  Block: 0xa1,
 } as const;
 
 /** Elements that may sit directly in a Segment; anything else there means we are reading garbage. */
 export const SEGMENT_CHILDREN: ReadonlySet<number> = new Set([
-  MKV.SeekHead, MKV.Info, MKV.Tracks, MKV.Cluster, MKV.Cues, MKV.Chapters, MKV.Tags, MKV.Attachments, MKV.Void, MKV.CRC32,
+  MKV.SeekHead,
+  MKV.Info,
+  MKV.Tracks,
+  MKV.Cluster,
+  MKV.Cues,
+  MKV.Chapters,
+  MKV.Tags,
+  MKV.Attachments,
+  MKV.Void,
+  MKV.CRC32,
 ]);
 
 export interface ElementHeader {

@@ -61,8 +61,12 @@ export async function completeManifest(
     // Same session, so the file name alone identifies the track even if the path was spelled differently.
     const track = session.tracks.find((t) => t.file === start.file || path.posix.basename(t.file) === path.posix.basename(start.file));
     out.push({
-      type: "track-end", atMs: session.endedAtMs, sessionId: session.sessionId, trackId: start.trackId,
-      durationMs: Math.round(track?.durationMs ?? 0), frames: track?.frames ?? 0,
+      type: "track-end",
+      atMs: session.endedAtMs,
+      sessionId: session.sessionId,
+      trackId: start.trackId,
+      durationMs: Math.round(track?.durationMs ?? 0),
+      frames: track?.frames ?? 0,
     });
   }
   if (!mine.some((l) => l.type === "session-end")) {

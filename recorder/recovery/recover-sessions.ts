@@ -40,7 +40,10 @@ const MEDIA = /\.(webm|mkv)$/;
 
 async function subdirs(p: string): Promise<string[]> {
   try {
-    return (await readdir(p, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await readdir(p, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -93,13 +96,23 @@ async function recoverSession(recordingDir: string, participantId: string, sessi
   for (const name of names.filter((n) => MEDIA.test(n))) {
     const r = await repairMatroskaFile(path.join(dir, name));
     tracks.push({
-      file: path.posix.join(participantId, sessionId, name), status: r.status, durationMs: r.durationMs, frames: r.blocks,
-      truncatedBytes: r.truncatedBytes, ...(r.problem ? { problem: r.problem } : {}),
+      file: path.posix.join(participantId, sessionId, name),
+      status: r.status,
+      durationMs: r.durationMs,
+      frames: r.blocks,
+      truncatedBytes: r.truncatedBytes,
+      ...(r.problem ? { problem: r.problem } : {}),
     });
   }
   const startedAtMs = typeof meta?.startedAtMs === "number" ? meta.startedAtMs : ((await startFromTiming(dir, names)) ?? endedAtMs);
   const ended = {
-    sessionId, participantId, displayName: "", ...meta, startedAtMs, endedAtMs, endReason: RECOVERED_REASON,
+    sessionId,
+    participantId,
+    displayName: "",
+    ...meta,
+    startedAtMs,
+    endedAtMs,
+    endReason: RECOVERED_REASON,
   };
   // Manifest first: session.json's endedAtMs is what marks the session as done, so it goes last.
   const manifestLinesAdded = await completeManifest(recordingDir, { sessionId, endedAtMs, tracks });

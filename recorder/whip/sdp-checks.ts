@@ -3,7 +3,10 @@
 export type OfferCheck = { ok: true; iceUfrag: string; icePwd?: string } | { ok: false; problem: string };
 
 function lines(sdp: string): string[] {
-  return sdp.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return sdp
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }
 
 export function checkSdpOffer(sdp: string): OfferCheck {

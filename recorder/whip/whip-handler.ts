@@ -22,7 +22,6 @@ const ID = "[A-Za-z0-9_-]{1,128}";
 const METHODS_ENDPOINT = "POST, OPTIONS";
 const METHODS_SESSION = "PATCH, DELETE, OPTIONS";
 
-
 export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
   const base = (opts.basePath ?? "/whip").replace(/\/$/, "");
   const limit = opts.maxBodyBytes ?? 64 * 1024;
@@ -121,7 +120,10 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
     const auth = authenticate(req, res, recordingId, cors);
     if (!auth) return;
     if (mediaType(req) !== "application/sdp") {
-      sendProblem(res, 415, "unsupported-media-type", "Content-Type must be application/sdp", { ...cors, "Accept-Post": "application/sdp" });
+      sendProblem(res, 415, "unsupported-media-type", "Content-Type must be application/sdp", {
+        ...cors,
+        "Accept-Post": "application/sdp",
+      });
       return;
     }
     const offerSdp = await readBodyLimited(req, limit);
@@ -132,7 +134,14 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
     }
     const sessionId = randomUUID();
     const session = await opts.sessionFactory({ sessionId, recordingId, claims: auth.claims, offerSdp });
-    const entry: SessionEntry = { session, recordingId, participantId: auth.claims.participantId, token: auth.token, etag: newEtag(), remoteUfrag: check.iceUfrag };
+    const entry: SessionEntry = {
+      session,
+      recordingId,
+      participantId: auth.claims.participantId,
+      token: auth.token,
+      etag: newEtag(),
+      remoteUfrag: check.iceUfrag,
+    };
     sessions.set(sessionId, entry);
     session.onClosed((reason) => forget(sessionId, reason));
     opts.onSessionEvent?.({ type: "created", sessionId, recordingId });

@@ -32,7 +32,11 @@ export type SessionFactory = (request: SessionRequest) => Promise<WhipSession>;
 export class WhipHttpError extends Error {
   /** Its entry in the app's error catalog (lib/errors/catalog.ts). */
   readonly kind = "ingest.refused";
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -40,14 +40,22 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
   const departures = new EventHub<{ gone: [userId: string] }>();
   const presence = new Presence({
     graceMs: opts.graceMs,
-    onGone: (userId) => void departures.emit("gone", userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
+    onGone: (userId) =>
+      void departures.emit("gone", userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
   });
   const meetingPoints = new MeetingPointService(meetingPointStore, tickets, presence, opts.notifier);
   const queueBroadcast = new QueueBroadcast(tickets, opts.notifier, {
     windowMs: opts.queueBroadcastMs ?? 100,
     onError: (err) => opts.logger.error({ err }, "broadcasting the queue failed"),
   });
-  const helpDesk = new HelpDeskService(tickets, meetingPointStore, meetingPoints, opts.notifier, (u) => presence.isOnline(u), queueBroadcast);
+  const helpDesk = new HelpDeskService(
+    tickets,
+    meetingPointStore,
+    meetingPoints,
+    opts.notifier,
+    (u) => presence.isOnline(u),
+    queueBroadcast,
+  );
 
   departures.on("gone", async (userId) => {
     const [kind, id] = userId.split(":") as [string, string];

@@ -1,13 +1,6 @@
 // Application service for the help desk: tickets, the queue, taking the next ticket, history.
 import { badRequest, conflict, forbidden, notFound } from "@/lib/domain/result";
-import {
-  assertCanClose,
-  assertCanReportProgress,
-  assertCanView,
-  isOpen,
-  type Ticket,
-  type VisitorProgress,
-} from "@/lib/domain/ticket";
+import { assertCanClose, assertCanReportProgress, assertCanView, isOpen, type Ticket, type VisitorProgress } from "@/lib/domain/ticket";
 import type { Identity } from "@/lib/realtime/identity";
 import type { ChatMessageView, MeetingPointView, TicketView } from "@/lib/realtime/views";
 import type { MeetingPointStore } from "@/server/help-desk/meeting-point-store";

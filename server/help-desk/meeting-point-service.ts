@@ -76,7 +76,11 @@ export class MeetingPointService {
 
   /** Runs a command on the host's behalf: the server ending a meeting point when its ticket closes. */
   runAsHost(id: string, command: Command): Promise<MeetingPointView> {
-    return this.runAs((mp) => mp.participants.find((p) => p.userId === mp.hostId) ?? { userId: mp.hostId, displayName: "Host" }, id, command);
+    return this.runAs(
+      (mp) => mp.participants.find((p) => p.userId === mp.hostId) ?? { userId: mp.hostId, displayName: "Host" },
+      id,
+      command,
+    );
   }
 
   private async runAs(actorFor: (mp: MeetingPoint) => Actor, id: string, command: Command): Promise<MeetingPointView> {
@@ -140,7 +144,9 @@ export class MeetingPointService {
     const stored = await this.store.find(id);
     if (!stored) return;
     for (const userId of audience(stored)) {
-      this.notifier.toUser(userId, "mp:updated", { meetingPoint: this.view(stored.meetingPoint, stored.ticketId, userId, stored.recording) });
+      this.notifier.toUser(userId, "mp:updated", {
+        meetingPoint: this.view(stored.meetingPoint, stored.ticketId, userId, stored.recording),
+      });
     }
   }
 
@@ -151,7 +157,13 @@ export class MeetingPointService {
   async postNotice(id: string, body: string): Promise<void> {
     const stored = await this.store.find(id);
     if (!stored) return;
-    const message = await this.tickets.addMessage({ ticketId: stored.ticketId, meetingPointId: id, senderId: "system", senderName: "Help desk", body });
+    const message = await this.tickets.addMessage({
+      ticketId: stored.ticketId,
+      meetingPointId: id,
+      senderId: "system",
+      senderName: "Help desk",
+      body,
+    });
     for (const userId of audience(stored)) this.notifier.toUser(userId, "chat:message", { message });
   }
 
@@ -206,7 +218,6 @@ export class MeetingPointService {
     assertCanChat(ticket, identity);
     return stored;
   }
-
 }
 
 /** Who follows a meeting point: those concerned by it, plus the visitor of its ticket. */

@@ -25,9 +25,7 @@ export class QueueBroadcast {
     this.pending = setTimeout(() => {
       this.pending = undefined;
       // One broadcast at a time: a change during one schedules the next, which reads the newer state.
-      this.running = (this.running ?? Promise.resolve())
-        .then(() => this.broadcast())
-        .catch((err: unknown) => this.opts.onError?.(err));
+      this.running = (this.running ?? Promise.resolve()).then(() => this.broadcast()).catch((err: unknown) => this.opts.onError?.(err));
     }, this.opts.windowMs);
     this.pending.unref?.();
   }

@@ -46,7 +46,8 @@ export function meetingPointView(
       joinedAt: p.joinedAt.toISOString(),
       online: isOnline(p.userId),
     })),
-    recording: recording && mp.state !== "ended" ? { id: recording.id, status: recording.status, startedAt: iso(recording.startedAt) } : null,
+    recording:
+      recording && mp.state !== "ended" ? { id: recording.id, status: recording.status, startedAt: iso(recording.startedAt) } : null,
   };
   if (recipient === mp.hostId) {
     view.waitList = waitingList(mp).map((e) => ({ ...e, requestedAt: e.requestedAt.toISOString() }));

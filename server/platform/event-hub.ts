@@ -12,7 +12,10 @@ export class EventHub<Events extends Record<string, unknown[]>> {
     this.listeners.set(event, list);
     return () => {
       const current = this.listeners.get(event) ?? [];
-      this.listeners.set(event, current.filter((l) => l !== (listener as unknown)));
+      this.listeners.set(
+        event,
+        current.filter((l) => l !== (listener as unknown)),
+      );
     };
   }
 

@@ -84,7 +84,10 @@ function useFreshEmbeddedKeys(): { accessKeyId: string; secretAccessKey: string 
     DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
   };
   DUMMY_ACCOUNT.revokeAccessKey("S3RVER");
-  const keys = { accessKeyId: `VHD${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(24).toString("base64url") };
+  const keys = {
+    accessKeyId: `VHD${randomBytes(8).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString("base64url"),
+  };
   DUMMY_ACCOUNT.createKeyPair(keys.accessKeyId, keys.secretAccessKey);
   return keys;
 }

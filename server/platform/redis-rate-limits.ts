@@ -42,7 +42,9 @@ export async function connectRedisRateLimits(url: string, logger: Logger, prefix
           keys: [`${prefix}:${name}:${key}`],
           arguments: [String(Date.now()), String(windowMs), String(limit), randomUUID(), add ? "1" : "0"],
         })) as [number, number];
-        return allowed === 1 ? { allowed: true, retryAfterSeconds: 0 } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+        return allowed === 1
+          ? { allowed: true, retryAfterSeconds: 0 }
+          : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
       } catch (err) {
         logger.warn({ err: (err as Error).message, limit: name }, "rate limit store unavailable; counting in memory");
         return orElse();
@@ -51,10 +53,11 @@ export async function connectRedisRateLimits(url: string, logger: Logger, prefix
     const store: RateLimitStore = {
       check: (key, limit) => run(key, limit, false, () => fallback.check(key, limit)),
       take: (key, limit) => run(key, limit, true, () => fallback.take(key, limit)),
-      record: async (key) => void (await run(key, 0, true, async () => {
-        await fallback.record(key);
-        return { allowed: true, retryAfterSeconds: 0 };
-      })),
+      record: async (key) =>
+        void (await run(key, 0, true, async () => {
+          await fallback.record(key);
+          return { allowed: true, retryAfterSeconds: 0 };
+        })),
       reset: async (key) => {
         await fallback.reset(key);
         await client.del(`${prefix}:${name}:${key}`).catch(() => undefined);

@@ -11,7 +11,13 @@ export function socketPresenceLink(io: AppSocketServer): PresenceLink {
         // Another node's message, but still validate the shape before trusting it.
         if (typeof message?.node !== "string") return;
         const list = (v: unknown) => (Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : undefined);
-        handler({ node: message.node, full: list(message.full), online: list(message.online), offline: list(message.offline), hello: message.hello === true });
+        handler({
+          node: message.node,
+          full: list(message.full),
+          online: list(message.online),
+          offline: list(message.offline),
+          hello: message.hello === true,
+        });
       });
     },
   };

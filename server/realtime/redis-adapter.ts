@@ -9,11 +9,19 @@ export interface RedisAdapterHandle {
   close(): Promise<void>;
 }
 
-export async function attachRedisAdapter(io: AppSocketServer, url: string, logger: Logger, opts: { key?: string } = {}): Promise<RedisAdapterHandle> {
+export async function attachRedisAdapter(
+  io: AppSocketServer,
+  url: string,
+  logger: Logger,
+  opts: { key?: string } = {},
+): Promise<RedisAdapterHandle> {
   const pub = createClient({ url });
   const sub = pub.duplicate();
   // A Redis restart must not take the process down: the clients reconnect by themselves.
-  for (const [role, client] of [["pub", pub], ["sub", sub]] as const) {
+  for (const [role, client] of [
+    ["pub", pub],
+    ["sub", sub],
+  ] as const) {
     client.on("error", (err: Error) => logger.warn({ err: err.message, role }, "redis connection error"));
   }
   await Promise.all([pub.connect(), sub.connect()]);

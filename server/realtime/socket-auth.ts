@@ -15,7 +15,11 @@ export async function authenticateHandshake(
   if (handshake.auth && "visitorToken" in handshake.auth) {
     const verified = deps.visitorTokens.verify(handshake.auth.visitorToken);
     if (!verified.ok) return { ok: false, code: "UNAUTHENTICATED", message: `visitor token refused: ${verified.error}` };
-    return { ok: true, identity: { kind: "visitor", id: verified.claims.sub, name: verified.claims.name }, expiresAtMs: verified.claims.exp * 1000 };
+    return {
+      ok: true,
+      identity: { kind: "visitor", id: verified.claims.sub, name: verified.claims.name },
+      expiresAtMs: verified.claims.exp * 1000,
+    };
   }
   const agent = await agentFromCookie(handshake.headers, deps);
   if (agent) return { ok: true, ...agent };

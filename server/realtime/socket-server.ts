@@ -163,7 +163,10 @@ export function attachRequestHandlers(
 }
 
 /** One sliding window per limited event, keyed by user id; `take` answers whether this request may run. */
-function rateLimiters(limits: RequestRateLimits, store: RateLimitStoreFactory): Map<string, { take(userId: string): Promise<RateLimitDecision> }> {
+function rateLimiters(
+  limits: RequestRateLimits,
+  store: RateLimitStoreFactory,
+): Map<string, { take(userId: string): Promise<RateLimitDecision> }> {
   const byEvent = new Map<string, { take(userId: string): Promise<RateLimitDecision> }>();
   for (const [event, rule] of Object.entries(limits)) {
     if (!rule || !(rule.limit > 0) || !(rule.windowMs > 0)) continue; // a limit of 0 or less turns it off
@@ -181,7 +184,11 @@ export function idsIn(value: unknown): Partial<Record<(typeof ID_KEYS)[number], 
   if (!value || typeof value !== "object") return out;
   const v = value as Record<string, unknown>;
   for (const key of ID_KEYS) if (typeof v[key] === "string") out[key] = v[key] as string;
-  for (const [key, nested] of [["ticketId", v.ticket], ["meetingPointId", v.meetingPoint], ["recordingId", v.recording]] as const) {
+  for (const [key, nested] of [
+    ["ticketId", v.ticket],
+    ["meetingPointId", v.meetingPoint],
+    ["recordingId", v.recording],
+  ] as const) {
     const id = (nested as { id?: unknown } | null | undefined)?.id;
     if (!out[key] && typeof id === "string") out[key] = id;
   }

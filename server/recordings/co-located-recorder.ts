@@ -35,7 +35,9 @@ export const isRecorderPath = (url: string | undefined) => !!url && (url.startsW
 const MB = 1024 * 1024;
 
 export function publisherSecret(env: Env, authSecret: string): string {
-  return env.RECORDER_SECRET ?? Buffer.from(hkdfSync("sha256", authSecret, "video-help-desk", "recorder-publisher", 32)).toString("base64url");
+  return (
+    env.RECORDER_SECRET ?? Buffer.from(hkdfSync("sha256", authSecret, "video-help-desk", "recorder-publisher", 32)).toString("base64url")
+  );
 }
 
 export function recorderDirectory(env: Env): string {
@@ -99,7 +101,9 @@ export function recordingOptions(
  */
 export async function recoverRecordings(env: Env, recordings: RecordingService, logger: Logger): Promise<string[]> {
   const directory = recorderDirectory(env);
-  const recovered = await recoverUnfinishedSessions(directory, { log: (event, data) => logger.info({ ...data, event }, "recorder recovery") });
+  const recovered = await recoverUnfinishedSessions(directory, {
+    log: (event, data) => logger.info({ ...data, event }, "recorder recovery"),
+  });
   return markInterrupted(recovered, recordings, logger);
 }
 
@@ -109,7 +113,10 @@ async function markInterrupted(recovered: RecoveredRecording[], recordings: Reco
     const lastMedia = Math.max(...r.sessions.map((s) => s.endedAtMs));
     const marked = await recordings.interrupt(r.recordingId, new Date(lastMedia));
     if (marked) interrupted.push(r.recordingId);
-    logger.warn({ recordingId: r.recordingId, sessions: r.sessions.length, markedInterrupted: !!marked }, "recovered a recording after a crash");
+    logger.warn(
+      { recordingId: r.recordingId, sessions: r.sessions.length, markedInterrupted: !!marked },
+      "recovered a recording after a crash",
+    );
   }
   return interrupted;
 }
@@ -149,10 +156,17 @@ export async function startCoLocatedRecorder(
         logger.info({ ...data, event }, /recover/.test(event) ? "recorder recovery" : "recorder");
         deps.onIngestEvent?.(event, data);
         // The recorder ended these recordings' sessions on its own: the help desk must not show them as recording.
-        const reason = event === "limit-disk" ? "the recorder's disk is nearly full" : event === "limit-duration" ? "the recording reached its maximum length" : null;
+        const reason =
+          event === "limit-disk"
+            ? "the recorder's disk is nearly full"
+            : event === "limit-duration"
+              ? "the recording reached its maximum length"
+              : null;
         if (reason && Array.isArray(data.recordingIds)) {
           for (const id of data.recordingIds as string[]) {
-            recordings.interrupt(id, new Date(), reason).catch((err: unknown) => logger.error({ err, recordingId: id }, "marking a recording interrupted failed"));
+            recordings
+              .interrupt(id, new Date(), reason)
+              .catch((err: unknown) => logger.error({ err, recordingId: id }, "marking a recording interrupted failed"));
           }
         }
       },

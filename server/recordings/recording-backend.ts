@@ -8,7 +8,13 @@ import type { RecordingView } from "@/lib/realtime/views";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
-import { applyLifecycleRule, recordingRetention, startRetentionSweeper, sweepExpiredRecordings, type SweepResult } from "@/server/recordings/retention";
+import {
+  applyLifecycleRule,
+  recordingRetention,
+  startRetentionSweeper,
+  sweepExpiredRecordings,
+  type SweepResult,
+} from "@/server/recordings/retention";
 import { createWebhookQueue, type WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { publisherSecret, recorderDirectory } from "@/server/recordings/co-located-recorder";
 import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
@@ -71,7 +77,12 @@ export async function startRecordingBackend(
     retentionDays: env.RECORDING_RETENTION_DAYS,
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
     sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
-    policy: { retryLimit: env.COMPOSE_RETRY_LIMIT, retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS, expireInSeconds: env.COMPOSE_EXPIRE_SECONDS, staleSeconds: env.COMPOSE_STALE_SECONDS },
+    policy: {
+      retryLimit: env.COMPOSE_RETRY_LIMIT,
+      retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS,
+      expireInSeconds: env.COMPOSE_EXPIRE_SECONDS,
+      staleSeconds: env.COMPOSE_STALE_SECONDS,
+    },
     webhooks,
     tools: { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH },
     onJobDone: opts.onJobDone,
@@ -92,13 +103,16 @@ export async function startRecordingBackend(
     if (env.RECORDING_RETENTION_DAYS > 0) {
       stopSweeper = startRetentionSweeper({ ...sweep, intervalMs: env.RETENTION_SWEEP_INTERVAL_SECONDS * 1000 });
       // Belt and braces where the store supports it (the embedded one does not; the sweeper is the rule).
-      const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket, Math.ceil(env.RECORDING_RETENTION_DAYS) + 1).catch((err: Error) => ({ applied: false as const, reason: err.message }));
+      const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket, Math.ceil(env.RECORDING_RETENTION_DAYS) + 1).catch(
+        (err: Error) => ({ applied: false as const, reason: err.message }),
+      );
       opts.logger.info({ ...rule }, "S3 lifecycle rule");
     }
   }
 
   // With the worker in another process, its progress reaches this node's agents by polling the database.
-  const stopRelay = opts.runWorker || !opts.publish ? undefined : relayWorkerProgress(prisma, library, env.JOBS_POLL_INTERVAL_SECONDS * 1000);
+  const stopRelay =
+    opts.runWorker || !opts.publish ? undefined : relayWorkerProgress(prisma, library, env.JOBS_POLL_INTERVAL_SECONDS * 1000);
 
   return {
     library,
@@ -109,7 +123,11 @@ export async function startRecordingBackend(
         await webhooks?.publish("recording.started", { recordingId: recording.id, meetingPointId: recording.meetingPointId });
       }
       if (recording.status === "stopped" || recording.status === "interrupted") {
-        await webhooks?.publish("recording.stopped", { recordingId: recording.id, meetingPointId: recording.meetingPointId, status: recording.status });
+        await webhooks?.publish("recording.stopped", {
+          recordingId: recording.id,
+          meetingPointId: recording.meetingPointId,
+          status: recording.status,
+        });
         // Any worker takes it: raw files elsewhere are fetched from the recorder that captured them.
         await pipeline.enqueue(recording.id);
       }
@@ -129,27 +147,30 @@ export async function startRecordingBackend(
 function relayWorkerProgress(prisma: CoreServices["db"]["prisma"], library: RecordingLibrary, intervalMs: number): () => void {
   let seen = new Map<string, string>();
   let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const rows = await prisma.recording.findMany({
-        where: { OR: [{ status: { in: ["stopped", "interrupted", "processing"] } }, { id: { in: [...seen.keys()] } }] },
-        select: { id: true, status: true, progress: true },
-      });
-      const next = new Map<string, string>();
-      for (const r of rows) {
-        const state = `${r.status}:${r.progress ?? ""}`;
-        if (seen.get(r.id) !== state) await library.announce(r.id);
-        if (["stopped", "interrupted", "processing"].includes(r.status)) next.set(r.id, state);
+  const timer = setInterval(
+    async () => {
+      if (running) return;
+      running = true;
+      try {
+        const rows = await prisma.recording.findMany({
+          where: { OR: [{ status: { in: ["stopped", "interrupted", "processing"] } }, { id: { in: [...seen.keys()] } }] },
+          select: { id: true, status: true, progress: true },
+        });
+        const next = new Map<string, string>();
+        for (const r of rows) {
+          const state = `${r.status}:${r.progress ?? ""}`;
+          if (seen.get(r.id) !== state) await library.announce(r.id);
+          if (["stopped", "interrupted", "processing"].includes(r.status)) next.set(r.id, state);
+        }
+        seen = next;
+      } catch {
+        // The database is briefly away: the next tick tries again.
+      } finally {
+        running = false;
       }
-      seen = next;
-    } catch {
-      // The database is briefly away: the next tick tries again.
-    } finally {
-      running = false;
-    }
-  }, Math.max(500, intervalMs));
+    },
+    Math.max(500, intervalMs),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -54,13 +54,22 @@ export class RecordingService {
     await this.opts.preflight?.();
     const recording = await this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
       const existing = await this.recordings.forMeetingPoint(meetingPointId, tx);
-      const started = startRecording(stored.meetingPoint, userIdOf(who), existing, { now: this.clock(), newId: randomUUID, destination: remote ?? this.opts.ownRecorderUrl ?? null });
+      const started = startRecording(stored.meetingPoint, userIdOf(who), existing, {
+        now: this.clock(),
+        newId: randomUUID,
+        destination: remote ?? this.opts.ownRecorderUrl ?? null,
+      });
       await this.recordings.insert(started, tx);
       return started;
     });
     const by = who.name ?? "The agent";
     await this.changed(recording);
-    await this.announce(meetingPointId, recording.status === "armed" ? `${by} will record this call once it starts.` : `Recording started by ${by}. This call is being recorded.`);
+    await this.announce(
+      meetingPointId,
+      recording.status === "armed"
+        ? `${by} will record this call once it starts.`
+        : `Recording started by ${by}. This call is being recorded.`,
+    );
     return recording;
   }
 
@@ -133,13 +142,18 @@ export class RecordingService {
     const recording = (await this.recordings.forMeetingPoint(meetingPointId)).find(isActive);
     if (!recording) throw conflict("no recording of this meeting point is running");
     // Participants publish once the call captures; the host may add an external source to an armed recording.
-    if (recording.status !== "recording" && !(external && recording.status === "armed")) throw conflict(`the recording is ${recording.status}`);
+    if (recording.status !== "recording" && !(external && recording.status === "armed"))
+      throw conflict(`the recording is ${recording.status}`);
     const source: PublisherSource = external ? "external" : opts.source === "screen" ? "screen" : "camera";
     const participantId = external ? `source:${randomUUID()}` : source === "screen" ? `${me}:screen` : me;
     const base = who.name ?? "Participant";
     const displayName = opts.name ?? (source === "screen" ? `${base} (screen)` : base);
     const ttl = this.opts.tokenTtlSeconds ?? 120;
-    const token = issuePublisherToken(this.opts.publisherSecret, { recordingId: recording.id, participantId, displayName, source }, { ttlSeconds: ttl });
+    const token = issuePublisherToken(
+      this.opts.publisherSecret,
+      { recordingId: recording.id, participantId, displayName, source },
+      { ttlSeconds: ttl },
+    );
     return {
       recordingId: recording.id,
       whipUrl: `${recording.destination ?? this.opts.whipBaseUrl}/${recording.id}`,
@@ -151,7 +165,8 @@ export class RecordingService {
   private async command(actorId: string, meetingPointId: string, command: RecordingCommand): Promise<Recording> {
     return this.meetingPoints.withLocked(meetingPointId, async (tx, stored) => {
       // Rights first: someone who may not control it must not learn whether a recording is running (409 vs 403).
-      if (actorId !== "system" && actorId !== stored.meetingPoint.hostId) throw forbidden("only the meeting point's host can control the recording");
+      if (actorId !== "system" && actorId !== stored.meetingPoint.hostId)
+        throw forbidden("only the meeting point's host can control the recording");
       const active = (await this.recordings.forMeetingPoint(meetingPointId, tx)).find(isActive);
       if (!active) throw conflict("no recording of this meeting point is running");
       const next = controlRecording(active, stored.meetingPoint, actorId, command, this.clock());

@@ -79,7 +79,9 @@ export class RecordingLibrary {
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
     const base = { s3: this.opts.s3, bucket: this.opts.bucket, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
     const started = (row.startedAt ?? row.createdAt).toISOString().slice(0, 16).replace(/[:T]/g, "-");
-    const link = opts.download ? await createDownloadLink({ ...base, filename: `recording-${started}-${row.id.slice(0, 8)}.mp4` }) : await createPlaybackLink(base);
+    const link = opts.download
+      ? await createDownloadLink({ ...base, filename: `recording-${started}-${row.id.slice(0, 8)}.mp4` })
+      : await createPlaybackLink(base);
     return { url: link.url, expiresAt: typeof link.expiresAt === "string" ? link.expiresAt : new Date(link.expiresAt).toISOString() };
   }
 
@@ -96,7 +98,9 @@ export class RecordingLibrary {
     const row = await this.row(id);
     const keys = [row.movieKey, row.posterKey].filter((k): k is string => !!k);
     if (keys.length) {
-      const out = await this.opts.s3.send(new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+      const out = await this.opts.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+      );
       if (out.Errors?.length) throw conflict(`the store refused to delete: ${out.Errors.map((e) => e.Message).join("; ")}`);
       await this.store.forgetObjects(id);
     }
@@ -108,7 +112,8 @@ export class RecordingLibrary {
     const row = await this.row(id);
     if (patch.layout !== undefined) {
       if (!LAYOUTS.includes(patch.layout)) throw conflict("unknown layout");
-      if (capturing(row) && (who.kind !== "agent" || who.id !== row.meetingPoint.hostId)) throw forbidden("only the meeting point's host changes the layout while recording");
+      if (capturing(row) && (who.kind !== "agent" || who.id !== row.meetingPoint.hostId))
+        throw forbidden("only the meeting point's host changes the layout while recording");
       requireWon(await this.store.setLayout(id, patch.layout, new Date()));
     }
     if (patch.keep !== undefined) requireWon(await this.store.setKeep(id, patch.keep));
@@ -140,16 +145,21 @@ export class RecordingLibrary {
     ];
     const posterUrl =
       row.status === "ready" && row.posterKey
-        ? await getSignedUrl(this.opts.s3, new GetObjectCommand({ Bucket: this.opts.bucket, Key: row.posterKey, ResponseContentType: "image/jpeg" }), {
-            expiresIn: clampLinkSeconds(this.opts.linkSeconds),
-          })
+        ? await getSignedUrl(
+            this.opts.s3,
+            new GetObjectCommand({ Bucket: this.opts.bucket, Key: row.posterKey, ResponseContentType: "image/jpeg" }),
+            {
+              expiresIn: clampLinkSeconds(this.opts.linkSeconds),
+            },
+          )
         : null;
     const iso = (d: Date | null) => (d ? d.toISOString() : null);
     return {
       id: row.id,
       meetingPointId: row.meetingPointId,
       ticketId: row.meetingPoint.ticket?.id ?? null,
-      title: row.meetingPoint.title ?? (row.meetingPoint.ticket ? `Ticket with ${row.meetingPoint.ticket.visitorName ?? "a visitor"}` : null),
+      title:
+        row.meetingPoint.title ?? (row.meetingPoint.ticket ? `Ticket with ${row.meetingPoint.ticket.visitorName ?? "a visitor"}` : null),
       status: row.status,
       progress: row.status === "processing" ? (row.progress ?? 0) : null,
       createdAt: row.createdAt.toISOString(),

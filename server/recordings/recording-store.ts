@@ -69,7 +69,8 @@ function toDomain(row: RecordingRow): Recording {
   };
 }
 
-const keysOf = (row: { movieKey: string | null; posterKey: string | null }) => [row.movieKey, row.posterKey].filter((k): k is string => !!k);
+const keysOf = (row: { movieKey: string | null; posterKey: string | null }) =>
+  [row.movieKey, row.posterKey].filter((k): k is string => !!k);
 
 export class RecordingStore {
   constructor(private readonly prisma: PrismaClient) {}
@@ -108,7 +109,13 @@ export class RecordingStore {
     const durationMs = recording.stoppedAt ? capturedMs(recording, recording.stoppedAt) : null;
     const { count } = await tx.recording.updateMany({
       where: { id: recording.id, status: from },
-      data: { status: recording.status, startedAt: recording.startedAt, stoppedAt: recording.stoppedAt, durationMs, spans: encodeSpans(recording.spans) },
+      data: {
+        status: recording.status,
+        startedAt: recording.startedAt,
+        stoppedAt: recording.stoppedAt,
+        durationMs,
+        spans: encodeSpans(recording.spans),
+      },
     });
     return count === 1;
   }
@@ -118,7 +125,13 @@ export class RecordingStore {
     const applied = await this.apply(id, "composeStarted", () => ({ progress: 0, error: null }));
     if (!applied.won || !applied.row) return applied;
     const row = applied.row;
-    const input = { destination: row.destination, spans: decodeSpans(row.spans), layout: layoutOf(row.layout), layoutChanges: decodeLayoutChanges(row.layoutChanges), durationMs: row.durationMs };
+    const input = {
+      destination: row.destination,
+      spans: decodeSpans(row.spans),
+      layout: layoutOf(row.layout),
+      layoutChanges: decodeLayoutChanges(row.layoutChanges),
+      durationMs: row.durationMs,
+    };
     return { ...applied, input };
   }
 
@@ -147,7 +160,10 @@ export class RecordingStore {
 
   /** Captured recordings without a movie yet (after a restart, nothing is forgotten). */
   async compositingBacklog(): Promise<string[]> {
-    const rows = await this.prisma.recording.findMany({ where: { status: { in: ["stopped", "interrupted", "processing"] } }, select: { id: true } });
+    const rows = await this.prisma.recording.findMany({
+      where: { status: { in: ["stopped", "interrupted", "processing"] } },
+      select: { id: true },
+    });
     return rows.map((r) => r.id);
   }
 
@@ -177,7 +193,10 @@ export class RecordingStore {
 
   /** The objects of an expired or deleted recording are confirmed gone. */
   async forgetObjects(id: string): Promise<void> {
-    await this.prisma.recording.updateMany({ where: { id, status: { in: ["expired", "deleted"] } }, data: { movieKey: null, posterKey: null } });
+    await this.prisma.recording.updateMany({
+      where: { id, status: { in: ["expired", "deleted"] } },
+      data: { movieKey: null, posterKey: null },
+    });
   }
 
   /** Objects uploaded for a recording that went away meanwhile, to be deleted (by the caller, else the sweep). */
@@ -195,7 +214,9 @@ export class RecordingStore {
   }
 
   async setLayout(id: string, layout: Layout, now: Date): Promise<Applied> {
-    return this.apply(id, "layout", (row) => chooseLayout(row.status as RecordingStatus, layout, decodeLayoutChanges(row.layoutChanges), now.getTime()));
+    return this.apply(id, "layout", (row) =>
+      chooseLayout(row.status as RecordingStatus, layout, decodeLayoutChanges(row.layoutChanges), now.getTime()),
+    );
   }
 
   /**
@@ -213,7 +234,10 @@ export class RecordingStore {
       if (!row) return { won: false, outcome: { kind: "refused", error: notFound("no such recording") }, row: null };
       const outcome = transition(row.status as RecordingStatus, event);
       if (outcome.kind !== "allowed") return { won: false, outcome, row };
-      const { count } = await this.prisma.recording.updateMany({ where: { ...where, id, status: row.status }, data: { ...data(row), status: outcome.to } });
+      const { count } = await this.prisma.recording.updateMany({
+        where: { ...where, id, status: row.status },
+        data: { ...data(row), status: outcome.to },
+      });
       if (count === 1) return { won: true, outcome, row };
       const now = await this.prisma.recording.findUnique({ where: { id } });
       // Same status: the extra condition no longer holds (e.g. kept meanwhile).

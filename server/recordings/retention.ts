@@ -3,12 +3,7 @@
 // arriving meanwhile wins or is refused, never both), and its objects are forgotten only after a listing shows
 // that nothing of it remains, so a failed deletion is retried on the next sweep instead of leaving billable,
 // privacy-relevant video behind a record that claims it is gone.
-import {
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  PutBucketLifecycleConfigurationCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import type { RecordingStore } from "@/server/recordings/recording-store";
 
@@ -79,7 +74,9 @@ export function recordingRetention(
 }
 
 /** Sweeps now and then every intervalMs; overlapping runs are skipped. Returns a stop function. */
-export function startRetentionSweeper(opts: RetentionSweepOptions & { intervalMs: number; onSweep?: (r: SweepResult) => void }): () => void {
+export function startRetentionSweeper(
+  opts: RetentionSweepOptions & { intervalMs: number; onSweep?: (r: SweepResult) => void },
+): () => void {
   let running = false;
   const run = async () => {
     if (running) return;
@@ -169,7 +166,10 @@ export async function applyLifecycleRule(s3: S3Client, bucket: string, days: num
     const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     if (e.name === "NotImplemented" || e.Code === "NotImplemented" || status === 501) {
-      return { applied: false, reason: `lifecycle configuration not supported by this S3 server (${e.name ?? status}: ${e.message ?? ""})`.trim() };
+      return {
+        applied: false,
+        reason: `lifecycle configuration not supported by this S3 server (${e.name ?? status}: ${e.message ?? ""})`.trim(),
+      };
     }
     throw error;
   }

@@ -7,7 +7,17 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, request as playwrightRequest, test, type APIResponse } from "@playwright/test";
 import { decode, encode } from "next-auth/jwt";
-import { call, makeActors, REST_ROLES, routesOnDisk, setUp, type Actors, type RestRole, type Setup, type Target } from "@/tests/support/e2e/authz-fixtures";
+import {
+  call,
+  makeActors,
+  REST_ROLES,
+  routesOnDisk,
+  setUp,
+  type Actors,
+  type RestRole,
+  type Setup,
+  type Target,
+} from "@/tests/support/e2e/authz-fixtures";
 
 interface RestRow {
   setup: Setup;
@@ -219,7 +229,10 @@ test("a cross-site request is refused whatever the Fetch Metadata says, and a se
   expect(forged.status()).toBe(403);
   const metadata = await agent1.post("/api/meeting-points", { data: {}, headers: { "sec-fetch-site": "cross-site" } });
   expect(metadata.status()).toBe(403);
-  const sibling = await agent1.post("/api/meeting-points", { data: {}, headers: { origin: `http://evil.localhost:${new URL(actors.baseURL).port}` } });
+  const sibling = await agent1.post("/api/meeting-points", {
+    data: {},
+    headers: { origin: `http://evil.localhost:${new URL(actors.baseURL).port}` },
+  });
   expect(sibling.status()).toBe(403);
 });
 
@@ -237,14 +250,23 @@ test("measured lifetimes on the production server: agent session 8 h, visitor to
   const visitorSeconds = (Date.parse(visitor.expiresAt) - Date.now()) / 1000;
   expect(visitorSeconds).toBeGreaterThan(2 * 3600 - 60);
   expect(visitorSeconds).toBeLessThanOrEqual(2 * 3600 + 1);
-  test.info().annotations.push({ type: "lifetimes", description: `agent JWT ${jwtSeconds} s, cookie ${Math.round(cookieSeconds)} s, visitor token ${Math.round(visitorSeconds)} s` });
+  test.info().annotations.push({
+    type: "lifetimes",
+    description: `agent JWT ${jwtSeconds} s, cookie ${Math.round(cookieSeconds)} s, visitor token ${Math.round(visitorSeconds)} s`,
+  });
 
   // A session JWT that is genuine (the server's own secret) but past its lifetime is no session.
   const expired = await encode({ secret, token: { sub: jwt!.sub, name: jwt!.name, username: "agent2", role: "agent" }, maxAge: -60 });
-  const stale = await playwrightRequest.newContext({ baseURL: actors.baseURL, extraHTTPHeaders: { cookie: `next-auth.session-token=${expired}` } });
+  const stale = await playwrightRequest.newContext({
+    baseURL: actors.baseURL,
+    extraHTTPHeaders: { cookie: `next-auth.session-token=${expired}` },
+  });
   expect((await stale.post("/api/meeting-points", { data: {} })).status()).toBe(401);
   expect(await (await stale.get("/api/auth/session")).json()).not.toHaveProperty("user");
   const renewed = await encode({ secret, token: { sub: jwt!.sub, name: jwt!.name, username: "agent2", role: "agent" }, maxAge: 60 });
-  const fresh = await playwrightRequest.newContext({ baseURL: actors.baseURL, extraHTTPHeaders: { cookie: `next-auth.session-token=${renewed}` } });
+  const fresh = await playwrightRequest.newContext({
+    baseURL: actors.baseURL,
+    extraHTTPHeaders: { cookie: `next-auth.session-token=${renewed}` },
+  });
   expect((await fresh.post("/api/meeting-points", { data: {} })).status()).toBe(201);
 });

@@ -116,7 +116,10 @@ test(`REST fuzz: thousands of hostile requests on every API route (seed ${SEED})
   console.log(`fuzz-rest seed=${SEED} requests=${REQUESTS} (set FUZZ_SEED to reproduce another run)`);
   const origin = new URL(baseURL!).origin;
   expect(routes.length, "routes found under app/api").toBeGreaterThanOrEqual(10);
-  expect(routes.every((r) => r.methods.length > 0), JSON.stringify(routes)).toBe(true);
+  expect(
+    routes.every((r) => r.methods.length > 0),
+    JSON.stringify(routes),
+  ).toBe(true);
 
   const anonymous = await playwrightRequest.newContext({ baseURL });
   const visitorContext = await playwrightRequest.newContext({ baseURL });
@@ -156,7 +159,14 @@ test(`REST fuzz: thousands of hostile requests on every API route (seed ${SEED})
   // Prototype-pollution bodies straight at the routes that parse them for everyone or for the agent.
   for (const body of POLLUTING_BODIES) {
     for (const url of ["/api/visitor/session", "/api/meeting-points", `/api/meeting-points/${mp.id}/recording/publishers`]) {
-      const req: FuzzRequest = { method: "POST", url, headers: { ...sameOrigin, "content-type": "application/json" }, body, huge: false, route: routes.find((r) => r.pattern === "/api/visitor/session")! };
+      const req: FuzzRequest = {
+        method: "POST",
+        url,
+        headers: { ...sameOrigin, "content-type": "application/json" },
+        body,
+        huge: false,
+        route: routes.find((r) => r.pattern === "/api/visitor/session")!,
+      };
       await sendAndCheck(actors[2]!, req, tally);
     }
   }
@@ -201,7 +211,8 @@ test.describe("REST fuzz findings", () => {
     const text = await response.text();
     expect(response.status(), text.slice(0, 200)).toBeLessThan(500);
     expect(response.status(), text.slice(0, 200)).toBeGreaterThanOrEqual(400);
-    if (!response.url().includes("/api/auth/")) expect(JSON.parse(text)).toMatchObject({ ok: false, code: expect.any(String), message: expect.any(String) });
+    if (!response.url().includes("/api/auth/"))
+      expect(JSON.parse(text)).toMatchObject({ ok: false, code: expect.any(String), message: expect.any(String) });
   }
 
   test("malformed percent-encoding in a path id is a 400", async ({ request }) => {
@@ -213,7 +224,9 @@ test.describe("REST fuzz findings", () => {
   });
 
   test("next-auth: a JSON content type with a non-JSON body is a 4xx", async ({ request }) => {
-    await expectRefusedWithCode(request.post("/api/auth/session", { data: Buffer.from("xx"), headers: { "content-type": "application/json" } }));
+    await expectRefusedWithCode(
+      request.post("/api/auth/session", { data: Buffer.from("xx"), headers: { "content-type": "application/json" } }),
+    );
   });
 
   test("next-auth: GET on the credentials callback is a 4xx", async ({ request }) => {

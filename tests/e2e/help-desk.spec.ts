@@ -84,7 +84,10 @@ test("the widget script adds a Video Assistance button that opens the visitor vi
 test("two agents pressing Take next ticket at the same moment get different tickets", async ({ browser }) => {
   const contexts = await Promise.all([0, 1, 2, 3].map(() => browser.newContext()));
   const [v1, v2, a1, a2] = await Promise.all(contexts.map((c) => c.newPage()));
-  for (const [page, name] of [[v1, "Queue One"], [v2, "Queue Two"]] as const) {
+  for (const [page, name] of [
+    [v1, "Queue One"],
+    [v2, "Queue Two"],
+  ] as const) {
     await page.goto("/visit");
     await page.getByLabel("Your name (optional)").fill(name);
     await page.getByRole("button", { name: "Request video assistance" }).click();
@@ -95,11 +98,16 @@ test("two agents pressing Take next ticket at the same moment get different tick
   await expect(a1!.getByTestId("queue-row")).toHaveCount(2);
   await expect(a2!.getByTestId("queue-row")).toHaveCount(2);
 
-  await Promise.all([a1!.getByRole("button", { name: "Take next ticket" }).click(), a2!.getByRole("button", { name: "Take next ticket" }).click()]);
-  const taken = await Promise.all([a1!, a2!].map(async (p) => {
-    await expect(p.getByTestId("ticket-visitor")).toBeVisible();
-    return p.getByTestId("ticket-visitor").textContent();
-  }));
+  await Promise.all([
+    a1!.getByRole("button", { name: "Take next ticket" }).click(),
+    a2!.getByRole("button", { name: "Take next ticket" }).click(),
+  ]);
+  const taken = await Promise.all(
+    [a1!, a2!].map(async (p) => {
+      await expect(p.getByTestId("ticket-visitor")).toBeVisible();
+      return p.getByTestId("ticket-visitor").textContent();
+    }),
+  );
   expect(taken.sort()).toEqual(["Queue One", "Queue Two"]);
   await expect(a1!.getByTestId("queue-row")).toHaveCount(0);
   // Leave no open ticket behind for the tests that follow.

@@ -52,10 +52,15 @@ test.beforeAll(async () => {
     },
   });
   server.stderr!.on("data", (chunk: Buffer) => void (serverErrors = (serverErrors + chunk.toString()).slice(-4000)));
-  const exited = new Promise<never>((_, reject) => server!.once("exit", (code) => reject(new Error(`server exited ${code}: ${serverErrors}`))));
+  const exited = new Promise<never>((_, reject) =>
+    server!.once("exit", (code) => reject(new Error(`server exited ${code}: ${serverErrors}`))),
+  );
   const ready = (async () => {
     for (const deadline = Date.now() + 100_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-      const ok = await fetch(`${strictURL}/api/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${strictURL}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
     }
     throw new Error(`server not healthy in time: ${serverErrors}`);
@@ -105,7 +110,8 @@ async function loginOnceWindowPasses(username: string, password: string): Promis
 test("wrong passwords lock one username, even against the right password, until the window passes", async () => {
   test.setTimeout(60_000);
   const firstFailure = Date.now();
-  for (let i = 0; i < PER_USER; i++) expect(await attempt(strictURL, "agent1", "wrong-password")).toEqual({ result: "INVALID_CREDENTIALS" });
+  for (let i = 0; i < PER_USER; i++)
+    expect(await attempt(strictURL, "agent1", "wrong-password")).toEqual({ result: "INVALID_CREDENTIALS" });
 
   const locked = await attempt(strictURL, "agent1", "agent1-pass");
   expect(locked.result).toBe("RATE_LIMITED");
@@ -129,7 +135,10 @@ test("failures across many usernames lock the client's IP for every username", a
   // Sent at once so all of them land inside the short window even on a loaded machine (one attempt costs a
   // password hash). Failures of the previous test may still count, so some may already be refused.
   const batch = await Promise.all(Array.from({ length: PER_IP }, (_, i) => attempt(strictURL, `nobody-${i}-${Date.now()}`, "guess")));
-  expect(batch.every((r) => r.result === "INVALID_CREDENTIALS" || r.result === "RATE_LIMITED"), JSON.stringify(batch)).toBe(true);
+  expect(
+    batch.every((r) => r.result === "INVALID_CREDENTIALS" || r.result === "RATE_LIMITED"),
+    JSON.stringify(batch),
+  ).toBe(true);
   expect((await attempt(strictURL, `nobody-last-${Date.now()}`, "guess")).result).toBe("RATE_LIMITED");
   // Unknown usernames count like real ones (no hint of which accounts exist), and the IP lock covers agent2 too.
   expect((await attempt(strictURL, "agent2", "agent2-pass")).result).toBe("RATE_LIMITED");

@@ -87,7 +87,14 @@ async function expectConnected(page: Page, ids: string[]): Promise<void> {
 async function expectPlaying(page: Page, testId: string, peers: string[]): Promise<void> {
   const sample = async () => (await page.evaluate(() => window.rtc.videos())).filter((v: VideoStat) => v.testId === testId);
   await expect
-    .poll(async () => (await sample()).filter((v) => v.width > 0).map((v) => v.peer).sort(), { timeout: 20_000 })
+    .poll(
+      async () =>
+        (await sample())
+          .filter((v) => v.width > 0)
+          .map((v) => v.peer)
+          .sort(),
+      { timeout: 20_000 },
+    )
     .toEqual([...peers].sort());
   const first = await sample();
   await page.waitForTimeout(1000);
@@ -117,11 +124,15 @@ test("four participants form a full mesh; media, mute state, device switch and I
   await a.evaluate(() => window.rtc.call!.setAudioEnabled(false));
   await a.evaluate(() => window.rtc.call!.setVideoEnabled(false));
   for (const page of [b, c, d]) {
-    await expect.poll(async () => (await peerStates(page)).find((p) => p.userId === "a")).toMatchObject({ audioEnabled: false, videoEnabled: false });
+    await expect
+      .poll(async () => (await peerStates(page)).find((p) => p.userId === "a"))
+      .toMatchObject({ audioEnabled: false, videoEnabled: false });
   }
   await a.evaluate(() => window.rtc.call!.setAudioEnabled(true));
   await a.evaluate(() => window.rtc.call!.setVideoEnabled(true));
-  await expect.poll(async () => (await peerStates(b)).find((p) => p.userId === "a")).toMatchObject({ audioEnabled: true, videoEnabled: true });
+  await expect
+    .poll(async () => (await peerStates(b)).find((p) => p.userId === "a"))
+    .toMatchObject({ audioEnabled: true, videoEnabled: true });
 
   const label = await b.evaluate(() => window.rtc.switchCamera());
   expect(await b.evaluate(() => window.rtc.localVideoLabel())).toBe(label);
@@ -129,7 +140,9 @@ test("four participants form a full mesh; media, mute state, device switch and I
 
   const ufragsBefore = await a.evaluate(() => window.rtc.remoteIceUfrags());
   await c.evaluate(() => window.rtc.call!.restartIce());
-  await expect.poll(async () => (await a.evaluate(() => window.rtc.remoteIceUfrags())).filter((u) => !ufragsBefore.includes(u))).toHaveLength(1);
+  await expect
+    .poll(async () => (await a.evaluate(() => window.rtc.remoteIceUfrags())).filter((u) => !ufragsBefore.includes(u)))
+    .toHaveLength(1);
   for (const page of [a, b, d]) await expectConnected(page, others(ids, ids[pages.indexOf(page)]));
   await expectPlaying(c, "remote-video", ["a", "b", "d"]);
   await context.close();
@@ -172,9 +185,15 @@ test("screen share is its own stream, reaches a late joiner, ends from the brows
 
   await c.evaluate(() => window.rtc.call!.close());
   await setRoster([a, b, d], ["a", "b", "d"]);
-  for (const [page, id] of [[a, "a"], [b, "b"], [d, "d"]] as const) {
+  for (const [page, id] of [
+    [a, "a"],
+    [b, "b"],
+    [d, "d"],
+  ] as const) {
     await expect.poll(async () => (await peerStates(page)).map((p) => p.userId)).toEqual(others(["a", "b", "d"], id));
-    await expect.poll(async () => (await page.evaluate(() => window.rtc.videos())).map((v) => v.peer).sort()).toEqual(others(["a", "b", "d"], id));
+    await expect
+      .poll(async () => (await page.evaluate(() => window.rtc.videos())).map((v) => v.peer).sort())
+      .toEqual(others(["a", "b", "d"], id));
   }
   await context.close();
 });
@@ -237,7 +256,10 @@ test("CallView: names, controls with their accessible names, mute and camera sta
   await expect(alice.locator('[data-testid="tile"][data-peer="b"] [data-testid="tile-state"]')).toHaveText("Connecting…");
   await setRoster([bob], ["a", "b"]);
 
-  for (const [page, names] of [[alice, ["Alice", "Bob"]], [bob, ["Bob", "Alice"]]] as const) {
+  for (const [page, names] of [
+    [alice, ["Alice", "Bob"]],
+    [bob, ["Bob", "Alice"]],
+  ] as const) {
     await expect(page.getByTestId("tile-name")).toHaveText([...names]);
     await expect(page.getByTestId("local-video")).toHaveCount(1);
   }
@@ -258,7 +280,12 @@ test("CallView: names, controls with their accessible names, mute and camera sta
   const camera = alice.getByLabel("Camera", { exact: true });
   await expect(alice.getByLabel("Microphone", { exact: true })).toBeEnabled();
   await expect(camera.locator("option")).toHaveCount(2);
-  const other = await camera.locator("option").evaluateAll((options, current) => options.map((o) => (o as HTMLOptionElement).value).find((v) => v !== current), await camera.inputValue());
+  const other = await camera
+    .locator("option")
+    .evaluateAll(
+      (options, current) => options.map((o) => (o as HTMLOptionElement).value).find((v) => v !== current),
+      await camera.inputValue(),
+    );
   await camera.selectOption(other!);
   await expect(camera).toHaveValue(other!);
   await expectPlaying(bob, "remote-video", ["a"]);

@@ -23,8 +23,14 @@ test("an external WHIP source publishes into a recording created through the API
   expect((await alice.post(`/api/meeting-points/${mp.id}/recording`)).status()).toBe(409);
 
   expect((await bob.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "x" } })).status()).toBe(403);
-  const credential = await (await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Lobby camera" } })).json();
-  expect(credential).toMatchObject({ recordingId, whipUrl: expect.stringContaining(`/whip/${recordingId}`), token: expect.stringMatching(/^wp1\./) });
+  const credential = await (
+    await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Lobby camera" } })
+  ).json();
+  expect(credential).toMatchObject({
+    recordingId,
+    whipUrl: expect.stringContaining(`/whip/${recordingId}`),
+    token: expect.stringMatching(/^wp1\./),
+  });
 
   // A minimal standard WHIP client, run in a plain page.
   await page.goto("/api/health");
@@ -44,12 +50,20 @@ test("an external WHIP source publishes into a recording created through the API
   expect(files.map((f: { name: string }) => f.name).join(" ")).toMatch(/audio.*video|video.*audio/);
 
   // The raw files decode cleanly and hold the media that was sent (~5 s).
-  const dir = path.join(process.env.E2E_DATA_DIR!, "recordings", recordingId, details.sessions[0].participantId, details.sessions[0].sessionId);
+  const dir = path.join(
+    process.env.E2E_DATA_DIR!,
+    "recordings",
+    recordingId,
+    details.sessions[0].participantId,
+    details.sessions[0].sessionId,
+  );
   for (const file of files) {
     const full = path.join(dir, file.name);
     const decode = spawnSync("ffmpeg", ["-v", "error", "-i", full, "-f", "null", "-"], { encoding: "utf8" });
     expect(decode.stderr, file.name).toBe("");
-    const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", full], { encoding: "utf8" }));
+    const duration = Number(
+      execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", full], { encoding: "utf8" }),
+    );
     expect(duration, file.name).toBeGreaterThan(4);
     expect(duration, file.name).toBeLessThan(8);
   }
@@ -58,13 +72,23 @@ test("an external WHIP source publishes into a recording created through the API
   expect((await request.get(`/api/recordings/${recordingId}`)).status()).toBe(401);
 });
 
-test("a Node WHIP publisher (werift + ffmpeg, not a browser) publishes audio+video into a recording created through the API", async ({ browser }) => {
+test("a Node WHIP publisher (werift + ffmpeg, not a browser) publishes audio+video into a recording created through the API", async ({
+  browser,
+}) => {
   test.setTimeout(90_000);
   const alice = await agentRequest(browser, "agent1", "agent1-pass");
   const mp = await (await alice.post("/api/meeting-points", { data: { title: "Studio camera" } })).json();
   const { recordingId } = await (await alice.post(`/api/meeting-points/${mp.id}/recording`)).json();
-  const credential = await (await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Studio camera" } })).json();
-  const result = await publishWhip({ url: credential.whipUrl, token: credential.token, seconds: 5, icePortRange: [44900, 44949], rtpPortRange: [44950, 44999] });
+  const credential = await (
+    await alice.post(`/api/meeting-points/${mp.id}/recording/publishers`, { data: { name: "Studio camera" } })
+  ).json();
+  const result = await publishWhip({
+    url: credential.whipUrl,
+    token: credential.token,
+    seconds: 5,
+    icePortRange: [44900, 44949],
+    rtpPortRange: [44950, 44999],
+  });
   expect(result.status).toBe(201);
   expect(result.deleteStatus).toBe(200);
   await alice.delete(`/api/meeting-points/${mp.id}/recording`);
@@ -79,7 +103,9 @@ test("a Node WHIP publisher (werift + ffmpeg, not a browser) publishes audio+vid
   for (const name of media) {
     const file = path.join(dir, name);
     expect(spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" }).stderr, name).toBe("");
-    const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }));
+    const duration = Number(
+      execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }),
+    );
     expect(duration, name).toBeGreaterThan(4);
     expect(duration, name).toBeLessThan(7);
   }

@@ -24,14 +24,17 @@ interface ManifestEvent {
 async function tracksStarted(recordingId: string, tracks: number): Promise<number[]> {
   let starts: ManifestEvent[] = [];
   await expect
-    .poll(() => {
-      try {
-        starts = readManifest(recordingId).filter((e) => e.type === "track-start");
-      } catch {
-        starts = [];
-      }
-      return starts.length;
-    }, { timeout: 20_000, intervals: [50] })
+    .poll(
+      () => {
+        try {
+          starts = readManifest(recordingId).filter((e) => e.type === "track-start");
+        } catch {
+          starts = [];
+        }
+        return starts.length;
+      },
+      { timeout: 20_000, intervals: [50] },
+    )
     .toBe(tracks);
   return starts.map((e) => e.mediaZeroMs!).sort((a, b) => a - b);
 }
@@ -41,7 +44,10 @@ async function tracksStarted(recordingId: string, tracks: number): Promise<numbe
  * timestamp) and the file's first RTP timestamp, read from the track's timing sidecar.
  */
 function senderClockZero(timingFile: string): number {
-  const lines = readFileSync(timingFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const lines = readFileSync(timingFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const track = lines.find((l) => l.type === "track");
   const first = lines.find((l) => l.type === "first-packet");
   const sr = lines.find((l) => l.type === "sr");
@@ -58,19 +64,28 @@ async function currentRecordingId(agent: Page): Promise<string> {
 function checkTrackFile(file: string, expectSeconds: [number, number]) {
   const decode = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" });
   expect(decode.stderr, `${file} decodes cleanly`).toBe("");
-  const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }));
+  const duration = Number(
+    execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }),
+  );
   console.log(`${path.basename(path.dirname(path.dirname(file))).split(":")[0]} ${path.basename(file)}: ${duration.toFixed(2)} s`);
   expect(duration, `${file} duration`).toBeGreaterThanOrEqual(expectSeconds[0]);
   expect(duration, `${file} duration`).toBeLessThanOrEqual(expectSeconds[1]);
   if (/video/.test(file)) {
-    const first = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=flags", "-read_intervals", "%+#1", "-of", "csv=p=0", file], { encoding: "utf8" });
+    const first = execFileSync(
+      "ffprobe",
+      ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=flags", "-read_intervals", "%+#1", "-of", "csv=p=0", file],
+      { encoding: "utf8" },
+    );
     expect(first.trim().startsWith("K"), `${file} starts on a keyframe`).toBe(true);
   }
 }
 
 function readManifest(recordingId: string): ManifestEvent[] {
   const text = readFileSync(path.join(process.env.E2E_DATA_DIR!, "recordings", recordingId, "manifest.jsonl"), "utf8");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as ManifestEvent);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ManifestEvent);
 }
 
 test("Start recording during a call: both browsers publish; 8 s files decode, start on keyframes and align", async ({ browser }) => {
@@ -157,7 +172,11 @@ test("armed recording: started before the call, captures once the call starts", 
   expect(details.sessions).toHaveLength(2);
   // The agent's media flows from the moment the call starts, the visitor's once they accept: each track
   // holds what it sent from its own start until Stop.
-  const starts = new Map(readManifest(recordingId).filter((e) => e.type === "track-start").map((e) => [e.file!, e.mediaZeroMs!]));
+  const starts = new Map(
+    readManifest(recordingId)
+      .filter((e) => e.type === "track-start")
+      .map((e) => [e.file!, e.mediaZeroMs!]),
+  );
   for (const session of details.sessions) {
     const dir = path.join(process.env.E2E_DATA_DIR!, "recordings", recordingId, session.participantId, session.sessionId);
     for (const f of session.files.filter((x: { name: string }) => /\.(webm|mkv)$/.test(x.name))) {
@@ -182,11 +201,17 @@ test("a screen share during the recording is its own session and track, started 
   const screenSession = async () => readManifest(recordingId).find((e) => e.type === "session-start" && e.source === "screen");
   await expect.poll(async () => (await screenSession())?.participantId, { timeout: 20_000 }).toMatch(/^agent:.*:screen$/);
   const { sessionId } = (await screenSession())!;
-  await expect.poll(() => readManifest(recordingId).some((e) => e.type === "track-start" && e.sessionId === sessionId && e.kind === "video"), { timeout: 20_000 }).toBe(true);
+  await expect
+    .poll(() => readManifest(recordingId).some((e) => e.type === "track-start" && e.sessionId === sessionId && e.kind === "video"), {
+      timeout: 20_000,
+    })
+    .toBe(true);
   await agent.waitForTimeout(3000);
   await agent.getByRole("button", { name: "Stop sharing" }).click();
   // Ending the share ends its session at once (DELETE), while the cameras keep recording.
-  await expect.poll(() => readManifest(recordingId).some((e) => e.type === "session-end" && e.sessionId === sessionId), { timeout: 15_000 }).toBe(true);
+  await expect
+    .poll(() => readManifest(recordingId).some((e) => e.type === "session-end" && e.sessionId === sessionId), { timeout: 15_000 })
+    .toBe(true);
   await agent.waitForTimeout(1000);
   await agent.getByRole("button", { name: "Stop recording" }).click();
   await expect(visitor.getByTestId("recording-indicator")).toHaveCount(0);
@@ -204,7 +229,11 @@ test("a screen share during the recording is its own session and track, started 
   const shared = (shareEnd - shareStart) / 1000;
   expect(shared).toBeGreaterThan(2.5);
   checkTrackFile(path.join(dir, video.name), [shared - 1, shared + 0.5]);
-  expect(details.participants.map((p: { displayName: string }) => p.displayName).sort()).toEqual(["Alice Agent", "Alice Agent (screen)", "Sam Screen"]);
+  expect(details.participants.map((p: { displayName: string }) => p.displayName).sort()).toEqual([
+    "Alice Agent",
+    "Alice Agent (screen)",
+    "Sam Screen",
+  ]);
   await agent.getByRole("button", { name: "Close ticket" }).click();
   for (const c of contexts) await c.close();
 });

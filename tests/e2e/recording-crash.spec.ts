@@ -32,7 +32,9 @@ function startServer(): ChildProcess {
 }
 
 async function healthy(): Promise<void> {
-  await expect.poll(async () => (await fetch(`${URL_}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000, intervals: [250] }).toBe(200);
+  await expect
+    .poll(async () => (await fetch(`${URL_}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000, intervals: [250] })
+    .toBe(200);
 }
 
 let server: ChildProcess | undefined;
@@ -40,7 +42,9 @@ test.afterAll(() => {
   server?.kill("SIGTERM");
 });
 
-test("SIGKILL mid-recording: on restart the recording is finalized, interrupted, and keeps media up to 2 s before the kill", async ({ browser }) => {
+test("SIGKILL mid-recording: on restart the recording is finalized, interrupted, and keeps media up to 2 s before the kill", async ({
+  browser,
+}) => {
   test.setTimeout(150_000);
   server = startServer();
   await healthy();
@@ -91,8 +95,13 @@ test("SIGKILL mid-recording: on restart the recording is finalized, interrupted,
     const file = path.join(sessionDir, name);
     const decode = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" });
     expect(decode.stderr, `${name} decodes cleanly`).toBe("");
-    const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" })) * 1000;
-    const timing = readFileSync(file.replace(/\.(webm|mkv)$/, ".timing.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const duration =
+      Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" })) *
+      1000;
+    const timing = readFileSync(file.replace(/\.(webm|mkv)$/, ".timing.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     const firstArrival = timing.find((l) => l.type === "first-packet").arrivalMs as number;
     const lostMs = killedAt - (firstArrival + duration);
     console.log(`${name}: ${(duration / 1000).toFixed(2)} s kept, media ends ${lostMs} ms before the kill`);

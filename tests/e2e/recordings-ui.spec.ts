@@ -125,10 +125,14 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
     const after = video.currentTime;
     const seeked = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 10_000);
-      video.addEventListener("seeked", () => {
-        clearTimeout(timer);
-        resolve(true);
-      }, { once: true });
+      video.addEventListener(
+        "seeked",
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        { once: true },
+      );
       video.currentTime = 5;
     });
     return { readyState, before, after, duration: video.duration, seeked, at: video.currentTime, error: video.error?.message ?? null };
@@ -158,10 +162,17 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
   const file = path.join(mkdtempSync(path.join(tmpdir(), "vhd-movie-")), "movie.mp4");
   await download.saveAs(file);
   const probe = JSON.parse(
-    execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,sample_rate:format=duration", "-of", "json", file], {
-      encoding: "utf8",
-    }),
-  ) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string }[]; format: { duration: string } };
+    execFileSync(
+      "ffprobe",
+      ["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,sample_rate:format=duration", "-of", "json", file],
+      {
+        encoding: "utf8",
+      },
+    ),
+  ) as {
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string }[];
+    format: { duration: string };
+  };
   const video = probe.streams.find((s) => s.codec_type === "video");
   const audio = probe.streams.find((s) => s.codec_type === "audio");
   expect(video).toMatchObject({ codec_name: "h264", width: 1280, height: 720 });
@@ -174,14 +185,22 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
   expect(boxes.indexOf("moov"), "moov before mdat (fast start)").toBeLessThan(boxes.indexOf("mdat"));
   const attachment = await agent.request.get(`/api/recordings/${recordingId}/playback?download=1`, { maxRedirects: 0 });
   expect(attachment.status()).toBe(302);
-  expect((await request.get(attachment.headers().location!, { headers: { range: "bytes=0-0" } })).headers()["content-disposition"]).toMatch(/^attachment/);
+  expect((await request.get(attachment.headers().location!, { headers: { range: "bytes=0-0" } })).headers()["content-disposition"]).toMatch(
+    /^attachment/,
+  );
 
   // Only agents: anonymous callers, the visitor's browser and a visitor token are refused.
   const visitorToken = (await (await request.post("/api/visitor/session", { data: {} })).json()).token as string;
   for (const [who, res] of [
     ["anonymous", await request.get(`/api/recordings/${recordingId}/playback`, { maxRedirects: 0 })],
     ["visitor browser", await visitor.request.get(`/api/recordings/${recordingId}/playback`, { maxRedirects: 0 })],
-    ["visitor token", await request.get(`/api/recordings/${recordingId}/playback`, { maxRedirects: 0, headers: { authorization: `Bearer ${visitorToken}` } })],
+    [
+      "visitor token",
+      await request.get(`/api/recordings/${recordingId}/playback`, {
+        maxRedirects: 0,
+        headers: { authorization: `Bearer ${visitorToken}` },
+      }),
+    ],
     ["visitor reading the list", await visitor.request.get("/api/recordings")],
   ] as const) {
     expect([401, 403], `${who} is refused`).toContain(res.status());
@@ -203,7 +222,10 @@ test("a recorded call in the Recordings page: live progress, play, seek, downloa
   const inHistory = agent.getByTestId("history-details").locator(`[data-testid="ticket-recording"][data-recording-id="${recordingId}"]`);
   await expect(inHistory).toHaveAttribute("data-status", "ready");
   await expect(inHistory.getByTestId("recording-duration")).toHaveText(mmss(durationMs));
-  await expect(inHistory.getByRole("link", { name: "Download" })).toHaveAttribute("href", `/api/recordings/${recordingId}/playback?download=1`);
+  await expect(inHistory.getByRole("link", { name: "Download" })).toHaveAttribute(
+    "href",
+    `/api/recordings/${recordingId}/playback?download=1`,
+  );
   await inHistory.getByRole("button", { name: "Play", exact: true }).click();
   await expect(agent.getByTestId("history-details").getByTestId("recording-player")).toHaveAttribute("data-recording-id", recordingId);
 

@@ -111,7 +111,8 @@ test("the client bundle holds no server secret", async () => {
 
   const authSecret = readFileSync(path.join(process.env.E2E_DATA_DIR!, "auth-secret"), "utf8").trim();
   expect(authSecret.length).toBeGreaterThanOrEqual(32);
-  const assignment = /\b(DATABASE_URL|AUTH_SECRET|RECORDER_SECRET|S3_SECRET_ACCESS_KEY|WEBHOOK_SECRET)["'`]?\s*[=:]\s*["'`]?[^\s"'`,;)}]{4,}/;
+  const assignment =
+    /\b(DATABASE_URL|AUTH_SECRET|RECORDER_SECRET|S3_SECRET_ACCESS_KEY|WEBHOOK_SECRET)["'`]?\s*[=:]\s*["'`]?[^\s"'`,;)}]{4,}/;
   const privateKey = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
   const leaks: string[] = [];
   for (const file of files) {

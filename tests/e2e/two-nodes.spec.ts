@@ -38,7 +38,8 @@ function browserThrough(browser: Browser, baseURLs: string[]): Browser {
   const next = [...baseURLs];
   return new Proxy(browser, {
     get(target, prop, receiver) {
-      if (prop === "newContext") return (opts: Parameters<Browser["newContext"]>[0] = {}) => target.newContext({ ...opts, baseURL: next.shift() });
+      if (prop === "newContext")
+        return (opts: Parameters<Browser["newContext"]>[0] = {}) => target.newContext({ ...opts, baseURL: next.shift() });
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -87,9 +88,16 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
   expect(new Set(cluster.fronts.b.routes), "front door B only used node B").toEqual(new Set([CLUSTER_PORTS.nodeB]));
 
   await agent.getByRole("button", { name: "Start recording" }).click();
-  for (const [page, who] of [[agent, "agent"], [visitor, "visitor"]] as const) {
+  for (const [page, who] of [
+    [agent, "agent"],
+    [visitor, "visitor"],
+  ] as const) {
     await expect(page.getByTestId("recording-indicator"), `${who} sees the recording`).toHaveAttribute("data-status", "recording");
-    await expect(page.getByTestId("recording-indicator"), `${who} publishes to the recorder`).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
+    await expect(page.getByTestId("recording-indicator"), `${who} publishes to the recorder`).toHaveAttribute(
+      "data-publishing",
+      "publishing",
+      { timeout: 20_000 },
+    );
   }
   const meetingPointId = await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point");
   const recordingId = (await (await agent.request.get(`/api/meeting-points/${meetingPointId}`)).json()).recording.id as string;
@@ -122,7 +130,10 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
     .toBe("ready");
   const details = await (await agent.request.get(`/api/recordings/${recordingId}`)).json();
   console.log(`recording ${recordingId}: ${seen.join(" → ")}; ${where()}; participants ${JSON.stringify(details.participants)}`);
-  expect(details.participants.map((p: { displayName: string }) => p.displayName).sort(), "both participants are in the movie").toEqual(["Alice Agent", "Nora Node"]);
+  expect(details.participants.map((p: { displayName: string }) => p.displayName).sort(), "both participants are in the movie").toEqual([
+    "Alice Agent",
+    "Nora Node",
+  ]);
   const movieDir = test.info().outputPath("movie");
   mkdirSync(movieDir, { recursive: true });
   const movie = await downloadAndProbe(agent.request, recordingId, movieDir);
@@ -148,20 +159,27 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
 
 test("node A dies during a call: the visitor reconnects to node B and the meeting point carries on", async ({ browser }) => {
   test.setTimeout(120_000);
-  const { visitor, agent, contexts } = await openCall(browserThrough(browser, [cluster.fronts.a.url, cluster.fronts.b.url]), { visitorName: "Kai Killed" });
+  const { visitor, agent, contexts } = await openCall(browserThrough(browser, [cluster.fronts.a.url, cluster.fronts.b.url]), {
+    visitorName: "Kai Killed",
+  });
   await expectVideoPlaying(agent, "agent sees the visitor before the kill");
   const acked = ["before kill 1 (visitor)", "before kill 2 (agent)", "before kill 3 (visitor)"];
   await sendChat(visitor, agent, acked[0]!);
   await sendChat(agent, visitor, acked[1]!);
   await sendChat(visitor, agent, acked[2]!);
-  const visitorToken = await visitor.evaluate(() => (JSON.parse(sessionStorage.getItem("vhd.visitor") ?? "{}") as { token?: string }).token);
+  const visitorToken = await visitor.evaluate(
+    () => (JSON.parse(sessionStorage.getItem("vhd.visitor") ?? "{}") as { token?: string }).token,
+  );
   expect(visitorToken).toBeTruthy();
 
   const routesBefore = cluster.fronts.a.routes.length;
   await cluster.kill(cluster.nodes.a);
   const killedAt = Date.now();
   await expect
-    .poll(() => cluster.fronts.a.routes.slice(routesBefore).includes(CLUSTER_PORTS.nodeB), { message: "the visitor reconnects through front door A to node B", timeout: 20_000 })
+    .poll(() => cluster.fronts.a.routes.slice(routesBefore).includes(CLUSTER_PORTS.nodeB), {
+      message: "the visitor reconnects through front door A to node B",
+      timeout: 20_000,
+    })
     .toBe(true);
 
   // The meeting point continues: chat both ways after the kill, the call's video still flows.
@@ -190,7 +208,8 @@ test("node A dies during a call: the visitor reconnects to node B and the meetin
     expect(meetingPoint, "the visitor still has its meeting point").toBeTruthy();
     const { messages } = await desk.request("chat:history", { meetingPointId: meetingPoint!.id });
     const bodies = messages.map((m) => m.body);
-    for (const text of [...acked, "after the kill (visitor)", "after the kill (agent)"]) expect(bodies, "history holds every message").toContain(text);
+    for (const text of [...acked, "after the kill (visitor)", "after the kill (agent)"])
+      expect(bodies, "history holds every message").toContain(text);
   } finally {
     socket.disconnect();
   }

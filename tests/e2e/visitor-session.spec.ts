@@ -4,7 +4,8 @@ import { expect, test, type Page } from "@playwright/test";
 
 type Stored = { token: string; visitorId: string; expiresAt: string };
 const stored = (page: Page) => page.evaluate(() => JSON.parse(sessionStorage.getItem("vhd.visitor") ?? "null") as Stored | null);
-const claims = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string; exp: number; name?: string };
+const claims = (token: string) =>
+  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string; exp: number; name?: string };
 
 test("the visitor's token is renewed on the open connection; a reload keeps the identity and the queue place", async ({ page }) => {
   await page.goto("/demo/plain");

@@ -75,7 +75,10 @@ describe(`database outage under chat load (${testDatabaseMode()})`, () => {
       const { messages } = await pair.agent.ok("chat:history", { meetingPointId: pair.meetingPointId });
       const bodies = messages.map((m) => m.body);
       const acked = results.filter((r) => r.meetingPointId === pair.meetingPointId && r.outcome === "ok").map((r) => r.body);
-      expect(acked.filter((b) => !bodies.includes(b)), "acknowledged but missing").toEqual([]);
+      expect(
+        acked.filter((b) => !bodies.includes(b)),
+        "acknowledged but missing",
+      ).toEqual([]);
       expect(bodies.length).toBe(new Set(bodies).size);
       // Nothing appears that nobody sent; a refused send may still have been stored (it was committed just
       // as the link dropped), which the sender sees as a duplicate at worst, never as a loss.

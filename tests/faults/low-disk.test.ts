@@ -68,11 +68,20 @@ describe.skipIf(!mounted)(`low disk on the recorder (${testDatabaseMode()})`, ()
     const low = await newMeetingPoint();
     const refused = await agent.request("recording:start", { meetingPointId: low });
     expect(refused).toMatchObject({ ok: false, code: "INSUFFICIENT_STORAGE" });
-    expect(!refused.ok && refused.message).toMatch(/not enough free disk for a recording: (2\d|30) MB free, 40 MB required \(RECORDER_MIN_FREE_MB\)/);
+    expect(!refused.ok && refused.message).toMatch(
+      /not enough free disk for a recording: (2\d|30) MB free, 40 MB required \(RECORDER_MIN_FREE_MB\)/,
+    );
     // The HTTP API (POST /api/meeting-points/{id}/recording) answers the same refusal as 507.
-    const res = await respond(async () => Response.json(await stack.desk.recordings.start(host, low)), () => undefined);
+    const res = await respond(
+      async () => Response.json(await stack.desk.recordings.start(host, low)),
+      () => undefined,
+    );
     expect(res.status).toBe(507);
-    expect(await res.json()).toMatchObject({ ok: false, code: "INSUFFICIENT_STORAGE", message: expect.stringMatching(/MB free, 40 MB required/) });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      code: "INSUFFICIENT_STORAGE",
+      message: expect.stringMatching(/MB free, 40 MB required/),
+    });
     expect(await stack.db.prisma.recording.count({ where: { meetingPointId: low } })).toBe(0);
     // The recording armed before the disk filled up is untouched.
     expect((await agent.ok("mp:get", { meetingPointId: before })).meetingPoint.recording).toMatchObject({ status: "armed" });
@@ -87,7 +96,12 @@ describe.skipIf(!mounted || !hasFfmpeg)("low disk while a session with media is 
   const directory = path.join(disk, "rec");
   const events: Record<string, unknown>[] = [];
   const ingest = createRecorderIngest({
-    tokenSecret: secret, directory, icePortRange: [48000, 48049], loopback: true, minFreeBytes: MIN_FREE_MB * MB, limitCheckIntervalMs: 200,
+    tokenSecret: secret,
+    directory,
+    icePortRange: [48000, 48049],
+    loopback: true,
+    minFreeBytes: MIN_FREE_MB * MB,
+    limitCheckIntervalMs: 200,
     log: (event, data) => events.push({ event, ...data }),
   });
   const server = http.createServer(async (req, res) => void ((await ingest(req, res)) || res.writeHead(404).end()));
@@ -108,7 +122,12 @@ describe.skipIf(!mounted || !hasFfmpeg)("low disk while a session with media is 
     let mediaAt = 0;
     const sentMs = { audio: 0, video: 0 };
     const publishing = publishWhip({
-      url: `${base}/whip/rec-low`, token, seconds: 20, signal: stop.signal, icePortRange: [48100, 48149], rtpPortRange: [48200, 48249],
+      url: `${base}/whip/rec-low`,
+      token,
+      seconds: 20,
+      signal: stop.signal,
+      icePortRange: [48100, 48149],
+      rtpPortRange: [48200, 48249],
       onMediaStart: (at) => (mediaAt = at),
       onSent: (kind, ms) => (sentMs[kind] = ms),
     });
@@ -135,7 +154,9 @@ describe.skipIf(!mounted || !hasFfmpeg)("low disk while a session with media is 
     for (const name of media) {
       const kind = name.includes("audio") ? "audio" : "video";
       const probe = probeMovie(path.join(sessionDir, name));
-      console.info(`low-disk: ${name} holds ${probe.seconds} s; ${sentAtFill[kind] / 1000} s sent before the disk filled, ${sentMs[kind] / 1000} s in all`);
+      console.info(
+        `low-disk: ${name} holds ${probe.seconds} s; ${sentAtFill[kind] / 1000} s sent before the disk filled, ${sentMs[kind] / 1000} s in all`,
+      );
       expect(probe.decodeErrors, name).toBe("");
       expect(probe.seconds, name).toBeGreaterThan(sentAtFill[kind] / 1000 - 0.5); // everything before the fault is kept
       expect(probe.seconds, name).toBeLessThan(sentMs[kind] / 1000 + 0.5);
@@ -144,10 +165,16 @@ describe.skipIf(!mounted || !hasFfmpeg)("low disk while a session with media is 
     // A new session while the disk is still low: refused with 507 and a message saying why.
     const again = await fetch(`${base}/whip/rec-low`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${issuePublisherToken(secret, { recordingId: "rec-low", participantId: "late", displayName: "Late" })}`, "Content-Type": "application/sdp" },
+      headers: {
+        Authorization: `Bearer ${issuePublisherToken(secret, { recordingId: "rec-low", participantId: "late", displayName: "Late" })}`,
+        "Content-Type": "application/sdp",
+      },
       body: readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8"),
     });
     expect(again.status).toBe(507);
-    expect(await again.json()).toMatchObject({ error: "insufficient-storage", message: expect.stringMatching(/bytes free on the recorder's disk \(need 41943040\)/) });
+    expect(await again.json()).toMatchObject({
+      error: "insufficient-storage",
+      message: expect.stringMatching(/bytes free on the recorder's disk \(need 41943040\)/),
+    });
   }, 60_000);
 });

@@ -55,7 +55,10 @@ describe.skipIf(!hasRedisServer)(`Redis outage between two app nodes (${testData
     const receivedOnA = new Map<string, number>();
     pairs[0]!.visitor.socket.on("chat:message", (p: { message: { body: string } }) => receivedOnA.set(p.message.body, Date.now()));
 
-    const load = startChatLoad(pairs.map((p, i) => ({ name: `visitor${i}`, client: p.visitor, meetingPointId: p.meetingPointId })), 600);
+    const load = startChatLoad(
+      pairs.map((p, i) => ({ name: `visitor${i}`, client: p.visitor, meetingPointId: p.meetingPointId })),
+      600,
+    );
     await sleep(1500);
     expect(receivedOnB.size).toBeGreaterThan(0); // the adapter works before the fault
     const cutAt = Date.now();
@@ -101,7 +104,10 @@ describe.skipIf(!hasRedisServer)(`Redis outage between two app nodes (${testData
       const { messages } = await pair.visitor.ok("chat:history", { meetingPointId: pair.meetingPointId });
       const bodies = new Set(messages.map((m) => m.body));
       const acked = ok.filter((r) => r.meetingPointId === pair.meetingPointId).map((r) => r.body);
-      expect(acked.filter((b) => !bodies.has(b)), "acknowledged but missing").toEqual([]);
+      expect(
+        acked.filter((b) => !bodies.has(b)),
+        "acknowledged but missing",
+      ).toEqual([]);
     }
   }, 60_000);
 });

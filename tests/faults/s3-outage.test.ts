@@ -18,7 +18,14 @@ import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime
 import { startTcpFaultProxy, type TcpFaultProxy } from "@/tests/support/tcp-fault-proxy";
 import { testDatabaseMode } from "@/tests/support/test-database";
 import { within } from "@/tests/support/faults/chat-load";
-import { agentIdentity, probeMovie, S3_KEYS, startS3Server, stoppedRecording, untilRecordingStatus } from "@/tests/support/faults/recording-fixtures";
+import {
+  agentIdentity,
+  probeMovie,
+  S3_KEYS,
+  startS3Server,
+  stoppedRecording,
+  untilRecordingStatus,
+} from "@/tests/support/faults/recording-fixtures";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const S3_PORT = 4610;
@@ -31,7 +38,8 @@ const OUTAGE_MS = 6000;
 function snapshot(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) out[path.relative(dir, path.join(entry.parentPath, entry.name))] = statSync(path.join(entry.parentPath, entry.name)).size;
+    if (entry.isFile())
+      out[path.relative(dir, path.join(entry.parentPath, entry.name))] = statSync(path.join(entry.parentPath, entry.name)).size;
   }
   return out;
 }
@@ -58,16 +66,29 @@ describe.skipIf(!hasFfmpeg)(`S3 outage during a recording's upload (${testDataba
     store = await openObjectStore({ ...common, endpoint: `http://127.0.0.1:${PROXY_PORT}` });
     direct = (await openObjectStore({ ...common, endpoint: s3.endpoint })).client; // the test's own view of the bucket
     // The pipeline's warnings (its retries) are what the test watches; everything else is dropped.
-    const sink = new Writable({ write: (chunk, _e, done) => {
+    const sink = new Writable({
+      write: (chunk, _e, done) => {
         warnings.push(String(chunk));
         done();
-      } });
+      },
+    });
     const logger = pino({ level: "warn" }, sink);
     const env = parseEnv({
-      DATA_DIR: dir, RECORDER_DIR: recordingsDir(), COMPOSE_WIDTH: "640", COMPOSE_HEIGHT: "360", COMPOSE_RETRY_LIMIT: "5",
-      COMPOSE_RETRY_DELAY_SECONDS: "1", JOBS_POLL_INTERVAL_SECONDS: "0.5", RECORDING_RETENTION_DAYS: "0", DATABASE_URL: process.env.DATABASE_URL,
+      DATA_DIR: dir,
+      RECORDER_DIR: recordingsDir(),
+      COMPOSE_WIDTH: "640",
+      COMPOSE_HEIGHT: "360",
+      COMPOSE_RETRY_LIMIT: "5",
+      COMPOSE_RETRY_DELAY_SECONDS: "1",
+      JOBS_POLL_INTERVAL_SECONDS: "0.5",
+      RECORDING_RETENTION_DAYS: "0",
+      DATABASE_URL: process.env.DATABASE_URL,
     });
-    backend = await startRecordingBackend(env, { db: stack.db, storage: store, logger, authSecret: "s".repeat(48) } as unknown as CoreServices, { runWorker: true, logger });
+    backend = await startRecordingBackend(
+      env,
+      { db: stack.db, storage: store, logger, authSecret: "s".repeat(48) } as unknown as CoreServices,
+      { runWorker: true, logger },
+    );
   }, 60_000);
   afterAll(async () => {
     await backend?.close();
@@ -89,7 +110,9 @@ describe.skipIf(!hasFfmpeg)(`S3 outage during a recording's upload (${testDataba
     const cutAt = Date.now();
     await backend.onChange(stopped);
     // The movie is composed, then its upload fails against the missing endpoint and is retried.
-    await within("an upload retry", 20_000, async () => warnings.some((w) => w.includes(stopped.id) && /upload .* failed; retrying/.test(w)));
+    await within("an upload retry", 20_000, async () =>
+      warnings.some((w) => w.includes(stopped.id) && /upload .* failed; retrying/.test(w)),
+    );
     while (Date.now() - cutAt < OUTAGE_MS) {
       expect(snapshot(raw)).toEqual(before);
       expect((await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } })).status).toBe("processing");

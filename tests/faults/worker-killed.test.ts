@@ -22,7 +22,14 @@ import { openObjectStore, type ObjectStore } from "@/server/platform/object-stor
 import { jsonLine, startChild, type ChildHandle } from "@/tests/support/process-helpers";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger } from "@/tests/support/test-database";
-import { agentIdentity, probeMovie, S3_KEYS, startS3Server, stoppedRecording, untilRecordingStatus } from "@/tests/support/faults/recording-fixtures";
+import {
+  agentIdentity,
+  probeMovie,
+  S3_KEYS,
+  startS3Server,
+  stoppedRecording,
+  untilRecordingStatus,
+} from "@/tests/support/faults/recording-fixtures";
 
 const PG_SERVER = process.env.DATABASE_URL;
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
@@ -75,19 +82,41 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
     stack = await startRealtimeStack({ sharedDb: db, recordingsDir: recordingsDir() });
     host = await agentIdentity(db);
     s3 = await startS3Server({ port: S3_PORT, directory: path.join(dir, "s3"), bucket: BUCKET });
-    store = await openObjectStore({ endpoint: s3.endpoint, region: "us-east-1", bucket: BUCKET, ...S3_KEYS, forcePathStyle: true, embeddedDir: "", embeddedPort: 0 });
+    store = await openObjectStore({
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      bucket: BUCKET,
+      ...S3_KEYS,
+      forcePathStyle: true,
+      embeddedDir: "",
+      embeddedPort: 0,
+    });
 
     // Two worker processes, each with its own scratch folder, the shared recordings folder and database.
     for (const name of ["worker-a", "worker-b"]) {
-      const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH, HOME: process.env.HOME, ...env(scratch!.url, path.join(dir, name)) };
-      workers.push(startChild(name, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "entrypoints/worker.ts"], { cwd: ROOT, env: childEnv }));
+      const childEnv: NodeJS.ProcessEnv = {
+        NODE_ENV: "test",
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...env(scratch!.url, path.join(dir, name)),
+      };
+      workers.push(
+        startChild(name, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "entrypoints/worker.ts"], {
+          cwd: ROOT,
+          env: childEnv,
+        }),
+      );
     }
     await Promise.all(workers.map((w) => w.waitForLine((l) => jsonLine(l)?.msg === "worker ready", 45_000)));
     // This process plays a web node (WORKER_IN_PROCESS=false): it queues the job, the workers run it.
-    web = await startRecordingBackend(parseEnv(env(scratch!.url, path.join(dir, "web"))), { db, storage: store, logger: silentLogger, authSecret: "w".repeat(48) } as unknown as CoreServices, {
-      runWorker: false,
-      logger: silentLogger,
-    });
+    web = await startRecordingBackend(
+      parseEnv(env(scratch!.url, path.join(dir, "web"))),
+      { db, storage: store, logger: silentLogger, authSecret: "w".repeat(48) } as unknown as CoreServices,
+      {
+        runWorker: false,
+        logger: silentLogger,
+      },
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -108,10 +137,12 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
 
     // Whichever worker logs that it started this recording's composition is the one to kill.
     const started = (w: ChildHandle) =>
-      w.waitForLine((l) => {
-        const j = jsonLine(l);
-        return j?.msg === "composition started" && j.recordingId === id;
-      }, 30_000).then(() => w);
+      w
+        .waitForLine((l) => {
+          const j = jsonLine(l);
+          return j?.msg === "composition started" && j.recordingId === id;
+        }, 30_000)
+        .then(() => w);
     const victim = await Promise.any(workers.map(started));
     const survivor = workers.find((w) => w !== victim)!;
     await untilRecordingStatus(db, id, "processing", 10_000);
@@ -119,7 +150,9 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
     const killedAt = Date.now();
     expect((await victim.exited).signal).toBe("SIGKILL");
     // Mid-job: nothing was stored yet.
-    await expect(store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `recordings/${id}/movie.mp4` }))).rejects.toMatchObject({ name: "NotFound" });
+    await expect(store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `recordings/${id}/movie.mp4` }))).rejects.toMatchObject({
+      name: "NotFound",
+    });
     expect((await db.prisma.recording.findUniqueOrThrow({ where: { id } })).status).toBe("processing");
 
     // The survivor's sweep fails the job whose heartbeat went silent, and pg-boss retries it.
@@ -144,7 +177,11 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
     expect(Math.abs(row.durationMs! - SECONDS * 1000)).toBeLessThan(500);
     // Raw tracks stay where the recorder keeps them.
     expect(existsSync(path.join(recordingsDir(), id, "manifest.jsonl"))).toBe(true);
-    const logged = (msg: string) => survivor.lines.map(jsonLine).filter((j) => j?.msg === msg && j.recordingId === id).map((j) => new Date(j!.time as string | number).getTime());
+    const logged = (msg: string) =>
+      survivor.lines
+        .map(jsonLine)
+        .filter((j) => j?.msg === msg && j.recordingId === id)
+        .map((j) => new Date(j!.time as string | number).getTime());
     const rerunStartedAt = Math.max(...logged("composition started"));
     console.info(
       `worker-killed: the survivor started the rerun ${rerunStartedAt - killedAt} ms after the kill (heartbeat stale after ${STALE_SECONDS} s, ` +

@@ -59,7 +59,10 @@ describe("apiRoute", () => {
   });
 
   it("refuses a path id that is not a UUID", async () => {
-    expect(await post({ cookie: await agentCookie(), id: "../etc", body: "{}" })).toMatchObject({ status: 400, json: { message: "id: must be a UUID" } });
+    expect(await post({ cookie: await agentCookie(), id: "../etc", body: "{}" })).toMatchObject({
+      status: 400,
+      json: { message: "id: must be a UUID" },
+    });
   });
 
   it("stops reading a body as soon as it passes the limit", async () => {

@@ -11,7 +11,9 @@ import type { LoginService } from "@/server/platform/auth/login";
 type InternalResponse = { status?: number; redirect?: string; cookies?: { name: string; value: string }[] };
 type AuthHandler = (params: { req: Record<string, unknown>; options: unknown }) => Promise<InternalResponse>;
 // next-auth 4 does not export its core from the package; load it by file, as its route handler does.
-const { AuthHandler } = createRequire(import.meta.url)(path.resolve("node_modules/next-auth/core/index.js")) as { AuthHandler: AuthHandler };
+const { AuthHandler } = createRequire(import.meta.url)(path.resolve("node_modules/next-auth/core/index.js")) as {
+  AuthHandler: AuthHandler;
+};
 
 const SECRET = "s".repeat(48);
 const login = {
@@ -56,7 +58,11 @@ describe("auth redirects without NEXTAUTH_URL", () => {
   });
 
   it("a credentials sign-in returns to the requested page on this site", async () => {
-    const res = await post("callback", { username: "agent1", password: "pw", callbackUrl: "http://desk.example.test:4123/console" }, "credentials");
+    const res = await post(
+      "callback",
+      { username: "agent1", password: "pw", callbackUrl: "http://desk.example.test:4123/console" },
+      "credentials",
+    );
     expect(res.redirect).toBe("/console");
     expect(res.cookies?.some((c) => c.name === "next-auth.session-token")).toBe(true);
   });

@@ -53,7 +53,8 @@ const MATRIX: Record<RequestName, Row> = {
     stage: "none",
     payload: () => ({}),
     expect: all("ok"),
-    check: (r, w, role) => expect(`${(r.identity as { kind: string }).kind}:${(r.identity as { id: string }).id}`).toBe(userIdOfRole(w, role)),
+    check: (r, w, role) =>
+      expect(`${(r.identity as { kind: string }).kind}:${(r.identity as { id: string }).id}`).toBe(userIdOfRole(w, role)),
   },
   // Everyone may ask; a visitor gets a token for itself only (never another identity), agents renew by cookie.
   "session:renew": {
@@ -107,7 +108,11 @@ const MATRIX: Record<RequestName, Row> = {
   "mp:accept": { stage: "invited", payload: (w) => ({ ...mp(w), invitationId: w.invitationId }), expect: ownerOnly },
   "mp:decline": { stage: "invited", payload: (w) => ({ ...mp(w), invitationId: w.invitationId }), expect: ownerOnly },
   "mp:host": { stage: "assigned", payload: mp, expect: hostOnly },
-  "mp:leave": { stage: "inCall", payload: mp, expect: { visitorA: "ok", visitorB: "NOT_FOUND", agent2: "NOT_FOUND", agent1: "ok", admin: "NOT_FOUND" } },
+  "mp:leave": {
+    stage: "inCall",
+    payload: mp,
+    expect: { visitorA: "ok", visitorB: "NOT_FOUND", agent2: "NOT_FOUND", agent1: "ok", admin: "NOT_FOUND" },
+  },
   "mp:end": { stage: "assigned", payload: mp, expect: hostOnly },
   "chat:send": {
     stage: "assigned",
@@ -155,7 +160,13 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
     const a = await stack.visitor({ name: "Ann" });
     const b = await stack.visitor({ name: "Ben" });
     const w: World = {
-      a, b, agentId, ticketId: "", meetingPointId: "", invitationId: "", entryId: "",
+      a,
+      b,
+      agentId,
+      ticketId: "",
+      meetingPointId: "",
+      invitationId: "",
+      entryId: "",
       client: { visitorA: a, visitorB: b, ...agents },
     };
     const extra: TestClient[] = [];
@@ -173,7 +184,9 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
     }
     if (reached("invited")) {
       await agents.agent1.ok("ticket:inviteToVideo", { ticketId: w.ticketId });
-      const invitation = await stack.db.prisma.invitation.findFirstOrThrow({ where: { meetingPointId: w.meetingPointId, inviteeId: `visitor:${a.visitorId}` } });
+      const invitation = await stack.db.prisma.invitation.findFirstOrThrow({
+        where: { meetingPointId: w.meetingPointId, inviteeId: `visitor:${a.visitorId}` },
+      });
       w.invitationId = invitation.id;
     }
     if (reached("inCall")) await a.ok("mp:accept", { ...mp(w), invitationId: w.invitationId });
@@ -223,7 +236,8 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
         if (expected === "ok") {
           expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true });
           await row.check?.(reply, w, role);
-          if (relayed) expect(await relayed).toMatchObject({ from: userIdOfRole(w, role), message: { type: "candidate", candidate: null } });
+          if (relayed)
+            expect(await relayed).toMatchObject({ from: userIdOfRole(w, role), message: { type: "candidate", candidate: null } });
           if (relayed) expect(((await relayed) as { message: object }).message).not.toHaveProperty("from");
         } else {
           expect(reply, JSON.stringify(reply)).toMatchObject({ ok: false, code: expected });
@@ -263,7 +277,12 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
       for (const event of Object.keys(requests) as RequestName[]) {
         const base = MATRIX[event].payload(w, "agent1") as Record<string, unknown>;
         if (!idKeys.some((k) => k in base)) continue;
-        const unknown = Object.fromEntries(Object.entries(base).map(([k, v]) => [k, idKeys.includes(k) || (k.endsWith("Id") && typeof v === "string" && !v.includes(":")) ? randomUUID() : v]));
+        const unknown = Object.fromEntries(
+          Object.entries(base).map(([k, v]) => [
+            k,
+            idKeys.includes(k) || (k.endsWith("Id") && typeof v === "string" && !v.includes(":")) ? randomUUID() : v,
+          ]),
+        );
         const reply = await agents.agent1.socket.timeout(5000).emitWithAck(event, unknown);
         expect(reply, `${event} ${JSON.stringify(unknown)}`).toMatchObject({ ok: false, code: "NOT_FOUND" });
       }
@@ -281,7 +300,12 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
       { what: "a garbage session cookie", cookie: "next-auth.session-token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." },
     ];
     for (const v of variants) {
-      const socket = connect(stack.url, { transports: ["websocket"], reconnection: false, auth: v.auth ?? {}, extraHeaders: v.cookie ? { cookie: v.cookie } : undefined });
+      const socket = connect(stack.url, {
+        transports: ["websocket"],
+        reconnection: false,
+        auth: v.auth ?? {},
+        extraHeaders: v.cookie ? { cookie: v.cookie } : undefined,
+      });
       try {
         const outcome = await new Promise<unknown>((resolve) => {
           socket.once("connect", () => resolve("connected"));

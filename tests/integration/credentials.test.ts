@@ -33,7 +33,12 @@ describe(`credentials (${testDatabaseMode()})`, () => {
 
   /** Whether the socket handshake accepts these credentials (the server checks against the real clock). */
   function handshake(opts: { auth?: Record<string, unknown>; cookie?: string }): Promise<{ connected: boolean; data?: unknown }> {
-    const socket = connect(stack.url, { transports: ["websocket"], reconnection: false, auth: opts.auth ?? {}, extraHeaders: opts.cookie ? { cookie: opts.cookie } : undefined });
+    const socket = connect(stack.url, {
+      transports: ["websocket"],
+      reconnection: false,
+      auth: opts.auth ?? {},
+      extraHeaders: opts.cookie ? { cookie: opts.cookie } : undefined,
+    });
     return new Promise((resolve) => {
       socket.once("connect", () => {
         socket.disconnect();
@@ -88,7 +93,12 @@ describe(`credentials (${testDatabaseMode()})`, () => {
   });
 
   it("the agent JWT lives jwt.maxAge (8 h by default); past it the socket handshake refuses it", async () => {
-    const options = buildAuthOptions({ login: {} as LoginService, secret: SECRET, maxAgeSeconds: env.SESSION_MAX_AGE_SECONDS, secureCookies: false });
+    const options = buildAuthOptions({
+      login: {} as LoginService,
+      secret: SECRET,
+      maxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
+      secureCookies: false,
+    });
     const maxAge = options.jwt!.maxAge!;
     expect(maxAge).toBe(8 * 3600);
     expect(options.session!.maxAge).toBe(maxAge);
@@ -105,7 +115,10 @@ describe(`credentials (${testDatabaseMode()})`, () => {
     expect(await handshake({ cookie: cookie(fresh) })).toEqual({ connected: true });
     // next-auth's decoder allows 15 s of clock skew; a minute either side of the lifetime is unambiguous.
     expect(await handshake({ cookie: cookie(await issuedAgo(maxAge - 60, mint)) })).toEqual({ connected: true });
-    expect(await handshake({ cookie: cookie(await issuedAgo(maxAge + 60, mint)) })).toMatchObject({ connected: false, data: { code: "UNAUTHENTICATED" } });
+    expect(await handshake({ cookie: cookie(await issuedAgo(maxAge + 60, mint)) })).toMatchObject({
+      connected: false,
+      data: { code: "UNAUTHENTICATED" },
+    });
   });
 
   it("the visitor token lives VISITOR_TOKEN_TTL_SECONDS (2 h by default); past it the socket handshake refuses it", async () => {
@@ -127,7 +140,10 @@ describe(`credentials (${testDatabaseMode()})`, () => {
   it("an expired visitor token cannot be revived by editing its expiry (the signature covers it)", async () => {
     const ttl = env.VISITOR_TOKEN_TTL_SECONDS;
     const old = new VisitorTokens(SECRET, ttl, () => Date.now() - (ttl + 60) * 1000).issue().token;
-    expect(await handshake({ auth: { visitorToken: old } })).toMatchObject({ connected: false, data: { message: expect.stringContaining("EXPIRED") } });
+    expect(await handshake({ auth: { visitorToken: old } })).toMatchObject({
+      connected: false,
+      data: { message: expect.stringContaining("EXPIRED") },
+    });
     const [version, body, signature] = old.split(".") as [string, string, string];
     const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
     const extended = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 86_400 })).toString("base64url");
@@ -147,7 +163,10 @@ describe(`credentials (${testDatabaseMode()})`, () => {
     await new Promise((resolve) => setTimeout(resolve, claims.exp * 1000 - Date.now() + 200));
     expect(stack.tokens.verify(token)).toEqual({ ok: false, error: "EXPIRED" });
     expect(await closed).toBe("transport close");
-    const reply = await visitor.socket.timeout(1000).emitWithAck("ticket:open", {}).catch(() => ({ ok: false, code: "DISCONNECTED" }));
+    const reply = await visitor.socket
+      .timeout(1000)
+      .emitWithAck("ticket:open", {})
+      .catch(() => ({ ok: false, code: "DISCONNECTED" }));
     expect(reply).toMatchObject({ ok: false });
   });
 

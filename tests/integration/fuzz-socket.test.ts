@@ -16,7 +16,17 @@ const EVENTS_PER_SOCKET = Number(process.env.FUZZ_EVENTS ?? 2500); // per socket
 console.log(`fuzz-socket seed=${SEED} (set FUZZ_SEED to reproduce another run)`);
 
 const MAX_PACKET_BYTES = 60_000;
-const CODES = ["BAD_REQUEST", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "INSUFFICIENT_STORAGE", "UNAVAILABLE", "INTERNAL"] as const;
+const CODES = [
+  "BAD_REQUEST",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "INSUFFICIENT_STORAGE",
+  "UNAVAILABLE",
+  "INTERNAL",
+] as const;
 // Fails to compile when ErrorCode gains a member this list does not know.
 const everyCodeListed: Exclude<ErrorCode, (typeof CODES)[number]> extends never ? true : false = true;
 const DECLARED = Object.keys(requests);
@@ -112,7 +122,8 @@ async function storm(client: TestClient, rng: Rng, count: number): Promise<Tally
       const reply = await client.socket.timeout(5000).emitWithAck(String(event), bytes);
       return checkAck(tally, [reply], `${event} <binary>`);
     }
-    const args = () => (mode < 0.1 ? "" : mode < 0.15 ? `,${fuzzPayloadJson(rng, event)},${fuzzPayloadJson(rng, event)}` : `,${fuzzPayloadJson(rng, event)}`);
+    const args = () =>
+      mode < 0.1 ? "" : mode < 0.15 ? `,${fuzzPayloadJson(rng, event)},${fuzzPayloadJson(rng, event)}` : `,${fuzzPayloadJson(rng, event)}`;
     let packet = `[${JSON.stringify(event)}${args()}]`;
     // Past maxHttpBufferSize (64 KB) the server drops the whole connection; that case has its own test.
     while (Buffer.byteLength(packet) > MAX_PACKET_BYTES) packet = `[${JSON.stringify(event)}${args()}]`;
@@ -125,7 +136,9 @@ async function storm(client: TestClient, rng: Rng, count: number): Promise<Tally
   };
   const parallel = 16;
   for (let i = 0; i < count; i += parallel) {
-    const batch = Array.from({ length: Math.min(parallel, count - i) }, () => one().catch((err: Error) => void tally.failures.push(err.message)));
+    const batch = Array.from({ length: Math.min(parallel, count - i) }, () =>
+      one().catch((err: Error) => void tally.failures.push(err.message)),
+    );
     await Promise.all(batch);
     if (tally.disconnected) break;
   }
@@ -136,7 +149,12 @@ async function storm(client: TestClient, rng: Rng, count: number): Promise<Tally
 /** A socket that should be refused in the handshake; resolves with the refusal's code. */
 function unauthenticatedAttempt(auth: Record<string, unknown>, cookie?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(stack.url, { transports: ["websocket"], reconnection: false, auth, extraHeaders: cookie ? { cookie } : undefined });
+    const socket = connect(stack.url, {
+      transports: ["websocket"],
+      reconnection: false,
+      auth,
+      extraHeaders: cookie ? { cookie } : undefined,
+    });
     socket.once("connect", () => {
       socket.disconnect();
       reject(new Error(`connected with ${JSON.stringify(auth).slice(0, 100)} ${cookie?.slice(0, 100)}`));
@@ -200,7 +218,10 @@ describe(`socket protocol fuzz (seed ${SEED})`, () => {
 
   it("refuses unauthenticated and forged handshakes with a code", async () => {
     const rng = mulberry32(SEED + 1);
-    const forgedJwt = await encode({ secret: "x".repeat(48), token: { sub: randomUUID(), name: "Mallory", username: "agent1", role: "admin" } });
+    const forgedJwt = await encode({
+      secret: "x".repeat(48),
+      token: { sub: randomUUID(), name: "Mallory", username: "agent1", role: "admin" },
+    });
     const attempts: [Record<string, unknown>, string?][] = [
       [{}],
       [{ visitorToken: "" }],
@@ -222,7 +243,9 @@ describe(`socket protocol fuzz (seed ${SEED})`, () => {
 
   it("cuts off oversized and unparseable packets without harming other sockets", async () => {
     const oneMegabyte = JSON.stringify({ name: "😀".repeat(260_000) });
-    expect(await cutOffAfter((s) => s.io.engine.write(`2${JSON.stringify(["ticket:open"]).slice(0, -1)},${oneMegabyte}]`))).toMatch(CUT_OFF);
+    expect(await cutOffAfter((s) => s.io.engine.write(`2${JSON.stringify(["ticket:open"]).slice(0, -1)},${oneMegabyte}]`))).toMatch(
+      CUT_OFF,
+    );
     expect(await cutOffAfter((s) => s.io.engine.write(`27["chat:send",{"meetingPointId":`))).toMatch(CUT_OFF);
     expect(await cutOffAfter((s) => s.io.engine.write(`27["disconnect",{}]`))).toMatch(CUT_OFF);
     const agent = await stack.agent("agent1");

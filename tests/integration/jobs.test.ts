@@ -48,7 +48,11 @@ describe(`compose-recording queue on pg-boss`, () => {
     await queue.start();
     progress = createJobProgressStore(db.pool);
     await progress.init();
-    compose = await createComposeRecordingQueue(queue, { policy, progress, onGaveUp: (id, error) => void gaveUp.push(`${id}: ${(error as Error).message}`) });
+    compose = await createComposeRecordingQueue(queue, {
+      policy,
+      progress,
+      onGaveUp: (id, error) => void gaveUp.push(`${id}: ${(error as Error).message}`),
+    });
   });
 
   afterAll(async () => {
@@ -58,7 +62,10 @@ describe(`compose-recording queue on pg-boss`, () => {
   });
 
   async function jobCount(recordingId: string): Promise<number> {
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'compose-recording' AND singleton_key = $1`, [recordingId]);
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'compose-recording' AND singleton_key = $1`,
+      [recordingId],
+    );
     return rows[0].n;
   }
 
@@ -149,7 +156,11 @@ describe(`compose-recording queue on pg-boss`, () => {
     void doomed.stop({ graceful: false }); // clears its timers; its final SQL hangs like a dead socket
 
     await compose.work(dispatch);
-    await until("the job to complete on the surviving worker", async () => (await compose.latest("rec-killed"))?.state === "completed", 25_000);
+    await until(
+      "the job to complete on the surviving worker",
+      async () => (await compose.latest("rec-killed"))?.state === "completed",
+      25_000,
+    );
     expect(runs.map((r) => r.attempt)).toEqual([1, 2]);
     // Not before the expiry: a live but slow worker must not be raced.
     expect(runs[1]!.at - killedAt).toBeGreaterThanOrEqual(policy.expireInSeconds * 1000 - 500);
@@ -187,7 +198,11 @@ describe(`compose-recording queue on pg-boss`, () => {
     dead = true;
     await doomedCompose.stopWorking();
     const killedAt = Date.now();
-    await until("the job to complete on the surviving worker", async () => (await compose.latest("rec-silent"))?.state === "completed", 30_000);
+    await until(
+      "the job to complete on the surviving worker",
+      async () => (await compose.latest("rec-silent"))?.state === "completed",
+      30_000,
+    );
     expect(runs.map((r) => r.attempt)).toEqual([1, 2]);
     expect(runs[1]!.at - killedAt).toBeLessThan(20_000);
     await survivor.stopWorking();

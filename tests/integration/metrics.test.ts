@@ -146,7 +146,12 @@ describe(`metrics endpoint (${testDatabaseMode()})`, () => {
     // A real client on a port nothing listens on: every query fails to connect.
     const deadPool = new pg.Pool({ connectionString: "postgresql://postgres@127.0.0.1:9/none", connectionTimeoutMillis: 500 });
     const deadPrisma = new PrismaClient({ adapter: new PrismaPg(deadPool) });
-    const down = createMetrics({ db: { prisma: deadPrisma, pool: deadPool }, socketCount: () => 7, defaultMetrics: false, queryTimeoutMs: 2000 });
+    const down = createMetrics({
+      db: { prisma: deadPrisma, pool: deadPool },
+      socketCount: () => 7,
+      defaultMetrics: false,
+      queryTimeoutMs: 2000,
+    });
     const { server: downServer, url: downUrl } = await serve(down);
     try {
       // The default loopback check: a proxied request (x-forwarded-for) is not local, and no token is set.

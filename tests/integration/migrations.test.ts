@@ -36,7 +36,18 @@ describe(`migrations (${testDatabaseMode()})`, () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     const tables = rows.map((r) => r.table_name);
-    for (const t of ["Agent", "Skill", "Ticket", "MeetingPoint", "Invitation", "WaitListEntry", "Participant", "ChatMessage", "Recording", "RecordingTrack"]) {
+    for (const t of [
+      "Agent",
+      "Skill",
+      "Ticket",
+      "MeetingPoint",
+      "Invitation",
+      "WaitListEntry",
+      "Participant",
+      "ChatMessage",
+      "Recording",
+      "RecordingTrack",
+    ]) {
       expect(tables).toContain(t);
     }
   });

@@ -12,7 +12,13 @@ describe("embedded object store", () => {
   let store: ObjectStore;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "vhd-s3-"));
-    store = await openObjectStore({ region: "us-east-1", bucket: "test-recordings", forcePathStyle: true, embeddedDir: dir, embeddedPort: 0 });
+    store = await openObjectStore({
+      region: "us-east-1",
+      bucket: "test-recordings",
+      forcePathStyle: true,
+      embeddedDir: dir,
+      embeddedPort: 0,
+    });
   });
   afterAll(async () => {
     await store?.close();
@@ -44,7 +50,13 @@ describe("embedded object store", () => {
   });
 
   it("reports an unreachable store as unhealthy instead of throwing", async () => {
-    const other = await openObjectStore({ region: "us-east-1", bucket: "gone-bucket", forcePathStyle: true, embeddedDir: dir, embeddedPort: 0 });
+    const other = await openObjectStore({
+      region: "us-east-1",
+      bucket: "gone-bucket",
+      forcePathStyle: true,
+      embeddedDir: dir,
+      embeddedPort: 0,
+    });
     await other.close();
     const health = await other.ping();
     expect(health.ok).toBe(false);

@@ -52,7 +52,10 @@ describe(`realtime authorization and validation (${testDatabaseMode()})`, () => 
     expect(await visitor.request("ticket:inviteToVideo", { ticketId })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await visitor.request("mp:create", {})).toMatchObject({ ok: false, code: "FORBIDDEN" });
     // Progress that only the server sets cannot be claimed by the visitor.
-    expect(await visitor.request("ticket:progress", { ticketId, progress: "in_call" as never })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await visitor.request("ticket:progress", { ticketId, progress: "in_call" as never })).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
   });
 
   it("a visitor cannot admit itself from the wait list", async () => {

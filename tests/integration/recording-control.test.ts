@@ -51,7 +51,10 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     const screen = await visitor.ok("recording:publish", { meetingPointId, source: "screen" });
     const camClaims = verifyPublisherToken(RECORDER_SECRET, cam.token, { expectedRecordingId: armed.recording.id });
     const screenClaims = verifyPublisherToken(RECORDER_SECRET, screen.token, { expectedRecordingId: armed.recording.id });
-    expect(camClaims).toMatchObject({ ok: true, claims: { participantId: `visitor:${visitor.visitorId}`, source: "camera", displayName: "Vera" } });
+    expect(camClaims).toMatchObject({
+      ok: true,
+      claims: { participantId: `visitor:${visitor.visitorId}`, source: "camera", displayName: "Vera" },
+    });
     expect(screenClaims).toMatchObject({ ok: true, claims: { participantId: `visitor:${visitor.visitorId}:screen`, source: "screen" } });
     expect(cam.whipUrl).toBe(`http://127.0.0.1:9/whip/${armed.recording.id}`);
 
@@ -69,7 +72,9 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     await stoppedSeen;
 
     // Start, pause, resume and stop are in the ticket's history.
-    const history = (await agent.ok("ticket:get", { ticketId: ticket.id })).messages.filter((m) => m.senderId === "system").map((m) => m.body);
+    const history = (await agent.ok("ticket:get", { ticketId: ticket.id })).messages
+      .filter((m) => m.senderId === "system")
+      .map((m) => m.body);
     expect(history).toEqual([
       expect.stringMatching(/will record this call once it starts/),
       expect.stringMatching(/^Recording started\. This call is being recorded/),
@@ -86,7 +91,10 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     const agent = await stack.agent("agent2");
     const { meetingPoint } = await agent.ok("mp:create", {});
     const meetingPointId = meetingPoint.id;
-    expect(await agent.request("recording:start", { meetingPointId, destination: "https://evil.example.com/whip" })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await agent.request("recording:start", { meetingPointId, destination: "https://evil.example.com/whip" })).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
     const remote = await agent.ok("recording:start", { meetingPointId, destination: "https://rec2.example.com/whip/" });
     await agent.ok("mp:host", { meetingPointId });
     const cred = await agent.ok("recording:publish", { meetingPointId, source: "camera" });
@@ -113,7 +121,10 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
   it("refuses malformed recording requests with a code", async () => {
     const agent = await stack.agent("agent1");
     expect(await agent.request("recording:start", { meetingPointId: "nope" } as never)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await agent.request("recording:publish", { meetingPointId: crypto.randomUUID(), source: "webcam" } as never)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await agent.request("recording:publish", { meetingPointId: crypto.randomUUID(), source: "webcam" } as never)).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
     expect(await agent.request("recording:stop", { meetingPointId: crypto.randomUUID() })).toMatchObject({ ok: false });
   });
 });

@@ -46,7 +46,8 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
   const published: { id: string; status: string; progress: number | null }[] = [];
   const webhooks: { event: string; verified: boolean; recordingId: string }[] = [];
   let receiver: Server;
-  const openStore = async () => (store = await openObjectStore({ region: "us-east-1", bucket: BUCKET, forcePathStyle: true, embeddedDir: s3dir, embeddedPort: port }));
+  const openStore = async () =>
+    (store = await openObjectStore({ region: "us-east-1", bucket: BUCKET, forcePathStyle: true, embeddedDir: s3dir, embeddedPort: port }));
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "vhd-pipeline-"));
@@ -61,7 +62,10 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
-        const verdict = verifyWebhook(WEBHOOK_SECRET, body, { timestamp: req.headers["x-vhd-timestamp"] as string, signature: req.headers["x-vhd-signature"] as string });
+        const verdict = verifyWebhook(WEBHOOK_SECRET, body, {
+          timestamp: req.headers["x-vhd-timestamp"] as string,
+          signature: req.headers["x-vhd-signature"] as string,
+        });
         const parsed = JSON.parse(body) as { event: string; data: { recordingId: string } };
         webhooks.push({ event: parsed.event, verified: verdict.ok, recordingId: parsed.data.recordingId });
         res.writeHead(200).end();
@@ -69,14 +73,26 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     const env = parseEnv({
-      WEBHOOK_URLS: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`, WEBHOOK_SECRET,
-      DATA_DIR: dataDir, RECORDER_DIR: path.join(dataDir, "recordings"), COMPOSE_WIDTH: "640", COMPOSE_HEIGHT: "360",
-      COMPOSE_RETRY_DELAY_SECONDS: "1", COMPOSE_RETRY_LIMIT: "4", JOBS_POLL_INTERVAL_SECONDS: "0.5", RECORDING_RETENTION_DAYS: "3",
-      DATABASE_URL: process.env.DATABASE_URL, RECORDER_SECRET,
+      WEBHOOK_URLS: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`,
+      WEBHOOK_SECRET,
+      DATA_DIR: dataDir,
+      RECORDER_DIR: path.join(dataDir, "recordings"),
+      COMPOSE_WIDTH: "640",
+      COMPOSE_HEIGHT: "360",
+      COMPOSE_RETRY_DELAY_SECONDS: "1",
+      COMPOSE_RETRY_LIMIT: "4",
+      JOBS_POLL_INTERVAL_SECONDS: "0.5",
+      RECORDING_RETENTION_DAYS: "3",
+      DATABASE_URL: process.env.DATABASE_URL,
+      RECORDER_SECRET,
     });
     // The client keeps working across the S3 restart below (the embedded server keeps accepting its keys).
     const core = { db: stack.db, storage: store!, logger: silentLogger } as unknown as CoreServices;
-    backend = await startRecordingBackend(env, core, { runWorker: true, logger: silentLogger, publish: (v) => published.push({ id: v.id, status: v.status, progress: v.progress }) });
+    backend = await startRecordingBackend(env, core, {
+      runWorker: true,
+      logger: silentLogger,
+      publish: (v) => published.push({ id: v.id, status: v.status, progress: v.progress }),
+    });
   }, 60_000);
   afterAll(async () => {
     await backend?.close();
@@ -98,7 +114,10 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     // The synthetic media lives at T0 (2023): the recording's span is moved there.
     await stack.db.prisma.recording.update({
       where: { id: rec.id },
-      data: { spans: [{ from: new Date(T0).toISOString(), to: new Date(T0 + SECONDS * 1000).toISOString() }], destination: elsewhere?.destination },
+      data: {
+        spans: [{ from: new Date(T0).toISOString(), to: new Date(T0 + SECONDS * 1000).toISOString() }],
+        destination: elsewhere?.destination,
+      },
     });
     await backend.onChange(stopped);
     return rec.id;
@@ -122,7 +141,12 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
   it("composes a stopped recording into an H.264/AAC faststart movie in S3, reports progress, and rerunning does not duplicate", async () => {
     const id = await stoppedRecording();
     const row = await untilStatus(id, "ready");
-    expect(row).toMatchObject({ movieKey: `recordings/${id}/movie.mp4`, posterKey: `recordings/${id}/poster.jpg`, progress: null, error: null });
+    expect(row).toMatchObject({
+      movieKey: `recordings/${id}/movie.mp4`,
+      posterKey: `recordings/${id}/poster.jpg`,
+      progress: null,
+      error: null,
+    });
     expect(Math.abs(row.durationMs! - SECONDS * 1000)).toBeLessThan(500);
     expect(row.expiresAt!.getTime() - row.readyAt!.getTime()).toBe(3 * 86_400_000);
     const objects = await listed(`recordings/${id}/`);
@@ -131,15 +155,23 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     expect(published.some((p) => p.id === id && p.status === "processing" && (p.progress ?? 0) > 0)).toBe(true);
 
     const file = path.join(dataDir, "downloaded.mp4");
-    const body = await (await store!.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: row.movieKey! }))).Body!.transformToByteArray();
+    const body = await (
+      await store!.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: row.movieKey! }))
+    ).Body!.transformToByteArray();
     writeFileSync(file, body);
-    const probe = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "csv=p=0", file], { encoding: "utf8" });
+    const probe = execFileSync(
+      "ffprobe",
+      ["-v", "error", "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "csv=p=0", file],
+      { encoding: "utf8" },
+    );
     expect(probe).toMatch(/h264,640,360/);
     expect(probe).toMatch(/aac,48000/);
     expect(await isFastStart(file)).toBe(true);
     expect(existsSync(path.join(dataDir, "processing", id))).toBe(false); // scratch removed once confirmed
     // Signed webhooks: stopped, then ready.
-    await expect.poll(() => webhooks.filter((w) => w.recordingId === id).map((w) => w.event), { timeout: 20_000 }).toEqual(["recording.stopped", "recording.ready"]);
+    await expect
+      .poll(() => webhooks.filter((w) => w.recordingId === id).map((w) => w.event), { timeout: 20_000 })
+      .toEqual(["recording.stopped", "recording.ready"]);
     expect(webhooks.every((w) => w.verified)).toBe(true);
 
     // A rerun (e.g. a retried job after a crash) composes to the same keys: still exactly two objects.
@@ -167,12 +199,22 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       const get = (p: string) => fetch(`${base}/recordings/${id}/files/${p}`, { headers: { Authorization: `Bearer ${token}` } });
       expect((await get("manifest.jsonl")).status).toBe(200);
       // Participant folders are named by participant id (`agent:<id>`): their tracks are listed, so the worker fetched them.
-      const listing = (await (await fetch(`${base}/recordings/${id}/files`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { files: { path: string }[] };
-      expect(listing.files.map((f) => f.path)).toEqual(expect.arrayContaining(["agent:ann/ann/track0-video.webm", "agent:ben/ben/track1-audio.webm"]));
+      const listing = (await (await fetch(`${base}/recordings/${id}/files`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+        files: { path: string }[];
+      };
+      expect(listing.files.map((f) => f.path)).toEqual(
+        expect.arrayContaining(["agent:ann/ann/track0-video.webm", "agent:ben/ben/track1-audio.webm"]),
+      );
       expect((await get("..%2F..%2Fetc%2Fpasswd")).status).toBe(400);
       // fetch folds "%2e%2e" into ".." and drops a segment: the URL then names no file route at all.
       expect((await get("%2e%2e/x")).status).toBe(404);
-      expect((await fetch(`${base}/recordings/${id}/files/manifest.jsonl`, { headers: { Authorization: `Bearer ${issueControlToken(RECORDER_SECRET, "other", 60)}` } })).status).toBe(403);
+      expect(
+        (
+          await fetch(`${base}/recordings/${id}/files/manifest.jsonl`, {
+            headers: { Authorization: `Bearer ${issueControlToken(RECORDER_SECRET, "other", 60)}` },
+          })
+        ).status,
+      ).toBe(403);
     } finally {
       recorder.close();
     }
@@ -192,7 +234,10 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
     }
     expect(row.status, row.error ?? "").toBe("ready");
-    expect(Object.keys(await listed(`recordings/${stopped.id}/`)).sort()).toEqual([`recordings/${stopped.id}/movie.mp4`, `recordings/${stopped.id}/poster.jpg`]);
+    expect(Object.keys(await listed(`recordings/${stopped.id}/`)).sort()).toEqual([
+      `recordings/${stopped.id}/movie.mp4`,
+      `recordings/${stopped.id}/poster.jpg`,
+    ]);
   }, 90_000);
 
   it("ffmpeg killed mid-job: the job is retried to success", async () => {
@@ -202,7 +247,10 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     const until = Date.now() + 20_000;
     let killed = false;
     while (!killed && Date.now() < until) {
-      const pids = spawnSync("pgrep", ["-f", `processing/${id}`], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+      const pids = spawnSync("pgrep", ["-f", `processing/${id}`], { encoding: "utf8" })
+        .stdout.trim()
+        .split("\n")
+        .filter(Boolean);
       for (const pid of pids) killed = spawnSync("kill", ["-9", pid]).status === 0 || killed;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -232,14 +280,31 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
   it("worker in another process: web nodes without a worker still see processing progress and ready", async () => {
     // The running backend plays the worker; a second one without a worker plays a web node (WORKER_IN_PROCESS=false).
     const seen: { id: string; status: string }[] = [];
-    const env = parseEnv({ DATA_DIR: dataDir, RECORDER_DIR: path.join(dataDir, "recordings"), JOBS_POLL_INTERVAL_SECONDS: "0.5", DATABASE_URL: process.env.DATABASE_URL, RECORDER_SECRET });
+    const env = parseEnv({
+      DATA_DIR: dataDir,
+      RECORDER_DIR: path.join(dataDir, "recordings"),
+      JOBS_POLL_INTERVAL_SECONDS: "0.5",
+      DATABASE_URL: process.env.DATABASE_URL,
+      RECORDER_SECRET,
+    });
     const web = await startRecordingBackend(env, { db: stack.db, storage: store!, logger: silentLogger } as unknown as CoreServices, {
-      runWorker: false, logger: silentLogger, publish: (v) => seen.push({ id: v.id, status: v.status }),
+      runWorker: false,
+      logger: silentLogger,
+      publish: (v) => seen.push({ id: v.id, status: v.status }),
     });
     try {
       const id = await stoppedRecording();
       await untilStatus(id, "ready");
-      await expect.poll(() => seen.filter((v) => v.id === id).map((v) => v.status).at(-1), { timeout: 10_000 }).toBe("ready");
+      await expect
+        .poll(
+          () =>
+            seen
+              .filter((v) => v.id === id)
+              .map((v) => v.status)
+              .at(-1),
+          { timeout: 10_000 },
+        )
+        .toBe("ready");
       expect(seen.some((v) => v.id === id && v.status === "processing")).toBe(true);
     } finally {
       await web.close();

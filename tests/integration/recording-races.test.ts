@@ -59,11 +59,23 @@ describe(`recording races (${testDatabaseMode()})`, () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "vhd-races-"));
     stack = await startRealtimeStack({ recordingsDir: path.join(dataDir, "recordings") });
     host = await agentIdentity(stack.db);
-    store = await openObjectStore({ region: "us-east-1", bucket: BUCKET, forcePathStyle: true, embeddedDir: path.join(dataDir, "s3"), embeddedPort: await freePort() });
+    store = await openObjectStore({
+      region: "us-east-1",
+      bucket: BUCKET,
+      forcePathStyle: true,
+      embeddedDir: path.join(dataDir, "s3"),
+      embeddedPort: await freePort(),
+    });
     const env = parseEnv({
-      DATA_DIR: dataDir, RECORDER_DIR: path.join(dataDir, "recordings"), COMPOSE_WIDTH: "640", COMPOSE_HEIGHT: "360",
-      COMPOSE_RETRY_DELAY_SECONDS: "1", JOBS_POLL_INTERVAL_SECONDS: "0.5", RECORDING_RETENTION_DAYS: "3",
-      DATABASE_URL: process.env.DATABASE_URL, RECORDER_SECRET,
+      DATA_DIR: dataDir,
+      RECORDER_DIR: path.join(dataDir, "recordings"),
+      COMPOSE_WIDTH: "640",
+      COMPOSE_HEIGHT: "360",
+      COMPOSE_RETRY_DELAY_SECONDS: "1",
+      JOBS_POLL_INTERVAL_SECONDS: "0.5",
+      RECORDING_RETENTION_DAYS: "3",
+      DATABASE_URL: process.env.DATABASE_URL,
+      RECORDER_SECRET,
     });
     const core = { db: stack.db, storage: store, logger: silentLogger } as unknown as CoreServices;
     backend = await startRecordingBackend(env, core, {
@@ -92,7 +104,10 @@ describe(`recording races (${testDatabaseMode()})`, () => {
 
   it("stop racing callStarted: the recording ends stopped, never back to recording", async () => {
     const meetingPoints = new InterleavingMeetingPoints(stack.db.prisma);
-    const service = new RecordingService(new RecordingStore(stack.db.prisma), meetingPoints, { publisherSecret: RECORDER_SECRET, whipBaseUrl: "http://127.0.0.1:9/whip" });
+    const service = new RecordingService(new RecordingStore(stack.db.prisma), meetingPoints, {
+      publisherSecret: RECORDER_SECRET,
+      whipBaseUrl: "http://127.0.0.1:9/whip",
+    });
     const mp = await stack.desk.meetingPoints.create(host, null);
     const armed = await service.start(host, mp.id);
     expect(armed.status).toBe("armed");
@@ -107,48 +122,56 @@ describe(`recording races (${testDatabaseMode()})`, () => {
     expect(row.spans).toEqual([]);
   });
 
-  it.skipIf(!hasFfmpeg)("delete while a compose job runs: it stays deleted and the objects the job uploaded are removed", async () => {
-    const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 4);
-    const done = jobsDone.length;
-    let removal: Promise<unknown> | undefined;
-    onProcessing.set(stopped.id, () => void (removal = backend.library.remove(host, stopped.id).catch((e: Error) => e)));
-    await backend.onChange(stopped);
+  it.skipIf(!hasFfmpeg)(
+    "delete while a compose job runs: it stays deleted and the objects the job uploaded are removed",
+    async () => {
+      const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 4);
+      const done = jobsDone.length;
+      let removal: Promise<unknown> | undefined;
+      onProcessing.set(stopped.id, () => void (removal = backend.library.remove(host, stopped.id).catch((e: Error) => e)));
+      await backend.onChange(stopped);
 
-    await expect.poll(() => jobsDone.length, { timeout: 60_000, interval: 200 }).toBeGreaterThan(done);
-    expect(removal).toBeDefined();
-    const removed = await removal;
-    expect(removed).not.toBeInstanceOf(Error);
-    const row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
-    expect(row).toMatchObject({ status: "deleted", movieKey: null, posterKey: null });
-    expect(jobsDone.at(-1)).toBe("completed");
-    expect(await listed(`recordings/${stopped.id}/`)).toEqual([]);
-  }, 90_000);
+      await expect.poll(() => jobsDone.length, { timeout: 60_000, interval: 200 }).toBeGreaterThan(done);
+      expect(removal).toBeDefined();
+      const removed = await removal;
+      expect(removed).not.toBeInstanceOf(Error);
+      const row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
+      expect(row).toMatchObject({ status: "deleted", movieKey: null, posterKey: null });
+      expect(jobsDone.at(-1)).toBe("completed");
+      expect(await listed(`recordings/${stopped.id}/`)).toEqual([]);
+    },
+    90_000,
+  );
 
-  it.skipIf(!hasFfmpeg)("keep set during a retention sweep: the kept recording is not expired and its movie stays", async () => {
-    const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 2);
-    await backend.onChange(stopped);
-    await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
-    const objects = await listed(`recordings/${stopped.id}/`);
-    expect(objects).toHaveLength(2);
-    await stack.db.prisma.recording.update({ where: { id: stopped.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  it.skipIf(!hasFfmpeg)(
+    "keep set during a retention sweep: the kept recording is not expired and its movie stays",
+    async () => {
+      const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 2);
+      await backend.onChange(stopped);
+      await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
+      const objects = await listed(`recordings/${stopped.id}/`);
+      expect(objects).toHaveLength(2);
+      await stack.db.prisma.recording.update({ where: { id: stopped.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
 
-    // The sweep has listed it as due; the agent keeps it before the sweep gets to it.
-    const source = recordingRetention(backend.library.store, async () => undefined);
-    const result = await sweepExpiredRecordings({
-      s3: store.client,
-      bucket: BUCKET,
-      ...source,
-      listExpired: async () => {
-        const due = await source.listExpired();
-        expect(due.map((d) => d.id)).toContain(stopped.id);
-        await backend.library.update(host, stopped.id, { keep: true });
-        return due;
-      },
-    });
+      // The sweep has listed it as due; the agent keeps it before the sweep gets to it.
+      const source = recordingRetention(backend.library.store, async () => undefined);
+      const result = await sweepExpiredRecordings({
+        s3: store.client,
+        bucket: BUCKET,
+        ...source,
+        listExpired: async () => {
+          const due = await source.listExpired();
+          expect(due.map((d) => d.id)).toContain(stopped.id);
+          await backend.library.update(host, stopped.id, { keep: true });
+          return due;
+        },
+      });
 
-    expect(result.expired.map((e) => e.id)).not.toContain(stopped.id);
-    const row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
-    expect(row).toMatchObject({ status: "ready", keep: true, movieKey: `recordings/${stopped.id}/movie.mp4` });
-    expect(await listed(`recordings/${stopped.id}/`)).toEqual(objects);
-  }, 90_000);
+      expect(result.expired.map((e) => e.id)).not.toContain(stopped.id);
+      const row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } });
+      expect(row).toMatchObject({ status: "ready", keep: true, movieKey: `recordings/${stopped.id}/movie.mp4` });
+      expect(await listed(`recordings/${stopped.id}/`)).toEqual(objects);
+    },
+    90_000,
+  );
 });

@@ -43,7 +43,15 @@ describe.skipIf(!hasFfmpeg)(`recording recovery and limits (${testDatabaseMode()
     // What a SIGKILL leaves: a session without an end, a track file whose Segment was never closed.
     const sessionDir = path.join(dir, recording.id, `agent:${host.id}`, "00000000-0000-4000-8000-00000000beef");
     mkdirSync(sessionDir, { recursive: true });
-    writeFileSync(path.join(sessionDir, "session.json"), JSON.stringify({ sessionId: "00000000-0000-4000-8000-00000000beef", participantId: `agent:${host.id}`, displayName: "Alice Agent", startedAtMs: Date.now() - 3000 }));
+    writeFileSync(
+      path.join(sessionDir, "session.json"),
+      JSON.stringify({
+        sessionId: "00000000-0000-4000-8000-00000000beef",
+        participantId: `agent:${host.id}`,
+        displayName: "Alice Agent",
+        startedAtMs: Date.now() - 3000,
+      }),
+    );
     const file = path.join(sessionDir, "track0-video.webm");
     const writer = new MkvWriter(file, { kind: "video", codec: "vp8", width: 320, height: 240 });
     for (const [i, frame] of makeVp8Frames(dir, 3).entries()) writer.writeFrame(frame, i % 25 === 0, i * 40);
@@ -74,7 +82,10 @@ describe.skipIf(!hasFfmpeg)(`recording recovery and limits (${testDatabaseMode()
     const options = recordingOptions(env, core, "http://127.0.0.1:9", async () => {});
     const service = new RecordingService(new RecordingStore(stack.db.prisma), new MeetingPointStore(stack.db.prisma), options);
     const mp = await stack.desk.meetingPoints.create(host, null);
-    await expect(service.start(host, mp.id)).rejects.toMatchObject({ code: "INSUFFICIENT_STORAGE", message: expect.stringMatching(/MB free, 1073741824 MB required/) });
+    await expect(service.start(host, mp.id)).rejects.toMatchObject({
+      code: "INSUFFICIENT_STORAGE",
+      message: expect.stringMatching(/MB free, 1073741824 MB required/),
+    });
     expect(await stack.db.prisma.recording.count({ where: { meetingPointId: mp.id } })).toBe(0);
     expect(existsSync(dir)).toBe(true);
   });

@@ -35,7 +35,8 @@ describe("recording upload and playback links (embedded S3)", () => {
   // first run's key pair, which the embedded server's in-process account keeps accepting.
   let uploader: S3Client;
 
-  const openStore = async () => (store = await openObjectStore({ region: "us-east-1", bucket: BUCKET, forcePathStyle: true, embeddedDir: s3dir, embeddedPort: port }));
+  const openStore = async () =>
+    (store = await openObjectStore({ region: "us-east-1", bucket: BUCKET, forcePathStyle: true, embeddedDir: s3dir, embeddedPort: port }));
   const stopStore = async () => {
     await store?.close();
     store = null;
@@ -80,7 +81,13 @@ describe("recording upload and playback links (embedded S3)", () => {
       { path: movie, key: "composite.mp4", contentType: "video/mp4" },
       { path: meta, key: "meta.json", contentType: "application/json" },
     ];
-    const first = await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r1", files, onProgress: (p) => progress.push(p) });
+    const first = await uploadRecordingFiles({
+      s3: uploader,
+      bucket: BUCKET,
+      prefix: "recordings/r1",
+      files,
+      onProgress: (p) => progress.push(p),
+    });
     expect(first).toEqual([
       { key: "recordings/r1/composite.mp4", size: 20 * MB + 12345, uploaded: true, localDeleted: false },
       { key: "recordings/r1/meta.json", size: 777, uploaded: true, localDeleted: false },
@@ -96,7 +103,10 @@ describe("recording upload and playback links (embedded S3)", () => {
     expect(head.ContentType).toBe("video/mp4");
 
     const rerun = await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r1/", files, deleteLocal: true });
-    expect(rerun.map((r) => [r.uploaded, r.localDeleted])).toEqual([[false, true], [false, true]]);
+    expect(rerun.map((r) => [r.uploaded, r.localDeleted])).toEqual([
+      [false, true],
+      [false, true],
+    ]);
     expect(existsSync(movie) || existsSync(meta)).toBe(false);
     // A run restarted after the deletion finds the confirmed objects and succeeds without local files.
     const afterDeletion = await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r1/", files, deleteLocal: true });
@@ -109,7 +119,14 @@ describe("recording upload and playback links (embedded S3)", () => {
     await stopStore();
     const started = Date.now();
     await expect(
-      uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r2", files, deleteLocal: true, retry: { attempts: 3, baseDelayMs: 200 } }),
+      uploadRecordingFiles({
+        s3: uploader,
+        bucket: BUCKET,
+        prefix: "recordings/r2",
+        files,
+        deleteLocal: true,
+        retry: { attempts: 3, baseDelayMs: 200 },
+      }),
     ).rejects.toMatchObject({ code: "ECONNREFUSED" });
     expect(Date.now() - started).toBeGreaterThanOrEqual(200); // it waited between its tries
     expect(existsSync(movie)).toBe(true);
@@ -161,7 +178,12 @@ describe("recording upload and playback links (embedded S3)", () => {
     beforeAll(async () => {
       const file = localFile("play.mp4", 5000);
       body = (await import("node:fs")).readFileSync(file);
-      await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/play", files: [{ path: file, key: "composite.mp4", contentType: "application/octet-stream" }] });
+      await uploadRecordingFiles({
+        s3: uploader,
+        bucket: BUCKET,
+        prefix: "recordings/play",
+        files: [{ path: file, key: "composite.mp4", contentType: "application/octet-stream" }],
+      });
     });
 
     it("serves byte ranges inline as video/mp4", async () => {

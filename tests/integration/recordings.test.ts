@@ -67,7 +67,9 @@ describe(`recording control (${testDatabaseMode()})`, () => {
     await expect(service.start(bob, mp.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
     const rec = await service.start(host, mp.id);
     await expect(service.publisher(bob, mp.id, { name: "camera" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(stack.library.get({ kind: "visitor", id: "00000000-0000-4000-8000-000000000000" }, rec.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(stack.library.get({ kind: "visitor", id: "00000000-0000-4000-8000-000000000000" }, rec.id)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     await expect(service.admit({ recordingId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -52,7 +52,13 @@ describe("retention sweep (embedded S3)", () => {
       listExpired: async () => expired,
       markExpired: async (id) => void marked.push(id),
     });
-    expect(result).toEqual({ expired: [{ id: "old-1", deletedObjects: 3 }, { id: "old-2", deletedObjects: 2 }], failed: [] });
+    expect(result).toEqual({
+      expired: [
+        { id: "old-1", deletedObjects: 3 },
+        { id: "old-2", deletedObjects: 2 },
+      ],
+      failed: [],
+    });
     expect(marked).toEqual(["old-1", "old-2"]);
     expect(await allKeys()).toEqual(["recordings/keep/composite.mp4", "recordings/old-10/composite.mp4"]);
   });

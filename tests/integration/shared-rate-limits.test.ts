@@ -10,7 +10,10 @@ import { silentLogger } from "@/tests/support/test-database";
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const probe = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
 probe.on("error", () => undefined);
-const haveRedis = await probe.connect().then(() => probe.quit().then(() => true), () => false);
+const haveRedis = await probe.connect().then(
+  () => probe.quit().then(() => true),
+  () => false,
+);
 
 describe.skipIf(!haveRedis)("rate limits shared through Redis", () => {
   const prefix = `vhd-test-rl-${randomBytes(4).toString("hex")}`;
@@ -20,7 +23,10 @@ describe.skipIf(!haveRedis)("rate limits shared through Redis", () => {
   let nodeB: RealtimeStack;
 
   beforeAll(async () => {
-    [limitsA, limitsB] = await Promise.all([connectRedisRateLimits(REDIS_URL, silentLogger, prefix), connectRedisRateLimits(REDIS_URL, silentLogger, prefix)]);
+    [limitsA, limitsB] = await Promise.all([
+      connectRedisRateLimits(REDIS_URL, silentLogger, prefix),
+      connectRedisRateLimits(REDIS_URL, silentLogger, prefix),
+    ]);
     const redis = { url: REDIS_URL, key: prefix };
     const rule = { "ticket:open": { limit: 3, windowMs: 60_000 } };
     nodeA = await startRealtimeStack({ redis, rateLimits: { rateLimits: rule, store: limitsA.factory } });

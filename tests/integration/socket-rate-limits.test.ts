@@ -51,7 +51,10 @@ describe("socket request rate limits", () => {
     expect((await agent.ok("queue:mine", {})).tickets).toBeInstanceOf(Array);
     // Another connection of the same agent shares the limit: it is per user, not per socket.
     const sameAgentAgain = await stack.agent("agent1");
-    expect(await sameAgentAgain.request("chat:send", { meetingPointId, body: "from a second tab" })).toMatchObject({ ok: false, code: "RATE_LIMITED" });
+    expect(await sameAgentAgain.request("chat:send", { meetingPointId, body: "from a second tab" })).toMatchObject({
+      ok: false,
+      code: "RATE_LIMITED",
+    });
     await expect.poll(() => received.filter((b) => b.startsWith("message ")).length).toBe(20);
     expect(received).not.toContain("message 21");
   });

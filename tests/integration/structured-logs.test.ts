@@ -39,6 +39,7 @@ describe("structured logs", () => {
     expect(find("chat:send")).toMatchObject({ meetingPointId });
     expect(find("recording:start")).toMatchObject({ meetingPointId, recordingId: recording.id });
     expect(find("recording:stop", "socket request refused")).toMatchObject({ meetingPointId, code: expect.any(String) });
-    for (const l of lines.filter((x) => typeof x.event === "string")) expect(typeof l.ms === "number" || typeof l.code === "string").toBe(true);
+    for (const l of lines.filter((x) => typeof x.event === "string"))
+      expect(typeof l.ms === "number" || typeof l.code === "string").toBe(true);
   });
 });

@@ -54,7 +54,9 @@ describe.skipIf(!haveRedis)(`two app nodes over Redis (${testDatabaseMode()})`, 
     const invited = visitor.next<{ meetingPointId: string; invitationId: string }>("mp:invited");
     await agent.ok("ticket:inviteToVideo", { ticketId: ticket.id });
     const notice = await invited;
-    const agentSeesVisitor = agent.next<{ meetingPoint: MeetingPointView }>("mp:updated", (p) => p.meetingPoint.participants.some((x) => x.userId.startsWith("visitor:")));
+    const agentSeesVisitor = agent.next<{ meetingPoint: MeetingPointView }>("mp:updated", (p) =>
+      p.meetingPoint.participants.some((x) => x.userId.startsWith("visitor:")),
+    );
     await visitor.ok("mp:accept", { meetingPointId: notice.meetingPointId, invitationId: notice.invitationId });
     await agentSeesVisitor;
 
@@ -70,7 +72,10 @@ describe.skipIf(!haveRedis)(`two app nodes over Redis (${testDatabaseMode()})`, 
     });
     expect((await signal).from).toBe(`visitor:${visitor.visitorId}`);
 
-    const recording = visitor.next<{ meetingPoint: MeetingPointView }>("mp:updated", (p) => p.meetingPoint.recording?.status === "recording");
+    const recording = visitor.next<{ meetingPoint: MeetingPointView }>(
+      "mp:updated",
+      (p) => p.meetingPoint.recording?.status === "recording",
+    );
     await agent.ok("recording:start", { meetingPointId: notice.meetingPointId });
     await recording;
     // Started on node B: every participant publishes to B's recorder, whichever node issues the credential.

@@ -35,13 +35,21 @@ describe("signatures", () => {
     const signed = signWebhook(SECRET, body, 1_700_000_000);
     const headers = { timestamp: signed["X-VHD-Timestamp"], signature: signed["X-VHD-Signature"] };
     expect(verifyWebhook(SECRET, body, headers, { nowSec: 1_700_000_100 })).toEqual({ ok: true, timestampSec: 1_700_000_000 });
-    expect(verifyWebhook(SECRET, body.replace("ready", "failed"), headers, { nowSec: 1_700_000_100 })).toMatchObject({ ok: false, reason: "signature mismatch" });
+    expect(verifyWebhook(SECRET, body.replace("ready", "failed"), headers, { nowSec: 1_700_000_100 })).toMatchObject({
+      ok: false,
+      reason: "signature mismatch",
+    });
     expect(verifyWebhook("other-secret", body, headers, { nowSec: 1_700_000_100 })).toMatchObject({ ok: false });
     expect(verifyWebhook(["old-secret", SECRET], body, headers, { nowSec: 1_700_000_100 })).toMatchObject({ ok: true });
-    expect(verifyWebhook(SECRET, body, headers, { nowSec: 1_700_000_301 })).toMatchObject({ ok: false, reason: "timestamp outside tolerance" });
+    expect(verifyWebhook(SECRET, body, headers, { nowSec: 1_700_000_301 })).toMatchObject({
+      ok: false,
+      reason: "timestamp outside tolerance",
+    });
     // The timestamp is part of what is signed: replaying the signature with a fresh timestamp fails.
     expect(verifyWebhook(SECRET, body, { ...headers, timestamp: "1700000200" }, { nowSec: 1_700_000_200 })).toMatchObject({ ok: false });
-    expect(verifyWebhook(SECRET, body, { timestamp: headers.timestamp, signature: "v1=zz" }, { nowSec: 1_700_000_000 })).toMatchObject({ ok: false });
+    expect(verifyWebhook(SECRET, body, { timestamp: headers.timestamp, signature: "v1=zz" }, { nowSec: 1_700_000_000 })).toMatchObject({
+      ok: false,
+    });
   });
 });
 
@@ -70,8 +78,16 @@ describe("webhook delivery on pg-boss", () => {
     }
   };
   const openQueue = async () => {
-    const connectionString = db.mode === "postgres" ? (db.pool as unknown as { options: { connectionString: string } }).options.connectionString : undefined;
-    queue = createJobQueue({ pool: db.pool, mode: db.mode, connectionString, logger: silentLogger, pollingIntervalSeconds: 0.5, maintenanceIntervalSeconds: 1 });
+    const connectionString =
+      db.mode === "postgres" ? (db.pool as unknown as { options: { connectionString: string } }).options.connectionString : undefined;
+    queue = createJobQueue({
+      pool: db.pool,
+      mode: db.mode,
+      connectionString,
+      logger: silentLogger,
+      pollingIntervalSeconds: 0.5,
+      maintenanceIntervalSeconds: 1,
+    });
     await queue.start();
     webhooks = await createWebhookQueue(queue, {
       secret: SECRET,
@@ -93,7 +109,14 @@ describe("webhook delivery on pg-boss", () => {
       const statuses = script.get(path) ?? [200];
       const count = received.filter((r) => r.path === path).length;
       const status = verified ? statuses[Math.min(count, statuses.length - 1)]! : 401;
-      received.push({ path, body, verified, event: req.headers["x-vhd-event"] as string, deliveryId: req.headers["x-vhd-delivery"] as string, answered: status });
+      received.push({
+        path,
+        body,
+        verified,
+        event: req.headers["x-vhd-event"] as string,
+        deliveryId: req.headers["x-vhd-delivery"] as string,
+        answered: status,
+      });
       res.writeHead(status).end();
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));

@@ -5,9 +5,24 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tileColor } from "@/lib/compositing/filter-graph";
 import type { Segment } from "@/lib/compositing/layout";
-import { composeRecording, joinWindows, prepareComposition, renderWindow, type ComposeRecordingResult } from "@/server/recordings/compose/compose-recording";
+import {
+  composeRecording,
+  joinWindows,
+  prepareComposition,
+  renderWindow,
+  type ComposeRecordingResult,
+} from "@/server/recordings/compose/compose-recording";
 import { ffprobe, isFastStart } from "@/server/recordings/compose/ffprobe";
-import { colorDistance, frameAt, hexColor, makeAudio, makeVideo, SyntheticRecording, meanColor, T0 } from "@/tests/support/media/synthetic-recording";
+import {
+  colorDistance,
+  frameAt,
+  hexColor,
+  makeAudio,
+  makeVideo,
+  SyntheticRecording,
+  meanColor,
+  T0,
+} from "@/tests/support/media/synthetic-recording";
 
 const W = 640;
 const H = 360;
@@ -46,8 +61,13 @@ describe("compositing a recording with ffmpeg", () => {
     makeVideo(path.join(rec, bv.file), "color=c=blue:s=320x240:r=20", 4);
     makeVideo(path.join(rec, sv.file), "color=c=green:s=640x360:r=10", 2.5);
     result = await composeRecording({
-      recordingDir: rec, manifestText: `${m.text()}{"type":"audio-lev`, spans: [{ fromMs: T0, toMs: T0 + 7000 }],
-      output: { width: W, height: H }, outFile: out, posterFile: poster, onProgress: (p) => percents.push(p),
+      recordingDir: rec,
+      manifestText: `${m.text()}{"type":"audio-lev`,
+      spans: [{ fromMs: T0, toMs: T0 + 7000 }],
+      output: { width: W, height: H },
+      outFile: out,
+      posterFile: poster,
+      onProgress: (p) => percents.push(p),
     });
   }, 60_000);
 
@@ -108,7 +128,9 @@ describe("compositing a recording with ffmpeg", () => {
 
 /** First time (s) a 32x18 grey rendition of the video gets bright (frame index at 25 fps). */
 function flashTime(file: string) {
-  const grey = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-vf", "scale=32:18,fps=25", "-f", "rawvideo", "-pix_fmt", "gray", "-"], { maxBuffer: 64 << 20 });
+  const grey = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-vf", "scale=32:18,fps=25", "-f", "rawvideo", "-pix_fmt", "gray", "-"], {
+    maxBuffer: 64 << 20,
+  });
   const frameBytes = 32 * 18;
   for (let f = 0; f * frameBytes < grey.length; f++) {
     let sum = 0;
@@ -140,8 +162,12 @@ describe("audio/video sync through the compositor", () => {
     const v = m.track("s1", "video", 300, 4000, { ntpMs: 5_000_000, width: 320, height: 240 });
     const a = m.track("s1", "audio", 180, 4000, { ntpMs: 5_000_000 });
     m.end("s1", 4400);
-    makeVideo(path.join(rec, v.file), "color=c=black:s=320x240:r=20,drawbox=x=0:y=0:w=320:h=240:color=white:t=fill:enable='between(t,2.2,2.3)'", 3.9,
-      ["-output_ts_offset", "0.1"]);
+    makeVideo(
+      path.join(rec, v.file),
+      "color=c=black:s=320x240:r=20,drawbox=x=0:y=0:w=320:h=240:color=white:t=fill:enable='between(t,2.2,2.3)'",
+      3.9,
+      ["-output_ts_offset", "0.1"],
+    );
     makeAudio(path.join(rec, a.file), "sine=f=1000:r=48000", 4, "volume=0:enable='not(between(t,2.3,2.5))'");
   });
   const spans = [{ fromMs: T0, toMs: T0 + 4400 }];
@@ -165,9 +191,20 @@ describe("audio/video sync through the compositor", () => {
     m.session("s1", "erin", "Erin", "camera", 0);
     const a = m.track("s1", "audio", 500, 5000);
     // Beep at 3 s of the source; the packets from 2 s on arrived one second later (a 1 s hole in the file).
-    makeAudio(path.join(gapRec, a.file), "sine=f=1000:r=48000", 4, "volume=0:enable='not(between(t,3,3.2))',asetpts='if(gte(T,2),PTS+48000,PTS)'");
+    makeAudio(
+      path.join(gapRec, a.file),
+      "sine=f=1000:r=48000",
+      4,
+      "volume=0:enable='not(between(t,3,3.2))',asetpts='if(gte(T,2),PTS+48000,PTS)'",
+    );
     const out = path.join(gapRec, "out.mp4");
-    await composeRecording({ recordingDir: gapRec, manifestText: m.text(), spans: [{ fromMs: T0, toMs: T0 + 6000 }], output: { width: 320, height: 180 }, outFile: out });
+    await composeRecording({
+      recordingDir: gapRec,
+      manifestText: m.text(),
+      spans: [{ fromMs: T0, toMs: T0 + 6000 }],
+      output: { width: 320, height: 180 },
+      outFile: out,
+    });
     expect(Math.abs(flashAndBeep(out).beepS - 4.5)).toBeLessThanOrEqual(0.02);
     expect(Math.abs((await ffprobe(out)).durationMs! - 6000)).toBeLessThan(100);
   }, 30_000);
@@ -185,7 +222,13 @@ describe("audio/video sync through the compositor", () => {
     writeFileSync(list, parts.map((p) => `file '${p}'\n`).join(""));
     execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", path.join(rampRec, v.file)]);
     const out = path.join(rampRec, "out.mp4");
-    const r = await composeRecording({ recordingDir: rampRec, manifestText: m2.text(), spans: [{ fromMs: T0, toMs: T0 + 4000 }], output: { width: 320, height: 180 }, outFile: out });
+    const r = await composeRecording({
+      recordingDir: rampRec,
+      manifestText: m2.text(),
+      spans: [{ fromMs: T0, toMs: T0 + 4000 }],
+      output: { width: 320, height: 180 },
+      outFile: out,
+    });
     const info = await ffprobe(out, { countFrames: true });
     expect(info.streams.find((s) => s.type === "video")!.frames).toBe(100); // the graph was not restarted
     const tile = r.segments[0].tiles[0];
@@ -201,7 +244,13 @@ describe("audio/video sync through the compositor", () => {
 
   it("a recording where nobody published still gives a movie of the right length", async () => {
     const out = path.join(dir, "empty", "out.mp4");
-    await composeRecording({ recordingDir: path.join(dir, "empty"), manifestText: "", spans: [{ fromMs: T0, toMs: T0 + 2000 }], output: { width: 320, height: 180 }, outFile: out });
+    await composeRecording({
+      recordingDir: path.join(dir, "empty"),
+      manifestText: "",
+      spans: [{ fromMs: T0, toMs: T0 + 2000 }],
+      output: { width: 320, height: 180 },
+      outFile: out,
+    });
     const info = await ffprobe(out);
     expect(info.streams.map((s) => s.codec)).toEqual(["h264", "aac"]);
     expect(Math.abs(info.durationMs! - 2000)).toBeLessThan(100);
@@ -222,7 +271,10 @@ describe("audio/video sync through the compositor", () => {
 
   it("drops a pause: media inside the gap is left out and the rest moves up, still in sync", async () => {
     const out = path.join(rec, "out-paused.mp4");
-    const paused = [{ fromMs: T0, toMs: T0 + 1500 }, { fromMs: T0 + 2000, toMs: T0 + 4400 }];
+    const paused = [
+      { fromMs: T0, toMs: T0 + 1500 },
+      { fromMs: T0 + 2000, toMs: T0 + 4400 },
+    ];
     const r = await composeRecording({ recordingDir: rec, manifestText: m.text(), spans: paused, output, outFile: out });
     expect(r.durationMs).toBe(3900);
     expect(Math.abs((await ffprobe(out)).durationMs! - 3900)).toBeLessThan(100);
@@ -236,7 +288,12 @@ describe("audio/video sync through the compositor", () => {
     // At 2.4 s into the call the recorder had written only the lines up to then; [0, 2 s) is closed.
     const soFar = new SyntheticRecording();
     soFar.lines.push(...m.lines.filter((l) => (l.atMs as number) <= T0 + 2400));
-    const early = await prepareComposition({ recordingDir: rec, manifestText: soFar.text(), spans: [{ fromMs: T0, toMs: T0 + 2400 }], output });
+    const early = await prepareComposition({
+      recordingDir: rec,
+      manifestText: soFar.text(),
+      spans: [{ fromMs: T0, toMs: T0 + 2400 }],
+      output,
+    });
     const first = await renderWindow(early, { fromMs: 0, toMs: 2000 }, work, "w0");
     const final = await prepareComposition({ recordingDir: rec, manifestText: m.text(), spans, output });
     const second = await renderWindow(final, { fromMs: 2000, toMs: 4400 }, work, "w1");

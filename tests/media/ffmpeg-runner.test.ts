@@ -8,15 +8,31 @@ import { FfmpegError, ProgressParser, runFfmpeg, type FfmpegProgress } from "@/s
 const dir = mkdtempSync(path.join(tmpdir(), "ffmpeg-runner-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const lavfi = (seconds: number) => ["-f", "lavfi", "-i", `testsrc2=s=320x240:r=25:d=${seconds}`, "-f", "lavfi", "-i", `sine=r=48000:d=${seconds}`];
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e as FfmpegError);
+const lavfi = (seconds: number) => [
+  "-f",
+  "lavfi",
+  "-i",
+  `testsrc2=s=320x240:r=25:d=${seconds}`,
+  "-f",
+  "lavfi",
+  "-i",
+  `sine=r=48000:d=${seconds}`,
+];
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: unknown) => e as FfmpegError,
+  );
 
 describe("runFfmpeg", () => {
   it("reports progress as a percentage of the known duration and resolves with the stderr tail", async () => {
     const seen: FfmpegProgress[] = [];
     const out = path.join(dir, "a.mp4");
     const result = await runFfmpeg(["-y", ...lavfi(3), "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", out], {
-      durationMs: 3000, onProgress: (p) => seen.push(p),
+      durationMs: 3000,
+      onProgress: (p) => seen.push(p),
     });
     expect(seen.at(-1)).toMatchObject({ done: true, percent: 100 });
     expect(seen.at(-1)!.outTimeMs).toBeGreaterThan(2900);
@@ -74,7 +90,10 @@ describe("ffprobe and the MP4 box order", () => {
     await runFfmpeg([...enc, plain]);
     await runFfmpeg([...enc, "-movflags", "+faststart", fast]);
     const info = await ffprobe(fast);
-    expect(info.streams.map((s) => [s.type, s.codec])).toEqual([["video", "h264"], ["audio", "aac"]]);
+    expect(info.streams.map((s) => [s.type, s.codec])).toEqual([
+      ["video", "h264"],
+      ["audio", "aac"],
+    ]);
     expect(info.streams[0]).toMatchObject({ width: 320, height: 240 });
     expect(info.streams[1]).toMatchObject({ sampleRate: 48000 });
     expect(Math.abs(info.durationMs! - 1000)).toBeLessThan(100);

@@ -32,7 +32,11 @@ describe("compositing the recorder's own track files", () => {
 
     const out = path.join(rec, "out.mp4");
     const result = await composeRecording({
-      recordingDir: rec, manifestText: m.text(), spans: [{ fromMs: T0, toMs: T0 + 5000 }], output: { width: 320, height: 180 }, outFile: out,
+      recordingDir: rec,
+      manifestText: m.text(),
+      spans: [{ fromMs: T0, toMs: T0 + 5000 }],
+      output: { width: 320, height: 180 },
+      outFile: out,
     });
     expect(result.droppedTracks).toEqual([]);
     expect(Math.abs((await ffprobe(out)).durationMs! - 5000)).toBeLessThan(100);

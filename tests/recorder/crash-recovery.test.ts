@@ -1,7 +1,19 @@
 // Crash recovery: repairing Matroska files cut at arbitrary bytes, completing unfinished sessions,
 // and the real thing: a standalone recorder SIGKILLed mid-publish and started again.
 import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,7 +35,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Deterministic offsets so a failure names a reproducible cut. */
 function cutOffsets(size: number, count: number, seed: number): number[] {
   let x = seed;
-  const next = () => ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const next = () => (x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: count }, () => 400 + Math.floor(next() * (size - 400)));
 }
 
@@ -99,8 +111,14 @@ describe.skipIf(!hasFfmpeg)("Matroska repair", () => {
     const finishedDir = sessionDirectory(root, "rec-1", "bob", "s-2");
     const orphanDir = sessionDirectory(root, "rec-2", "carol", "s-3");
     for (const d of [sessionDir, finishedDir, orphanDir]) mkdirSync(d, { recursive: true });
-    writeFileSync(path.join(sessionDir, "session.json"), JSON.stringify({ sessionId: "s-1", recordingId: "rec-1", participantId: "alice", displayName: "Alice", startedAtMs: 1000 }));
-    writeFileSync(path.join(finishedDir, "session.json"), JSON.stringify({ sessionId: "s-2", startedAtMs: 1000, endedAtMs: 2000, endReason: "deleted" }));
+    writeFileSync(
+      path.join(sessionDir, "session.json"),
+      JSON.stringify({ sessionId: "s-1", recordingId: "rec-1", participantId: "alice", displayName: "Alice", startedAtMs: 1000 }),
+    );
+    writeFileSync(
+      path.join(finishedDir, "session.json"),
+      JSON.stringify({ sessionId: "s-2", startedAtMs: 1000, endedAtMs: 2000, endReason: "deleted" }),
+    );
     const video = path.join(sessionDir, "track0-video.webm");
     copyFileSync(path.join(dir, "whole-video.webm"), video);
     truncateSync(video, statSync(video).size - 777);
@@ -110,9 +128,22 @@ describe.skipIf(!hasFfmpeg)("Matroska repair", () => {
       throw err;
     });
     const manifest = writer.path;
-    writer.append({ type: "session-start", atMs: 1000, sessionId: "s-1", participantId: "alice", displayName: "Alice", source: "camera", offeredTracks: 2 });
+    writer.append({
+      type: "session-start",
+      atMs: 1000,
+      sessionId: "s-1",
+      participantId: "alice",
+      displayName: "Alice",
+      source: "camera",
+      offeredTracks: 2,
+    });
     const videoTrack = { trackIndex: 0, kind: "video", codec: "vp8" } as const;
-    writer.append(trackManifestLine("s-1", videoTrack, recordingRelativeFile(root, "rec-1", rawTrackFiles(sessionDir, videoTrack).media), { type: "track-start", mediaZeroMs: 1100 }));
+    writer.append(
+      trackManifestLine("s-1", videoTrack, recordingRelativeFile(root, "rec-1", rawTrackFiles(sessionDir, videoTrack).media), {
+        type: "track-start",
+        mediaZeroMs: 1100,
+      }),
+    );
     appendFileSync(manifest, '{"type":"audio-level","atMs":12');
     const mtime = Math.round(statSync(video).mtimeMs);
 
@@ -124,13 +155,24 @@ describe.skipIf(!hasFfmpeg)("Matroska repair", () => {
     expect(probe(video).decodeErrors).toBe("");
     const meta = JSON.parse(readFileSync(path.join(sessionDir, "session.json"), "utf8"));
     expect(meta).toMatchObject({ displayName: "Alice", startedAtMs: 1000, endedAtMs: mtime, endReason: "recovered-after-crash" });
-    const lines = readFileSync(manifest, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(manifest, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(["session-start", "track-start", "track-end", "session-end"]);
-    expect(lines[2]).toMatchObject({ trackId: "s-1/track0-video", atMs: mtime, frames: s1.tracks[0].frames, durationMs: Math.round(s1.tracks[0].durationMs) });
+    expect(lines[2]).toMatchObject({
+      trackId: "s-1/track0-video",
+      atMs: mtime,
+      frames: s1.tracks[0].frames,
+      durationMs: Math.round(s1.tracks[0].durationMs),
+    });
     expect(lines[3]).toMatchObject({ sessionId: "s-1", reason: "recovered-after-crash" });
     // No session.json at all (crash during set-up): one is written from the folder names.
     expect(result[1].sessions[0]).toMatchObject({ sessionId: "s-3", participantId: "carol" });
-    expect(JSON.parse(readFileSync(path.join(orphanDir, "session.json"), "utf8"))).toMatchObject({ sessionId: "s-3", endReason: "recovered-after-crash" });
+    expect(JSON.parse(readFileSync(path.join(orphanDir, "session.json"), "utf8"))).toMatchObject({
+      sessionId: "s-3",
+      endReason: "recovered-after-crash",
+    });
 
     const before = readFileSync(manifest);
     expect(await recoverUnfinishedSessions(root)).toEqual([]);
@@ -143,8 +185,12 @@ describe.skipIf(!hasFfmpeg)("standalone recorder killed mid-publish", () => {
     const secret = "crash-test-secret-0123456789abcdef";
     const root = path.join(dir, "killed");
     const env = {
-      RECORDER_SECRET: secret, RECORDER_DIR: root, RECORDER_PORT: "0", RECORDER_HOST: "127.0.0.1",
-      RECORDER_ICE_PORT_RANGE: "46200-46249", RECORDER_LOOPBACK: "1",
+      RECORDER_SECRET: secret,
+      RECORDER_DIR: root,
+      RECORDER_PORT: "0",
+      RECORDER_HOST: "127.0.0.1",
+      RECORDER_ICE_PORT_RANGE: "46200-46249",
+      RECORDER_LOOPBACK: "1",
     };
     const first = await startRecorder(env);
     const token = issuePublisherToken(secret, { recordingId: "rec-crash", participantId: "bot", displayName: "Bot" });
@@ -152,8 +198,13 @@ describe.skipIf(!hasFfmpeg)("standalone recorder killed mid-publish", () => {
     let mediaStart = 0;
     const sent = { audio: 0, video: 0 };
     const publishing = publishWhip({
-      url: `${first.baseUrl}/whip/rec-crash`, token, seconds: 30, signal: stop.signal,
-      icePortRange: [46250, 46299], rtpPortRange: [46300, 46349], onMediaStart: (at) => (mediaStart = at),
+      url: `${first.baseUrl}/whip/rec-crash`,
+      token,
+      seconds: 30,
+      signal: stop.signal,
+      icePortRange: [46250, 46299],
+      rtpPortRange: [46300, 46349],
+      onMediaStart: (at) => (mediaStart = at),
       onSent: (kind, ms) => (sent[kind] = ms),
     });
     while (!mediaStart) await new Promise((r) => setTimeout(r, 50));
@@ -183,27 +234,45 @@ describe.skipIf(!hasFfmpeg)("standalone recorder killed mid-publish", () => {
       const p = probe(path.join(sessionDir, name));
       expect(p.decodeErrors, name).toBe("");
       const timing = readFileSync(path.join(sessionDir, name.replace(/\.webm$/, ".timing.jsonl")), "utf8").split("\n");
-      const firstPacket = timing.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((l) => l?.type === "first-packet");
+      const firstPacket = timing
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return undefined;
+          }
+        })
+        .find((l) => l?.type === "first-packet");
       const kind = name.includes("audio") ? "audio" : "video";
       const mediaEndMs = firstPacket.arrivalMs + p.duration * 1000;
       // On a busy machine ffmpeg's real-time encoding can fall behind the wall clock; that lag is the
       // publisher's, not a loss of the recorder's, so the allowance grows by it.
       const publisherLagMs = Math.max(0, killedAtMs - firstPacket.arrivalMs - sentAtKill[kind]);
-      console.log(`${name}: media ends ${killedAtMs - mediaEndMs} ms before the kill (duration ${p.duration} s, ` +
-        `${sentAtKill[kind] - p.duration * 1000} ms less than was sent, publisher lag ${publisherLagMs} ms)`);
+      console.log(
+        `${name}: media ends ${killedAtMs - mediaEndMs} ms before the kill (duration ${p.duration} s, ` +
+          `${sentAtKill[kind] - p.duration * 1000} ms less than was sent, publisher lag ${publisherLagMs} ms)`,
+      );
       expect(p.duration * 1000, name).toBeGreaterThan(sentAtKill[kind] - 2000);
       expect(mediaEndMs, name).toBeGreaterThan(killedAtMs - 2000 - publisherLagMs);
       expect(mediaEndMs, name).toBeLessThan(killedAtMs + 200);
     }
     // Recovery closes the session in the recording's manifest too.
     const manifest = path.join(root, "rec-crash", "manifest.jsonl");
-    const lines = readFileSync(manifest, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(manifest, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.type === "session-end")).toEqual([
       expect.objectContaining({ sessionId: session.sessionId, reason: "recovered-after-crash", atMs: session.endedAtMs }),
     ]);
     expect(lines.filter((l) => l.type === "track-start")).toHaveLength(2);
     const ends = lines.filter((l) => l.type === "track-end");
-    expect(ends.map((l) => l.trackId).sort()).toEqual(lines.filter((l) => l.type === "track-start").map((l) => l.trackId).sort());
+    expect(ends.map((l) => l.trackId).sort()).toEqual(
+      lines
+        .filter((l) => l.type === "track-start")
+        .map((l) => l.trackId)
+        .sort(),
+    );
     // The manifest's recovered lengths are the repaired files' (what was sent before the kill, less at most 2 s).
     for (const end of ends) {
       const kind = String(end.trackId).includes("audio") ? "audio" : "video";

@@ -9,15 +9,21 @@ import type { SessionRequest } from "@/recorder/whip/whip-handler";
 // Recorder-side parts of a fast start, without a browser (tests/recorder/sender-alignment-chromium.test.ts has one).
 const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8");
 const request = (sessionId: string): SessionRequest => ({
-  sessionId, recordingId: "rec-fast", offerSdp: offer, claims: { recordingId: "rec-fast", participantId: sessionId, displayName: "A" },
+  sessionId,
+  recordingId: "rec-fast",
+  offerSdp: offer,
+  claims: { recordingId: "rec-fast", participantId: sessionId, displayName: "A" },
 });
 const nullSink = (): TrackSink => ({ onRtp() {}, onSenderReport() {}, async close() {} });
 type IceConnection = { stunServer?: unknown; remoteCandidates: { host: string; port: number; transport: string }[] };
-const iceOf = (s: PublisherSession) => (s as unknown as { pc: { iceTransports: { connection: IceConnection }[] } }).pc.iceTransports[0].connection;
+const iceOf = (s: PublisherSession) =>
+  (s as unknown as { pc: { iceTransports: { connection: IceConnection }[] } }).pc.iceTransports[0].connection;
 
 describe("fast start (recorder side)", () => {
   const sessions: PublisherSession[] = [];
-  afterAll(async () => { await Promise.all(sessions.map((s) => s.close("test-end"))); });
+  afterAll(async () => {
+    await Promise.all(sessions.map((s) => s.close("test-end")));
+  });
   const factory = publisherSessionFactory({ icePortRange: [45_961, 45_999], loopback: true, createTrackSink: nullSink });
 
   it("answers as DTLS server, without werift's default STUN query, and quickly for 4 offers at once", async () => {
@@ -31,7 +37,9 @@ describe("fast start (recorder side)", () => {
       expect(iceOf(s).stunServer).toBeUndefined();
     }
     // Ports bound by the four sessions never overlap (disjoint lanes, or one gathering at a time).
-    const ports = four.flatMap((s) => [...new Set([...s.answerSdp.matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gm)].map((m) => m[1]))]);
+    const ports = four.flatMap((s) => [
+      ...new Set([...s.answerSdp.matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gm)].map((m) => m[1])),
+    ]);
     expect(new Set(ports).size).toBe(ports.length);
     // With the default STUN query a DNS lookup of stun.l.google.com could hold an answer for werift's 5 s timeout.
     expect(elapsed).toBeLessThan(2000);

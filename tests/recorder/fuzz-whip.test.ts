@@ -68,11 +68,24 @@ function fuzzToken(rng: Rng, recordingId: string): { header?: string; valid: boo
   if (r < 0.1) return { valid: false };
   if (r < 0.25) {
     // Kept under Node's 16 KB header limit, past which Node answers 431 before the handler sees anything.
-    return { header: `Bearer ${fuzzString(rng).replace(/[^\x20-\x7e]/g, "").slice(0, 8000)}`, valid: false };
+    return {
+      header: `Bearer ${fuzzString(rng)
+        .replace(/[^\x20-\x7e]/g, "")
+        .slice(0, 8000)}`,
+      valid: false,
+    };
   }
-  if (r < 0.35) return { header: `Bearer ${issuePublisherToken("not-the-secret", { recordingId, participantId: "p", displayName: "Forger" })}`, valid: false };
+  if (r < 0.35)
+    return {
+      header: `Bearer ${issuePublisherToken("not-the-secret", { recordingId, participantId: "p", displayName: "Forger" })}`,
+      valid: false,
+    };
   if (r < 0.45) {
-    const expired = issuePublisherToken(secret, { recordingId, participantId: "p", displayName: "Late" }, { nowMs: Date.now() - 3_600_000 });
+    const expired = issuePublisherToken(
+      secret,
+      { recordingId, participantId: "p", displayName: "Late" },
+      { nowMs: Date.now() - 3_600_000 },
+    );
     return { header: `Bearer ${expired}`, valid: false };
   }
   if (r < 0.5) return { header: `Bearer ${validToken(`other-${recordingId}`)}`, valid: false };
@@ -92,7 +105,18 @@ function fuzzPath(rng: Rng, recordingId: string): string {
   if (r < 0.4) return `/whip/${recordingId}`;
   if (r < 0.7) return `/whip/${recordingId}/sessions/${id()}`;
   if (r < 0.8) return `/whip/${id()}`;
-  return pick(rng, ["/whip", "/whip/", `/whip/${recordingId}/`, "/whip/../etc/passwd", "/whip/%00", "/whip/%E0%A4%A", "/whip/%ff%fe/sessions/%", `/whip/${recordingId}?x=${id()}`, `/whip/a/b/c/d`, `/whip/${"x".repeat(3000)}`]);
+  return pick(rng, [
+    "/whip",
+    "/whip/",
+    `/whip/${recordingId}/`,
+    "/whip/../etc/passwd",
+    "/whip/%00",
+    "/whip/%E0%A4%A",
+    "/whip/%ff%fe/sessions/%",
+    `/whip/${recordingId}?x=${id()}`,
+    `/whip/a/b/c/d`,
+    `/whip/${"x".repeat(3000)}`,
+  ]);
 }
 
 function fuzzBody(rng: Rng): Buffer | string | undefined {
@@ -117,7 +141,16 @@ function fuzzBody(rng: Rng): Buffer | string | undefined {
 }
 
 const METHODS = ["GET", "POST", "POST", "POST", "PATCH", "PATCH", "DELETE", "PUT", "OPTIONS", "HEAD", "TRACE", "FUZZ"];
-const CONTENT_TYPES = ["application/sdp", "application/sdp", "application/trickle-ice-sdpfrag", "text/plain", "application/json", "application/sdp; charset=utf-8", "multipart/form-data; boundary=x", "💥"];
+const CONTENT_TYPES = [
+  "application/sdp",
+  "application/sdp",
+  "application/trickle-ice-sdpfrag",
+  "text/plain",
+  "application/json",
+  "application/sdp; charset=utf-8",
+  "multipart/form-data; boundary=x",
+  "💥",
+];
 
 describe(`WHIP ingest fuzz (seed ${SEED})`, () => {
   it("answers thousands of hostile requests with a JSON problem and stays responsive", { timeout: 120_000 }, async () => {
@@ -125,7 +158,12 @@ describe(`WHIP ingest fuzz (seed ${SEED})`, () => {
     const statuses: Record<number, number> = {};
     const bad: string[] = [];
     const accepted: string[] = []; // Locations of sessions a fuzzed but still valid offer created
-    const opened = await send("POST", "/whip/rec-live", { Authorization: `Bearer ${validToken("rec-live")}`, "Content-Type": "application/sdp" }, offer);
+    const opened = await send(
+      "POST",
+      "/whip/rec-live",
+      { Authorization: `Bearer ${validToken("rec-live")}`, "Content-Type": "application/sdp" },
+      offer,
+    );
     expect(opened.status).toBe(201);
     const live = opened.headers.location!;
     const urlPathRecording = (r: Rng) => (r() < 0.15 ? "rec-live" : `rec-${int(r, 4)}`);
@@ -136,7 +174,14 @@ describe(`WHIP ingest fuzz (seed ${SEED})`, () => {
       // some PATCHes aim at a real running session (trickle and ICE restart with garbage).
       const aim = rng();
       const method = aim < 0.35 ? "POST" : aim < 0.5 ? "PATCH" : pick(rng, METHODS);
-      const urlPath = aim < 0.35 ? `/whip/${recordingId}` : aim < 0.42 ? live : aim < 0.5 ? `/whip/${recordingId}/sessions/${fakeUuid(rng)}` : fuzzPath(rng, recordingId);
+      const urlPath =
+        aim < 0.35
+          ? `/whip/${recordingId}`
+          : aim < 0.42
+            ? live
+            : aim < 0.5
+              ? `/whip/${recordingId}/sessions/${fakeUuid(rng)}`
+              : fuzzPath(rng, recordingId);
       const token = fuzzToken(rng, recordingId);
       const body = fuzzBody(rng);
       const headers: Record<string, string> = {};
@@ -179,7 +224,12 @@ describe(`WHIP ingest fuzz (seed ${SEED})`, () => {
 
     // Still responsive: a genuine offer gets its session, which can be ended.
     const t0 = Date.now();
-    const created = await send("POST", "/whip/rec-after", { Authorization: `Bearer ${validToken("rec-after")}`, "Content-Type": "application/sdp" }, offer);
+    const created = await send(
+      "POST",
+      "/whip/rec-after",
+      { Authorization: `Bearer ${validToken("rec-after")}`, "Content-Type": "application/sdp" },
+      offer,
+    );
     expect(created.status).toBe(201);
     expect(created.body).toContain("v=0");
     expect(Date.now() - t0).toBeLessThan(5000);

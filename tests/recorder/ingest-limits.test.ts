@@ -5,7 +5,14 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkFreeSpace, createRecorderIngest, issuePublisherToken, readManifest, type RecorderIngestOptions, type WhipHandler } from "@/recorder/ingest";
+import {
+  checkFreeSpace,
+  createRecorderIngest,
+  issuePublisherToken,
+  readManifest,
+  type RecorderIngestOptions,
+  type WhipHandler,
+} from "@/recorder/ingest";
 
 const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8"); // audio + video: 2 tracks
 const secret = "limits-secret";
@@ -22,7 +29,13 @@ afterAll(async () => {
 let portBase = 45_400;
 async function ingestServer(opts: Partial<RecorderIngestOptions>) {
   const directory = mkdtempSync(path.join(root, "dir-"));
-  const handler = createRecorderIngest({ tokenSecret: secret, directory, icePortRange: [portBase, portBase + 19], loopback: true, ...opts });
+  const handler = createRecorderIngest({
+    tokenSecret: secret,
+    directory,
+    icePortRange: [portBase, portBase + 19],
+    loopback: true,
+    ...opts,
+  });
   portBase += 20;
   const server = http.createServer(async (req, res) => {
     if (!(await handler(req, res))) res.writeHead(404).end();
@@ -32,7 +45,11 @@ async function ingestServer(opts: Partial<RecorderIngestOptions>) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const post = async (recordingId: string, participantId: string) => {
     const token = issuePublisherToken(secret, { recordingId, participantId, displayName: participantId });
-    const res = await fetch(`${url}/whip/${recordingId}`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/sdp" }, body: offer });
+    const res = await fetch(`${url}/whip/${recordingId}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/sdp" },
+      body: offer,
+    });
     return { status: res.status, body: await res.text() };
   };
   return { directory, handler, post };
@@ -67,7 +84,11 @@ describe("ingest limits", () => {
   });
 
   it("ends a recording's sessions with limit-duration and refuses new ones with 403", async () => {
-    const { post, handler, directory } = await ingestServer({ maxRecordingMs: 1200, limitCheckIntervalMs: 100, inactivityTimeoutMs: 60_000 });
+    const { post, handler, directory } = await ingestServer({
+      maxRecordingMs: 1200,
+      limitCheckIntervalMs: 100,
+      inactivityTimeoutMs: 60_000,
+    });
     expect((await post("rec-long", "p1")).status).toBe(201);
     expect(handler.sessionCount).toBe(1);
     const deadline = Date.now() + 5000;
@@ -85,13 +106,21 @@ describe("ingest limits", () => {
     expect((await first.post("rec-restart", "p1")).status).toBe(201);
     await first.handler.closeAll();
     // A new ingest over the same directory (a restarted recorder) reads the manifest's session-start.
-    const again = createRecorderIngest({ tokenSecret: secret, directory: first.directory, icePortRange: [45_590, 45_599], loopback: true, maxTracksPerRecording: 2 });
+    const again = createRecorderIngest({
+      tokenSecret: secret,
+      directory: first.directory,
+      icePortRange: [45_590, 45_599],
+      loopback: true,
+      maxTracksPerRecording: 2,
+    });
     const server = http.createServer(async (req, res) => void (await again(req, res)));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     servers.push({ server, handler: again });
     const token = issuePublisherToken(secret, { recordingId: "rec-restart", participantId: "p2", displayName: "p2" });
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/whip/rec-restart`, {
-      method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/sdp" }, body: offer,
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/sdp" },
+      body: offer,
     });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: "limit-tracks" });
@@ -108,7 +137,12 @@ describe("ingest limits", () => {
   it.skipIf(!mounted)("finalizes running sessions with limit-disk when free space drops below half of minFreeBytes", async () => {
     const directory = path.join(tmpfs, "rec");
     const handler = createRecorderIngest({
-      tokenSecret: secret, directory, icePortRange: [45_600, 45_619], loopback: true, minFreeBytes: 40 * 1024 ** 2, limitCheckIntervalMs: 100,
+      tokenSecret: secret,
+      directory,
+      icePortRange: [45_600, 45_619],
+      loopback: true,
+      minFreeBytes: 40 * 1024 ** 2,
+      limitCheckIntervalMs: 100,
     });
     const server = http.createServer(async (req, res) => void (await handler(req, res)));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

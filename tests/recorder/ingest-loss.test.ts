@@ -14,12 +14,16 @@ let served: Awaited<ReturnType<typeof serveIngest>> | undefined;
 let handler: WhipHandler;
 let origin: string;
 let browser: Browser;
-const impairment: { byPayloadType: Record<number, number>; rtxPayloadTypes: number[]; dropped: number; delayed: number; seen: number }[] = [];
+const impairment: { byPayloadType: Record<number, number>; rtxPayloadTypes: number[]; dropped: number; delayed: number; seen: number }[] =
+  [];
 
 beforeAll(async () => {
   if (!haveBrowserAndFfmpeg) return;
   handler = createRecorderIngest({
-    tokenSecret: secret, directory: dir, icePortRange: [45_200, 45_399], loopback: true,
+    tokenSecret: secret,
+    directory: dir,
+    icePortRange: [45_200, 45_399],
+    loopback: true,
     // 5 % dropped and 5 % delayed by 20-80 ms, before werift's SRTP and NACK handling.
     impairment: { lossRate: 0.05, reorderRate: 0.05, delayMs: [20, 80], seed: 7 },
     log: (event, data) => event === "impairment" && impairment.push(data as never),
@@ -55,19 +59,36 @@ describe.skipIf(!haveBrowserAndFfmpeg)("ingest under 5 % loss and 5 % reordering
       expect(p.duration, f).toBeGreaterThan(4.5);
       if (f.includes("video")) {
         expect(p.firstPacket.flags).toContain("K");
-        const frames = execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path.join(sessionDir, f)], { encoding: "utf8" });
+        const frames = execFileSync(
+          "ffprobe",
+          ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path.join(sessionDir, f)],
+          { encoding: "utf8" },
+        );
         expect(Number(frames)).toBeGreaterThan(60);
       }
     }
-    const videoTiming = readFileSync(path.join(sessionDir, media.find((f) => f.includes("video"))!.replace(/\.(webm|mkv)$/, ".timing.jsonl")), "utf8")
-      .trim().split("\n").map((l) => JSON.parse(l));
+    const videoTiming = readFileSync(
+      path.join(sessionDir, media.find((f) => f.includes("video"))!.replace(/\.(webm|mkv)$/, ".timing.jsonl")),
+      "utf8",
+    )
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const end = videoTiming.find((l) => l.type === "end");
     const meta = JSON.parse(readFileSync(path.join(sessionDir, "session.json"), "utf8"));
     const videoStats = Object.entries(meta.stats.tracks).find(([id]) => id.endsWith("-video"))![1] as Record<string, number>;
-    console.log("video under impairment:", JSON.stringify({
-      nacksSent: end.nacksSent, packetsRecovered: end.packetsRecovered, lostForGood: end.reorder.lost, late: end.reorder.late,
-      framesWritten: end.framesWritten, gateDropped: end.gate.dropped, keyframeRequests: end.gate.requests,
-    }));
+    console.log(
+      "video under impairment:",
+      JSON.stringify({
+        nacksSent: end.nacksSent,
+        packetsRecovered: end.packetsRecovered,
+        lostForGood: end.reorder.lost,
+        late: end.reorder.late,
+        framesWritten: end.framesWritten,
+        gateDropped: end.gate.dropped,
+        keyframeRequests: end.gate.requests,
+      }),
+    );
     // Retransmissions came as RTX (RFC 4588), which werift unwrapped into the original stream.
     const [imp] = impairment;
     const rtxPackets = imp.rtxPayloadTypes.reduce((n, pt) => n + (imp.byPayloadType[pt] ?? 0), 0);

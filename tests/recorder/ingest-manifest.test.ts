@@ -20,9 +20,28 @@ const events: { event: string; sessionId?: string; state?: string }[] = [];
 beforeAll(async () => {
   if (!haveBrowserAndFfmpeg) return;
   // A steady -20 dBFS tone as the microphone: levels are clearly above silence until it is disabled.
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "30", "-af", "volume=-17dB", "-ac", "1", tone]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440:sample_rate=48000",
+    "-t",
+    "30",
+    "-af",
+    "volume=-17dB",
+    "-ac",
+    "1",
+    tone,
+  ]);
   handler = createRecorderIngest({
-    tokenSecret: secret, directory: dir, icePortRange: [45_000, 45_199], loopback: true, log: (event, data) => events.push({ event, ...data }),
+    tokenSecret: secret,
+    directory: dir,
+    icePortRange: [45_000, 45_199],
+    loopback: true,
+    log: (event, data) => events.push({ event, ...data }),
   });
   served = await serveIngest(handler);
   origin = served.origin;
@@ -36,7 +55,11 @@ afterAll(async () => {
   else rmSync(dir, { recursive: true, force: true });
 });
 
-async function publish(participantId: string, source: "camera" | "screen", plan: { seconds: number; muteAt?: number; unmuteAt?: number; restartIceAt?: number; preferH264?: boolean }) {
+async function publish(
+  participantId: string,
+  source: "camera" | "screen",
+  plan: { seconds: number; muteAt?: number; unmuteAt?: number; restartIceAt?: number; preferH264?: boolean },
+) {
   const token = issuePublisherToken(secret, { recordingId: "rec-m", participantId, displayName: participantId.toUpperCase(), source });
   const page = await browser.newPage();
   await page.goto(`${origin}/`);
@@ -65,8 +88,14 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
     const bobEvents = events.filter((e) => e.sessionId === sessionOfEarly("bob"));
     const restartAt = bobEvents.findIndex((e) => e.event === "ice-restart");
     expect(restartAt).toBeGreaterThan(0);
-    console.log("bob ICE states", bobEvents.filter((e) => e.event === "ice-state" || e.event === "ice-restart").map((e) => e.state ?? e.event));
-    const after = bobEvents.slice(restartAt).filter((e) => e.event === "ice-state").map((e) => e.state);
+    console.log(
+      "bob ICE states",
+      bobEvents.filter((e) => e.event === "ice-state" || e.event === "ice-restart").map((e) => e.state ?? e.event),
+    );
+    const after = bobEvents
+      .slice(restartAt)
+      .filter((e) => e.event === "ice-state")
+      .map((e) => e.state);
     expect(after[0]).toBe("new");
     expect(after.some((s) => s === "connected" || s === "completed")).toBe(true);
 
@@ -74,14 +103,25 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
       return readManifest(dir, "rec-m").find((l) => l.type === "session-start" && l.participantId === p)!.sessionId as string;
     }
     const text = readFileSync(path.join(dir, "rec-m", "manifest.jsonl"), "utf8");
-    const lines = text.trim().split("\n").map((l) => JSON.parse(l)); // every line whole: no interleaving
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l)); // every line whole: no interleaving
     expect(lines.length).toBe(readManifest(dir, "rec-m").length);
     for (const l of lines) expect(typeof l.atMs).toBe("number");
     const starts = lines.filter((l) => l.type === "session-start");
-    expect(starts.map((s) => [s.participantId, s.displayName, s.source]).sort()).toEqual([["alice", "ALICE", "camera"], ["bob", "BOB", "screen"]]);
+    expect(starts.map((s) => [s.participantId, s.displayName, s.source]).sort()).toEqual([
+      ["alice", "ALICE", "camera"],
+      ["bob", "BOB", "screen"],
+    ]);
     const sessionOf = (p: string) => starts.find((s) => s.participantId === p).sessionId as string;
 
-    expect(lines.filter((l) => l.type === "track-start" && l.kind === "video").map((l) => l.codec).sort()).toEqual(["h264", "vp8"]);
+    expect(
+      lines
+        .filter((l) => l.type === "track-start" && l.kind === "video")
+        .map((l) => l.codec)
+        .sort(),
+    ).toEqual(["h264", "vp8"]);
     for (const participant of ["alice", "bob"]) {
       const sid = sessionOf(participant);
       const mine = lines.filter((l) => l.sessionId === sid);
@@ -101,7 +141,11 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
         const sync = mine.find((l) => l.type === "track-sync" && l.trackId === t.trackId);
         expect(Math.abs(sync.mediaZeroNtpMs - t.mediaZeroMs)).toBeLessThan(500);
         // Every packet reached the pipeline once (the ICE restart's renegotiation must not subscribe a track twice).
-        const timingEnd = readFileSync(file.replace(/\.(webm|mkv)$/, ".timing.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).find((l) => l.type === "end");
+        const timingEnd = readFileSync(file.replace(/\.(webm|mkv)$/, ".timing.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l))
+          .find((l) => l.type === "end");
         expect(timingEnd.reorder.duplicate, t.trackId).toBeLessThan(10);
         const end = mine.find((l) => l.type === "track-end" && l.trackId === t.trackId);
         expect(end.frames).toBeGreaterThan(50);
@@ -114,7 +158,12 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
         }
       }
       const meta = JSON.parse(readFileSync(path.join(dir, "rec-m", participant, sid, "session.json"), "utf8"));
-      expect(meta).toMatchObject({ sessionId: sid, participantId: participant, source: participant === "bob" ? "screen" : "camera", endReason: "deleted" });
+      expect(meta).toMatchObject({
+        sessionId: sid,
+        participantId: participant,
+        source: participant === "bob" ? "screen" : "camera",
+        endReason: "deleted",
+      });
       expect(Object.keys(meta.stats.tracks).sort()).toEqual(trackStarts.map((t) => t.trackId).sort());
     }
 
@@ -128,7 +177,10 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
     const quiet = levels.filter((l) => l.fromMs > 4000 && l.toMs < 5500);
     for (const l of quiet) expect(l.dBov, JSON.stringify(l)).toBe(-127);
     const mutes = aliceLines.filter((l) => l.type === "mute" || l.type === "unmute").map((l) => `${l.kind}:${l.type}`);
-    console.log("alice mute events", aliceLines.filter((l) => l.type === "mute" || l.type === "unmute").map((l) => `${l.kind} ${l.type} @${l.mediaMs}`));
+    console.log(
+      "alice mute events",
+      aliceLines.filter((l) => l.type === "mute" || l.type === "unmute").map((l) => `${l.kind} ${l.type} @${l.mediaMs}`),
+    );
     expect(mutes.filter((m) => m.startsWith("audio"))).toEqual(["audio:mute", "audio:unmute"]);
     expect(mutes.filter((m) => m.startsWith("video"))).toEqual(["video:mute", "video:unmute"]);
     const audioMute = aliceLines.find((l) => l.type === "mute" && l.kind === "audio");

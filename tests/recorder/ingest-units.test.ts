@@ -18,7 +18,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const decodeErrors = (file: string) => spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" }).stderr;
 const packetTimes = (file: string) =>
   execFileSync("ffprobe", ["-v", "error", "-show_entries", "packet=dts", "-of", "csv=p=0", file], { encoding: "utf8" })
-    .trim().split("\n").map(Number);
+    .trim()
+    .split("\n")
+    .map(Number);
 
 describe.skipIf(!hasFfmpeg)("non-monotonic timestamps (known bug: 'non monotonically increasing dts')", () => {
   it("MkvWriter never writes a block timestamp that does not increase", async () => {
@@ -54,10 +56,15 @@ describe.skipIf(!hasFfmpeg)("non-monotonic timestamps (known bug: 'non monotonic
     const f10 = packets.filter((p) => p.header.timestamp === 5000 + 10 * 3600);
     const at = packets.indexOf(f10.at(-1)!) + 1;
     const repeated = f10.map((p) => ({ ...p, header: { ...p.header } }));
-    const stream = [...packets.slice(0, at), ...repeated, ...packets.slice(at)].map((p, i) => ({ ...p, header: { ...p.header, sequenceNumber: 100 + i } }));
+    const stream = [...packets.slice(0, at), ...repeated, ...packets.slice(at)].map((p, i) => ({
+      ...p,
+      header: { ...p.header, sequenceNumber: 100 + i },
+    }));
     const events: TrackEvent[] = [];
-    const w = new RawTrackWriter({ kind: "video", codec: "vp8", ssrc: 1, clockRate: 90_000, trackIndex: 0, requestKeyframe: () => {} },
-      { directory: path.join(dir, "split"), onEvent: (e) => events.push(e) });
+    const w = new RawTrackWriter(
+      { kind: "video", codec: "vp8", ssrc: 1, clockRate: 90_000, trackIndex: 0, requestKeyframe: () => {} },
+      { directory: path.join(dir, "split"), onEvent: (e) => events.push(e) },
+    );
     for (const p of stream) w.onRtp(p);
     await w.close();
     expect(decodeErrors(w.files.media)).toBe("");
@@ -72,9 +79,30 @@ describe.skipIf(!hasFfmpeg)("non-monotonic timestamps (known bug: 'non monotonic
 
 describe("video size from keyframes", () => {
   it.skipIf(!hasFfmpeg)("reads H.264 SPS sizes, frame cropping included", () => {
-    for (const [w, h] of [[320, 240], [320, 180]]) {
-      execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc=size=${w}x${h}:rate=10`, "-t", "0.3", "-c:v", "libx264",
-        "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-f", "h264", path.join(dir, "sps.h264")]);
+    for (const [w, h] of [
+      [320, 240],
+      [320, 180],
+    ]) {
+      execFileSync("ffmpeg", [
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        `testsrc=size=${w}x${h}:rate=10`,
+        "-t",
+        "0.3",
+        "-c:v",
+        "libx264",
+        "-profile:v",
+        "baseline",
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        "h264",
+        path.join(dir, "sps.h264"),
+      ]);
       const au = readFileSync(path.join(dir, "sps.h264")); // Annex B stream starting with SPS, PPS, IDR
       expect(keyframeSize("h264", au)).toEqual({ width: w, height: h });
     }
@@ -92,7 +120,17 @@ describe("video size from keyframes", () => {
 
 describe("audio levels (RFC 6464)", () => {
   const withLevel = (byte: number): RtpLike => ({
-    header: { sequenceNumber: 1, timestamp: 0, marker: false, ssrc: 1, payloadType: 111, extensions: [{ id: 1, payload: Buffer.from([0x11]) }, { id: 3, payload: Buffer.from([byte]) }] },
+    header: {
+      sequenceNumber: 1,
+      timestamp: 0,
+      marker: false,
+      ssrc: 1,
+      payloadType: 111,
+      extensions: [
+        { id: 1, payload: Buffer.from([0x11]) },
+        { id: 3, payload: Buffer.from([byte]) },
+      ],
+    },
     payload: Buffer.alloc(0),
   });
 
@@ -115,19 +153,25 @@ describe("audio levels (RFC 6464)", () => {
     expect(windows.length).toBe(14);
     expect(windows[0]).toEqual({ fromMs: 0, toMs: 250, dBov: -30, voice: 1 });
     expect(windows[5]).toEqual({ fromMs: 1250, toMs: 1500, dBov: -127, voice: 0 });
-    expect(mutes).toEqual([[true, 1000], [false, 2500]]);
+    expect(mutes).toEqual([
+      [true, 1000],
+      [false, 2500],
+    ]);
   });
 
   it.skipIf(!hasFfmpeg)("a RawTrackWriter for Opus emits audio-level windows from the packets' extension", async () => {
-    const packets = packetizeOpus(makeOpusPackets(dir, 1), { firstSeq: 1, firstTimestamp: 0, ticksPerFrame: 960, payloadType: 111 })
-      .map((p) => ({ ...p, header: { ...p.header, extensions: [{ id: 4, payload: Buffer.from([0x80 | 20]) }] } }));
+    const packets = packetizeOpus(makeOpusPackets(dir, 1), { firstSeq: 1, firstTimestamp: 0, ticksPerFrame: 960, payloadType: 111 }).map(
+      (p) => ({ ...p, header: { ...p.header, extensions: [{ id: 4, payload: Buffer.from([0x80 | 20]) }] } }),
+    );
     const events: TrackEvent[] = [];
-    const w = new RawTrackWriter({ kind: "audio", codec: "opus", ssrc: 2, clockRate: 48_000, trackIndex: 1, requestKeyframe: () => {}, audioLevelExtensionId: 4 },
-      { directory: path.join(dir, "levels"), onEvent: (e) => events.push(e) });
+    const w = new RawTrackWriter(
+      { kind: "audio", codec: "opus", ssrc: 2, clockRate: 48_000, trackIndex: 1, requestKeyframe: () => {}, audioLevelExtensionId: 4 },
+      { directory: path.join(dir, "levels"), onEvent: (e) => events.push(e) },
+    );
     for (const p of packets) w.onRtp(p);
     await w.close();
     const levels = events.filter((e) => e.type === "audio-level");
-    expect(levels.length).toBe(Math.ceil(packets.length * 20 / 250));
+    expect(levels.length).toBe(Math.ceil((packets.length * 20) / 250));
     expect(levels[0]).toEqual({ type: "audio-level", fromMs: 0, toMs: 250, dBov: -20, voice: 1 });
     expect(decodeErrors(w.files.media)).toBe("");
   });
@@ -135,12 +179,19 @@ describe("audio levels (RFC 6464)", () => {
 
 describe("ICE restart SDP plumbing", () => {
   it("re-offers with the new credentials and without old candidates; answers ufrag, pwd, mid and candidates", () => {
-    const offer = "v=0\r\na=group:BUNDLE 0 1\r\nm=audio 9 X 111\r\na=mid:0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\na=candidate:1 1 udp 1 127.0.0.1 5 typ host\r\na=end-of-candidates\r\nm=video 9 X 96\r\na=mid:1\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\n";
+    const offer =
+      "v=0\r\na=group:BUNDLE 0 1\r\nm=audio 9 X 111\r\na=mid:0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\na=candidate:1 1 udp 1 127.0.0.1 5 typ host\r\na=end-of-candidates\r\nm=video 9 X 96\r\na=mid:1\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\n";
     const re = restartOffer(offer, "new", "newpwd");
     expect(re).not.toContain("old");
     expect(re).not.toContain("a=candidate");
     expect(re.match(/a=ice-ufrag:new/g)?.length).toBe(2);
-    const frag = answerIceFragment(re.replace("m=audio", "a=candidate:9 1 udp 5 127.0.0.1 45001 typ host\r\nm=audio").replace("a=mid:0\r\n", "a=mid:0\r\na=candidate:2 1 udp 9 127.0.0.1 45002 typ host\r\n"));
-    expect(frag).toBe("a=ice-ufrag:new\r\na=ice-pwd:newpwd\r\na=group:BUNDLE 0 1\r\nm=audio 9 X 111\r\na=mid:0\r\na=candidate:2 1 udp 9 127.0.0.1 45002 typ host\r\n");
+    const frag = answerIceFragment(
+      re
+        .replace("m=audio", "a=candidate:9 1 udp 5 127.0.0.1 45001 typ host\r\nm=audio")
+        .replace("a=mid:0\r\n", "a=mid:0\r\na=candidate:2 1 udp 9 127.0.0.1 45002 typ host\r\n"),
+    );
+    expect(frag).toBe(
+      "a=ice-ufrag:new\r\na=ice-pwd:newpwd\r\na=group:BUNDLE 0 1\r\nm=audio 9 X 111\r\na=mid:0\r\na=candidate:2 1 udp 9 127.0.0.1 45002 typ host\r\n",
+    );
   });
 });

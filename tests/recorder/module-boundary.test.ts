@@ -31,7 +31,9 @@ describe("recorder module boundary", () => {
   });
 
   it("keeps files small", () => {
-    const big = sources(root).filter((f) => readFileSync(f, "utf8").split("\n").length > 320).map((f) => path.relative(root, f));
+    const big = sources(root)
+      .filter((f) => readFileSync(f, "utf8").split("\n").length > 320)
+      .map((f) => path.relative(root, f));
     expect(big).toEqual([]);
   });
 });

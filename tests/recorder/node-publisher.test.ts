@@ -39,7 +39,11 @@ describe.skipIf(!hasFfmpeg)("node WHIP publisher", () => {
     const seconds = 5;
     const token = issuePublisherToken(secret, { recordingId: "rec-node", participantId: "bot", displayName: "Bot" });
     const result = await publishWhip({
-      url: `${base}/whip/rec-node`, token, seconds, icePortRange: [46050, 46099], rtpPortRange: [46100, 46149],
+      url: `${base}/whip/rec-node`,
+      token,
+      seconds,
+      icePortRange: [46050, 46099],
+      rtpPortRange: [46100, 46149],
     });
     expect(result.status).toBe(201);
     expect(result.location).toMatch(/\/whip\/rec-node\/sessions\/[\w-]+$/);
@@ -50,7 +54,9 @@ describe.skipIf(!hasFfmpeg)("node WHIP publisher", () => {
     const [session] = await listRecordingSessions(dir, "rec-node");
     expect(session).toMatchObject({ participantId: "bot", endReason: "deleted" });
     const sessionDir = path.join(dir, "rec-node", "bot", session.sessionId);
-    const media = readdirSync(sessionDir).filter((f) => /\.(webm|mkv)$/.test(f)).sort();
+    const media = readdirSync(sessionDir)
+      .filter((f) => /\.(webm|mkv)$/.test(f))
+      .sort();
     expect(media.map((f) => f.replace(/^track\d+-/, "")).sort()).toEqual(["audio.webm", "video.webm"]);
     for (const name of media) {
       const p = probe(path.join(sessionDir, name));
@@ -62,7 +68,11 @@ describe.skipIf(!hasFfmpeg)("node WHIP publisher", () => {
   });
 
   it("reports the recorder's refusal instead of publishing", async () => {
-    const token = issuePublisherToken("another-secret-entirely-0123456789", { recordingId: "rec-node", participantId: "x", displayName: "X" });
+    const token = issuePublisherToken("another-secret-entirely-0123456789", {
+      recordingId: "rec-node",
+      participantId: "x",
+      displayName: "X",
+    });
     await expect(publishWhip({ url: `${base}/whip/rec-node`, token, seconds: 1, icePortRange: [46050, 46099] })).rejects.toThrow(/403/);
   });
 });

@@ -94,7 +94,10 @@ describe("reorder-buffer", () => {
     feed(b, [4, 5, 7, 8]);
     const out = b.drain();
     expect(out.released).toEqual([4, 5, 7, 8]);
-    expect(out.gaps).toEqual([{ before: 0, count: 1 }, { before: 2, count: 1 }]);
+    expect(out.gaps).toEqual([
+      { before: 0, count: 1 },
+      { before: 2, count: 1 },
+    ]);
   });
 
   it("handles a loss right at the wrap", () => {
@@ -123,7 +126,10 @@ describe("reorder-buffer", () => {
     for (let i = 0; i < 20_000; i++) unwrapped.push(seq + i);
     // Shuffle locally (window 8) and drop ~2%.
     for (let i = 0; i < unwrapped.length; i += 8) {
-      const chunk = unwrapped.slice(i, i + 8).sort(() => Math.random() - 0.5).filter(() => Math.random() > 0.02);
+      const chunk = unwrapped
+        .slice(i, i + 8)
+        .sort(() => Math.random() - 0.5)
+        .filter(() => Math.random() > 0.02);
       for (const s of chunk) {
         t += 1;
         out.push(...b.push(s % 65_536, s, t).released);

@@ -27,7 +27,10 @@ describe("PortLanes", () => {
     const lanes = new PortLanes([45_620, 45_659], { lanes: 2, portsPerSessionGuess: 4 }); // 20 ports per lane
     const a = await lanes.acquire();
     expect(a.range).toEqual([45_620, 45_639]);
-    a.gathered([45_620, 45_621, 45_622, 45_623, 45_624, 45_625, 45_626, 45_627, 45_628, 45_629, 45_630, 45_631, 45_632, 45_633, 45_634, 45_635, 45_636]); // 3 left in lane 0
+    a.gathered([
+      45_620, 45_621, 45_622, 45_623, 45_624, 45_625, 45_626, 45_627, 45_628, 45_629, 45_630, 45_631, 45_632, 45_633, 45_634, 45_635,
+      45_636,
+    ]); // 3 left in lane 0
     const b = await lanes.acquire();
     expect(b.range).toEqual([45_640, 45_659]);
     b.gathered(Array.from({ length: 17 }, (_, i) => 45_640 + i)); // 3 left in lane 1; sessions now need up to 17
@@ -50,32 +53,40 @@ describe("PortLanes", () => {
     let hung = 0;
     const ports: number[] = [];
     for (let round = 0; round < 15; round++) {
-      const offers = await Promise.all(Array.from({ length: 4 }, async () => {
-        const o = new RTCPeerConnection({ iceServers: [] });
-        o.addTransceiver("video", { direction: "sendonly" });
-        await o.setLocalDescription(await o.createOffer());
-        return o;
-      }));
-      const answerers = await Promise.all(offers.map(async (offer) => {
-        const lease = await lanes.acquire();
-        const pc = new RTCPeerConnection({ iceServers: [], icePortRange: lease.range, iceAdditionalHostAddresses: ["127.0.0.1"] });
-        await pc.setRemoteDescription(offer.localDescription!);
-        withoutDefaultStun(pc);
-        const ok = await Promise.race([
-          pc.setLocalDescription(await pc.createAnswer()).then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 3000)),
-        ]);
-        const bound = [...(pc.localDescription?.sdp ?? "").matchAll(/^a=candidate:\S+ \d+ \S+ \d+ \S+ (\d+) typ/gm)].map((m) => Number(m[1]));
-        if (!ok) hung++;
-        lease.gathered(bound);
-        ports.push(...new Set(bound));
-        return { pc, lease };
-      }));
+      const offers = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const o = new RTCPeerConnection({ iceServers: [] });
+          o.addTransceiver("video", { direction: "sendonly" });
+          await o.setLocalDescription(await o.createOffer());
+          return o;
+        }),
+      );
+      const answerers = await Promise.all(
+        offers.map(async (offer) => {
+          const lease = await lanes.acquire();
+          const pc = new RTCPeerConnection({ iceServers: [], icePortRange: lease.range, iceAdditionalHostAddresses: ["127.0.0.1"] });
+          await pc.setRemoteDescription(offer.localDescription!);
+          withoutDefaultStun(pc);
+          const ok = await Promise.race([
+            pc.setLocalDescription(await pc.createAnswer()).then(() => true),
+            new Promise<boolean>((r) => setTimeout(() => r(false), 3000)),
+          ]);
+          const bound = [...(pc.localDescription?.sdp ?? "").matchAll(/^a=candidate:\S+ \d+ \S+ \d+ \S+ (\d+) typ/gm)].map((m) =>
+            Number(m[1]),
+          );
+          if (!ok) hung++;
+          lease.gathered(bound);
+          ports.push(...new Set(bound));
+          return { pc, lease };
+        }),
+      );
       expect(new Set(ports).size).toBe(ports.length); // no port bound twice among live sessions
-      await Promise.all(answerers.map(async ({ pc, lease }) => {
-        await pc.close();
-        lease.release();
-      }));
+      await Promise.all(
+        answerers.map(async ({ pc, lease }) => {
+          await pc.close();
+          lease.release();
+        }),
+      );
       await Promise.all(offers.map((o) => o.close()));
       ports.length = 0;
     }

@@ -8,7 +8,10 @@ import type { TrackSink } from "@/recorder/pipeline/types";
 
 const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8");
 const request = (offerSdp = offer): SessionRequest => ({
-  sessionId: "s1", recordingId: "rec1", offerSdp, claims: { recordingId: "rec1", participantId: "p1", displayName: "A" },
+  sessionId: "s1",
+  recordingId: "rec1",
+  offerSdp,
+  claims: { recordingId: "rec1", participantId: "p1", displayName: "A" },
 });
 const nullSink = (): TrackSink => ({ onRtp() {}, onSenderReport() {}, async close() {} });
 
@@ -44,7 +47,9 @@ describe("offer-filter", () => {
 
 describe("publisher-session (werift, no browser)", () => {
   const sessions: PublisherSession[] = [];
-  afterAll(async () => { await Promise.all(sessions.map((s) => s.close("test-end"))); });
+  afterAll(async () => {
+    await Promise.all(sessions.map((s) => s.close("test-end")));
+  });
 
   it("answers a Chromium offer recvonly with the chosen codecs, hints, loopback candidates and no TWCC", async () => {
     const factory = publisherSessionFactory({ icePortRange: [45_700, 45_760], loopback: true, createTrackSink: nullSink });
@@ -81,7 +86,12 @@ describe("publisher-session (werift, no browser)", () => {
   });
 
   it("closes itself after the inactivity timeout and tells its listeners", async () => {
-    const factory = publisherSessionFactory({ icePortRange: [45_920, 45_960], loopback: true, createTrackSink: nullSink, inactivityTimeoutMs: 300 });
+    const factory = publisherSessionFactory({
+      icePortRange: [45_920, 45_960],
+      loopback: true,
+      createTrackSink: nullSink,
+      inactivityTimeoutMs: 300,
+    });
     const s = await factory(request());
     const reason = await new Promise<string>((resolve) => s.onClosed(resolve));
     expect(reason).toBe("inactive");

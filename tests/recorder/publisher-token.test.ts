@@ -60,7 +60,9 @@ describe("publisher token", () => {
 
   it("rejects a signed token whose source is not one of camera, screen, external", async () => {
     const { createHmac } = await import("node:crypto");
-    const body = Buffer.from(JSON.stringify({ rid: "rec1", pid: "p1", name: "A", iat: 1, exp: 2 ** 31, src: "webcam" })).toString("base64url");
+    const body = Buffer.from(JSON.stringify({ rid: "rec1", pid: "p1", name: "A", iat: 1, exp: 2 ** 31, src: "webcam" })).toString(
+      "base64url",
+    );
     const sig = createHmac("sha256", secret).update("wp1.").update(body).digest("base64url");
     expect(verifyPublisherToken(secret, `wp1.${body}.${sig}`)).toEqual({ ok: false, reason: "malformed" });
   });

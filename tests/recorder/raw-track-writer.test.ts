@@ -6,7 +6,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
 import { NTP_UNIX_OFFSET_SECONDS } from "@/recorder/pipeline/rtp-clock";
 import type { TrackInfo } from "@/recorder/pipeline/types";
-import { makeH264AccessUnits, makeOpusPackets, makeVp8Frames, packetizeH264, packetizeOpus, packetizeVp8, probe, swapPairs } from "@/tests/support/recorder/synthetic-media";
+import {
+  makeH264AccessUnits,
+  makeOpusPackets,
+  makeVp8Frames,
+  packetizeH264,
+  packetizeOpus,
+  packetizeVp8,
+  probe,
+  swapPairs,
+} from "@/tests/support/recorder/synthetic-media";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "raw-track-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +32,10 @@ function track(kind: "audio" | "video", requests: { n: number }, trackIndex = 0)
 }
 
 function timing(file: string) {
-  return readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }
 
 describe.skipIf(!hasFfmpeg)("raw-track-writer", () => {
@@ -96,7 +108,9 @@ describe.skipIf(!hasFfmpeg)("raw-track-writer", () => {
   it("writes Opus into a clean WebM with the right duration even when it starts late", async () => {
     let now = 0;
     const w = new RawTrackWriter(track("audio", { n: 0 }), { directory: dir, name: "opus", now: () => now });
-    for (const p of swapPairs(packetizeOpus(opus, { firstSeq: 65_530, firstTimestamp: 2 ** 32 - 4800, ticksPerFrame: 960, payloadType: 111 }))) {
+    for (const p of swapPairs(
+      packetizeOpus(opus, { firstSeq: 65_530, firstTimestamp: 2 ** 32 - 4800, ticksPerFrame: 960, payloadType: 111 }),
+    )) {
       now += 20;
       w.onRtp(p);
     }

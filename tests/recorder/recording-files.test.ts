@@ -31,7 +31,21 @@ describe("a recording's raw files as the control API lists them", () => {
   it("accepts participant-id names and still refuses anything that could leave the recording's folder", () => {
     expect(safeRelativePath("agent:c1/s1/track0-video.webm")).toBe("agent:c1/s1/track0-video.webm");
     expect(safeRelativePath("visitor:v1:screen/s2/track1-audio.webm")).toBe("visitor:v1:screen/s2/track1-audio.webm");
-    for (const bad of ["..", ".", "../x", "a/../b", "a/./b", "/etc/passwd", "a//b", "", ".hidden", "a\\..\\b", "a/b\0", "a b", "a/b/c/d/e"]) {
+    for (const bad of [
+      "..",
+      ".",
+      "../x",
+      "a/../b",
+      "a/./b",
+      "/etc/passwd",
+      "a//b",
+      "",
+      ".hidden",
+      "a\\..\\b",
+      "a/b\0",
+      "a b",
+      "a/b/c/d/e",
+    ]) {
       expect(safeRelativePath(bad), JSON.stringify(bad)).toBeNull();
     }
   });

@@ -12,7 +12,10 @@ import { haveBrowserAndFfmpeg, launchPublisherBrowser } from "@/tests/support/re
 
 // The app's own browser WHIP client (trickle ICE by default), bundled for the page.
 const whipPublisherBundle = transformSync(readFileSync(new URL("../../lib/rtc/whip-publisher.ts", import.meta.url), "utf8"), {
-  loader: "ts", format: "iife", globalName: "Whip", target: "es2022",
+  loader: "ts",
+  format: "iife",
+  globalName: "Whip",
+  target: "es2022",
 }).code;
 
 const secret = "alignment-secret";
@@ -28,7 +31,11 @@ const serverEvents: { event: string; atMs: number; state?: unknown }[] = [];
 beforeAll(async () => {
   if (!haveBrowserAndFfmpeg) return;
   handler = createRecorderIngest({
-    tokenSecret: secret, directory: dir, icePortRange: [45_400, 45_459], loopback: true, minFreeBytes: 1,
+    tokenSecret: secret,
+    directory: dir,
+    icePortRange: [45_400, 45_459],
+    loopback: true,
+    minFreeBytes: 1,
     log: (event, data) => serverEvents.push({ event, atMs: Date.now(), state: data.state }),
   });
   server = http.createServer(async (req, res) => {
@@ -92,20 +99,30 @@ describe.skipIf(!haveBrowserAndFfmpeg)("alignment of file time 0 from Chromium's
       // Each later line is a better (lower-transit) estimate.
       for (let k = 1; k < syncs.length; k++) expect(syncs[k].transitMs as number).toBeLessThan(syncs[k - 1].transitMs as number);
       // The sender's clock for file time 0, recomputed from every SR in the timing sidecar.
-      const timing = readFileSync(path.join(dir, "rec-align", "alice", sessionId, `${path.basename(String(start.file)).replace(/\.(webm|mkv)$/, "")}.timing.jsonl`), "utf8")
-        .trim().split("\n").map((l) => JSON.parse(l));
+      const timing = readFileSync(
+        path.join(dir, "rec-align", "alice", sessionId, `${path.basename(String(start.file)).replace(/\.(webm|mkv)$/, "")}.timing.jsonl`),
+        "utf8",
+      )
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       const track = timing.find((l) => l.type === "track");
       const first = timing.find((l) => l.type === "first-packet");
-      const senderZero = timing.filter((l) => l.type === "sr").map((sr) => sr.ntpUnixMs - ((sr.rtp - first.originRtp) * 1000) / track.clockRate);
+      const senderZero = timing
+        .filter((l) => l.type === "sr")
+        .map((sr) => sr.ntpUnixMs - ((sr.rtp - first.originRtp) * 1000) / track.clockRate);
       expect(senderZero.length).toBeGreaterThan(0);
-      for (const z of senderZero) expect(Math.abs(last.alignedZeroMs - z), `${start.kind}: aligned ${last.alignedZeroMs} vs sender ${z}`).toBeLessThan(20);
+      for (const z of senderZero)
+        expect(Math.abs(last.alignedZeroMs - z), `${start.kind}: aligned ${last.alignedZeroMs} vs sender ${z}`).toBeLessThan(20);
       expect(Math.abs(last.alignedZeroMs - (last.mediaZeroNtpMs + last.transitMs))).toBeLessThan(0.2);
       // First-packet arrival comes after the capture instant; the aligned zero (capture + the least SR delay
       // seen, a few ms even on a loaded machine) is not much later than it.
       expect(last.alignedZeroMs).toBeLessThan((start.mediaZeroMs as number) + 20);
       expect(last.alignedZeroMs).toBeGreaterThan(t0);
-      console.log(`${start.kind}: mediaZeroMs - senderZero = ${((start.mediaZeroMs as number) - senderZero[0]).toFixed(1)} ms, ` +
-        `alignedZeroMs - senderZero = ${(last.alignedZeroMs - senderZero[0]).toFixed(1)} ms (${syncs.length} track-sync lines)`);
+      console.log(
+        `${start.kind}: mediaZeroMs - senderZero = ${((start.mediaZeroMs as number) - senderZero[0]).toFixed(1)} ms, ` +
+          `alignedZeroMs - senderZero = ${(last.alignedZeroMs - senderZero[0]).toFixed(1)} ms (${syncs.length} track-sync lines)`,
+      );
     }
     // The recorder answers as DTLS server (werift as client waits 100 ms after ICE before its ClientHello).
     expect(answers[0]).toMatch(/^a=setup:passive\r?$/m);

@@ -30,19 +30,28 @@ async function runSender(offsetMs: number, delays: number[]) {
     { kind: "video", codec: "vp8", ssrc: 7, clockRate, trackIndex: 0, requestKeyframe: () => undefined },
     { directory: dir, name: `offset${offsetMs}`, now: () => now, onEvent: (e) => events.push(e) },
   );
-  w.onRtp({ header: { sequenceNumber: 1, timestamp: originRtp, marker: true, ssrc: 7, payloadType: 96 }, payload: Buffer.from([0x10, 0, 0]) });
+  w.onRtp({
+    header: { sequenceNumber: 1, timestamp: originRtp, marker: true, ssrc: 7, payloadType: 96 },
+    payload: Buffer.from([0x10, 0, 0]),
+  });
   const syncsAfter: number[] = [];
   delays.forEach((delay, k) => {
     const sentAt = T0 + 1000 * (k + 1);
     const rtp = (originRtp + (clockRate * (sentAt - T0)) / 1000) % 2 ** 32;
     now = sentAt + delay;
-    w.onSenderReport({ ssrc: 7, senderInfo: { ntpTimestamp: ntpFromUnixMs(sentAt + offsetMs), rtpTimestamp: rtp, packetCount: k, octetCount: k } });
+    w.onSenderReport({
+      ssrc: 7,
+      senderInfo: { ntpTimestamp: ntpFromUnixMs(sentAt + offsetMs), rtpTimestamp: rtp, packetCount: k, octetCount: k },
+    });
     syncsAfter.push(events.filter((e) => e.type === "track-sync").length);
   });
   await w.close();
   const syncs = events.filter((e): e is Extract<TrackEvent, { type: "track-sync" }> => e.type === "track-sync");
   const start = events.find((e) => e.type === "track-start") as { mediaZeroMs: number };
-  const timing = readFileSync(w.files.timing, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const timing = readFileSync(w.files.timing, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   return { T0, syncs, syncsAfter, start, timing };
 }
 
@@ -50,23 +59,26 @@ describe("sender alignment (alignedZeroMs)", () => {
   it.each([
     { offsetMs: 5000, delays: [40, 12, 25, 3, 9] },
     { offsetMs: -3000, delays: [18, 60, 5, 5.2, 30, 2] },
-  ])("with the sender's clock $offsetMs ms off, places file time 0 within the best-case delay of the capture instant", async ({ offsetMs, delays }) => {
-    const { T0, syncs, syncsAfter, start, timing } = await runSender(offsetMs, delays);
-    // First-packet arrival is late by the encoder/pacer delay; the sender clock is off by the offset.
-    expect(start.mediaZeroMs).toBe(T0 + 37);
-    const minDelay = Math.min(...delays);
-    const last = syncs.at(-1)!;
-    expect(last.mediaZeroNtpMs).toBeCloseTo(T0 + offsetMs, 0);
-    expect(last.transitMs).toBeCloseTo(minDelay - offsetMs, 0);
-    expect(last.alignedZeroMs).toBeCloseTo(T0 + minDelay, 0);
-    expect(Math.abs(last.alignedZeroMs - (last.mediaZeroNtpMs + last.transitMs))).toBeLessThan(0.2);
-    // One line per improvement of the best transit (by at least 0.5 ms), none for worse reports.
-    const improvements = delays.filter((d, i) => delays.slice(0, i).every((p) => d < p - 0.5 || i === 0)).length;
-    expect(syncs).toHaveLength(improvements);
-    for (let k = 1; k < syncs.length; k++) expect(syncs[k].transitMs).toBeLessThan(syncs[k - 1].transitMs);
-    expect(syncsAfter[0]).toBe(1);
-    expect(timing.filter((l) => l.type === "sync")).toHaveLength(syncs.length);
-  });
+  ])(
+    "with the sender's clock $offsetMs ms off, places file time 0 within the best-case delay of the capture instant",
+    async ({ offsetMs, delays }) => {
+      const { T0, syncs, syncsAfter, start, timing } = await runSender(offsetMs, delays);
+      // First-packet arrival is late by the encoder/pacer delay; the sender clock is off by the offset.
+      expect(start.mediaZeroMs).toBe(T0 + 37);
+      const minDelay = Math.min(...delays);
+      const last = syncs.at(-1)!;
+      expect(last.mediaZeroNtpMs).toBeCloseTo(T0 + offsetMs, 0);
+      expect(last.transitMs).toBeCloseTo(minDelay - offsetMs, 0);
+      expect(last.alignedZeroMs).toBeCloseTo(T0 + minDelay, 0);
+      expect(Math.abs(last.alignedZeroMs - (last.mediaZeroNtpMs + last.transitMs))).toBeLessThan(0.2);
+      // One line per improvement of the best transit (by at least 0.5 ms), none for worse reports.
+      const improvements = delays.filter((d, i) => delays.slice(0, i).every((p) => d < p - 0.5 || i === 0)).length;
+      expect(syncs).toHaveLength(improvements);
+      for (let k = 1; k < syncs.length; k++) expect(syncs[k].transitMs).toBeLessThan(syncs[k - 1].transitMs);
+      expect(syncsAfter[0]).toBe(1);
+      expect(timing.filter((l) => l.type === "sync")).toHaveLength(syncs.length);
+    },
+  );
 
   it("uses a report that arrived before the first packet once the track starts", () => {
     const a = new SenderAlignment(48_000);

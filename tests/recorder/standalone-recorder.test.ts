@@ -16,8 +16,12 @@ const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const secret = "standalone-test-secret-0123456789abcdef";
 const dir = mkdtempSync(path.join(os.tmpdir(), "standalone-recorder-"));
 const goodEnv = {
-  RECORDER_SECRET: secret, RECORDER_DIR: dir, RECORDER_PORT: "0", RECORDER_HOST: "127.0.0.1",
-  RECORDER_ICE_PORT_RANGE: "46400-46449", RECORDER_LOOPBACK: "1",
+  RECORDER_SECRET: secret,
+  RECORDER_DIR: dir,
+  RECORDER_PORT: "0",
+  RECORDER_HOST: "127.0.0.1",
+  RECORDER_ICE_PORT_RANGE: "46400-46449",
+  RECORDER_LOOPBACK: "1",
 };
 let recorder: RecorderProcess;
 
@@ -49,11 +53,18 @@ describe("recorder configuration", () => {
 
   it("applies the documented defaults", () => {
     expect(loadRecorderConfig({ RECORDER_SECRET: secret })).toEqual({
-      secret, directory: ".data/recordings", port: 3300, host: "0.0.0.0", icePortRange: [40200, 40399],
-      publicIp: undefined, loopback: false, allowedOrigins: undefined,
+      secret,
+      directory: ".data/recordings",
+      port: 3300,
+      host: "0.0.0.0",
+      icePortRange: [40200, 40399],
+      publicIp: undefined,
+      loopback: false,
+      allowedOrigins: undefined,
     });
-    expect(loadRecorderConfig({ ...goodEnv, RECORDER_LOOPBACK: "", RECORDER_ALLOWED_ORIGINS: "https://a.example, http://b.example:3000" }))
-      .toMatchObject({ loopback: true, allowedOrigins: ["https://a.example", "http://b.example:3000"] });
+    expect(
+      loadRecorderConfig({ ...goodEnv, RECORDER_LOOPBACK: "", RECORDER_ALLOWED_ORIGINS: "https://a.example, http://b.example:3000" }),
+    ).toMatchObject({ loopback: true, allowedOrigins: ["https://a.example", "http://b.example:3000"] });
   });
 
   it("the process exits 1 with one stderr line naming the bad variable", async () => {
@@ -90,48 +101,58 @@ describe("control API", () => {
     expect((await call(issueControlToken(secret, "rec-other", 60))).status).toBe(403);
     const publisherToken = issuePublisherToken(secret, { recordingId: "rec-auth", participantId: "p", displayName: "P" });
     expect((await call(publisherToken)).status).toBe(403);
-    await expect(closeRemoteRecording({ baseUrl: recorder.baseUrl, secret: "a-different-secret-0123456789abcdef", recordingId: "rec-auth" }))
-      .rejects.toMatchObject({ status: 403, code: "invalid-token" } satisfies Partial<RecorderControlError>);
+    await expect(
+      closeRemoteRecording({ baseUrl: recorder.baseUrl, secret: "a-different-secret-0123456789abcdef", recordingId: "rec-auth" }),
+    ).rejects.toMatchObject({ status: 403, code: "invalid-token" } satisfies Partial<RecorderControlError>);
     // None of the refused calls closed the recording.
     expect(existsSync(path.join(dir, "rec-auth"))).toBe(false);
   });
 
-  it.skipIf(!hasFfmpeg)("DELETE ends a live session, then new WHIP sessions for that recording get 409", async () => {
-    const token = issuePublisherToken(secret, { recordingId: "rec-live", participantId: "bot", displayName: "Bot" });
-    const stop = new AbortController();
-    let mediaStart = 0;
-    const publishing = publishWhip({
-      url: `${recorder.baseUrl}/whip/rec-live`, token, seconds: 30, signal: stop.signal,
-      icePortRange: [46450, 46499], rtpPortRange: [46500, 46549], onMediaStart: (at) => (mediaStart = at),
-    });
-    try {
-      while (!mediaStart) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 3000));
-      const live = await getRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" });
-      expect(live).toMatchObject({ recordingId: "rec-live", closed: false });
-      expect(live.sessions).toHaveLength(1);
-      expect(live.sessions[0]).toMatchObject({ participantId: "bot", endedAtMs: null });
-      expect((await (await fetch(`${recorder.baseUrl}/health`)).json()).sessions).toBe(1);
+  it.skipIf(!hasFfmpeg)(
+    "DELETE ends a live session, then new WHIP sessions for that recording get 409",
+    async () => {
+      const token = issuePublisherToken(secret, { recordingId: "rec-live", participantId: "bot", displayName: "Bot" });
+      const stop = new AbortController();
+      let mediaStart = 0;
+      const publishing = publishWhip({
+        url: `${recorder.baseUrl}/whip/rec-live`,
+        token,
+        seconds: 30,
+        signal: stop.signal,
+        icePortRange: [46450, 46499],
+        rtpPortRange: [46500, 46549],
+        onMediaStart: (at) => (mediaStart = at),
+      });
+      try {
+        while (!mediaStart) await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 3000));
+        const live = await getRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" });
+        expect(live).toMatchObject({ recordingId: "rec-live", closed: false });
+        expect(live.sessions).toHaveLength(1);
+        expect(live.sessions[0]).toMatchObject({ participantId: "bot", endedAtMs: null });
+        expect((await (await fetch(`${recorder.baseUrl}/health`)).json()).sessions).toBe(1);
 
-      const closed = await closeRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" });
-      expect(closed.closed).toBe(true);
-      expect(closed.sessions[0]).toMatchObject({ endReason: "recording-stopped" });
-      expect(closed.sessions[0].endedAtMs).toBeGreaterThan(mediaStart);
-      const sessionDir = path.join(dir, "rec-live", "bot", closed.sessions[0].sessionId);
-      for (const f of closed.sessions[0].files.filter((x) => /\.(webm|mkv)$/.test(x.name))) {
-        const p = probe(path.join(sessionDir, f.name));
-        expect(p.decodeErrors, f.name).toBe("");
-        expect(p.duration, f.name).toBeGreaterThan(0.5); // finished on close: a real Duration (N/A when unfinished)
+        const closed = await closeRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" });
+        expect(closed.closed).toBe(true);
+        expect(closed.sessions[0]).toMatchObject({ endReason: "recording-stopped" });
+        expect(closed.sessions[0].endedAtMs).toBeGreaterThan(mediaStart);
+        const sessionDir = path.join(dir, "rec-live", "bot", closed.sessions[0].sessionId);
+        for (const f of closed.sessions[0].files.filter((x) => /\.(webm|mkv)$/.test(x.name))) {
+          const p = probe(path.join(sessionDir, f.name));
+          expect(p.decodeErrors, f.name).toBe("");
+          expect(p.duration, f.name).toBeGreaterThan(0.5); // finished on close: a real Duration (N/A when unfinished)
+        }
+      } finally {
+        stop.abort();
+        await publishing.catch(() => undefined);
       }
-    } finally {
-      stop.abort();
-      await publishing.catch(() => undefined);
-    }
-    const again = publishWhip({ url: `${recorder.baseUrl}/whip/rec-live`, token, seconds: 1, icePortRange: [46450, 46499] });
-    await expect(again).rejects.toThrow(/409.*recording-not-running/);
-    // DELETE is idempotent.
-    expect((await closeRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" })).closed).toBe(true);
-  }, 45_000);
+      const again = publishWhip({ url: `${recorder.baseUrl}/whip/rec-live`, token, seconds: 1, icePortRange: [46450, 46499] });
+      await expect(again).rejects.toThrow(/409.*recording-not-running/);
+      // DELETE is idempotent.
+      expect((await closeRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" })).closed).toBe(true);
+    },
+    45_000,
+  );
 
   it("a stopped recording stays stopped across a restart, and SIGTERM exits 0", async () => {
     recorder.child.kill("SIGTERM");

@@ -7,17 +7,42 @@ import { createWhipHandler, type WhipSession, type WhipHandler, WhipHttpError } 
 const secret = "whip-test-secret";
 const token = issuePublisherToken(secret, { recordingId: "rec1", participantId: "p1", displayName: "Alice" });
 const otherRecording = issuePublisherToken(secret, { recordingId: "rec2", participantId: "p1", displayName: "Alice" });
-const expired = issuePublisherToken(secret, { recordingId: "rec1", participantId: "p1", displayName: "A" }, { nowMs: Date.now() - 600_000 });
+const expired = issuePublisherToken(
+  secret,
+  { recordingId: "rec1", participantId: "p1", displayName: "A" },
+  { nowMs: Date.now() - 600_000 },
+);
 
 const OFFER = [
-  "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1",
-  "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0", "a=mid:0", "a=ice-ufrag:abcd", "a=ice-pwd:0123456789abcdefghijkl",
-  "a=setup:actpass", "a=sendonly", "a=rtpmap:111 opus/48000/2",
-  "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0", "a=mid:1", "a=ice-ufrag:abcd", "a=ice-pwd:0123456789abcdefghijkl",
-  "a=setup:actpass", "a=sendonly", "a=rtpmap:96 VP8/90000", "",
+  "v=0",
+  "o=- 1 2 IN IP4 127.0.0.1",
+  "s=-",
+  "t=0 0",
+  "a=group:BUNDLE 0 1",
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+  "c=IN IP4 0.0.0.0",
+  "a=mid:0",
+  "a=ice-ufrag:abcd",
+  "a=ice-pwd:0123456789abcdefghijkl",
+  "a=setup:actpass",
+  "a=sendonly",
+  "a=rtpmap:111 opus/48000/2",
+  "m=video 9 UDP/TLS/RTP/SAVPF 96",
+  "c=IN IP4 0.0.0.0",
+  "a=mid:1",
+  "a=ice-ufrag:abcd",
+  "a=ice-pwd:0123456789abcdefghijkl",
+  "a=setup:actpass",
+  "a=sendonly",
+  "a=rtpmap:96 VP8/90000",
+  "",
 ].join("\r\n");
 
-interface FakeSession extends WhipSession { closedWith?: string; frags: unknown[]; endItself(r: string): void }
+interface FakeSession extends WhipSession {
+  closedWith?: string;
+  frags: unknown[];
+  endItself(r: string): void;
+}
 const created: FakeSession[] = [];
 let supportRestart = true;
 let supportTrickle = true;
@@ -27,11 +52,20 @@ function fakeFactory(): Promise<WhipSession> {
   const s: FakeSession = {
     answerSdp: "v=0\r\nfake-answer\r\n",
     frags: [],
-    async close(reason) { s.closedWith = reason; },
-    onClosed(l) { listener = l; },
-    endItself(r) { listener?.(r); },
+    async close(reason) {
+      s.closedWith = reason;
+    },
+    onClosed(l) {
+      listener = l;
+    },
+    endItself(r) {
+      listener?.(r);
+    },
   };
-  if (supportTrickle) s.addRemoteCandidates = async (f) => { s.frags.push(f); };
+  if (supportTrickle)
+    s.addRemoteCandidates = async (f) => {
+      s.frags.push(f);
+    };
   if (supportRestart) s.restartIce = async () => "a=ice-ufrag:new1\r\na=ice-pwd:newpasswordnewpassword12\r\n";
   created.push(s);
   return Promise.resolve(s);
@@ -56,12 +90,18 @@ beforeAll(async () => {
     linkHeaders: ['<stun:stun.example.net>; rel="ice-server"'],
   });
   server = http.createServer(async (req, res) => {
-    if (!(await handler(req, res))) { res.writeHead(418); res.end("not whip"); }
+    if (!(await handler(req, res))) {
+      res.writeHead(418);
+      res.end("not whip");
+    }
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(async () => { await handler.closeAll(); await new Promise((r) => server.close(r)); });
+afterAll(async () => {
+  await handler.closeAll();
+  await new Promise((r) => server.close(r));
+});
 
 type Res = { status: number; headers: http.IncomingHttpHeaders; body: string };
 function request(method: string, path: string, headers: Record<string, string | number> = {}, body?: string | Buffer): Promise<Res> {
@@ -71,14 +111,18 @@ function request(method: string, path: string, headers: Record<string, string | 
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
     });
-    req.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e); });
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e);
+    });
     if (body !== undefined) req.write(body);
     req.end();
   });
 }
 const auth = (t = token) => ({ Authorization: `Bearer ${t}` });
 const sdpHeaders = (t = token) => ({ ...auth(t), "Content-Type": "application/sdp" });
-async function publish(): Promise<Res> { return request("POST", "/whip/rec1", sdpHeaders(), OFFER); }
+async function publish(): Promise<Res> {
+  return request("POST", "/whip/rec1", sdpHeaders(), OFFER);
+}
 
 describe("WHIP handler (RFC 9725)", () => {
   it("leaves other paths to the host server", async () => {
@@ -128,11 +172,17 @@ describe("WHIP handler (RFC 9725)", () => {
     const big = `v=0\r\n${"a=x\r\n".repeat(2000)}`;
     expect((await request("POST", "/whip/rec1", sdpHeaders(), big)).status).toBe(413);
     const streamed = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${base}/whip/rec1`, { method: "POST", headers: { ...sdpHeaders(), "Transfer-Encoding": "chunked" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
+      const req = http.request(
+        `${base}/whip/rec1`,
+        { method: "POST", headers: { ...sdpHeaders(), "Transfer-Encoding": "chunked" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e);
       });
-      req.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e); });
       req.write(big);
       req.write(big);
       setTimeout(() => req.end(), 50);
@@ -177,11 +227,25 @@ describe("WHIP handler (RFC 9725)", () => {
   it("PATCH trickles candidates (204), checks If-Match (412) and content type (415)", async () => {
     const p = await publish();
     const loc = p.headers.location!;
-    const frag = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\na=end-of-candidates\r\n";
-    const ok = await request("PATCH", loc, { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": p.headers.etag! }, frag);
+    const frag =
+      "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\na=end-of-candidates\r\n";
+    const ok = await request(
+      "PATCH",
+      loc,
+      { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": p.headers.etag! },
+      frag,
+    );
     expect(ok.status).toBe(204);
-    expect(created.at(-1)!.frags[0]).toMatchObject({ endOfCandidates: true, candidates: [{ mid: "0", candidate: expect.stringContaining("candidate:1") }] });
-    const stale = await request("PATCH", loc, { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": '"stale"' }, frag);
+    expect(created.at(-1)!.frags[0]).toMatchObject({
+      endOfCandidates: true,
+      candidates: [{ mid: "0", candidate: expect.stringContaining("candidate:1") }],
+    });
+    const stale = await request(
+      "PATCH",
+      loc,
+      { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": '"stale"' },
+      frag,
+    );
     expect(stale.status).toBe(412);
     const wrongType = await request("PATCH", loc, { ...auth(), "Content-Type": "application/sdp" }, frag);
     expect(wrongType.status).toBe(415);
@@ -192,7 +256,12 @@ describe("WHIP handler (RFC 9725)", () => {
   it("PATCH with new credentials restarts ICE (200, new ETag) or answers 422 when unsupported", async () => {
     const p = await publish();
     const restart = "a=ice-ufrag:zzzz\r\na=ice-pwd:zzzzzzzzzzzzzzzzzzzzzzzz\r\n";
-    const r = await request("PATCH", p.headers.location!, { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" }, restart);
+    const r = await request(
+      "PATCH",
+      p.headers.location!,
+      { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" },
+      restart,
+    );
     expect(r.status).toBe(200);
     expect(r.headers["content-type"]).toBe("application/trickle-ice-sdpfrag");
     expect(r.body).toContain("a=ice-ufrag:new1");
@@ -200,7 +269,12 @@ describe("WHIP handler (RFC 9725)", () => {
     supportRestart = false;
     try {
       const p2 = await publish();
-      const r2 = await request("PATCH", p2.headers.location!, { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" }, restart);
+      const r2 = await request(
+        "PATCH",
+        p2.headers.location!,
+        { ...auth(), "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" },
+        restart,
+      );
       expect(r2.status).toBe(422);
       supportTrickle = false;
       const p3 = await publish();

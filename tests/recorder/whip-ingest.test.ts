@@ -7,15 +7,27 @@ import path from "node:path";
 import { chromium, type Browser } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createRecorderIngest, createWhipHandler, issuePublisherToken, publisherSessionFactory, RawTrackWriter, verifyPublisherToken,
+  createRecorderIngest,
+  createWhipHandler,
+  issuePublisherToken,
+  publisherSessionFactory,
+  RawTrackWriter,
+  verifyPublisherToken,
   type WhipHandler,
 } from "@/recorder/ingest";
 import { probe } from "@/tests/support/recorder/synthetic-media";
 
 const CHROMIUM = "/usr/bin/chromium";
-const haveTools = existsSync(CHROMIUM) && (() => {
-  try { execFileSync("ffprobe", ["-version"]); return true; } catch { return false; }
-})();
+const haveTools =
+  existsSync(CHROMIUM) &&
+  (() => {
+    try {
+      execFileSync("ffprobe", ["-version"]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 const secret = "e2e-secret";
 const dir = mkdtempSync(path.join(os.tmpdir(), "whip-ingest-"));
@@ -31,7 +43,14 @@ const events: string[] = [];
  * A minimal standard WHIP client (RFC 9725 §4.2). Without trickle it waits for ICE gathering and
  * POSTs a complete offer; with trickle it POSTs at once and PATCHes candidates as they come.
  */
-async function publishFromPage(o: { whipUrl: string; token: string; seconds: number; preferH264: boolean; trickle: boolean; vanish: boolean }) {
+async function publishFromPage(o: {
+  whipUrl: string;
+  token: string;
+  seconds: number;
+  preferH264: boolean;
+  trickle: boolean;
+  vanish: boolean;
+}) {
   const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
   const pc = new RTCPeerConnection();
   for (const track of stream.getTracks()) {
@@ -62,7 +81,10 @@ async function publishFromPage(o: { whipUrl: string; token: string; seconds: num
   pc.addEventListener("icecandidate", (e) => {
     if (!o.trickle) return;
     if (!e.candidate) gatheringDone = true;
-    if (!location) { if (e.candidate) early.push(e.candidate); return; }
+    if (!location) {
+      if (e.candidate) early.push(e.candidate);
+      return;
+    }
     void patch(e.candidate ? [e.candidate] : [], !e.candidate);
   });
   await pc.setLocalDescription(await pc.createOffer());
@@ -73,7 +95,11 @@ async function publishFromPage(o: { whipUrl: string; token: string; seconds: num
       setTimeout(resolve, 2000);
     });
   }
-  const res = await fetch(o.whipUrl, { method: "POST", headers: { ...auth, "Content-Type": "application/sdp" }, body: pc.localDescription!.sdp });
+  const res = await fetch(o.whipUrl, {
+    method: "POST",
+    headers: { ...auth, "Content-Type": "application/sdp" },
+    body: pc.localDescription!.sdp,
+  });
   if (res.status !== 201) throw new Error(`POST ${res.status}: ${await res.text()}`);
   location = new URL(res.headers.get("Location")!, o.whipUrl).toString();
   etag = res.headers.get("ETag") ?? "";
@@ -92,7 +118,9 @@ async function publishFromPage(o: { whipUrl: string; token: string; seconds: num
   await new Promise((r) => setTimeout(r, o.seconds * 1000));
   const stats = await pc.getStats();
   let codec = "";
-  stats.forEach((s) => { if (s.type === "codec" && String(s.mimeType).startsWith("video/")) codec = s.mimeType; });
+  stats.forEach((s) => {
+    if (s.type === "codec" && String(s.mimeType).startsWith("video/")) codec = s.mimeType;
+  });
   // A vanishing publisher leaves without DELETE; the page is closed under it.
   if (o.vanish) return { connectMs, deleteStatus: 0, codec, patchStatuses };
   const del = await fetch(location, { method: "DELETE", headers: auth });
@@ -138,9 +166,18 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-first-run", "--disable-quic", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      "--allow-loopback-in-peer-connection"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      "--allow-loopback-in-peer-connection",
+    ],
   });
 }, 60_000);
 
@@ -157,9 +194,18 @@ async function recordAndCheck(participantId: string, opts: { preferH264?: boolea
   const token = issuePublisherToken(secret, { recordingId: "rec-e2e", participantId, displayName: participantId });
   const page = await browser.newPage();
   await page.goto(`${origin}/`);
-  const result = await page.evaluate(publishFromPage, { whipUrl: `${origin}/whip/rec-e2e`, token, seconds: 5, preferH264: !!opts.preferH264, trickle: !!opts.trickle, vanish: !!opts.vanish }).catch((e) => {
-    throw new Error(`publisher failed: ${e}`);
-  });
+  const result = await page
+    .evaluate(publishFromPage, {
+      whipUrl: `${origin}/whip/rec-e2e`,
+      token,
+      seconds: 5,
+      preferH264: !!opts.preferH264,
+      trickle: !!opts.trickle,
+      vanish: !!opts.vanish,
+    })
+    .catch((e) => {
+      throw new Error(`publisher failed: ${e}`);
+    });
   await page.close();
   if (opts.vanish) {
     const deadline = Date.now() + 20_000;
@@ -172,7 +218,12 @@ async function recordAndCheck(participantId: string, opts: { preferH264?: boolea
   const [sessionId] = readdirSync(path.join(dir, "rec-e2e", participantId));
   const trackDir = path.join(dir, "rec-e2e", participantId, sessionId);
   const meta = JSON.parse(readFileSync(path.join(trackDir, "session.json"), "utf8"));
-  expect(meta).toMatchObject({ sessionId, participantId, displayName: participantId, endReason: opts.vanish ? expect.any(String) : "deleted" });
+  expect(meta).toMatchObject({
+    sessionId,
+    participantId,
+    displayName: participantId,
+    endReason: opts.vanish ? expect.any(String) : "deleted",
+  });
   const files = readdirSync(trackDir);
   const media = files.filter((f) => /\.(webm|mkv)$/.test(f)).map((f) => path.join(trackDir, f));
   expect(media.length).toBe(2);
@@ -186,8 +237,14 @@ async function recordAndCheck(participantId: string, opts: { preferH264?: boolea
   const audio = probes.find((p) => p.streams[0].codec_type === "audio")!;
   expect(video.firstPacket.flags).toContain("K");
   expect(audio.streams[0].codec_name).toBe("opus");
-  const timing = files.filter((f) => f.endsWith(".timing.jsonl")).map((f) =>
-    readFileSync(path.join(trackDir, f), "utf8").trim().split("\n").map((l) => JSON.parse(l)));
+  const timing = files
+    .filter((f) => f.endsWith(".timing.jsonl"))
+    .map((f) =>
+      readFileSync(path.join(trackDir, f), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    );
   expect(timing.length).toBe(2);
   for (const lines of timing) {
     expect(lines.filter((l) => l.type === "sr").length).toBeGreaterThan(0);
@@ -224,7 +281,12 @@ describe.skipIf(!haveTools)("WHIP ingest end to end (Chromium → werift → fil
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
     const r = await page.evaluate(publishFromPage, {
-      whipUrl: `${origin}/whip-lossy/rec-lossy`, token, seconds: 6, preferH264: false, trickle: false, vanish: false,
+      whipUrl: `${origin}/whip-lossy/rec-lossy`,
+      token,
+      seconds: 6,
+      preferH264: false,
+      trickle: false,
+      vanish: false,
     });
     await page.close();
     expect(r.deleteStatus).toBe(200);
@@ -233,15 +295,22 @@ describe.skipIf(!haveTools)("WHIP ingest end to end (Chromium → werift → fil
     const p = probe(path.join(trackDir, videoFile));
     expect(p.decodeErrors).toBe("");
     const lines = readFileSync(path.join(trackDir, videoFile.replace(".webm", ".timing.jsonl")), "utf8")
-      .trim().split("\n").map((l) => JSON.parse(l));
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const losses = lines.filter((l) => l.type === "loss").length;
     const end = lines.find((l) => l.type === "end");
     expect(losses).toBeGreaterThanOrEqual(1);
     expect(end.gate.requests).toBeGreaterThanOrEqual(2); // at start + after the loss(es)
     // Each loss costs well under a second of frames (20 fps) because the PLI brings a keyframe quickly.
     expect(end.gate.dropped).toBeLessThan(losses * 15);
-    const keyframes = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=flags", "-of", "csv=p=0",
-      path.join(trackDir, videoFile)], { encoding: "utf8" }).split("\n").filter((f) => f.startsWith("K")).length;
+    const keyframes = execFileSync(
+      "ffprobe",
+      ["-v", "error", "-select_streams", "v", "-show_entries", "packet=flags", "-of", "csv=p=0", path.join(trackDir, videoFile)],
+      { encoding: "utf8" },
+    )
+      .split("\n")
+      .filter((f) => f.startsWith("K")).length;
     expect(keyframes).toBeGreaterThanOrEqual(2);
   }, 60_000);
 

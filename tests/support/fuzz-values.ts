@@ -16,15 +16,58 @@ export function fakeUuid(rng: Rng): string {
 }
 
 const NASTY_STRINGS = [
-  "", " ", "\u0000", "a\u0000b", "\u202eRTL override\u202c", "مرحبا بالعالم", "😀👨‍👩‍👧‍👦🏳️‍🌈", "\ud800", "\udfff",
-  "<script>alert(1)</script>", "'; DROP TABLE tickets; --", "$" + "{{7*7}}", "../../etc/passwd", "%s%s%n", "\r\n\r\n",
-  "null", "undefined", "NaN", "__proto__", "constructor", "prototype", "agent:", "visitor:00000000-0000-0000-0000-000000000000",
-  "00000000-0000-0000-0000-000000000000", "ZZZZZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZZZZZZZZZ", "\t", "\u200b\u200b", "ﷺ", "𝕳𝖊𝖑𝖑𝖔",
+  "",
+  " ",
+  "\u0000",
+  "a\u0000b",
+  "\u202eRTL override\u202c",
+  "مرحبا بالعالم",
+  "😀👨‍👩‍👧‍👦🏳️‍🌈",
+  "\ud800",
+  "\udfff",
+  "<script>alert(1)</script>",
+  "'; DROP TABLE tickets; --",
+  "$" + "{{7*7}}",
+  "../../etc/passwd",
+  "%s%s%n",
+  "\r\n\r\n",
+  "null",
+  "undefined",
+  "NaN",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "agent:",
+  "visitor:00000000-0000-0000-0000-000000000000",
+  "00000000-0000-0000-0000-000000000000",
+  "ZZZZZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZZZZZZZZZ",
+  "\t",
+  "\u200b\u200b",
+  "ﷺ",
+  "𝕳𝖊𝖑𝖑𝖔",
 ];
 const NUMBERS = [0, -0, 1, -1, 1.5, 1e308, -1e308, 2 ** 53, 2 ** 31, -(2 ** 31), 101, 100, 5e-324];
 const KEYS = [
-  "meetingPointId", "ticketId", "entryId", "invitationId", "inviteeId", "userId", "to", "body", "name", "skill", "title",
-  "limit", "progress", "source", "destination", "message", "type", "description", "candidate", "session",
+  "meetingPointId",
+  "ticketId",
+  "entryId",
+  "invitationId",
+  "inviteeId",
+  "userId",
+  "to",
+  "body",
+  "name",
+  "skill",
+  "title",
+  "limit",
+  "progress",
+  "source",
+  "destination",
+  "message",
+  "type",
+  "description",
+  "candidate",
+  "session",
 ];
 const POLLUTING = [
   `"__proto__":{"polluted":"yes","isAdmin":true}`,
@@ -56,7 +99,10 @@ export function fuzzValueJson(rng: Rng, depth = 0): string {
 }
 
 function fuzzObjectJson(rng: Rng, depth: number): string {
-  const fields = Array.from({ length: int(rng, 5) }, () => `${JSON.stringify(rng() < 0.7 ? pick(rng, KEYS) : fuzzString(rng))}:${fuzzValueJson(rng, depth)}`);
+  const fields = Array.from(
+    { length: int(rng, 5) },
+    () => `${JSON.stringify(rng() < 0.7 ? pick(rng, KEYS) : fuzzString(rng))}:${fuzzValueJson(rng, depth)}`,
+  );
   if (rng() < 0.3) fields.splice(int(rng, fields.length + 1), 0, pick(rng, POLLUTING));
   return `{${fields.join(",")}}`;
 }

@@ -18,7 +18,12 @@ export interface ChildHandle {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function startChild(name: string, command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildHandle {
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ChildHandle {
   const child: ChildProcess = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
@@ -63,9 +68,15 @@ export function startChild(name: string, command: string, args: string[], opts: 
         const listener = (line: string) => {
           if (match(line)) done(() => resolve(line));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`${name}: no matching line within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join("\n")}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(() => reject(new Error(`${name}: no matching line within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join("\n")}`))),
+          timeoutMs,
+        );
         listeners.add(listener);
-        void exited.then(({ code, signal }) => done(() => reject(new Error(`${name} exited (${code ?? signal}) before the line; last lines:\n${lines.slice(-15).join("\n")}`))));
+        void exited.then(({ code, signal }) =>
+          done(() => reject(new Error(`${name} exited (${code ?? signal}) before the line; last lines:\n${lines.slice(-15).join("\n")}`))),
+        );
       });
     },
     kill,

@@ -83,7 +83,12 @@ export async function startRealtimeStack(
     requests: opts.rateLimits,
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
-  const library = new RecordingLibrary(db.prisma, { s3: new S3Client({ region: "us-east-1" }), bucket: "unused", directory: recordingDir, linkSeconds: 60 });
+  const library = new RecordingLibrary(db.prisma, {
+    s3: new S3Client({ region: "us-east-1" }),
+    bucket: "unused",
+    directory: recordingDir,
+    linkSeconds: 60,
+  });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: TestClient[] = [];

@@ -59,7 +59,7 @@ export async function startTcpFaultProxy(target: { host?: string; port: number }
 
   function resetAll() {
     // resetAndDestroy sends RST like a crashed server; a plain destroy would send FIN (a polite close).
-    for (const s of sockets) (s.resetAndDestroy ? s.resetAndDestroy() : s.destroy());
+    for (const s of sockets) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy();
     sockets.clear();
   }
 

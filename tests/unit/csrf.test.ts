@@ -32,7 +32,9 @@ describe("checkSameOrigin", () => {
     expect(checkSameOrigin(behindProxy)).toMatchObject({ ok: false });
     expect(checkSameOrigin(behindProxy, { allowedOrigins: ["https://desk.example.com/"] })).toEqual({ ok: true });
     expect(checkSameOrigin(behindProxy, { allowedOrigins: ["https://other.example.com"] })).toMatchObject({ ok: false });
-    expect(checkSameOrigin(new Headers({ origin: "https://desk.example.com" }), { allowedOrigins: ["https://desk.example.com"] })).toEqual({ ok: true });
+    expect(checkSameOrigin(new Headers({ origin: "https://desk.example.com" }), { allowedOrigins: ["https://desk.example.com"] })).toEqual({
+      ok: true,
+    });
   });
 });
 

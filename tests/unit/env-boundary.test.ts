@@ -36,12 +36,12 @@ function environmentAccesses(text: string): string[] {
 
 describe("environment boundary", () => {
   it("recognises the ways code reaches the environment", () => {
-    expect(environmentAccesses('const u = process.env.NEXTAUTH_URL;')).toHaveLength(1);
+    expect(environmentAccesses("const u = process.env.NEXTAUTH_URL;")).toHaveLength(1);
     expect(environmentAccesses('process.env["X"] = "1";')).toHaveLength(1);
-    expect(environmentAccesses('const { env } = process;')).toHaveLength(1);
+    expect(environmentAccesses("const { env } = process;")).toHaveLength(1);
     expect(environmentAccesses('import { env } from "node:process";')).toHaveLength(1);
     expect(environmentAccesses('const e = process["env"];')).toHaveLength(1);
-    expect(environmentAccesses('const env = loadEnv(); process.exit(1);')).toEqual([]);
+    expect(environmentAccesses("const env = loadEnv(); process.exit(1);")).toEqual([]);
   });
 
   it("no file but lib/config/env.ts reads or writes process.env", () => {

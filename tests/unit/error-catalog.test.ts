@@ -66,7 +66,11 @@ describe("error catalog", () => {
       seen.add(kind);
     }
     // Every failure kind but the database's (detected from driver errors below) has a class that raises it.
-    expect([...seen].sort()).toEqual(Object.keys(FAILURE_KINDS).filter((k) => k !== "database.unreachable").sort());
+    expect([...seen].sort()).toEqual(
+      Object.keys(FAILURE_KINDS)
+        .filter((k) => k !== "database.unreachable")
+        .sort(),
+    );
   });
 
   it("answers an unreachable database with UNAVAILABLE and anything unknown with INTERNAL", () => {

@@ -36,7 +36,13 @@ function harness() {
     }
     throw new Error("expected a refusal");
   };
-  return { run, refused, get mp() { return mp; } };
+  return {
+    run,
+    refused,
+    get mp() {
+      return mp;
+    },
+  };
 }
 
 describe("meeting point state machine", () => {

@@ -6,22 +6,35 @@ import type { Notifier } from "@/server/help-desk/notifier";
 import { QueueBroadcast } from "@/server/help-desk/queue-broadcast";
 
 const ticket = (id: string, minute: number): Ticket => ({
-  id, visitorId: `v-${id}`, visitorName: id, skill: null, status: "waiting", progress: "ready", agentId: null, agentName: null,
-  meetingPointId: null, createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)), assignedAt: null, closedAt: null,
+  id,
+  visitorId: `v-${id}`,
+  visitorName: id,
+  skill: null,
+  status: "waiting",
+  progress: "ready",
+  agentId: null,
+  agentName: null,
+  meetingPointId: null,
+  createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)),
+  assignedAt: null,
+  closedAt: null,
 });
 
 function setUp() {
   let waiting: Ticket[] = [];
   const reads = { count: 0 };
-  const store = { listWaiting: async () => {
+  const store = {
+    listWaiting: async () => {
       reads.count++;
       return waiting;
-    } } as unknown as TicketStore;
+    },
+  } as unknown as TicketStore;
   const toAgents: unknown[] = [];
   const toUser: { userId: string; position: number | null }[] = [];
   const notifier: Notifier = {
     toAgents: (_event, payload) => void toAgents.push(payload),
-    toUser: (userId, _event, payload) => void toUser.push({ userId, position: (payload as { ticket: { position: number | null } }).ticket.position }),
+    toUser: (userId, _event, payload) =>
+      void toUser.push({ userId, position: (payload as { ticket: { position: number | null } }).ticket.position }),
   };
   const broadcast = new QueueBroadcast(store, notifier, { windowMs: 100 });
   return { broadcast, reads, toAgents, toUser, set: (t: Ticket[]) => (waiting = t) };

@@ -14,21 +14,35 @@ import {
 import { capturedSpansMs, decodeSpans, encodeSpans } from "@/lib/domain/recording";
 import { DomainError } from "@/lib/domain/result";
 
-const COLUMNS: LifecycleEvent[] = ["start", "callStarted", "pause", "resume", "stop", "interrupt", "composeStarted", "composed", "composeFailed", "expire", "delete", "keep", "layout"];
+const COLUMNS: LifecycleEvent[] = [
+  "start",
+  "callStarted",
+  "pause",
+  "resume",
+  "stop",
+  "interrupt",
+  "composeStarted",
+  "composed",
+  "composeFailed",
+  "expire",
+  "delete",
+  "keep",
+  "layout",
+];
 
 // prettier-ignore
 const TABLE: Record<RecordingStatus, string[]> = {
   //            start callStarted   pause       resume        stop          interrupt        composeStarted  composed   composeFailed  expire       delete       keep            layout
-  armed:       ["!",  "→recording", "!",        "!",          "→stopped",   "→interrupted",  "!",            "!",       "!",           "!",         "!",         "→armed",       "→armed"],
-  recording:   ["!",  "·",          "→paused",  "!",          "→stopped",   "→interrupted",  "!",            "!",       "!",           "!",         "!",         "→recording",   "→recording"],
-  paused:      ["!",  "·",          "!",        "→recording", "→stopped",   "→interrupted",  "!",            "!",       "!",           "!",         "!",         "→paused",      "→paused"],
-  stopped:     ["·",  "·",          "!",        "!",          "!",          "·",             "→processing",  "!",       "→failed",     "!",         "→deleted",  "→stopped",     "→stopped"],
-  interrupted: ["·",  "·",          "!",        "!",          "!",          "·",             "→processing",  "!",       "→failed",     "!",         "→deleted",  "→interrupted", "→interrupted"],
-  processing:  ["·",  "·",          "!",        "!",          "!",          "·",             "→processing",  "→ready",  "→failed",     "!",         "→deleted",  "→processing",  "!"],
-  ready:       ["·",  "·",          "!",        "!",          "!",          "·",             "·",            "·",       "!",           "→expired",  "→deleted",  "→ready",       "→ready"],
-  failed:      ["·",  "·",          "!",        "!",          "!",          "·",             "→processing",  "!",       "·",           "!",         "→deleted",  "→failed",      "→failed"],
-  expired:     ["·",  "·",          "!",        "!",          "!",          "·",             "!",            "!",       "!",           "·",         "→deleted",  "!",            "!"],
-  deleted:     ["·",  "·",          "!",        "!",          "!",          "·",             "!",            "!",       "!",           "!",         "·",         "!",            "!"],
+  armed: ["!", "→recording", "!", "!", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "→armed", "→armed"],
+  recording: ["!", "·", "→paused", "!", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "→recording", "→recording"],
+  paused: ["!", "·", "!", "→recording", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "→paused", "→paused"],
+  stopped: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "→deleted", "→stopped", "→stopped"],
+  interrupted: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "→deleted", "→interrupted", "→interrupted"],
+  processing: ["·", "·", "!", "!", "!", "·", "→processing", "→ready", "→failed", "!", "→deleted", "→processing", "!"],
+  ready: ["·", "·", "!", "!", "!", "·", "·", "·", "!", "→expired", "→deleted", "→ready", "→ready"],
+  failed: ["·", "·", "!", "!", "!", "·", "→processing", "!", "·", "!", "→deleted", "→failed", "→failed"],
+  expired: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "·", "→deleted", "!", "!"],
+  deleted: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "!", "·", "!", "!"],
 };
 
 function cell(status: RecordingStatus, event: LifecycleEvent): string {
@@ -63,7 +77,9 @@ describe("recording lifecycle", () => {
   it("a layout is the starting one before capture, a change from now while capturing, a fresh start after", () => {
     const earlier = [{ atMs: 5, layout: "grid" as const }];
     expect(chooseLayout("armed", "screen-share", [], 10)).toEqual({ layout: "screen-share" });
-    expect(chooseLayout("paused", "screen-share", earlier, 10)).toEqual({ layoutChanges: [...earlier, { atMs: 10, layout: "screen-share" }] });
+    expect(chooseLayout("paused", "screen-share", earlier, 10)).toEqual({
+      layoutChanges: [...earlier, { atMs: 10, layout: "screen-share" }],
+    });
     expect(chooseLayout("ready", "active-speaker", earlier, 10)).toEqual({ layout: "active-speaker", layoutChanges: [] });
     expect(() => chooseLayout("processing", "grid", [], 10)).toThrow(DomainError);
   });
@@ -79,9 +95,15 @@ describe("recording lifecycle", () => {
   });
 
   it("spans round-trip through their stored form; only closed spans are composited", () => {
-    const spans = [{ from: new Date(1000), to: new Date(4000) }, { from: new Date(6000), to: null }];
+    const spans = [
+      { from: new Date(1000), to: new Date(4000) },
+      { from: new Date(6000), to: null },
+    ];
     const json = encodeSpans(spans);
-    expect(json).toEqual([{ from: new Date(1000).toISOString(), to: new Date(4000).toISOString() }, { from: new Date(6000).toISOString(), to: null }]);
+    expect(json).toEqual([
+      { from: new Date(1000).toISOString(), to: new Date(4000).toISOString() },
+      { from: new Date(6000).toISOString(), to: null },
+    ]);
     expect(decodeSpans(JSON.parse(JSON.stringify(json)))).toEqual(spans);
     expect(decodeSpans(null)).toEqual([]);
     expect(capturedSpansMs(spans)).toEqual([{ fromMs: 1000, toMs: 4000 }]);

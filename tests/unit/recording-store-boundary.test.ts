@@ -10,7 +10,8 @@ const STORE = "server/recordings/recording-store.ts";
 const SKIPPED_DIRS = new Set(["node_modules", "generated", ".next"]);
 
 /** `.recording.create(`, `.recording\n  .updateMany(`, `tx.recording.upsert(`… on any client or transaction. */
-const PRISMA_WRITE = /\.recording\s*\.\s*(create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany)\s*\(/;
+const PRISMA_WRITE =
+  /\.recording\s*\.\s*(create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany)\s*\(/;
 /** Raw SQL that names the table: `$executeRaw`, `$executeRawUnsafe`, `$queryRaw…` (which can write too). */
 const RAW_SQL = /\$(executeRaw|queryRaw)(Unsafe)?\s*(`|\()[^;]*?"Recording"/s;
 
@@ -44,12 +45,16 @@ describe("recording store boundary", () => {
       "await tx.recording.create({ data })",
       "await this.prisma.recording.deleteMany({})",
       "await prisma.recording.upsert({})",
-      'await prisma.$executeRaw`UPDATE "Recording" SET status = \'ready\'`',
-      'await prisma.$executeRawUnsafe(\'DELETE FROM "Recording"\')',
+      "await prisma.$executeRaw`UPDATE \"Recording\" SET status = 'ready'`",
+      "await prisma.$executeRawUnsafe('DELETE FROM \"Recording\"')",
     ]) {
       expect(PRISMA_WRITE.test(line) || RAW_SQL.test(line), line).toBe(true);
     }
-    for (const line of ["await prisma.recording.findMany({})", "await prisma.recordingTrack.create({})", 'await prisma.$executeRaw`UPDATE "Ticket"`']) {
+    for (const line of [
+      "await prisma.recording.findMany({})",
+      "await prisma.recordingTrack.create({})",
+      'await prisma.$executeRaw`UPDATE "Ticket"`',
+    ]) {
       expect(PRISMA_WRITE.test(line) || RAW_SQL.test(line), line).toBe(false);
     }
     // The store itself is found: the scan reaches the files it should.

@@ -25,15 +25,26 @@ async function headersFor(path: string, phase = "phase-production-build"): Promi
 }
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(";").map((part) => {
-    const [name, ...values] = part.trim().split(/\s+/);
-    return [name!, values];
-  }));
+  return new Map(
+    csp.split(";").map((part) => {
+      const [name, ...values] = part.trim().split(/\s+/);
+      return [name!, values];
+    }),
+  );
 }
 
 describe("security headers", () => {
   it("give every page the CSP, nosniff, referrer and permissions policies, and deny framing", async () => {
-    for (const path of ["/", "/login", "/console", "/console/recordings", "/demo/widget", "/api/meeting-points", "/_next/static/chunks/x.js", "/visitors"]) {
+    for (const path of [
+      "/",
+      "/login",
+      "/console",
+      "/console/recordings",
+      "/demo/widget",
+      "/api/meeting-points",
+      "/_next/static/chunks/x.js",
+      "/visitors",
+    ]) {
       const headers = await headersFor(path);
       expect(headers["x-content-type-options"], path).toBe("nosniff");
       expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
@@ -74,7 +85,9 @@ describe("security headers", () => {
     expect(csp.get("frame-ancestors")).toEqual(["https://shop.example", "https://*.partner.example"]);
     const other = securityHeaders({ frameAncestors: ["https://shop.example"] });
     expect(directives(other[0]!.value).get("frame-ancestors")).toEqual(["'self'"]);
-    const narrow = directives(contentSecurityPolicy({ connectSources: ["http://127.0.0.1:9000"], mediaSources: ["http://127.0.0.1:9000"] }));
+    const narrow = directives(
+      contentSecurityPolicy({ connectSources: ["http://127.0.0.1:9000"], mediaSources: ["http://127.0.0.1:9000"] }),
+    );
     expect(narrow.get("connect-src")).toEqual(["'self'", "ws:", "wss:", "http://127.0.0.1:9000"]);
     expect(narrow.get("media-src")).toEqual(["'self'", "blob:", "http://127.0.0.1:9000"]);
     expect(nextHeaderRules().map((r) => r.source)).toEqual(["/:path((?!visit$).*)", "/visit"]);

@@ -35,11 +35,8 @@ describe("VisitorTokens", () => {
     expect(tokens.verify(token)).toEqual({ ok: false, error: "EXPIRED" });
   });
 
-  it.each([undefined, 42, "", "v1.a", "v2.a.b", "v1..", "x".repeat(5000), { token: "v1.a.b" }])(
-    "refuses malformed input %#",
-    (input) => {
-      const result = new VisitorTokens(SECRET, 60).verify(input);
-      expect(result.ok).toBe(false);
-    },
-  );
+  it.each([undefined, 42, "", "v1.a", "v2.a.b", "v1..", "x".repeat(5000), { token: "v1.a.b" }])("refuses malformed input %#", (input) => {
+    const result = new VisitorTokens(SECRET, 60).verify(input);
+    expect(result.ok).toBe(false);
+  });
 });

@@ -18,7 +18,9 @@ export async function agentFromCookie(
   deps: { secret: string; secureCookies: boolean },
 ): Promise<{ identity: AgentIdentity; expiresAtMs: number } | null> {
   const cookies = parseCookieHeader(typeof headers.cookie === "string" ? headers.cookie : undefined);
-  const token = await getToken({ req: { headers, cookies } as never, secret: deps.secret, secureCookie: deps.secureCookies }).catch(() => null);
+  const token = await getToken({ req: { headers, cookies } as never, secret: deps.secret, secureCookie: deps.secureCookies }).catch(
+    () => null,
+  );
   if (!token?.sub || !token.username || !token.role || typeof token.exp !== "number") return null;
   return {
     expiresAtMs: token.exp * 1000,
@@ -43,6 +45,9 @@ export async function authenticateAgent(
 ): Promise<{ identity: AgentIdentity } | { error: Response }> {
   const verdict = checkSameOrigin(req.headers, { allowedOrigins: deps.publicUrl ? [deps.publicUrl] : [] });
   if (!verdict.ok) return { error: apiError("FORBIDDEN", verdict.reason) };
-  const agent = await agentFromCookie(Object.fromEntries(req.headers), { secret: deps.secret, secureCookies: deps.publicUrl?.startsWith("https://") ?? false });
+  const agent = await agentFromCookie(Object.fromEntries(req.headers), {
+    secret: deps.secret,
+    secureCookies: deps.publicUrl?.startsWith("https://") ?? false,
+  });
   return agent ? { identity: agent.identity } : { error: apiError("UNAUTHENTICATED", "sign in as an agent") };
 }

@@ -19,7 +19,8 @@ export async function refuseMalformedAuthRequest(req: Request, route: string[], 
     return apiError("BAD_REQUEST", "sign in with POST");
   }
   const fromQuery = new URL(req.url).searchParams.get("callbackUrl");
-  if (fromQuery !== null && !acceptableCallbackUrl(fromQuery, origins)) return apiError("BAD_REQUEST", "callbackUrl must be a path on this site");
+  if (fromQuery !== null && !acceptableCallbackUrl(fromQuery, origins))
+    return apiError("BAD_REQUEST", "callbackUrl must be a path on this site");
   if (req.method !== "POST") return null;
   const type = req.headers.get("content-type") ?? "";
   const text = await req.clone().text();

@@ -33,7 +33,13 @@ export function sameSiteRedirect(url: string): string {
   }
 }
 
-export function buildAuthOptions(opts: { login: LoginService; secret: string; maxAgeSeconds: number; secureCookies: boolean; logger?: Logger }): AuthOptions {
+export function buildAuthOptions(opts: {
+  login: LoginService;
+  secret: string;
+  maxAgeSeconds: number;
+  secureCookies: boolean;
+  logger?: Logger;
+}): AuthOptions {
   const logger = opts.logger;
   return {
     secret: opts.secret,

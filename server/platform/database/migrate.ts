@@ -71,9 +71,7 @@ export async function applyMigrations(pool: Pool, dir: string): Promise<string[]
 
 async function applyLocked(client: PoolClient, migrations: MigrationFile[]): Promise<string[]> {
   await client.query(LEDGER_DDL);
-  const { rows } = await client.query<LedgerRow>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
-  );
+  const { rows } = await client.query<LedgerRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`);
   const applied = new Map<string, LedgerRow>();
   for (const row of rows) {
     if (row.rolled_back_at) continue;
@@ -103,15 +101,13 @@ async function applyOne(client: PoolClient, migration: MigrationFile): Promise<v
   const id = randomUUID();
   await client.query("BEGIN");
   try {
-    await client.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())`,
-      [id, migration.checksum, migration.name],
-    );
+    await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())`, [
+      id,
+      migration.checksum,
+      migration.name,
+    ]);
     await client.query(migration.sql);
-    await client.query(
-      `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
-      [id],
-    );
+    await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK");

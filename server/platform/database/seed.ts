@@ -31,18 +31,23 @@ export async function seed(prisma: PrismaClient, passwords: SeedPasswords, logge
     const configured = passwords[account.username];
     const existing = await prisma.agent.findUnique({ where: { username: account.username } });
     if (!existing) {
-      const created = await prisma.agent.create({
-        data: {
-          username: account.username,
-          displayName: account.displayName,
-          role: account.role,
-          passwordHash: await hashPassword(configured ?? DEFAULT_PASSWORDS[account.username]),
-          skills: { connect: account.skills.map((name) => ({ name })) },
-        },
-      }).then(() => true, (err: { code?: string }) => {
-        if (err?.code === "P2002") return false; // another node seeded it a moment ago
-        throw err;
-      });
+      const created = await prisma.agent
+        .create({
+          data: {
+            username: account.username,
+            displayName: account.displayName,
+            role: account.role,
+            passwordHash: await hashPassword(configured ?? DEFAULT_PASSWORDS[account.username]),
+            skills: { connect: account.skills.map((name) => ({ name })) },
+          },
+        })
+        .then(
+          () => true,
+          (err: { code?: string }) => {
+            if (err?.code === "P2002") return false; // another node seeded it a moment ago
+            throw err;
+          },
+        );
       if (created) logger?.info({ username: account.username }, "seeded agent");
     } else if (configured && !(await verifyPassword(configured, existing.passwordHash))) {
       await prisma.agent.update({ where: { id: existing.id }, data: { passwordHash: await hashPassword(configured) } });

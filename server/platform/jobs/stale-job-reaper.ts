@@ -28,7 +28,8 @@ export function startStaleJobReaper(o: StaleJobReaperOptions): () => void {
       );
       const ids = rows.map((r: { id: string }) => r.id);
       if (ids.length === 0) return;
-      for (const id of ids) await o.queue.boss.fail(o.name, id, { reason: `no heartbeat for ${o.staleSeconds} s: the worker running it is gone` });
+      for (const id of ids)
+        await o.queue.boss.fail(o.name, id, { reason: `no heartbeat for ${o.staleSeconds} s: the worker running it is gone` });
       o.onReaped?.(ids);
     } catch (err) {
       o.queue.logger.warn({ err }, "stale job sweep failed; trying again later");

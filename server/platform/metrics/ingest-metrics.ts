@@ -52,7 +52,10 @@ export class IngestTracker {
           const m = TRACK_FILE.exec(name);
           if (!m) continue;
           const file = path.join(s.dir, name);
-          const size = await stat(file).then((st) => st.size, () => undefined);
+          const size = await stat(file).then(
+            (st) => st.size,
+            () => undefined,
+          );
           if (size === undefined) continue;
           growth[m[1] as "audio" | "video"] += Math.max(0, size - (this.fileSizes.get(file) ?? 0));
           this.fileSizes.set(file, size);
@@ -76,7 +79,13 @@ export class IngestTracker {
     for (const p of participants) {
       if (!p.isDirectory()) continue;
       const dir = path.join(recordingDir, p.name, sessionId);
-      if (await stat(dir).then((st) => st.isDirectory(), () => false)) return dir;
+      if (
+        await stat(dir).then(
+          (st) => st.isDirectory(),
+          () => false,
+        )
+      )
+        return dir;
     }
     return undefined;
   }

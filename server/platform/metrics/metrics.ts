@@ -100,7 +100,15 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
       ingestGrowth: () => ingest.collectGrowth(),
     };
     const keys = Object.keys(reads) as (keyof typeof reads)[];
-    const results = await Promise.allSettled(keys.map((k) => withTimeout(Promise.resolve().then(() => reads[k]()), timeoutMs, k)));
+    const results = await Promise.allSettled(
+      keys.map((k) =>
+        withTimeout(
+          Promise.resolve().then(() => reads[k]()),
+          timeoutMs,
+          k,
+        ),
+      ),
+    );
     const snap: Snapshot = { errors: [] };
     results.forEach((r, i) => {
       if (r.status === "fulfilled") (snap as unknown as Record<string, unknown>)[keys[i]] = r.value;
@@ -121,7 +129,9 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
   // A gauge that is absent from a scrape whose read failed (so dashboards show a gap, not a false 0).
   function dbGauge(name: string, help: string, pick: (s: Snapshot) => number | undefined) {
     return new Gauge({
-      name, help, registers: [registry],
+      name,
+      help,
+      registers: [registry],
       async collect() {
         const v = pick(await snapshot());
         if (v !== undefined) return void this.set(v);
@@ -134,8 +144,10 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
   dbGauge("vhd_live_calls", "Meeting points in the live state", (s) => s.liveCalls);
   dbGauge("vhd_active_recordings", "Recordings armed, recording or paused", (s) => s.activeRecordings);
   new Gauge({
-    name: "vhd_job_queue_depth", help: "pg-boss jobs waiting to run (state created or retry), by queue",
-    labelNames: ["queue"], registers: [registry],
+    name: "vhd_job_queue_depth",
+    help: "pg-boss jobs waiting to run (state created or retry), by queue",
+    labelNames: ["queue"],
+    registers: [registry],
     async collect() {
       const depth = (await snapshot()).queueDepth;
       this.reset();
@@ -143,13 +155,17 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
     },
   });
   new Gauge({
-    name: "vhd_connected_sockets", help: "Socket.IO sockets connected to this process", registers: [registry],
+    name: "vhd_connected_sockets",
+    help: "Socket.IO sockets connected to this process",
+    registers: [registry],
     collect() {
       if (opts.socketCount) this.set(opts.socketCount());
     },
   });
   new Gauge({
-    name: "vhd_ingest_sessions", help: "WHIP publisher sessions open on this process's recorder", registers: [registry],
+    name: "vhd_ingest_sessions",
+    help: "WHIP publisher sessions open on this process's recorder",
+    registers: [registry],
     collect() {
       this.set(ingest.openCount());
     },
@@ -157,23 +173,30 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
   new Counter({
     name: "vhd_ingest_bytes_total",
     help: "Bytes of media the recorder wrote for open WHIP sessions (file growth, measured at scrape time), by kind",
-    labelNames: ["kind"], registers: [registry],
+    labelNames: ["kind"],
+    registers: [registry],
     async collect() {
       const growth = (await snapshot()).ingestGrowth;
       for (const kind of ["audio", "video"] as const) this.inc({ kind }, growth?.[kind] ?? 0);
     },
   });
   const jobDuration = new Histogram({
-    name: "vhd_job_duration_seconds", help: "Background job run time, by queue and outcome",
-    labelNames: ["queue", "outcome"], registers: [registry],
+    name: "vhd_job_duration_seconds",
+    help: "Background job run time, by queue and outcome",
+    labelNames: ["queue", "outcome"],
+    registers: [registry],
     buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
   });
   const sessionEvents = new Counter({
-    name: "vhd_ingest_session_events_total", help: "WHIP session starts and ends (by reason)",
-    labelNames: ["event", "reason"], registers: [registry],
+    name: "vhd_ingest_session_events_total",
+    help: "WHIP session starts and ends (by reason)",
+    labelNames: ["event", "reason"],
+    registers: [registry],
   });
   const unhandled = new Counter({
-    name: "vhd_unhandled_rejections_total", help: "Promise rejections no code handled (each is a bug; the process kept serving)", registers: [registry],
+    name: "vhd_unhandled_rejections_total",
+    help: "Promise rejections no code handled (each is a bug; the process kept serving)",
+    registers: [registry],
   });
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "vhd_" });
 

@@ -94,21 +94,35 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
   /** The folder holding the recording's raw files: the co-located recorder's, or a copy fetched from its owner. */
   async function rawFilesOf(recordingId: string, destination: string | null, scratch: string, log: Logger): Promise<string> {
     const local = path.join(o.recordingsDir, recordingId);
-    if (await access(path.join(local, "manifest.jsonl")).then(() => true, () => false)) return local;
+    if (
+      await access(path.join(local, "manifest.jsonl")).then(
+        () => true,
+        () => false,
+      )
+    )
+      return local;
     const owner = destination ?? o.remote?.defaultRecorderUrl ?? null;
     if (!owner || !o.remote) return local;
     await rm(scratch, { recursive: true, force: true });
     // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
-    const fetched = await fetchRecordingFiles({ baseUrl: owner.replace(/\/whip\/?$/, ""), secret: o.remote.secret, recordingId, into: scratch });
+    const fetched = await fetchRecordingFiles({
+      baseUrl: owner.replace(/\/whip\/?$/, ""),
+      secret: o.remote.secret,
+      recordingId,
+      into: scratch,
+    });
     log.info({ recorder: owner, ...fetched }, "fetched raw files from the recorder that captured them");
     return scratch;
   }
 
   async function removeObjects(keys: string[]): Promise<void> {
     if (!keys.length) return;
-    const done = await o.storage.client.send(new DeleteObjectsCommand({ Bucket: o.storage.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+    const done = await o.storage.client.send(
+      new DeleteObjectsCommand({ Bucket: o.storage.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+    );
     const errors = (done.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
-    if (errors.length) throw new Error(`could not remove ${errors.length} uploaded object(s) of a deleted recording: ${errors[0]!.Key} ${errors[0]!.Code}`);
+    if (errors.length)
+      throw new Error(`could not remove ${errors.length} uploaded object(s) of a deleted recording: ${errors[0]!.Key} ${errors[0]!.Code}`);
   }
 
   async function handle(job: ComposeJobContext): Promise<void> {
@@ -157,7 +171,12 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     ];
     if (o.uploadRawTracks) {
       for (const s of await listRecordingSessions(path.dirname(recordingDir), path.basename(recordingDir))) {
-        for (const f of s.files) files.push({ path: path.join(recordingDir, s.participantId, s.sessionId, f.name), key: `raw/${s.participantId}/${s.sessionId}/${f.name}`, contentType: "application/octet-stream" });
+        for (const f of s.files)
+          files.push({
+            path: path.join(recordingDir, s.participantId, s.sessionId, f.name),
+            key: `raw/${s.participantId}/${s.sessionId}/${f.name}`,
+            contentType: "application/octet-stream",
+          });
       }
     }
     const prefix = `recordings/${recordingId}/`;
@@ -215,16 +234,19 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       return ids.length;
     },
     startWorker: (concurrency) =>
-      compose.work(async (job) => {
-        const started = performance.now();
-        try {
-          await handle(job);
-          o.onJobDone?.((performance.now() - started) / 1000, "completed");
-        } catch (err) {
-          o.onJobDone?.((performance.now() - started) / 1000, "failed");
-          throw err;
-        }
-      }, { concurrency }),
+      compose.work(
+        async (job) => {
+          const started = performance.now();
+          try {
+            await handle(job);
+            o.onJobDone?.((performance.now() - started) / 1000, "completed");
+          } catch (err) {
+            o.onJobDone?.((performance.now() - started) / 1000, "failed");
+            throw err;
+          }
+        },
+        { concurrency },
+      ),
     async close() {
       await compose.stopWorking().catch(() => undefined);
       lastPush = new Map();

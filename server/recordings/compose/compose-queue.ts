@@ -120,10 +120,20 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
           opts.onProgress?.(recordingId, percent, stage);
         };
         log.info("composition started");
-        const heartbeat = setInterval(() => void opts.progress?.touch(recordingId).catch(() => undefined), Math.max(1000, (policy.staleSeconds * 1000) / 6));
+        const heartbeat = setInterval(
+          () => void opts.progress?.touch(recordingId).catch(() => undefined),
+          Math.max(1000, (policy.staleSeconds * 1000) / 6),
+        );
         try {
           await reportProgress(0, "started");
-          await handler({ recordingId, jobId: job.id, attempt, maxAttempts, signal: AbortSignal.timeout(job.expireInSeconds * 1000), reportProgress });
+          await handler({
+            recordingId,
+            jobId: job.id,
+            attempt,
+            maxAttempts,
+            signal: AbortSignal.timeout(job.expireInSeconds * 1000),
+            reportProgress,
+          });
           await reportProgress(100, "done");
           log.info("composition finished");
         } catch (error) {
@@ -138,7 +148,10 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
       if (opts.progress && !stopReaper) {
         const table = opts.progress.table;
         stopReaper = startStaleJobReaper({
-          queue, name: COMPOSE_RECORDING_QUEUE, staleSeconds: policy.staleSeconds, progressTable: table,
+          queue,
+          name: COMPOSE_RECORDING_QUEUE,
+          staleSeconds: policy.staleSeconds,
+          progressTable: table,
           onReaped: (ids) => logger.warn({ jobIds: ids }, "failed jobs whose worker stopped heartbeating; they will be retried"),
         });
       }

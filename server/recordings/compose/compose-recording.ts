@@ -2,12 +2,25 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  compositeMp4Args, compositeWindowArgs, concatList, FONT_CANDIDATES, joinWindowsArgs, posterArgs, windowsOf,
+  compositeMp4Args,
+  compositeWindowArgs,
+  concatList,
+  FONT_CANDIDATES,
+  joinWindowsArgs,
+  posterArgs,
+  windowsOf,
   type CompositeRequest,
 } from "@/lib/compositing/ffmpeg-args";
 import { layoutSegments, type Segment } from "@/lib/compositing/layout";
 import { parseManifest, type SkippedLine } from "@/lib/compositing/manifest";
-import { buildTimeline, type LayoutChange, type LayoutName, type Timeline, type TimelineTrack, type TimeSpan } from "@/lib/compositing/timeline";
+import {
+  buildTimeline,
+  type LayoutChange,
+  type LayoutName,
+  type Timeline,
+  type TimelineTrack,
+  type TimeSpan,
+} from "@/lib/compositing/timeline";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
 import { runFfmpeg, type FfmpegProgress } from "@/server/recordings/compose/ffmpeg-runner";
 import type { FailureKind } from "@/lib/errors/catalog";
@@ -60,7 +73,10 @@ const LONG_RECORDING_WINDOW_MS = 60_000;
 
 export class ComposeError extends Error {
   readonly kind: FailureKind = "compositing.empty-recording";
-  constructor(readonly code: "empty-recording", message: string) {
+  constructor(
+    readonly code: "empty-recording",
+    message: string,
+  ) {
     super(message);
     this.name = "ComposeError";
   }
@@ -75,7 +91,10 @@ export interface Composition {
   droppedTracks: ComposeRecordingResult["droppedTracks"];
 }
 
-export type PrepareOptions = Pick<ComposeRecordingOptions, "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile" | "tools">;
+export type PrepareOptions = Pick<
+  ComposeRecordingOptions,
+  "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile" | "tools"
+>;
 
 /**
  * Manifest → timeline → probed files → layout. For the live path, call it with the spans so far (the last one
@@ -93,7 +112,11 @@ export async function prepareComposition(o: PrepareOptions): Promise<Composition
   const segments = layoutSegments(timeline, { width, height });
   const fontFile = o.fontFile === undefined ? (FONT_CANDIDATES.find((f) => existsSync(f)) ?? null) : o.fontFile;
   const request: CompositeRequest = {
-    timeline, segments, width, height, fontFile,
+    timeline,
+    segments,
+    width,
+    height,
+    fontFile,
     inputPath: (t) => path.resolve(o.recordingDir, t.file),
     startMsOf: (t) => startMs.get(t.trackId) ?? 0,
   };
@@ -110,12 +133,23 @@ type RunOptions = Pick<ComposeRecordingOptions, "signal" | "onLog" | "timeoutMs"
 
 function runner(o: RunOptions) {
   return (args: string[], durationMs: number, onProgress?: (p: FfmpegProgress) => void) =>
-    runFfmpeg(args, { binary: o.tools?.ffmpeg, durationMs, onProgress, signal: o.signal, onStderrLine: o.onLog, timeoutMs: o.timeoutMs ?? 4 * durationMs + 60_000 });
+    runFfmpeg(args, {
+      binary: o.tools?.ffmpeg,
+      durationMs,
+      onProgress,
+      signal: o.signal,
+      onStderrLine: o.onLog,
+      timeoutMs: o.timeoutMs ?? 4 * durationMs + 60_000,
+    });
 }
 
 /** Renders one window to `<dir>/<name>.ts` (video, keyframe first) and `<dir>/<name>.wav`. */
 export async function renderWindow(
-  c: Composition, window: TimeSpan, dir: string, name: string, o: RunOptions & { onProgress?: (p: FfmpegProgress) => void } = {},
+  c: Composition,
+  window: TimeSpan,
+  dir: string,
+  name: string,
+  o: RunOptions & { onProgress?: (p: FfmpegProgress) => void } = {},
 ): Promise<WindowPart> {
   await mkdir(dir, { recursive: true });
   const part = { video: path.join(dir, `${name}.ts`), audio: path.join(dir, `${name}.wav`), durationMs: window.toMs - window.fromMs };
@@ -173,8 +207,13 @@ export async function composeRecording(o: ComposeRecordingOptions): Promise<Comp
   }
   o.onProgress?.(100);
   return {
-    durationMs: timeline.durationMs, segments: c.segments, timeline, skippedManifestLines: c.skippedManifestLines,
-    droppedTracks: c.droppedTracks, fontFile: c.request.fontFile, elapsedMs: Date.now() - started,
+    durationMs: timeline.durationMs,
+    segments: c.segments,
+    timeline,
+    skippedManifestLines: c.skippedManifestLines,
+    droppedTracks: c.droppedTracks,
+    fontFile: c.request.fontFile,
+    elapsedMs: Date.now() - started,
   };
 }
 

@@ -94,7 +94,8 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     child.on("close", (exitCode, signal) => {
       const details = { exitCode, signal, stderrTail: [...tail] };
       if (why === "timeout") finish(new FfmpegError("ffmpeg-timeout", `ffmpeg timed out after ${opts.timeoutMs} ms`, details));
-      else if (why === "abort" || (exitCode === null && signal)) finish(new FfmpegError("ffmpeg-killed", `ffmpeg killed (${signal})`, details));
+      else if (why === "abort" || (exitCode === null && signal))
+        finish(new FfmpegError("ffmpeg-killed", `ffmpeg killed (${signal})`, details));
       else if (exitCode !== 0) finish(new FfmpegError("ffmpeg-failed", `ffmpeg exited with ${exitCode}: ${tail.at(-1) ?? ""}`, details));
       else finish();
     });

@@ -26,7 +26,10 @@ export interface ProbeResult {
 
 export class FfprobeError extends Error {
   readonly kind: FailureKind;
-  constructor(readonly code: "ffprobe-not-found" | "ffprobe-failed", message: string) {
+  constructor(
+    readonly code: "ffprobe-not-found" | "ffprobe-failed",
+    message: string,
+  ) {
     super(message);
     this.name = "FfprobeError";
     this.kind = code === "ffprobe-not-found" ? "compositing.tool-missing" : "compositing.tool-failed";
@@ -57,7 +60,7 @@ export function ffprobe(file: string, opts: { binary?: string; countFrames?: boo
           ...(s.sample_rate ? { sampleRate: Number(s.sample_rate), channels: Number(s.channels) } : {}),
           startMs: ms(s.start_time),
           durationMs: ms(s.duration),
-          ...(s.nb_read_frames ?? s.nb_frames ? { frames: Number(s.nb_read_frames ?? s.nb_frames) } : {}),
+          ...((s.nb_read_frames ?? s.nb_frames) ? { frames: Number(s.nb_read_frames ?? s.nb_frames) } : {}),
         })),
       });
     });

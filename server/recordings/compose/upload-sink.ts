@@ -137,8 +137,29 @@ async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ 
   }
 }
 
-const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ENETUNREACH", "EHOSTUNREACH", "ECONNABORTED", "UND_ERR_SOCKET"]);
-const TRANSIENT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "SlowDown", "InternalError", "ServiceUnavailable", "NetworkingError", "AbortError", "UploadVerificationError"]);
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+]);
+const TRANSIENT_NAMES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "SlowDown",
+  "InternalError",
+  "ServiceUnavailable",
+  "NetworkingError",
+  "AbortError",
+  "UploadVerificationError",
+]);
 
 /** Network failures, timeouts, throttling, 5xx and a short object: worth another try. 4xx (denied,
  *  no such bucket) and local file errors are not. */

@@ -20,7 +20,10 @@ function hmacHex(secret: string, timestampSec: number, body: string): string {
 export function signWebhook(secret: string, body: string, timestampSec = Math.floor(Date.now() / 1000)): WebhookSignatureHeaders {
   if (!secret) throw new Error("webhook secret is empty");
   if (!Number.isInteger(timestampSec)) throw new Error("webhook timestamp must be whole seconds");
-  return { [TIMESTAMP_HEADER]: String(timestampSec), [SIGNATURE_HEADER]: `v1=${hmacHex(secret, timestampSec, body)}` } as WebhookSignatureHeaders;
+  return {
+    [TIMESTAMP_HEADER]: String(timestampSec),
+    [SIGNATURE_HEADER]: `v1=${hmacHex(secret, timestampSec, body)}`,
+  } as WebhookSignatureHeaders;
 }
 
 export type VerifyResult = { ok: true; timestampSec: number } | { ok: false; reason: string };

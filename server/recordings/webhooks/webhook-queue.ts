@@ -85,7 +85,10 @@ export async function createWebhookQueue(queue: JobQueue, opts: WebhookQueueOpti
       return { delivered: false, permanent: true, status: outcome.status, attempt };
     }
     const final = attempt > job.retryLimit;
-    log.warn({ ...context, error: outcome.error, final }, final ? "webhook delivery failed; giving up" : "webhook delivery failed; will retry");
+    log.warn(
+      { ...context, error: outcome.error, final },
+      final ? "webhook delivery failed; giving up" : "webhook delivery failed; will retry",
+    );
     if (final) opts.onUndeliverable?.(job.data, outcome.error);
     throw new Error(`webhook delivery to ${url} failed: ${outcome.error}`);
   };

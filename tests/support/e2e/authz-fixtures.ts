@@ -26,7 +26,10 @@ export interface Actors {
 export async function agentSession(baseURL: string, username: string, password: string): Promise<APIRequestContext> {
   const context = await playwrightRequest.newContext({ baseURL });
   const { csrfToken } = await (await context.get("/api/auth/csrf")).json();
-  const signedIn = await context.post("/api/auth/callback/credentials", { form: { csrfToken, username, password, json: "true" }, maxRedirects: 0 });
+  const signedIn = await context.post("/api/auth/callback/credentials", {
+    form: { csrfToken, username, password, json: "true" },
+    maxRedirects: 0,
+  });
   expect(signedIn.status(), await signedIn.text()).toBeLessThan(400);
   const session = await (await context.get("/api/auth/session")).json();
   expect(session.user?.username).toBe(username);
@@ -95,7 +98,10 @@ export async function setUp(actors: Actors, setup: Setup): Promise<Target> {
   // Compositing runs at once (no media: a short blank movie); a finished recording may be played and deleted.
   // One job at a time, and on a loaded machine a job has been seen to sit in "processing" for over a minute.
   await expect
-    .poll(async () => (await (await host("GET", `/api/recordings/${target.recordingId}`)).json()).status, { timeout: 200_000, intervals: [500, 1000, 2000] })
+    .poll(async () => (await (await host("GET", `/api/recordings/${target.recordingId}`)).json()).status, {
+      timeout: 200_000,
+      intervals: [500, 1000, 2000],
+    })
     .toBe("ready");
   return target;
 }
@@ -127,7 +133,14 @@ export function routesOnDisk(root = path.resolve("app/api")): string[] {
     const methods = new Set<string>();
     for (const m of source.matchAll(/export\s+(?:async\s+)?(?:function|const|let)\s+([A-Z]+)\b/g)) methods.add(m[1]!);
     for (const block of source.matchAll(/export\s*\{([^}]*)\}/g)) {
-      for (const part of block[1]!.split(",")) methods.add(part.trim().split(/\s+as\s+/).pop()!.trim());
+      for (const part of block[1]!.split(","))
+        methods.add(
+          part
+            .trim()
+            .split(/\s+as\s+/)
+            .pop()!
+            .trim(),
+        );
     }
     for (const method of methods) if (METHODS.includes(method)) found.push(`${method} ${route}`);
   }

@@ -28,7 +28,9 @@ export function discoverRoutes(apiDir: string): ApiRoute[] {
       else if (/^route\.(ts|tsx|js|mjs)$/.test(entry.name)) {
         const source = readFileSync(full, "utf8");
         const methods = HTTP_METHODS.filter(
-          (m) => new RegExp(`export\\s+(async\\s+)?(function|const)\\s+${m}\\b`).test(source) || new RegExp(`export\\s*\\{[^}]*\\bas\\s+${m}\\b`).test(source),
+          (m) =>
+            new RegExp(`export\\s+(async\\s+)?(function|const)\\s+${m}\\b`).test(source) ||
+            new RegExp(`export\\s*\\{[^}]*\\bas\\s+${m}\\b`).test(source),
         );
         const parts = path.relative(path.dirname(apiDir), path.dirname(full)).split(path.sep);
         const segments = parts.map((p): Segment => {
@@ -49,8 +51,32 @@ export function discoverRoutes(apiDir: string): ApiRoute[] {
 const encodeBytes = (s: string) => Array.from(Buffer.from(s), (b) => `%${b.toString(16).padStart(2, "0")}`).join("");
 
 // No bare "." or "..": the client resolves them away before sending, so they would test other paths.
-const JUNK_SEGMENTS = ["%ff", "%E0%A4%A", "%", "%00", "%2e%2e", "a%2fb", "%252e", "__proto__", "constructor", "prototype", "x".repeat(3000)];
-const AUTH_ACTIONS = ["session", "csrf", "providers", "signin", "signin/credentials", "signout", "callback/credentials", "error", "_log", "verify-request", "callback/nope"];
+const JUNK_SEGMENTS = [
+  "%ff",
+  "%E0%A4%A",
+  "%",
+  "%00",
+  "%2e%2e",
+  "a%2fb",
+  "%252e",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "x".repeat(3000),
+];
+const AUTH_ACTIONS = [
+  "session",
+  "csrf",
+  "providers",
+  "signin",
+  "signin/credentials",
+  "signout",
+  "callback/credentials",
+  "error",
+  "_log",
+  "verify-request",
+  "callback/nope",
+];
 
 function pathFor(rng: Rng, route: ApiRoute, knownIds: readonly string[]): string {
   const parts = route.segments.map((seg) => {
@@ -62,7 +88,8 @@ function pathFor(rng: Rng, route: ApiRoute, knownIds: readonly string[]): string
     }
     if (r < 0.35 && knownIds.length) return pick(rng, knownIds);
     if (r < 0.6) return fakeUuid(rng);
-    if (r < 0.7) return pick(rng, ["00000000-0000-0000-0000-000000000000", fakeUuid(rng).toUpperCase(), ` ${fakeUuid(rng)}`, `${fakeUuid(rng)}x`]);
+    if (r < 0.7)
+      return pick(rng, ["00000000-0000-0000-0000-000000000000", fakeUuid(rng).toUpperCase(), ` ${fakeUuid(rng)}`, `${fakeUuid(rng)}x`]);
     if (r < 0.85) return pick(rng, JUNK_SEGMENTS);
     return encodeBytes(fuzzString(rng).slice(0, 200)) || "x";
   });
@@ -73,8 +100,22 @@ function queryFor(rng: Rng): string {
   const r = rng();
   if (r < 0.4) return "";
   const pairs = Array.from({ length: 1 + int(rng, 5) }, () => {
-    const key = pick(rng, ["ticketId", "limit", "download", "__proto__", "__proto__[polluted]", "constructor[prototype][polluted]", "callbackUrl", "error", "x", fuzzString(rng).slice(0, 40)]);
-    const value = rng() < 0.5 ? pick(rng, ["1", "0", "-1", "201", "1e308", "NaN", "true", "[]", "{}", fakeUuid(rng), "https://evil.example/"]) : fuzzString(rng).slice(0, 300);
+    const key = pick(rng, [
+      "ticketId",
+      "limit",
+      "download",
+      "__proto__",
+      "__proto__[polluted]",
+      "constructor[prototype][polluted]",
+      "callbackUrl",
+      "error",
+      "x",
+      fuzzString(rng).slice(0, 40),
+    ]);
+    const value =
+      rng() < 0.5
+        ? pick(rng, ["1", "0", "-1", "201", "1e308", "NaN", "true", "[]", "{}", fakeUuid(rng), "https://evil.example/"])
+        : fuzzString(rng).slice(0, 300);
     return `${encodeBytes(key)}=${rng() < 0.5 ? encodeBytes(value) : value.replace(/[\s#&]/g, (c) => encodeBytes(c))}`;
   });
   if (rng() < 0.1) pairs.push(`junk=${"%41".repeat(2000)}`); // long but under Node's 16 KB header limit
@@ -101,7 +142,9 @@ function bodyFor(rng: Rng): { body: string | Buffer; huge: boolean } {
   const plausible = pick(rng, Object.values(PLAUSIBLE))();
   if (r < 0.15) return { body: JSON.stringify(plausible), huge: false };
   if (r < 0.35) {
-    const fields = Object.keys(plausible).map((k) => `${JSON.stringify(k)}:${rng() < 0.6 ? fuzzValueJson(rng) : JSON.stringify(plausible[k])}`);
+    const fields = Object.keys(plausible).map(
+      (k) => `${JSON.stringify(k)}:${rng() < 0.6 ? fuzzValueJson(rng) : JSON.stringify(plausible[k])}`,
+    );
     if (rng() < 0.3) fields.push(`${JSON.stringify(fuzzString(rng))}:${fuzzValueJson(rng)}`);
     return { body: `{${fields.join(",")}}`, huge: false };
   }
@@ -110,14 +153,30 @@ function bodyFor(rng: Rng): { body: string | Buffer; huge: boolean } {
   if (r < 0.72) {
     const valid = JSON.stringify(plausible);
     return {
-      body: pick(rng, [valid.slice(0, int(rng, valid.length)), `${valid}}`, `\ufeff${valid}`, "{'title':'x'}", '{"title":NaN}', '{"a":1,}', "{", "]", "\u0000", `${valid}${valid}`, '{"title":"\\ud800"}', '{"title":"\\u0000"}']),
+      body: pick(rng, [
+        valid.slice(0, int(rng, valid.length)),
+        `${valid}}`,
+        `\ufeff${valid}`,
+        "{'title':'x'}",
+        '{"title":NaN}',
+        '{"a":1,}',
+        "{",
+        "]",
+        "\u0000",
+        `${valid}${valid}`,
+        '{"title":"\\ud800"}',
+        '{"title":"\\u0000"}',
+      ]),
       huge: false,
     };
   }
   if (r < 0.8) return { body: Buffer.from(Array.from({ length: int(rng, 4096) }, () => int(rng, 256))), huge: false };
   if (r < 0.86) {
     const levels = 1000 + int(rng, 20_000); // deep but under the body limit
-    return { body: rng() < 0.5 ? "[".repeat(levels) + "]".repeat(levels) : `${'{"a":'.repeat(levels / 2)}1${"}".repeat(levels / 2)}`, huge: false };
+    return {
+      body: rng() < 0.5 ? "[".repeat(levels) + "]".repeat(levels) : `${'{"a":'.repeat(levels / 2)}1${"}".repeat(levels / 2)}`,
+      huge: false,
+    };
   }
   if (r < 0.9) return { body: JSON.stringify({ title: "😀\u202e\u0000مرحبا".repeat(1 + int(rng, 2000)) }), huge: false };
   // Over the limit: from just past it to a megabyte.
@@ -126,8 +185,17 @@ function bodyFor(rng: Rng): { body: string | Buffer; huge: boolean } {
 }
 
 const CONTENT_TYPES = [
-  "application/json", "application/json", "application/json", "application/json; charset=utf-8", "application/JSON", "text/plain",
-  "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/octet-stream", "application/jsonx", "application/json; charset=utf-16",
+  "application/json",
+  "application/json",
+  "application/json",
+  "application/json; charset=utf-8",
+  "application/JSON",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/octet-stream",
+  "application/jsonx",
+  "application/json; charset=utf-16",
 ];
 
 export interface Actor {
@@ -165,7 +233,11 @@ export function fuzzRequest(rng: Rng, route: ApiRoute, origin: string, knownIds:
 }
 
 /** Signs an agent in through next-auth's credentials endpoint; returns the error code next-auth reports, or null. */
-export async function apiLogin(request: APIRequestContext, username: string, password: string): Promise<{ status: number; error: string | null }> {
+export async function apiLogin(
+  request: APIRequestContext,
+  username: string,
+  password: string,
+): Promise<{ status: number; error: string | null }> {
   const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
   const response = await request.post("/api/auth/callback/credentials", {
     form: { csrfToken, username, password, json: "true" },

@@ -11,7 +11,11 @@ import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-rec
 /** s3rver's built-in key pair; the server runs on loopback for one test file only. */
 export const S3_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
-export async function startS3Server(opts: { port: number; directory: string; bucket: string }): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startS3Server(opts: {
+  port: number;
+  directory: string;
+  bucket: string;
+}): Promise<{ endpoint: string; close(): Promise<void> }> {
   const server = new S3rver({
     address: "127.0.0.1",
     port: opts.port,
@@ -62,8 +66,12 @@ export async function untilRecordingStatus(db: Database, id: string, status: str
 
 /** Container duration in seconds and decode errors (empty when ffmpeg decodes every frame cleanly). */
 export function probeMovie(file: string): { seconds: number; streams: string; decodeErrors: string } {
-  const seconds = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }).trim());
-  const streams = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file], { encoding: "utf8" });
+  const seconds = Number(
+    execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" }).trim(),
+  );
+  const streams = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file], {
+    encoding: "utf8",
+  });
   const decodeErrors = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8" }).stderr.trim();
   return { seconds, streams, decodeErrors };
 }

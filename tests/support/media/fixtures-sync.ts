@@ -23,12 +23,38 @@ export function makeSyncSource(dir: string) {
   const flashFrames = Math.round((s.markMs / 1000) * s.fps); // 3 frames = 100 ms, like the beep
   // Frame-exact flash: frames first..first+2 of every period are white (three, so one dropped frame still shows it).
   const flash = `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(mod(n-${first}+${period},${period}),0,${flashFrames - 1})'`;
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `color=c=black:s=${s.width}x${s.height}:r=${s.fps}:d=${s.seconds}`,
-    "-vf", flash, "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", video]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `color=c=black:s=${s.width}x${s.height}:r=${s.fps}:d=${s.seconds}`,
+    "-vf",
+    flash,
+    "-pix_fmt",
+    "yuv420p",
+    "-f",
+    "yuv4mpegpipe",
+    video,
+  ]);
   // Sample-exact beep: a sine gated on [first + k·every, first + k·every + 100 ms).
   const gate = `gte(mod(t-${s.firstMarkS}+${s.everyS},${s.everyS}),0)*lt(mod(t-${s.firstMarkS}+${s.everyS},${s.everyS}),${s.markMs / 1000})`;
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `aevalsrc='0.5*sin(2*PI*1000*t)*${gate}':s=${s.sampleRate}:d=${s.seconds}`,
-    "-ac", "1", "-c:a", "pcm_s16le", audio]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `aevalsrc='0.5*sin(2*PI*1000*t)*${gate}':s=${s.sampleRate}:d=${s.seconds}`,
+    "-ac",
+    "1",
+    "-c:a",
+    "pcm_s16le",
+    audio,
+  ]);
   return { video, audio };
 }
 
@@ -37,9 +63,18 @@ export function lumaSeries(file: string): { ms: number; luma: number }[] {
   const stats = `${file}.luma.txt`;
   try {
     // The metadata filter prints each frame's pts before any output frame-rate conversion: true file times.
-    execFileSync("ffmpeg", ["-v", "error", "-i", file, "-an", "-vf",
+    execFileSync("ffmpeg", [
+      "-v",
+      "error",
+      "-i",
+      file,
+      "-an",
+      "-vf",
       `scale=64:36,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=${stats.replace(/([\\:',])/g, "\\$1")}`,
-      "-f", "null", "-"]);
+      "-f",
+      "null",
+      "-",
+    ]);
     const out: { ms: number; luma: number }[] = [];
     let ms = Number.NaN;
     for (const line of readFileSync(stats, "utf8").split("\n")) {
@@ -59,8 +94,11 @@ export function lumaSeries(file: string): { ms: number; luma: number }[] {
  * late first packet padded in front (`first_pts=0`), so sample index / 48000 is the file time.
  */
 export function pcmFromFileTimeZero(file: string): Float32Array {
-  const raw = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-vn", "-af", "aresample=48000:async=1:first_pts=0", "-ac", "1",
-    "-f", "f32le", "-"], { maxBuffer: 256 << 20 });
+  const raw = execFileSync(
+    "ffmpeg",
+    ["-v", "error", "-i", file, "-vn", "-af", "aresample=48000:async=1:first_pts=0", "-ac", "1", "-f", "f32le", "-"],
+    { maxBuffer: 256 << 20 },
+  );
   return new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
 }
 
@@ -123,5 +161,11 @@ export function measureMarks(videoFile: string, audioFile = videoFile, shift = {
   const flashes = flashOnsets(lumaSeries(videoFile)).map((t) => t + shift.videoMs);
   const beeps = beepOnsets(pcmFromFileTimeZero(audioFile)).map((t) => t + shift.audioMs);
   const pairs = pairMarks(flashes, beeps);
-  return { flashes, beeps, pairs, medianAbsOffsetMs: median(pairs.map((p) => Math.abs(p.offsetMs))), medianOffsetMs: median(pairs.map((p) => p.offsetMs)) };
+  return {
+    flashes,
+    beeps,
+    pairs,
+    medianAbsOffsetMs: median(pairs.map((p) => Math.abs(p.offsetMs))),
+    medianOffsetMs: median(pairs.map((p) => p.offsetMs)),
+  };
 }

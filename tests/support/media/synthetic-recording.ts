@@ -1,7 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { manifestTrackId, type ManifestLine, type MediaKind, type RecordedCodec, type SessionSource } from "@/lib/recording-manifest/schema";
+import {
+  manifestTrackId,
+  type ManifestLine,
+  type MediaKind,
+  type RecordedCodec,
+  type SessionSource,
+} from "@/lib/recording-manifest/schema";
 import { formatManifestLine, ManifestWriter, trackManifestLine, type ManifestLineInput } from "@/recorder/ingest/manifest";
 import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
 import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
@@ -33,8 +39,22 @@ export function makeVideo(file: string, lavfi: string, seconds: number, extra: s
 export function makeAudio(file: string, lavfi: string, seconds: number, filter?: string) {
   mkdirSync(path.dirname(file), { recursive: true });
   // -t limits the source (an input option), so a filter that moves timestamps later does not cut the end off.
-  ffmpegSync(["-f", "lavfi", "-t", String(seconds), "-i", lavfi, ...(filter ? ["-af", filter] : []), "-c:a", "libopus",
-    "-b:a", "64k", "-f", "webm", file]);
+  ffmpegSync([
+    "-f",
+    "lavfi",
+    "-t",
+    String(seconds),
+    "-i",
+    lavfi,
+    ...(filter ? ["-af", filter] : []),
+    "-c:a",
+    "libopus",
+    "-b:a",
+    "64k",
+    "-f",
+    "webm",
+    file,
+  ]);
 }
 
 export interface SyntheticTrack {
@@ -77,7 +97,10 @@ export class SyntheticRecording {
 
   /** A finished track: track-start, a track-sync when the sender clock is given, its size, track-end. */
   track(
-    sessionId: string, kind: MediaKind, atMs: number, durationMs: number,
+    sessionId: string,
+    kind: MediaKind,
+    atMs: number,
+    durationMs: number,
     opts: { ntpMs?: number; width?: number; height?: number; h264?: boolean } = {},
   ): SyntheticTrack {
     const { info, trackId, file } = this.nextTrack(sessionId, kind, opts.h264 ? "h264" : kind === "audio" ? "opus" : "vp8");
@@ -86,11 +109,19 @@ export class SyntheticRecording {
     this.append(trackManifestLine(sessionId, info, file, { type: "track-start", mediaZeroMs: zero }));
     if (opts.ntpMs !== undefined) {
       // A sender whose reports arrive without delay: file time 0 lies where its first packet arrived.
-      const sync = trackManifestLine(sessionId, info, file, { type: "track-sync", mediaZeroNtpMs: opts.ntpMs, transitMs: zero - opts.ntpMs, alignedZeroMs: zero });
+      const sync = trackManifestLine(sessionId, info, file, {
+        type: "track-sync",
+        mediaZeroNtpMs: opts.ntpMs,
+        transitMs: zero - opts.ntpMs,
+        alignedZeroMs: zero,
+      });
       this.append({ ...sync, atMs: zero + 500 });
     }
     if (opts.width && opts.height) {
-      this.append({ ...trackManifestLine(sessionId, info, file, { type: "video-size", mediaMs: 0, width: opts.width, height: opts.height }), atMs: zero });
+      this.append({
+        ...trackManifestLine(sessionId, info, file, { type: "video-size", mediaMs: 0, width: opts.width, height: opts.height }),
+        atMs: zero,
+      });
     }
     this.append({ ...trackManifestLine(sessionId, info, file, { type: "track-end", durationMs, frames: 0 }), atMs: zero + durationMs });
     return { trackId, file };
@@ -100,7 +131,14 @@ export class SyntheticRecording {
    * A track written by the recorder's own RawTrackWriter into `recordingDir`, its first packet at `atMs`: feed it RTP
    * and close it; its events (track-start, video-size, track-end, …) become manifest lines as in the recorder.
    */
-  trackWriter(recordingDir: string, sessionId: string, kind: MediaKind, codec: RecordedCodec, atMs: number, ssrc = 1): { writer: RawTrackWriter } & SyntheticTrack {
+  trackWriter(
+    recordingDir: string,
+    sessionId: string,
+    kind: MediaKind,
+    codec: RecordedCodec,
+    atMs: number,
+    ssrc = 1,
+  ): { writer: RawTrackWriter } & SyntheticTrack {
     const { info, trackId, file } = this.nextTrack(sessionId, kind, codec);
     const writer = new RawTrackWriter(
       { ...info, ssrc, clockRate: kind === "audio" ? 48_000 : 90_000, requestKeyframe: () => {} },
@@ -121,13 +159,29 @@ export class SyntheticRecording {
   levels(sessionId: string, trackId: string, fromMs: number, toMs: number, dBov: number) {
     const zero = this.trackZeroMs(trackId);
     for (let t = fromMs; t < toMs; t += 250) {
-      this.append({ type: "audio-level", atMs: T0 + t + 250, sessionId, trackId, fromMs: T0 + t - zero, toMs: T0 + t + 250 - zero, dBov, voice: 1 });
+      this.append({
+        type: "audio-level",
+        atMs: T0 + t + 250,
+        sessionId,
+        trackId,
+        fromMs: T0 + t - zero,
+        toMs: T0 + t + 250 - zero,
+        dBov,
+        voice: 1,
+      });
     }
   }
 
   /** A mute or unmute the recorder noticed at `atMs` from T0. */
   mute(sessionId: string, trackId: string, kind: MediaKind, muted: boolean, atMs: number) {
-    this.append({ type: muted ? "mute" : "unmute", atMs: T0 + atMs, sessionId, trackId, kind, mediaMs: T0 + atMs - this.trackZeroMs(trackId) });
+    this.append({
+      type: muted ? "mute" : "unmute",
+      atMs: T0 + atMs,
+      sessionId,
+      trackId,
+      kind,
+      mediaMs: T0 + atMs - this.trackZeroMs(trackId),
+    });
   }
 
   end(sessionId: string, atMs: number, reason = "deleted") {
@@ -190,15 +244,24 @@ export function writeTwoPersonRecording(recordingDir: string, seconds: number): 
 
 /** One output frame as RGB24. */
 export function frameAt(file: string, seconds: number, width: number, height: number): Buffer {
-  const out = execFileSync("ffmpeg", ["-v", "error", "-ss", seconds.toFixed(3), "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], {
-    maxBuffer: 64 << 20,
-  });
+  const out = execFileSync(
+    "ffmpeg",
+    ["-v", "error", "-ss", seconds.toFixed(3), "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+    {
+      maxBuffer: 64 << 20,
+    },
+  );
   if (out.length !== width * height * 3) throw new Error(`frame of ${out.length} bytes, expected ${width}x${height}`);
   return out;
 }
 
 /** Mean RGB of a rectangle (inset by `inset` pixels) of an RGB24 frame. */
-export function meanColor(frame: Buffer, width: number, r: { x: number; y: number; w: number; h: number }, inset = 6): [number, number, number] {
+export function meanColor(
+  frame: Buffer,
+  width: number,
+  r: { x: number; y: number; w: number; h: number },
+  inset = 6,
+): [number, number, number] {
   const sum = [0, 0, 0];
   let n = 0;
   for (let y = r.y + inset; y < r.y + r.h - inset; y += 2) {

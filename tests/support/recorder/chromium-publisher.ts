@@ -6,18 +6,35 @@ import { chromium, type Browser } from "@playwright/test";
 import type { WhipHandler } from "@/recorder/ingest";
 
 export const CHROMIUM = "/usr/bin/chromium";
-export const haveBrowserAndFfmpeg = existsSync(CHROMIUM) && (() => {
-  try { execFileSync("ffprobe", ["-version"]); return true; } catch { return false; }
-})();
+export const haveBrowserAndFfmpeg =
+  existsSync(CHROMIUM) &&
+  (() => {
+    try {
+      execFileSync("ffprobe", ["-version"]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 /** Headless Chromium with a fake camera and, optionally, a WAV file as the microphone and a Y4M file as the camera. */
 export function launchPublisherBrowser(audioFile?: string, videoFile?: string): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-first-run", "--disable-quic", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      "--allow-loopback-in-peer-connection", ...(audioFile ? [`--use-file-for-fake-audio-capture=${audioFile}`] : []),
-      ...(videoFile ? [`--use-file-for-fake-video-capture=${videoFile}`] : [])],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      "--allow-loopback-in-peer-connection",
+      ...(audioFile ? [`--use-file-for-fake-audio-capture=${audioFile}`] : []),
+      ...(videoFile ? [`--use-file-for-fake-video-capture=${videoFile}`] : []),
+    ],
   });
 }
 
@@ -71,23 +88,29 @@ export async function publishInPage(plan: PublishPlan) {
     }
     return t.sender;
   });
-  const gathered = () => new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === "complete") return resolve();
-    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
-    setTimeout(resolve, 2000);
-  });
-  const connected = () => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed") resolve();
-      if (pc.connectionState === "failed") reject(new Error("connection failed"));
-    };
-    pc.addEventListener("iceconnectionstatechange", check);
-    check();
-  });
+  const gathered = () =>
+    new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === "complete") return resolve();
+      pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+      setTimeout(resolve, 2000);
+    });
+  const connected = () =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed") resolve();
+        if (pc.connectionState === "failed") reject(new Error("connection failed"));
+      };
+      pc.addEventListener("iceconnectionstatechange", check);
+      check();
+    });
   const auth = { Authorization: `Bearer ${plan.token}` };
   await pc.setLocalDescription(await pc.createOffer());
   await gathered();
-  const res = await fetch(plan.whipUrl, { method: "POST", headers: { ...auth, "Content-Type": "application/sdp" }, body: pc.localDescription!.sdp });
+  const res = await fetch(plan.whipUrl, {
+    method: "POST",
+    headers: { ...auth, "Content-Type": "application/sdp" },
+    body: pc.localDescription!.sdp,
+  });
   if (res.status !== 201) throw new Error(`POST ${res.status}: ${await res.text()}`);
   const location = new URL(res.headers.get("Location")!, plan.whipUrl).toString();
   let etag = res.headers.get("ETag") ?? "";
@@ -98,57 +121,73 @@ export async function publishInPage(plan: PublishPlan) {
   const result = { restart: { status: 0, etagChanged: false, reconnectMs: -1, bytesAfter: 0 }, deleteStatus: 0 };
   const actions: { t: number; run: () => Promise<void> }[] = [];
   if (plan.muteAt !== undefined) {
-    actions.push({ t: plan.muteAt, run: async () => {
-      stream.getAudioTracks()[0].enabled = false;
-      await senders.find((s) => s.track?.kind === "video")!.replaceTrack(null);
-    } });
-    actions.push({ t: plan.unmuteAt!, run: async () => {
-      stream.getAudioTracks()[0].enabled = true;
-      await senders.find((s) => s.track === null)!.replaceTrack(stream.getVideoTracks()[0]);
-    } });
+    actions.push({
+      t: plan.muteAt,
+      run: async () => {
+        stream.getAudioTracks()[0].enabled = false;
+        await senders.find((s) => s.track?.kind === "video")!.replaceTrack(null);
+      },
+    });
+    actions.push({
+      t: plan.unmuteAt!,
+      run: async () => {
+        stream.getAudioTracks()[0].enabled = true;
+        await senders.find((s) => s.track === null)!.replaceTrack(stream.getVideoTracks()[0]);
+      },
+    });
   }
   if (plan.restartIceAt !== undefined) {
-    actions.push({ t: plan.restartIceAt, run: async () => {
-      const oldUfrag = /a=ice-ufrag:(.*)\r\n/.exec(pc.localDescription!.sdp)![1];
-      pc.restartIce();
-      await pc.setLocalDescription(await pc.createOffer());
-      await gathered();
-      const sdp = pc.localDescription!.sdp;
-      const [, ufrag, pwd] = /a=ice-ufrag:(.*)\r\na=ice-pwd:(.*)\r\n/.exec(sdp)!;
-      if (ufrag === oldUfrag) throw new Error("restartIce did not change the ufrag");
-      const firstSection = sdp.split("\r\nm=")[1];
-      const candidates = firstSection.split("\r\n").filter((l) => l.startsWith("a=candidate:"));
-      const mid = /a=mid:(.*)/.exec(firstSection)![1];
-      const body = `${[`a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`, "m=audio 9 UDP/TLS/RTP/SAVPF 0", `a=mid:${mid}`, ...candidates, "a=end-of-candidates"].join("\r\n")}\r\n`;
-      const started = performance.now();
-      const r = await fetch(location, { method: "PATCH", headers: { ...auth, "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag }, body });
-      result.restart.status = r.status;
-      const frag = await r.text();
-      if (r.status !== 200) throw new Error(`PATCH ${r.status}: ${frag}`);
-      result.restart.etagChanged = (r.headers.get("ETag") ?? etag) !== etag;
-      etag = r.headers.get("ETag") ?? etag;
-      // Our answer, with the recorder's new credentials and candidates (RFC 9725 §4.4.1).
-      const fragLines = frag.split(/\r?\n/);
-      const newUfrag = fragLines.find((l) => l.startsWith("a=ice-ufrag:"))!;
-      const newPwd = fragLines.find((l) => l.startsWith("a=ice-pwd:"))!;
-      const newCands = fragLines.filter((l) => l.startsWith("a=candidate:"));
-      const answer = pc.remoteDescription!.sdp.split("\r\n")
-        .filter((l) => !l.startsWith("a=candidate:") && l !== "a=end-of-candidates")
-        .map((l) => (l.startsWith("a=ice-ufrag:") ? newUfrag : l.startsWith("a=ice-pwd:") ? newPwd : l))
-        .flatMap((l) => (l === `a=mid:${mid}` ? [l, ...newCands] : [l]))
-        .join("\r\n");
-      await pc.setRemoteDescription({ type: "answer", sdp: answer });
-      await connected();
-      result.restart.reconnectMs = performance.now() - started;
-      const sent = async () => {
-        let bytes = 0;
-        (await pc.getStats()).forEach((s) => { if (s.type === "outbound-rtp" && s.kind === "video") bytes += s.bytesSent; });
-        return bytes;
-      };
-      const before = await sent();
-      await sleep(1500);
-      result.restart.bytesAfter = (await sent()) - before;
-    } });
+    actions.push({
+      t: plan.restartIceAt,
+      run: async () => {
+        const oldUfrag = /a=ice-ufrag:(.*)\r\n/.exec(pc.localDescription!.sdp)![1];
+        pc.restartIce();
+        await pc.setLocalDescription(await pc.createOffer());
+        await gathered();
+        const sdp = pc.localDescription!.sdp;
+        const [, ufrag, pwd] = /a=ice-ufrag:(.*)\r\na=ice-pwd:(.*)\r\n/.exec(sdp)!;
+        if (ufrag === oldUfrag) throw new Error("restartIce did not change the ufrag");
+        const firstSection = sdp.split("\r\nm=")[1];
+        const candidates = firstSection.split("\r\n").filter((l) => l.startsWith("a=candidate:"));
+        const mid = /a=mid:(.*)/.exec(firstSection)![1];
+        const body = `${[`a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`, "m=audio 9 UDP/TLS/RTP/SAVPF 0", `a=mid:${mid}`, ...candidates, "a=end-of-candidates"].join("\r\n")}\r\n`;
+        const started = performance.now();
+        const r = await fetch(location, {
+          method: "PATCH",
+          headers: { ...auth, "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag },
+          body,
+        });
+        result.restart.status = r.status;
+        const frag = await r.text();
+        if (r.status !== 200) throw new Error(`PATCH ${r.status}: ${frag}`);
+        result.restart.etagChanged = (r.headers.get("ETag") ?? etag) !== etag;
+        etag = r.headers.get("ETag") ?? etag;
+        // Our answer, with the recorder's new credentials and candidates (RFC 9725 §4.4.1).
+        const fragLines = frag.split(/\r?\n/);
+        const newUfrag = fragLines.find((l) => l.startsWith("a=ice-ufrag:"))!;
+        const newPwd = fragLines.find((l) => l.startsWith("a=ice-pwd:"))!;
+        const newCands = fragLines.filter((l) => l.startsWith("a=candidate:"));
+        const answer = pc
+          .remoteDescription!.sdp.split("\r\n")
+          .filter((l) => !l.startsWith("a=candidate:") && l !== "a=end-of-candidates")
+          .map((l) => (l.startsWith("a=ice-ufrag:") ? newUfrag : l.startsWith("a=ice-pwd:") ? newPwd : l))
+          .flatMap((l) => (l === `a=mid:${mid}` ? [l, ...newCands] : [l]))
+          .join("\r\n");
+        await pc.setRemoteDescription({ type: "answer", sdp: answer });
+        await connected();
+        result.restart.reconnectMs = performance.now() - started;
+        const sent = async () => {
+          let bytes = 0;
+          (await pc.getStats()).forEach((s) => {
+            if (s.type === "outbound-rtp" && s.kind === "video") bytes += s.bytesSent;
+          });
+          return bytes;
+        };
+        const before = await sent();
+        await sleep(1500);
+        result.restart.bytesAfter = (await sent()) - before;
+      },
+    });
   }
   for (const a of actions.sort((x, y) => x.t - y.t)) {
     await at(a.t);

@@ -6,8 +6,26 @@ import type { RtpLike } from "@/recorder/pipeline/types";
 /** Real VP8 frames (from ffmpeg's libvpx) read out of an IVF file. */
 export function makeVp8Frames(dir: string, seconds: number, fps = 25): Buffer[] {
   const file = path.join(dir, "src.ivf");
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc=size=320x240:rate=${fps}`, "-t", String(seconds),
-    "-c:v", "libvpx", "-g", String(fps), "-b:v", "300k", "-f", "ivf", file]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc=size=320x240:rate=${fps}`,
+    "-t",
+    String(seconds),
+    "-c:v",
+    "libvpx",
+    "-g",
+    String(fps),
+    "-b:v",
+    "300k",
+    "-f",
+    "ivf",
+    file,
+  ]);
   const ivf = readFileSync(file);
   const frames: Buffer[] = [];
   for (let at = ivf.readUInt16LE(6); at + 12 <= ivf.length; ) {
@@ -21,8 +39,26 @@ export function makeVp8Frames(dir: string, seconds: number, fps = 25): Buffer[] 
 /** Real Opus packets (20 ms, stereo) read out of an Ogg file, header packets skipped. */
 export function makeOpusPackets(dir: string, seconds: number): Buffer[] {
   const file = path.join(dir, "src.ogg");
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds),
-    "-ac", "2", "-c:a", "libopus", "-frame_duration", "20", "-f", "ogg", file]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440:sample_rate=48000",
+    "-t",
+    String(seconds),
+    "-ac",
+    "2",
+    "-c:a",
+    "libopus",
+    "-frame_duration",
+    "20",
+    "-f",
+    "ogg",
+    file,
+  ]);
   const ogg = readFileSync(file);
   const packets: Buffer[] = [];
   let partial: Buffer[] = [];
@@ -60,8 +96,15 @@ export function packetizeVp8(frames: Buffer[], o: PacketizeOptions): RtpLike[] {
     const mtu = o.mtu ?? 1000;
     for (let off = 0; off < frame.length; off += mtu) {
       const chunk = frame.subarray(off, off + mtu);
-      out.push(rtp(seq++, (o.firstTimestamp + i * o.ticksPerFrame) % 2 ** 32, off + mtu >= frame.length, o,
-        Buffer.concat([Buffer.from([off === 0 ? 0x10 : 0x00]), chunk])));
+      out.push(
+        rtp(
+          seq++,
+          (o.firstTimestamp + i * o.ticksPerFrame) % 2 ** 32,
+          off + mtu >= frame.length,
+          o,
+          Buffer.concat([Buffer.from([off === 0 ? 0x10 : 0x00]), chunk]),
+        ),
+      );
     }
   });
   return out;
@@ -101,9 +144,32 @@ export function probe(file: string) {
 /** Real H.264 access units (libx264, baseline, Annex B), one per frame, AUDs removed. */
 export function makeH264AccessUnits(dir: string, seconds: number, fps = 25): Buffer[][] {
   const file = path.join(dir, "src.h264");
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc=size=320x240:rate=${fps}`, "-t", String(seconds),
-    "-c:v", "libx264", "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-g", String(fps), "-bf", "0",
-    "-x264-params", "aud=1", "-f", "h264", file]);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc=size=320x240:rate=${fps}`,
+    "-t",
+    String(seconds),
+    "-c:v",
+    "libx264",
+    "-profile:v",
+    "baseline",
+    "-pix_fmt",
+    "yuv420p",
+    "-g",
+    String(fps),
+    "-bf",
+    "0",
+    "-x264-params",
+    "aud=1",
+    "-f",
+    "h264",
+    file,
+  ]);
   const data = readFileSync(file);
   const nals: Buffer[] = [];
   let start = -1;

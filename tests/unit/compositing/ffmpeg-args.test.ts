@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  compositeMp4Args, compositeWindowArgs, concatList, joinWindowsArgs, posterArgs, windowsOf, type CompositeRequest,
+  compositeMp4Args,
+  compositeWindowArgs,
+  concatList,
+  joinWindowsArgs,
+  posterArgs,
+  windowsOf,
+  type CompositeRequest,
 } from "@/lib/compositing/ffmpeg-args";
 import { escapeText, fitInside } from "@/lib/compositing/filter-graph";
 import { windowInputs } from "@/lib/compositing/inputs";
@@ -20,8 +26,13 @@ function request(extra: Partial<CompositeRequest> = {}): CompositeRequest {
   m.track("ben", "audio", 2000, 8000);
   const timeline = buildTimeline({ events: parseManifest(m.text()).events, range: { fromMs: T0, toMs: T0 + 10_000 } });
   return {
-    timeline, segments: layoutSegments(timeline), width: 1280, height: 720, fontFile: "/fonts/Dejavu Sans.ttf",
-    inputPath: (t) => `/rec/${t.file}`, ...extra,
+    timeline,
+    segments: layoutSegments(timeline),
+    width: 1280,
+    height: 720,
+    fontFile: "/fonts/Dejavu Sans.ttf",
+    inputPath: (t) => `/rec/${t.file}`,
+    ...extra,
   };
 }
 
@@ -31,7 +42,11 @@ const after = (args: string[], flag: string) => args.flatMap((a, i) => (a === fl
 describe("compositeMp4Args", () => {
   it("opens one input per track piece and places it with a filter shift", () => {
     const cmd = compositeMp4Args(request(), "/out/movie.mp4");
-    expect(after(cmd.args, "-i")).toEqual(["/rec/p-ann/ann/track0-video.webm", "/rec/p-ann/ann/track1-audio.webm", "/rec/p-ben/ben/track0-audio.webm"]);
+    expect(after(cmd.args, "-i")).toEqual([
+      "/rec/p-ann/ann/track0-video.webm",
+      "/rec/p-ann/ann/track1-audio.webm",
+      "/rec/p-ben/ben/track0-audio.webm",
+    ]);
     expect(after(cmd.args, "-t").slice(0, 3)).toEqual(["7.500", "7.500", "8.000"]);
     expect(cmd.args.filter((a) => a === "-ss")).toHaveLength(0); // nothing before the files' starts is skipped
     expect(cmd.inputs.map((i) => i.shiftMs)).toEqual([500, 500, 2000]);
@@ -67,11 +82,15 @@ describe("compositeMp4Args", () => {
     const uses = req.segments.flatMap((s) => s.tiles.filter((t) => t.hasVideo)).length;
     expect(chains.filter((c) => /^\[v0s\d+\]trim=/.test(c))).toHaveLength(uses);
     const tiles = req.segments.flatMap((s) => s.tiles);
-    const tileSources = chains.filter((c) => /^color=c=0x[0-9a-f]{6}:s=\d+x\d+:r=25:d=[\d.]+,format=yuv420p/.test(c) && !c.endsWith("[bg]"));
+    const tileSources = chains.filter(
+      (c) => /^color=c=0x[0-9a-f]{6}:s=\d+x\d+:r=25:d=[\d.]+,format=yuv420p/.test(c) && !c.endsWith("[bg]"),
+    );
     expect(tileSources).toHaveLength(tiles.length);
     expect(chains.filter((c) => c.includes("overlay="))).toHaveLength(uses + tiles.length);
     // Ben never has video: his name is drawn centred in his tile in every segment he is in.
-    expect(filterGraph.match(/text=Ben:fontcolor=white:fontsize=\d+:x=\(w-text_w\)\/2/g)).toHaveLength(tiles.filter((t) => t.name === "Ben").length);
+    expect(filterGraph.match(/text=Ben:fontcolor=white:fontsize=\d+:x=\(w-text_w\)\/2/g)).toHaveLength(
+      tiles.filter((t) => t.name === "Ben").length,
+    );
     expect(after(args, "-reinit_filter")).toEqual(["0"]);
   });
 
@@ -130,7 +149,11 @@ describe("windowed mode", () => {
   });
 
   it("cuts windows on the frame grid, the last one shorter", () => {
-    expect(windowsOf(25_000, 10_000)).toEqual([{ fromMs: 0, toMs: 10_000 }, { fromMs: 10_000, toMs: 20_000 }, { fromMs: 20_000, toMs: 25_000 }]);
+    expect(windowsOf(25_000, 10_000)).toEqual([
+      { fromMs: 0, toMs: 10_000 },
+      { fromMs: 10_000, toMs: 20_000 },
+      { fromMs: 20_000, toMs: 25_000 },
+    ]);
     expect(windowsOf(100, 50).map((w) => w.toMs)).toEqual([40, 80, 100]);
   });
 });

@@ -51,9 +51,16 @@ describe("grid layout", () => {
       [12_000, 20_000, "a:camera,c:camera"],
     ]);
     expect(segments[0].tiles[0]).toMatchObject({ x: 0, y: 0, w: 1280, h: 720, hasVideo: true, name: "A" });
-    expect(segments[1].tiles.map((t) => [t.x, t.y, t.w, t.h])).toEqual([[0, 0, 640, 720], [640, 0, 640, 720]]);
+    expect(segments[1].tiles.map((t) => [t.x, t.y, t.w, t.h])).toEqual([
+      [0, 0, 640, 720],
+      [640, 0, 640, 720],
+    ]);
     // Three: 2×2 cells, the last row's single tile centred.
-    expect(segments[2].tiles.map((t) => [t.x, t.y, t.w, t.h])).toEqual([[0, 0, 640, 360], [640, 0, 640, 360], [320, 360, 640, 360]]);
+    expect(segments[2].tiles.map((t) => [t.x, t.y, t.w, t.h])).toEqual([
+      [0, 0, 640, 360],
+      [640, 0, 640, 360],
+      [320, 360, 640, 360],
+    ]);
   });
 
   it("grid cells for 5 and 10 people stay inside the frame without overlapping", () => {
@@ -97,7 +104,11 @@ describe("screen-share layout", () => {
     m.end("a-screen", 10_000);
     const { segments } = layout(m, [{ atMs: T0, layout: "active-speaker" }]);
     expectWellFormed(segments);
-    expect(segments.map((s) => [s.fromMs, s.layout])).toEqual([[0, "active-speaker"], [5000, "screen-share"], [10_000, "active-speaker"]]);
+    expect(segments.map((s) => [s.fromMs, s.layout])).toEqual([
+      [0, "active-speaker"],
+      [5000, "screen-share"],
+      [10_000, "active-speaker"],
+    ]);
     const share = segments[1];
     expect(ids(share)).toEqual(["a:screen", "a:camera", "b:camera"]);
     const [screen, ...side] = share.tiles;
@@ -130,12 +141,21 @@ describe("active-speaker layout", () => {
   it("switches only after the new voice was the loudest for 1.5 s", () => {
     const { segments, timeline } = talk(6000);
     expect(activeSpeakers(timeline)).toEqual([
-      { atMs: 0, participantId: "a" }, { atMs: 6500, participantId: "b" }, { atMs: 12_500, participantId: "a" },
+      { atMs: 0, participantId: "a" },
+      { atMs: 6500, participantId: "b" },
+      { atMs: 12_500, participantId: "a" },
     ]);
-    expect(segments.map((s) => [s.fromMs, s.tiles[0].participantId])).toEqual([[0, "a"], [6500, "b"], [12_500, "a"]]);
+    expect(segments.map((s) => [s.fromMs, s.tiles[0].participantId])).toEqual([
+      [0, "a"],
+      [6500, "b"],
+      [12_500, "a"],
+    ]);
     const [main, ...strip] = segments[1].tiles;
     expect(main).toMatchObject({ x: 0, y: 0, w: 1280, h: 576 });
-    expect(strip.map((t) => [t.y, t.h])).toEqual([[576, 144], [576, 144]]);
+    expect(strip.map((t) => [t.y, t.h])).toEqual([
+      [576, 144],
+      [576, 144],
+    ]);
   });
 
   it("ignores a voice that is the loudest for less than 1.5 s", () => {
@@ -150,7 +170,10 @@ describe("active-speaker layout", () => {
     m.levels("a-s", a.audio.trackId, 0, 12_000, -20);
     m.levels("b-s", b.audio.trackId, 2000, 20_000, -20);
     const { timeline, segments } = layout(m, [{ atMs: T0, layout: "active-speaker" }]);
-    expect(activeSpeakers(timeline)).toEqual([{ atMs: 0, participantId: "a" }, { atMs: 12_000, participantId: "b" }]);
+    expect(activeSpeakers(timeline)).toEqual([
+      { atMs: 0, participantId: "a" },
+      { atMs: 12_000, participantId: "b" },
+    ]);
     expect(segments.at(-1)!.tiles).toEqual([expect.objectContaining({ participantId: "b", w: 1280, h: 720 })]);
   });
 
@@ -169,8 +192,15 @@ describe("active-speaker layout", () => {
     const m = new SyntheticRecording();
     person(m, "a", 0);
     person(m, "b", 0);
-    const { segments } = layout(m, [{ atMs: T0 + 3000, layout: "active-speaker" }, { atMs: T0 + 9000, layout: "grid" }]);
-    expect(segments.map((s) => [s.fromMs, s.layout])).toEqual([[0, "grid"], [3000, "active-speaker"], [9000, "grid"]]);
+    const { segments } = layout(m, [
+      { atMs: T0 + 3000, layout: "active-speaker" },
+      { atMs: T0 + 9000, layout: "grid" },
+    ]);
+    expect(segments.map((s) => [s.fromMs, s.layout])).toEqual([
+      [0, "grid"],
+      [3000, "active-speaker"],
+      [9000, "grid"],
+    ]);
   });
 });
 
@@ -190,7 +220,11 @@ describe("scale", () => {
       });
     }
     const started = Date.now();
-    const timeline = buildTimeline({ events: parseManifest(m.text()).events, range: { fromMs: T0, toMs: T0 + hour }, defaultLayout: "active-speaker" });
+    const timeline = buildTimeline({
+      events: parseManifest(m.text()).events,
+      range: { fromMs: T0, toMs: T0 + hour },
+      defaultLayout: "active-speaker",
+    });
     const segments = layoutSegments(timeline);
     expect(Date.now() - started).toBeLessThan(8000); // about 1.5 s here; the first version was quadratic (minutes)
     expect(segments).toHaveLength(hour / 20_000);

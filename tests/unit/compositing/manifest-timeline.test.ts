@@ -14,7 +14,15 @@ describe("parseManifest", () => {
     const text = `${m.text().replace("\n", '\n{"type":"session-start","atMs":"soon"}\nnot json\n')}{"type":"session-e`;
     const { events, skipped } = parseManifest(text);
     expect(events.map((e) => e.type)).toEqual([
-      "session-start", "track-start", "track-sync", "video-size", "track-end", "audio-level", "audio-level", "mute", "session-end",
+      "session-start",
+      "track-start",
+      "track-sync",
+      "video-size",
+      "track-end",
+      "audio-level",
+      "audio-level",
+      "mute",
+      "session-end",
     ]);
     expect(skipped).toEqual([
       { lineNumber: 2, reason: "invalid-event:session-start" },
@@ -68,7 +76,10 @@ describe("buildTimeline", () => {
     m.track("s1", "video", 1000, 8000);
     m.end("s1", 9500);
     // Paused from 3 s to 6 s.
-    const spans = [{ fromMs: T0, toMs: T0 + 3000 }, { fromMs: T0 + 6000, toMs: T0 + 10_000 }];
+    const spans = [
+      { fromMs: T0, toMs: T0 + 3000 },
+      { fromMs: T0 + 6000, toMs: T0 + 10_000 },
+    ];
     const t = buildTimeline({ events: parseManifest(m.text()).events, range, spans });
     expect(t.durationMs).toBe(7000);
     expect(t.sessions[0].video[0].pieces).toEqual([
@@ -88,8 +99,14 @@ describe("buildTimeline", () => {
     m.mute("s1", a.trackId, "audio", true, 7000);
     m.levels("s1", a.trackId, 1000, 1500, -20);
     const t = buildTimeline({
-      events: parseManifest(m.text()).events, range, spans: [{ fromMs: T0 + 500, toMs: T0 + 10_000 }],
-      layoutChanges: [{ atMs: T0, layout: "active-speaker" }, { atMs: T0 + 5000, layout: "grid" }, { atMs: T0 + 20_000, layout: "grid" }],
+      events: parseManifest(m.text()).events,
+      range,
+      spans: [{ fromMs: T0 + 500, toMs: T0 + 10_000 }],
+      layoutChanges: [
+        { atMs: T0, layout: "active-speaker" },
+        { atMs: T0 + 5000, layout: "grid" },
+        { atMs: T0 + 20_000, layout: "grid" },
+      ],
     });
     const s = t.sessions[0];
     expect(s.videoMuted).toEqual([{ fromMs: 1500, toMs: 3500 }]);
@@ -103,7 +120,10 @@ describe("buildTimeline", () => {
   });
 
   it("SpanMap sends an instant inside a pause to the next span", () => {
-    const map = new SpanMap({ fromMs: 0, toMs: 100 }, [{ fromMs: 0, toMs: 10 }, { fromMs: 50, toMs: 100 }]);
+    const map = new SpanMap({ fromMs: 0, toMs: 100 }, [
+      { fromMs: 0, toMs: 10 },
+      { fromMs: 50, toMs: 100 },
+    ]);
     expect([map.mapInstant(5), map.mapInstant(30), map.mapInstant(60), map.mapInstant(200)]).toEqual([5, 10, 20, undefined]);
   });
 });
@@ -112,8 +132,26 @@ describe("start estimates", () => {
   it("prefers the last track-sync's alignedZeroMs over first-packet arrival, and keeps lip sync from the sender clock", () => {
     const lines = [
       { type: "session-start", atMs: T0, sessionId: "s", participantId: "p", displayName: "P", source: "camera" },
-      { type: "track-start", atMs: T0 + 100, sessionId: "s", trackId: "s/track0-video", kind: "video", codec: "vp8", file: "v.webm", mediaZeroMs: T0 + 100 },
-      { type: "track-start", atMs: T0 + 90, sessionId: "s", trackId: "s/track1-audio", kind: "audio", codec: "opus", file: "a.webm", mediaZeroMs: T0 + 90 },
+      {
+        type: "track-start",
+        atMs: T0 + 100,
+        sessionId: "s",
+        trackId: "s/track0-video",
+        kind: "video",
+        codec: "vp8",
+        file: "v.webm",
+        mediaZeroMs: T0 + 100,
+      },
+      {
+        type: "track-start",
+        atMs: T0 + 90,
+        sessionId: "s",
+        trackId: "s/track1-audio",
+        kind: "audio",
+        codec: "opus",
+        file: "a.webm",
+        mediaZeroMs: T0 + 90,
+      },
       // Sender clock 5 s ahead; the first estimate is improved by a later report (less transit).
       { type: "track-sync", atMs: T0 + 600, sessionId: "s", trackId: "s/track0-video", mediaZeroNtpMs: T0 + 5040, alignedZeroMs: T0 + 60 },
       { type: "track-sync", atMs: T0 + 900, sessionId: "s", trackId: "s/track0-video", mediaZeroNtpMs: T0 + 5040, alignedZeroMs: T0 + 45 },

@@ -13,7 +13,11 @@ describe("lib/compositing module boundary", () => {
     for (const f of files) {
       const text = readFileSync(path.join(dir, f), "utf8");
       const specifiers = [...text.matchAll(/(?:from\s+|import\s*\(\s*)["']([^"']+)["']/g)].map((m) => m[1]);
-      for (const s of specifiers) expect(ALLOWED.some((re) => re.test(s)), `${f} imports ${s}`).toBe(true);
+      for (const s of specifiers)
+        expect(
+          ALLOWED.some((re) => re.test(s)),
+          `${f} imports ${s}`,
+        ).toBe(true);
       expect(text.split("\n").length, `${f} is too long`).toBeLessThanOrEqual(320);
     }
   });

@@ -26,7 +26,10 @@ async function auth(req: Request, ctx: Context) {
  */
 async function absoluteJsonRedirect(res: Response, origin: string): Promise<Response> {
   if (!res.headers.get("content-type")?.includes("application/json")) return res;
-  const body = (await res.clone().json().catch(() => null)) as { url?: unknown } | null;
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { url?: unknown } | null;
   if (typeof body?.url !== "string" || !body.url.startsWith("/")) return res;
   const headers = new Headers(res.headers);
   headers.delete("content-length");

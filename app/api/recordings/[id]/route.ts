@@ -20,8 +20,9 @@ export const GET = apiRoute({ auth: "agent", id: true, action: "reading a record
   Response.json(await services.library.get(identity, id), noStore),
 );
 
-export const PATCH = apiRoute({ auth: "agent", id: true, body: patchBody, action: "updating a recording" }, async ({ identity, id, body, services }) =>
-  Response.json(await services.library.update(identity, id, body), noStore),
+export const PATCH = apiRoute(
+  { auth: "agent", id: true, body: patchBody, action: "updating a recording" },
+  async ({ identity, id, body, services }) => Response.json(await services.library.update(identity, id, body), noStore),
 );
 
 export const DELETE = apiRoute({ auth: "agent", id: true, action: "deleting a recording" }, async ({ identity, id, services }) =>

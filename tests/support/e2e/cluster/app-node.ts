@@ -72,7 +72,8 @@ export function startAppNode(name: string, port: number, workDir: string, env: R
 }
 
 // The AWS SDK's multi-line warning about Node 20, printed by every node at start-up.
-const NOISE = /^(\(node:\d+\) Warning: NodeVersionSupportWarning|versions published after|will require node|To continue receiving|and security updates|More information can be found|\(Use `node --trace-warnings|\s*$)/;
+const NOISE =
+  /^(\(node:\d+\) Warning: NodeVersionSupportWarning|versions published after|will require node|To continue receiving|and security updates|More information can be found|\(Use `node --trace-warnings|\s*$)/;
 
 /**
  * A child outliving this process (a worker killed mid-test) would hold the test's ports for the next run:
@@ -96,7 +97,8 @@ function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (/^(DATABASE_|S3_|REDIS_|RECORDER_|PUBLIC_URL|AUTH_SECRET|EMBEDDED_S3|PGLITE|NEXTAUTH_|E2E_|PORT$|HOST$|DATA_DIR$)/.test(key)) continue;
+    if (/^(DATABASE_|S3_|REDIS_|RECORDER_|PUBLIC_URL|AUTH_SECRET|EMBEDDED_S3|PGLITE|NEXTAUTH_|E2E_|PORT$|HOST$|DATA_DIR$)/.test(key))
+      continue;
     env[key] = value;
   }
   return env;

@@ -79,7 +79,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const nodes: AppNode[] = [];
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((err: unknown) => console.error("cluster cleanup:", err));
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve()
+        .then(cleanup)
+        .catch((err: unknown) => console.error("cluster cleanup:", err));
     cleanups.length = 0;
   };
   try {
@@ -108,7 +111,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       a: await startFrontDoor(CLUSTER_PORTS.frontA, [CLUSTER_PORTS.nodeA, CLUSTER_PORTS.nodeB]),
       b: await startFrontDoor(CLUSTER_PORTS.frontB, [CLUSTER_PORTS.nodeB, CLUSTER_PORTS.nodeA]),
     };
-    cleanups.push(() => fronts.a.close(), () => fronts.b.close());
+    cleanups.push(
+      () => fronts.a.close(),
+      () => fronts.b.close(),
+    );
 
     const shared: Record<string, string> = {
       NEXT_TELEMETRY_DISABLED: "1",
@@ -131,7 +137,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       // Each node's public address is its front door: what a browser and a WHIP client of that node use.
       // NODE_URL is the node itself: recordings started there are ingested by its recorder whatever node a
       // participant is on, and the other node's worker fetches their raw files from it.
-      const node = startAppNode(name, port, workDir, { ...shared, PUBLIC_URL: front.url, NODE_URL: `http://127.0.0.1:${port}`, RECORDER_ICE_PORT_RANGE: ice });
+      const node = startAppNode(name, port, workDir, {
+        ...shared,
+        PUBLIC_URL: front.url,
+        NODE_URL: `http://127.0.0.1:${port}`,
+        RECORDER_ICE_PORT_RANGE: ice,
+      });
       nodes.push(node);
       return node;
     };

@@ -6,13 +6,18 @@ import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 /** Decoded frames of the page's first remote video so far. */
 const decodedFrames = (page: Page) =>
-  page.getByTestId("remote-video").first().evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames);
+  page
+    .getByTestId("remote-video")
+    .first()
+    .evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames);
 
 /** The remote video has a size and keeps decoding new frames (so media still flows now). */
 export async function expectVideoPlaying(page: Page, what: string): Promise<void> {
   const video = page.getByTestId("remote-video").first();
   await expect(video, `${what}: remote video shown`).toBeVisible({ timeout: 20_000 });
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { message: `${what}: video has a size`, timeout: 20_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { message: `${what}: video has a size`, timeout: 20_000 })
+    .toBeGreaterThan(0);
   const before = await decodedFrames(page);
   await expect.poll(() => decodedFrames(page), { message: `${what}: frames keep arriving`, timeout: 10_000 }).toBeGreaterThan(before + 10);
 }
@@ -36,7 +41,9 @@ export async function downloadAndProbe(request: APIRequestContext, recordingId: 
   const file = path.join(dir, `${recordingId}.mp4`);
   writeFileSync(file, Buffer.from(await movie.arrayBuffer()));
   const probe = JSON.parse(
-    execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration:stream=codec_type", "-of", "json", file], { encoding: "utf8" }),
+    execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration:stream=codec_type", "-of", "json", file], {
+      encoding: "utf8",
+    }),
   ) as { format: { duration: string }; streams: { codec_type: string }[] };
   return { file, durationSeconds: Number(probe.format.duration), streams: probe.streams.map((s) => s.codec_type).sort() };
 }

@@ -8,11 +8,14 @@ export const dynamic = "force-dynamic";
 
 const query = z.object({ download: z.enum(["0", "1", "true", "false"]).optional() }).strict();
 
-export const GET = apiRoute({ auth: "agent", id: true, query, action: "making a playback link" }, async ({ identity, id, query, services }) => {
-  const download = query.download === "1" || query.download === "true";
-  const link = await services.library.playbackLink(identity, id, { download });
-  return new Response(null, {
-    status: 302,
-    headers: { location: link.url, "cache-control": "no-store", "referrer-policy": "no-referrer" },
-  });
-});
+export const GET = apiRoute(
+  { auth: "agent", id: true, query, action: "making a playback link" },
+  async ({ identity, id, query, services }) => {
+    const download = query.download === "1" || query.download === "true";
+    const link = await services.library.playbackLink(identity, id, { download });
+    return new Response(null, {
+      status: 302,
+      headers: { location: link.url, "cache-control": "no-store", "referrer-policy": "no-referrer" },
+    });
+  },
+);

@@ -9,5 +9,6 @@ const body = z.object({ name: z.string().trim().min(1).max(80) }).strict();
 
 export const POST = apiRoute(
   { auth: "agent", id: true, body, action: "issuing a publisher credential" },
-  async ({ identity, id, body, services }) => Response.json(await services.recordings.publisher(identity, id, { name: body.name }), { status: 201 }),
+  async ({ identity, id, body, services }) =>
+    Response.json(await services.recordings.publisher(identity, id, { name: body.name }), { status: 201 }),
 );
