@@ -1,5 +1,5 @@
 // Prisma CLI configuration. The URL is only read by the CLI's migrate commands, which need Prisma's
-// native engine; this project applies migrations itself (server/db/migrate.ts) so they also run on PGlite.
+// native engine; this project applies migrations itself (server/platform/database/migrate.ts) so they also run on PGlite.
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({

@@ -1,6 +1,6 @@
 // Usage: npx tsx bench/composite.ts [--reps 3] [--lengths 60,300]
 //
-// Speed of the compose job (server/media/compose-recording.ts) on synthetic two-participant recordings
+// Speed of the compose job (server/recordings/compose/compose-recording.ts) on synthetic two-participant recordings
 // (VP8 + Opus per participant, laid out the way the recorder writes them, with a manifest):
 //  1. baseline: composeRecording's wall time against the bare ffmpeg command on the same inputs (hstack + amix,
 //     scaled/padded to the same 1280x720 output, same encoder: libx264 veryfast crf 23, 25 fps, AAC 128k,

@@ -1,4 +1,4 @@
-// Long-lived server state, created once in server.ts and handed to Next's route handlers.
+// Long-lived server state, created once by the composition root (server/composition-root.ts) and handed to Next's route handlers.
 // Next bundles app code separately from the server entry, so a module-level singleton would exist twice
 // (and PGlite allows one connection in total): the entry registers the instances on globalThis instead.
 import type { AuthOptions } from "next-auth";
@@ -47,7 +47,7 @@ export function registerServices(services: Services | undefined): void {
 export function getServices(): Services {
   const services = (globalThis as Holder)[KEY];
   if (!services) {
-    throw new Error("Server services are not initialised: run the app through server.ts (npm run dev / npm start), not `next dev`.");
+    throw new Error("Server services are not initialised: run the app through entrypoints/web.ts (npm run dev / npm start), not `next dev`.");
   }
   return services;
 }

@@ -1,4 +1,4 @@
-// Login rate limiting as implemented in server/auth/login.ts with lib/security/rate-limiter.ts: failures are
+// Login rate limiting as implemented in server/platform/auth/login.ts with lib/security/rate-limiter.ts: failures are
 // counted in a sliding window per username (trimmed, lower-cased) and per client IP; once a key holds its
 // limit every attempt is refused with RATE_LIMITED before the password is even checked (so the right
 // password is refused too); refused attempts are not counted; a successful login clears its username's count.

@@ -1,5 +1,5 @@
 // Security headers, CSRF refusal on agent routes, no server secret in the client bundle, and the console
-// still working under the Content-Security-Policy (server/http/security-headers.mjs, server/http/csrf.ts).
+// still working under the Content-Security-Policy (server/platform/http/security-headers.mjs, server/platform/http/csrf.ts).
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

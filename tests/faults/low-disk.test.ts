@@ -141,7 +141,7 @@ describe.skipIf(!mounted || !hasFfmpeg)("low disk while a session with media is 
 
     const manifest = readManifest(directory, "rec-low");
     expect(manifest.find((e) => e.type === "session-end")).toMatchObject({ reason: "limit-disk" });
-    // The app marks exactly these recordings interrupted (server/recording/create-recording.ts).
+    // The app marks exactly these recordings interrupted (server/recordings/co-located-recorder.ts).
     expect(events.find((e) => e.event === "limit-disk")).toMatchObject({ recordingIds: ["rec-low"] });
     const ends = manifest.filter((e) => e.type === "track-end");
     expect(ends).toHaveLength(2);

@@ -1,4 +1,4 @@
-// Two compositing worker PROCESSES (worker.ts) share a throw-away PostgreSQL database, a standalone S3
+// Two compositing worker PROCESSES (entrypoints/worker.ts) share a throw-away PostgreSQL database, a standalone S3
 // server and one recordings folder. The worker that takes the compose job is SIGKILLed mid-job (its whole
 // process group: node and its ffmpeg); the other one must notice the dead worker's silent heartbeat and finish
 // the job long before its one-hour expiry: the recording is

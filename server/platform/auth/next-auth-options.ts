@@ -9,7 +9,7 @@ import type { Logger } from "@/server/platform/logger";
 const CredentialsProvider = ((CredentialsModule as unknown as { default?: typeof CredentialsModule }).default ??
   CredentialsModule) as typeof CredentialsModule;
 
-/** Set by server.ts from the TCP peer (or X-Forwarded-For behind a trusted proxy); clients cannot forge it. */
+/** Set by the web process's front door (server/composition-root-http.ts) from the TCP peer (or X-Forwarded-For behind a trusted proxy); clients cannot forge it. */
 export const CLIENT_IP_HEADER = "x-vhd-client-ip";
 
 const credentialsSchema = z.object({

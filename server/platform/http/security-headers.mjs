@@ -1,7 +1,7 @@
 // Security headers for every response Next serves (pages, route handlers, static chunks).
 // Plain ESM JavaScript, not TypeScript: next.config.js imports it, and Next loads that config with Node's own
 // import() both at `next build` and when the custom server starts, so it cannot import .ts. Types live in
-// security-headers.d.mts. Socket.IO (/socket.io/) and WHIP (/whip/*) are answered by server.ts before Next
+// security-headers.d.mts. Socket.IO (/socket.io/) and WHIP (/whip/*) are answered by the web process (server/composition-root-http.ts) before Next
 // and keep their own headers (WHIP has its own CORS).
 
 /** The page the widget (public/widget.js) embeds in an iframe on other sites: the only framable page. */

@@ -26,7 +26,7 @@ export function poolExecutor(pool: Queryable): SqlExecutor {
 }
 
 export interface JobQueueOptions {
-  /** The app's pool (server/db/database.ts). With PGlite this is THE one connection and pg-boss uses it. */
+  /** The app's pool (server/platform/database/database.ts). With PGlite this is THE one connection and pg-boss uses it. */
   pool: pg.Pool;
   mode: "pglite" | "postgres";
   /** PostgreSQL only: pg-boss opens its own pool on this URL. Without it pg-boss shares `pool`. */

@@ -15,7 +15,7 @@ export interface ApiRoute {
 }
 
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-/** The server's body limit (server/http/json.ts MAX_BODY_BYTES). */
+/** The server's body limit (server/platform/http/json.ts MAX_BODY_BYTES). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Every route.ts under `apiDir`, with the methods it exports (`export async function GET`, `export { x as POST }`). */
