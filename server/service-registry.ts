@@ -47,7 +47,9 @@ export function registerServices(services: Services | undefined): void {
 export function getServices(): Services {
   const services = (globalThis as Holder)[KEY];
   if (!services) {
-    throw new Error("Server services are not initialised: run the app through entrypoints/web.ts (npm run dev / npm start), not `next dev`.");
+    throw new Error(
+      "Server services are not initialised: run the app through entrypoints/web.ts (npm run dev / npm start), not `next dev`.",
+    );
   }
   return services;
 }
