@@ -16,7 +16,8 @@ import {
 } from "@/recorder/ingest/limits";
 import { ManifestRegistry, trackManifestLine, type ManifestWriter } from "@/recorder/ingest/manifest";
 import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
-import { publisherSessionFactory, type PublisherSessionOptions } from "@/recorder/ingest/publisher-session";
+import type { PublisherSessionOptions } from "@/recorder/ingest/publisher-session";
+import { publisherSessionFactory } from "@/recorder/ingest/publisher-session-factory";
 
 export { sessionDirectory };
 

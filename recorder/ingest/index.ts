@@ -17,7 +17,8 @@ export {
   type SessionFactory,
   type SessionRequest,
 } from "@/recorder/whip/whip-handler";
-export { PublisherSession, publisherSessionFactory, type PublisherSessionOptions } from "@/recorder/ingest/publisher-session";
+export { PublisherSession, type PublisherSessionOptions } from "@/recorder/ingest/publisher-session";
+export { publisherSessionFactory } from "@/recorder/ingest/publisher-session-factory";
 export { RawTrackWriter, rawTrackWriterFactory, type RawTrackWriterOptions } from "@/recorder/pipeline/raw-track-writer";
 export type {
   TrackInfo,

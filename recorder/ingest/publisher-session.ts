@@ -1,5 +1,4 @@
 import {
-  RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   useAudioLevelIndication,
@@ -18,8 +17,7 @@ import { AUDIO_LEVEL_URI } from "@/recorder/pipeline/audio-level";
 import type { ReceiveStats, TrackInfo, TrackSink } from "@/recorder/pipeline/types";
 import { impairIncoming, type ImpairmentCounters, type ReceiveImpairment } from "@/recorder/ingest/impairment";
 import { answerIceFragment, restartOffer } from "@/recorder/ingest/ice-restart";
-import { candidatePorts, remoteCandidateKey } from "@/recorder/ingest/candidates";
-import { PortLanes } from "@/recorder/ingest/port-lanes";
+import { remoteCandidateKey } from "@/recorder/ingest/candidates";
 import { answerAsDtlsServer, replayEarlyDtls } from "@/recorder/ingest/dtls-start";
 import { withoutDefaultStun } from "@/recorder/ingest/no-default-stun";
 
@@ -289,42 +287,4 @@ export class PublisherSession implements WhipSession {
   private log(event: string, data: Record<string, unknown>) {
     this.opts.log?.(event, { sessionId: this.request.sessionId, recordingId: this.request.recordingId, ...data });
   }
-}
-
-/**
- * SessionFactory for the WHIP handler. Sessions are answered concurrently, each gathering in its own
- * lane of the port range (port-lanes.ts): werift picks a port by probing, closing and binding, which
- * could collide when two gatherings probe the same ports at once, also with an explicit icePortRange.
- * One at a time cost the last of 4 simultaneous publishers 100-200 ms of queueing.
- */
-export function publisherSessionFactory(opts: PublisherSessionOptions): (request: SessionRequest) => Promise<PublisherSession> {
-  const lanes = new PortLanes(opts.icePortRange);
-  // werift makes one DTLS certificate per process, at the first answer (about 20 ms, paid by every session
-  // that arrives meanwhile): make it now.
-  RTCDtlsTransport.SetupCertificate().catch((err: Error) => opts.log?.("certificate-failed", { error: err.message }));
-  return async (request) => {
-    const lease = await lanes.acquire();
-    const session = new PublisherSession(request, { ...opts, icePortRange: lease.range });
-    session.onClosed(() => lease.release());
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const limit = opts.negotiationTimeoutMs ?? 10_000;
-      await Promise.race([
-        session.negotiate(request.offerSdp),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new WhipHttpError(503, "negotiation-timeout", `no answer within ${limit} ms`)), limit);
-        }),
-      ]);
-      lease.gathered(candidatePorts(session.answerSdp));
-    } catch (err) {
-      lease.release();
-      await session.close("negotiation-failed");
-      throw err instanceof WhipHttpError
-        ? err
-        : new WhipHttpError(422, "negotiation-failed", `could not answer the offer: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
-    return session;
-  };
 }

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { remoteCandidateKey } from "@/recorder/ingest/candidates";
-import { type PublisherSession, publisherSessionFactory } from "@/recorder/ingest/publisher-session";
+import type { PublisherSession } from "@/recorder/ingest/publisher-session";
+import { publisherSessionFactory } from "@/recorder/ingest/publisher-session-factory";
 import type { TrackSink } from "@/recorder/pipeline/types";
 import type { SessionRequest } from "@/recorder/whip/whip-handler";
 
