@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { sameOriginPath } from "@/lib/security/same-origin-path";
 
 function describeError(code: string | undefined): string {
   if (!code) return "Sign-in failed. Please try again.";
@@ -13,11 +14,6 @@ function describeError(code: string | undefined): string {
   }
   if (code === "INVALID_CREDENTIALS" || code === "CredentialsSignin") return "Invalid username or password.";
   return "Sign-in failed. Please try again.";
-}
-
-/** Only same-site paths: a callbackUrl pointing elsewhere would make the login page an open redirect. */
-function safeCallback(value: string | null): string {
-  return value?.startsWith("/") && !value.startsWith("//") ? value : "/console";
 }
 
 export function LoginForm() {
@@ -38,7 +34,8 @@ export function LoginForm() {
     });
     setPending(false);
     if (result?.ok && !result.error) {
-      router.replace(safeCallback(params.get("callbackUrl")));
+      // Only paths on this site: a callbackUrl pointing elsewhere would make the login page an open redirect.
+      router.replace(sameOriginPath(params.get("callbackUrl"), "/console"));
       router.refresh();
     } else {
       setError(describeError(result?.error ?? undefined));

@@ -9,6 +9,19 @@ test("agent1 signs in, reaches the console and sees their name", async ({ page }
   await expect(page.getByTestId("agent-name")).toHaveText("Alice Agent");
 });
 
+// The login form once accepted any callbackUrl starting with "/" but not "//": the browser reads "/\\evil" and
+// "/<tab>/evil" as another host. Each of these lands on the console of this site after sign-in.
+for (const callbackUrl of ["/%5Cevil.example", "/%09/evil.example", "/%5C/evil.example", "https://evil.example/"]) {
+  test(`sign-in with callbackUrl=${callbackUrl} stays on this site`, async ({ page, baseURL }) => {
+    await page.goto(`/login?callbackUrl=${callbackUrl}`);
+    await page.getByLabel("Username").fill("agent1");
+    await page.getByLabel("Password").fill("agent1-pass");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith("/login") || url.origin !== new URL(baseURL ?? "").origin);
+    expect(new URL(page.url()).origin).toBe(new URL(baseURL ?? "").origin);
+  });
+}
+
 test("a wrong password shows an error and stays on the login page", async ({ page }) => {
   await page.goto("/login");
   await page.getByLabel("Username").fill("agent1");

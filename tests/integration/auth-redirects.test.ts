@@ -70,6 +70,6 @@ describe("auth redirects without NEXTAUTH_URL", () => {
   it("never redirects off the site", () => {
     expect(sameSiteRedirect("https://evil.example/phish")).toBe("/phish");
     expect(sameSiteRedirect("//evil.example/x")).toBe("/");
-    expect(sameSiteRedirect("not a url")).toBe("/");
+    expect(sameSiteRedirect("not a url")).toBe("/not%20a%20url");
   });
 });

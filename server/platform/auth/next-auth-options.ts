@@ -4,6 +4,7 @@ import CredentialsModule from "next-auth/providers/credentials";
 import { z } from "zod";
 import type { LoginService } from "@/server/platform/auth/login";
 import type { Logger } from "@/server/platform/logger";
+import { sameOriginPath } from "@/lib/security/same-origin-path";
 
 // next-auth ships CommonJS: under Node's ESM loader the default import is the whole module object.
 const CredentialsProvider = ((CredentialsModule as unknown as { default?: typeof CredentialsModule }).default ??
@@ -24,13 +25,14 @@ const credentialsSchema = z.object({
  * the auth routes accept only this site's origins (auth-request-guard.ts), and a path cannot leave the site.
  */
 export function sameSiteRedirect(url: string): string {
-  if (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")) return url;
+  let path = url;
   try {
-    const parsed = new URL(url);
-    return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+    const absolute = new URL(url);
+    path = `${absolute.pathname}${absolute.search}${absolute.hash}`;
   } catch {
-    return "/";
+    // relative: judged as it is
   }
+  return sameOriginPath(path, "/");
 }
 
 export function buildAuthOptions(opts: {
