@@ -47,6 +47,7 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
       secureCookies: isSecureDeployment(env),
       visitorTokens: platform.visitorTokens,
       logger,
+      publicUrl: env.PUBLIC_URL,
     });
     const redis = env.REDIS_URL ? await attachRedisAdapter(io, env.REDIS_URL, logger) : undefined;
     const metrics = owned.own(

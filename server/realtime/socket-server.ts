@@ -38,6 +38,8 @@ export interface SocketServerDeps {
   secureCookies: boolean;
   visitorTokens: VisitorTokens;
   logger: Logger;
+  /** The site's public origin: agent (cookie) connections are accepted from it or from the Host asked for. */
+  publicUrl?: string;
 }
 
 /** At most `limit` accepted requests of one event per user within `windowMs`. */

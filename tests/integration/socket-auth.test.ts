@@ -21,12 +21,15 @@ describe("socket authentication", () => {
     await stack?.close();
   });
 
-  function open(opts: { auth?: Record<string, unknown>; cookie?: string }): Socket {
+  function open(opts: { auth?: Record<string, unknown>; cookie?: string; origin?: string }): Socket {
     const socket = connect(url, {
       transports: ["websocket"],
       reconnection: false,
       auth: opts.auth ?? {},
-      extraHeaders: opts.cookie ? { cookie: opts.cookie } : undefined,
+      extraHeaders: {
+        ...(opts.cookie ? { cookie: opts.cookie } : {}),
+        ...(opts.origin ? { origin: opts.origin } : {}),
+      },
     });
     sockets.push(socket);
     return socket;
@@ -76,5 +79,26 @@ describe("socket authentication", () => {
   it("refuses a session cookie signed with another secret", async () => {
     const jwt = await encode({ secret: "o".repeat(48), token: { sub: "x", username: "agent1", role: "admin" } });
     expect(await outcome(open({ cookie: `next-auth.session-token=${jwt}` }))).toMatchObject({ connected: false });
+  });
+
+  // A page on another site (or a sibling host such as the marketing site that embeds the widget) opening a
+  // socket gets the agent's ambient cookie sent along: it must not drive the agent's console.
+  it("refuses an agent cookie sent from another origin, with a code", async () => {
+    const jwt = await encode({ secret: SECRET, token: { sub: "agent-id-1", name: "Alice", username: "agent1", role: "agent" } });
+    for (const origin of ["https://evil.example", "https://www.desk.example", "null"]) {
+      const result = await outcome(open({ cookie: `next-auth.session-token=${jwt}`, origin }));
+      expect(result, origin).toMatchObject({ connected: false, data: { code: "FORBIDDEN" } });
+    }
+  });
+
+  it("accepts an agent cookie from the site's own origin", async () => {
+    const jwt = await encode({ secret: SECRET, token: { sub: "agent-id-1", name: "Alice", username: "agent1", role: "agent" } });
+    const socket = open({ cookie: `next-auth.session-token=${jwt}`, origin: new URL(url).origin });
+    expect(await outcome(socket)).toEqual({ connected: true });
+  });
+
+  it("accepts a visitor token from any origin (the widget is embedded on other sites)", async () => {
+    const token = tokens.issue({ name: "Vera" }).token;
+    expect(await outcome(open({ auth: { visitorToken: token }, origin: "https://shop.example" }))).toEqual({ connected: true });
   });
 });
