@@ -84,6 +84,18 @@ export function isActiveParticipant(mp: MeetingPoint, userId: string): boolean {
   return mp.participants.some((p) => p.userId === userId && p.leftAt === null);
 }
 
+/**
+ * Who may read a meeting point's conversation: its host and the people in it now. Those waiting, invited
+ * or removed are concerned by the meeting point (they get its updates) but not by what is said in it.
+ */
+export function chatReaders(mp: MeetingPoint): string[] {
+  return [...new Set([mp.hostId, ...activeParticipants(mp).map((p) => p.userId)])];
+}
+
+export function mayReadChat(mp: MeetingPoint, userId: string): boolean {
+  return chatReaders(mp).includes(userId);
+}
+
 /** Waiting entries, oldest first: the order the host sees and admits in. */
 export function waitingList(mp: MeetingPoint): WaitListEntry[] {
   return mp.waitList.filter((e) => e.status === "waiting").sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());

@@ -3,10 +3,12 @@
 import { randomUUID } from "node:crypto";
 import {
   applyChanges,
+  chatReaders,
   concernedUsers,
   decide,
   isActiveParticipant,
   newMeetingPoint,
+  mayReadChat,
   type Actor,
   type Change,
   type Command,
@@ -164,7 +166,7 @@ export class MeetingPointService {
       senderName: "Help desk",
       body,
     });
-    for (const userId of audience(stored)) this.notifier.toUser(userId, "chat:message", { message });
+    for (const userId of chatAudience(stored)) this.notifier.toUser(userId, "chat:message", { message });
   }
 
   async sendChat(identity: Identity, id: string, body: string): Promise<ChatMessageView> {
@@ -176,7 +178,7 @@ export class MeetingPointService {
       senderName: identity.name ?? "Visitor",
       body,
     });
-    for (const userId of audience(stored)) this.notifier.toUser(userId, "chat:message", { message });
+    for (const userId of chatAudience(stored)) this.notifier.toUser(userId, "chat:message", { message });
     return message;
   }
 
@@ -201,7 +203,7 @@ export class MeetingPointService {
     const stored = await this.store.find(id);
     if (!stored) throw notFound("no such meeting point");
     const me = userIdOf(identity);
-    const inIt = me === stored.meetingPoint.hostId || isActiveParticipant(stored.meetingPoint, me);
+    const inIt = mayReadChat(stored.meetingPoint, me);
     if (!stored.ticketId) {
       if (!inIt) throw forbidden("only people in the meeting point can chat in it");
       return stored;
@@ -223,6 +225,15 @@ export class MeetingPointService {
 /** Who follows a meeting point: those concerned by it, plus the visitor of its ticket. */
 function audience(stored: StoredMeetingPoint): string[] {
   const users = concernedUsers(stored.meetingPoint);
+  return stored.ticketVisitor && !users.includes(stored.ticketVisitor) ? [...users, stored.ticketVisitor] : users;
+}
+
+/**
+ * Who is told each chat message: the meeting point's chat readers, plus the ticket's visitor (whose own
+ * ticket's conversation it is, readable by them through the ticket).
+ */
+function chatAudience(stored: StoredMeetingPoint): string[] {
+  const users = chatReaders(stored.meetingPoint);
   return stored.ticketVisitor && !users.includes(stored.ticketVisitor) ? [...users, stored.ticketVisitor] : users;
 }
 

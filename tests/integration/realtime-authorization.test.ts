@@ -72,6 +72,41 @@ describe(`realtime authorization and validation (${testDatabaseMode()})`, () => 
     await admitted;
   });
 
+  // The chat:history rule (host and people in the call) is also who chat is pushed to: the wait list, pending
+  // invitees and removed guests were told every message while history refused them.
+  it("chat reaches only people who may read it: not the wait list, pending invitees or removed guests", async () => {
+    const mp = (await host.ok("mp:create", { title: "Private room" })).meetingPoint;
+    const guest = await stack.visitor({ name: "Guest" });
+    const waiting = await stack.visitor({ name: "Waiting" });
+    const invitee = await stack.visitor({ name: "Invitee" });
+    const removed = await stack.visitor({ name: "Removed" });
+    for (const person of [guest, removed]) {
+      const entry = (await person.ok("mp:requestJoin", { meetingPointId: mp.id })).meetingPoint.myWaitListEntry!;
+      await host.ok("mp:admit", { meetingPointId: mp.id, entryId: entry.id });
+    }
+    await host.ok("mp:remove", { meetingPointId: mp.id, userId: `visitor:${removed.visitorId}` });
+    await waiting.ok("mp:requestJoin", { meetingPointId: mp.id });
+    await host.ok("mp:invite", { meetingPointId: mp.id, inviteeId: `visitor:${invitee.visitorId}` });
+
+    const told = new Map<string, string[]>();
+    for (const [name, client] of [
+      ["waiting", waiting],
+      ["invitee", invitee],
+      ["removed", removed],
+    ] as const) {
+      told.set(name, []);
+      client.socket.on("chat:message", (p: { message: { body: string } }) => told.get(name)!.push(p.message.body));
+    }
+    const guestHeard = guest.next<{ message: { body: string } }>("chat:message", (p) => p.message.body === "secret diagnosis");
+    await host.ok("chat:send", { meetingPointId: mp.id, body: "secret diagnosis" });
+    await guestHeard;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(Object.fromEntries(told)).toEqual({ waiting: [], invitee: [], removed: [] });
+    for (const outsider of [waiting, invitee, removed]) {
+      expect(await outsider.request("chat:history", { meetingPointId: mp.id })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    }
+  });
+
   it("an agent who is not the host cannot admit, invite, end or close another agent's ticket", async () => {
     expect(await otherAgent.request("mp:end", { meetingPointId })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await otherAgent.request("mp:host", { meetingPointId })).toMatchObject({ ok: false, code: "FORBIDDEN" });
