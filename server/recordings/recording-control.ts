@@ -47,6 +47,10 @@ export class RecordingService {
 
   /** Starts (or arms, before the call) a recording; `destination` names another recorder deployment. */
   async start(who: Identity, meetingPointId: string, destination?: string): Promise<Recording> {
+    // Who asks is checked before anything about the recorder (destinations, free disk) is said.
+    const stored = await this.meetingPoints.find(meetingPointId);
+    if (!stored) throw notFound("no such meeting point");
+    if (stored.meetingPoint.hostId !== userIdOf(who)) throw forbidden("only the meeting point's host can record");
     const remote = destination === undefined || destination === LOCAL ? null : destination.replace(/\/+$/, "");
     if (remote !== null && !(this.opts.destinations ?? []).includes(remote)) {
       throw badRequest(`unknown recording destination; configured: ${[LOCAL, ...(this.opts.destinations ?? [])].join(", ")}`);

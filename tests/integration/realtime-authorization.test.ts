@@ -58,6 +58,16 @@ describe(`realtime authorization and validation (${testDatabaseMode()})`, () => 
     });
   });
 
+  // Authorization comes first: a visitor asking to record once learned the configured recorder destinations
+  // (and, with low disk, the free space) from the refusal.
+  it("a visitor asking to record is refused as not the host, learning nothing of the recorder", async () => {
+    for (const destination of [undefined, "https://elsewhere.example/whip"]) {
+      const reply = await visitor.request("recording:start", { meetingPointId, destination });
+      expect(reply, String(destination)).toMatchObject({ ok: false, code: "FORBIDDEN" });
+      expect(JSON.stringify(reply)).not.toMatch(/configured|local|disk|bytes/i);
+    }
+  });
+
   it("a visitor cannot admit itself from the wait list", async () => {
     const mp = (await host.ok("mp:create", { title: "Open room" })).meetingPoint;
     const requested = await stranger.ok("mp:requestJoin", { meetingPointId: mp.id });
