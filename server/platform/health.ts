@@ -18,3 +18,18 @@ export async function checkHealth(services: CoreServices): Promise<HealthReport>
     storage: { mode: services.storage.mode, bucket: services.storage.bucket, ...storage },
   };
 }
+
+/** What anyone may see: up or not, per component. Error text, bucket and timings help an attacker more than a caller. */
+export interface PublicHealth {
+  status: HealthReport["status"];
+  database: { mode: string; ok: boolean };
+  storage: { mode: string; ok: boolean };
+}
+
+export function publicHealth(report: HealthReport): PublicHealth {
+  return {
+    status: report.status,
+    database: { mode: report.database.mode, ok: report.database.ok },
+    storage: { mode: report.storage.mode, ok: report.storage.ok },
+  };
+}

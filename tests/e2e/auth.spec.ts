@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { signIn } from "@/tests/support/e2e/agent-session";
 
 test("agent1 signs in, reaches the console and sees their name", async ({ page }) => {
   await page.goto("/login");
@@ -57,4 +58,15 @@ test("health names the database and storage modes", async ({ request }) => {
     database: { mode: process.env.DATABASE_URL ? "postgres" : "pglite", ok: true },
     storage: { mode: "embedded", ok: true },
   });
+});
+
+// Anonymous callers once got the bucket name and raw error text (e.g. a connection string's host).
+test("health tells anonymous callers only up or down; a signed-in agent sees the details", async ({ page, request }) => {
+  const anonymous = await (await request.get("/api/health")).json();
+  expect(Object.keys(anonymous).sort()).toEqual(["database", "status", "storage"]);
+  expect(Object.keys(anonymous.storage).sort()).toEqual(["mode", "ok"]);
+  expect(Object.keys(anonymous.database).sort()).toEqual(["mode", "ok"]);
+  await signIn(page, "agent1", "agent1-pass");
+  const detailed = await (await page.request.get("/api/health")).json();
+  expect(detailed.storage).toMatchObject({ bucket: expect.any(String), latencyMs: expect.any(Number) });
 });
