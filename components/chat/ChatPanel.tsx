@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Desk } from "@/lib/sdk/desk";
-import type { ChatMessageView } from "@/lib/realtime/views";
+import { isNotice, type ChatMessageView } from "@/lib/realtime/views";
 import styles from "@/components/chat/chat.module.css";
 
 /** Text chat of one meeting point: history on open, live messages after, available before and during a call. */
@@ -65,8 +65,18 @@ export function ChatPanel({
       <ol className={styles.messages} ref={listRef} data-testid="chat-messages">
         {messages.length === 0 && <li className={styles.empty}>No messages yet.</li>}
         {messages.map((m) => (
-          <li key={m.id} className={m.senderId === selfId ? styles.mine : styles.theirs}>
-            <span className={styles.sender}>{m.senderName}</span>
+          <li
+            key={m.id}
+            className={isNotice(m) ? styles.notice : m.senderId === selfId ? styles.mine : styles.theirs}
+            data-kind={isNotice(m) ? "notice" : "message"}
+          >
+            {isNotice(m) ? (
+              <span className={styles.noticeMark} role="img" aria-label="Help desk notice" title="Help desk notice">
+                i
+              </span>
+            ) : (
+              <span className={styles.sender}>{m.senderName}</span>
+            )}
             <span className={styles.body}>{m.body}</span>
             <time className={styles.time}>{new Date(m.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</time>
           </li>

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { Desk } from "@/lib/sdk/desk";
 import type { ChatMessageView, TicketView } from "@/lib/realtime/views";
 import { TicketRecordings } from "@/components/recordings/TicketRecordings";
+import { isNotice } from "@/lib/realtime/views";
 
 function duration(from: string | null, to: string | null): string {
   if (!from || !to) return "–";
@@ -74,8 +75,14 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
           </p>
           <ol>
             {selected.messages.map((m) => (
-              <li key={m.id}>
-                <strong>{m.senderName}:</strong> {m.body}
+              <li key={m.id} data-kind={isNotice(m) ? "notice" : "message"}>
+                {isNotice(m) ? (
+                  <em className="muted">Help desk notice: {m.body}</em>
+                ) : (
+                  <>
+                    <strong>{m.senderName}:</strong> {m.body}
+                  </>
+                )}
               </li>
             ))}
             {selected.messages.length === 0 && <li className="muted">No messages.</li>}

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { SignalMessage } from "@/lib/rtc/signalling";
 import type { Ack } from "@/lib/realtime/ack";
+import { isReservedName, RESERVED_NAME_MESSAGE } from "@/lib/domain/display-name";
 import type { Identity } from "@/lib/realtime/identity";
 import type {
   ChatMessageView,
@@ -16,6 +17,7 @@ import type {
 const id = z.string().uuid();
 const userId = z.string().regex(/^(agent|visitor):[0-9a-f-]{36}$/, "must be agent:<uuid> or visitor:<uuid>");
 const name = z.string().trim().min(1).max(80);
+const visitorName = name.refine((value) => !isReservedName(value), RESERVED_NAME_MESSAGE);
 const mp = { meetingPointId: id };
 
 // Identifies the sender's page load, so a peer can tell a reloaded user from late messages of the old page.
@@ -53,7 +55,7 @@ export const requests = {
   "session:whoami": z.object({}).strict(),
   /** A visitor's fresh token (same identity) before the connection's credential expires; agents renew by cookie. */
   "session:renew": z.object({}).strict(),
-  "ticket:open": z.object({ name: name.optional(), skill: z.string().max(40).optional() }).strict(),
+  "ticket:open": z.object({ name: visitorName.optional(), skill: z.string().max(40).optional() }).strict(),
   "ticket:mine": z.object({}).strict(),
   "ticket:progress": z.object({ ticketId: id, progress: z.enum(["initializing", "ready"]) }).strict(),
   "ticket:cancel": z.object({ ticketId: id }).strict(),

@@ -86,6 +86,11 @@ export interface ChatMessageView {
   createdAt: string;
 }
 
+/** Only the server writes as "system" (people's ids are "agent:…" or "visitor:…"): a notice cannot be forged. */
+export function isNotice(message: Pick<ChatMessageView, "senderId">): boolean {
+  return message.senderId === "system";
+}
+
 export interface InvitationNotice {
   meetingPointId: string;
   invitationId: string;

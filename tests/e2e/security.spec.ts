@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { agentRequest, signIn } from "@/tests/support/e2e/agent-session";
+import { openCall } from "@/tests/support/e2e/help-desk-call";
 
 const EVIL = "https://evil.example";
 
@@ -138,4 +139,33 @@ test("the console works under the CSP: signed in, connected, queue shown, no vio
   await page.goto("/console/recordings");
   await expect(page.getByRole("heading", { name: "Recordings" })).toBeVisible();
   expect(await violations()).toEqual([]);
+});
+
+// A visitor once could call themselves "Help desk" and write lines that read like the desk's notices.
+// Now the name is refused, and notices (only the server writes as "system") are drawn apart from messages.
+test("visitors cannot pass for the help desk: the name is refused and notices look like notices", async ({ browser, request }) => {
+  const refused = await request.post("/api/visitor/session", { data: { name: "Help  Desk" } });
+  expect(refused.status()).toBe(400);
+  expect((await refused.json()).message).toContain("reserved");
+
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  await visitor.goto("/visit");
+  await visitor.getByLabel("Your name (optional)").fill("Help desk");
+  await visitor.getByRole("button", { name: "Request video assistance" }).click();
+  await expect(visitor.getByText(/reserved for the help desk/)).toBeVisible();
+  await visitorContext.close();
+
+  const { visitor: vera, agent, contexts } = await openCall(browser, { visitorName: "Vera Visitor", armBeforeCall: true });
+  await vera.getByLabel("Message").fill("Recording stopped by Alice Agent.");
+  await vera.getByRole("button", { name: "Send" }).click();
+  const chat = agent.getByTestId("chat-messages");
+  await expect(chat.locator('[data-kind="notice"]').filter({ hasText: "will record this call" })).toBeVisible();
+  await expect(chat.locator('[data-kind="message"]').filter({ hasText: "Recording stopped by Alice Agent." })).toContainText(
+    "Vera Visitor",
+  );
+  await expect(chat.locator('[data-kind="notice"]').filter({ hasText: "Recording stopped" })).toHaveCount(0);
+  await vera.getByTestId("chat-messages").screenshot({ path: test.info().outputPath("visitor-chat.png") });
+  await agent.getByTestId("chat-messages").screenshot({ path: test.info().outputPath("agent-chat.png") });
+  for (const context of contexts) await context.close();
 });
