@@ -5,16 +5,11 @@ import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import type { Recording } from "@/lib/domain/recording";
 import type { RecordingView } from "@/lib/realtime/views";
+import { applyLifecycleRule } from "@/server/recordings/bucket-lifecycle";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
-import {
-  applyLifecycleRule,
-  recordingRetention,
-  startRetentionSweeper,
-  sweepExpiredRecordings,
-  type SweepResult,
-} from "@/server/recordings/retention";
+import { recordingRetention, startRetentionSweeper, sweepExpiredRecordings, type SweepResult } from "@/server/recordings/retention";
 import { createWebhookQueue, type WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { publisherSecret, recorderDirectory } from "@/server/recordings/co-located-recorder";
 import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
@@ -102,12 +97,13 @@ export async function startRecordingBackend(
     if (queued) opts.logger.info({ queued }, "queued recordings waiting for compositing");
     if (env.RECORDING_RETENTION_DAYS > 0) {
       stopSweeper = startRetentionSweeper({ ...sweep, intervalMs: env.RETENTION_SWEEP_INTERVAL_SECONDS * 1000 });
-      // Belt and braces where the store supports it (the embedded one does not; the sweeper is the rule).
-      const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket, Math.ceil(env.RECORDING_RETENTION_DAYS) + 1).catch(
-        (err: Error) => ({ applied: false as const, reason: err.message }),
-      );
-      opts.logger.info({ ...rule }, "S3 lifecycle rule");
     }
+    // Housekeeping where the store supports it (the embedded one does not); retention is the sweeper's alone.
+    const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket).catch((err: Error) => ({
+      applied: false as const,
+      reason: err.message,
+    }));
+    opts.logger.info({ applied: rule.applied, ...("reason" in rule ? { reason: rule.reason } : {}) }, "S3 lifecycle rule");
   }
 
   // With the worker in another process, its progress reaches this node's agents by polling the database.

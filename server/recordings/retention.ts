@@ -3,7 +3,7 @@
 // arriving meanwhile wins or is refused, never both), and its objects are forgotten only after a listing shows
 // that nothing of it remains, so a failed deletion is retried on the next sweep instead of leaving billable,
 // privacy-relevant video behind a record that claims it is gone.
-import { DeleteObjectsCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import type { RecordingStore } from "@/server/recordings/recording-store";
 
@@ -134,43 +134,4 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (ContinuationToken);
   return keys;
-}
-
-export type LifecycleResult = { applied: true } | { applied: false; reason: string };
-
-/** Asks S3 itself to expire objects under `prefix` after `days`, as a backstop for the sweep (e.g. when
- *  the app is down for weeks). Servers without lifecycle support (s3rver answers NotImplemented) get
- *  `{applied:false}`; the sweep alone then enforces retention. Replaces the bucket's lifecycle rules. */
-export async function applyLifecycleRule(s3: S3Client, bucket: string, days: number, prefix = "recordings/"): Promise<LifecycleResult> {
-  if (!Number.isInteger(days) || days < 1) throw new Error(`lifecycle days must be a positive integer, got ${days}`);
-  try {
-    await s3.send(
-      new PutBucketLifecycleConfigurationCommand({
-        Bucket: bucket,
-        LifecycleConfiguration: {
-          Rules: [
-            {
-              ID: "vhd-recording-retention",
-              Status: "Enabled",
-              Filter: { Prefix: prefix },
-              Expiration: { Days: days },
-              // Parts of uploads that never completed are invisible in listings but still stored.
-              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-            },
-          ],
-        },
-      }),
-    );
-    return { applied: true };
-  } catch (error) {
-    const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const status = e.$metadata?.httpStatusCode;
-    if (e.name === "NotImplemented" || e.Code === "NotImplemented" || status === 501) {
-      return {
-        applied: false,
-        reason: `lifecycle configuration not supported by this S3 server (${e.name ?? status}: ${e.message ?? ""})`.trim(),
-      };
-    }
-    throw error;
-  }
 }
