@@ -1,5 +1,5 @@
 import NextAuth from "next-auth";
-import { refuseMalformedAuthRequest } from "@/server/platform/auth/auth-request-guard";
+import { checkAuthRequest } from "@/server/platform/auth/auth-request-guard";
 import { getServices } from "@/server/service-registry";
 
 export const dynamic = "force-dynamic";
@@ -11,10 +11,10 @@ let handler: Handler | undefined;
 // Built on first use: the options hold live services that exist only once the web entry has started.
 async function auth(req: Request, ctx: Context) {
   const services = getServices();
-  const refused = await refuseMalformedAuthRequest(req, (await ctx.params).nextauth, services.env.PUBLIC_URL);
-  if (refused) return refused;
+  const verdict = await checkAuthRequest(req, (await ctx.params).nextauth, services.env.PUBLIC_URL);
+  if ("refused" in verdict) return verdict.refused;
   handler ??= NextAuth(services.authOptions) as Handler;
-  const res = await handler(req, ctx);
+  const res = await handler(verdict.request, ctx);
   if (res.status >= 500) services.logger.error({ status: res.status, url: req.url }, "next-auth failed a request");
   return absoluteJsonRedirect(res, services.env.PUBLIC_URL ?? new URL(req.url).origin);
 }
