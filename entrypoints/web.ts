@@ -13,6 +13,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  // A refusal by policy is a sentence for the operator, not a crash.
+  if ((error as { kind?: string })?.kind === "config.invalid") process.stderr.write(`${(error as Error).message}\n`);
+  else process.stderr.write(`Start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -5,7 +5,9 @@ import { createServer } from "node:http";
 import next from "next";
 import type { Env } from "@/lib/config/env";
 import { EventHub } from "@/server/platform/event-hub";
+import { demoPasswordRefusal, ListenRefused } from "@/lib/security/listen-policy";
 import { closeServices, createServices, isSecureDeployment } from "@/server/platform/create-platform";
+import { accountsWithDemoPasswords } from "@/server/platform/database/seed";
 import type { Logger } from "@/server/platform/logger";
 import { createMetrics } from "@/server/platform/metrics/metrics";
 import { buildOwned, type RunningProcess } from "@/server/composition-root-lifecycle";
@@ -33,6 +35,12 @@ export interface WebProcess extends RunningProcess {
 export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
   return buildOwned(logger, async (owned) => {
     const platform = owned.own("platform", await createServices(env, logger), closeServices);
+    const refusal = demoPasswordRefusal({
+      production: env.NODE_ENV === "production",
+      host: env.HOST,
+      demoAccounts: await accountsWithDemoPasswords(platform.db.prisma),
+    });
+    if (refusal) throw new ListenRefused(refusal);
     logger.info({ database: platform.db.mode, storage: platform.storage.mode }, "services ready");
     const dev = env.NODE_ENV !== "production";
     const app = owned.own("next", next({ dev, dir: process.cwd(), hostname: env.HOST, port: env.PORT }), (a) => a.close?.());

@@ -32,7 +32,8 @@ const iceServers = z
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  // Loopback unless told otherwise: the demo accounts' passwords are in the README (lib/security/listen-policy.ts).
+  HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(3000),
   PUBLIC_URL: httpUrl.optional(),
   /**

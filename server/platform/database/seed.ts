@@ -55,3 +55,13 @@ export async function seed(prisma: PrismaClient, passwords: SeedPasswords, logge
     }
   }
 }
+
+/** The seeded accounts whose password is still the README's (whatever the configuration says now). */
+export async function accountsWithDemoPasswords(prisma: PrismaClient): Promise<string[]> {
+  const found: string[] = [];
+  for (const account of ACCOUNTS) {
+    const row = await prisma.agent.findUnique({ where: { username: account.username } });
+    if (row && (await verifyPassword(DEFAULT_PASSWORDS[account.username], row.passwordHash))) found.push(account.username);
+  }
+  return found;
+}
