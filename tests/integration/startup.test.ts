@@ -34,7 +34,10 @@ describe("start-up configuration", () => {
       const result = start({ NODE_ENV: "production", HOST: "0.0.0.0", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "error" });
       expect(result.status).toBe(1);
       // Node may print the AWS SDK's warning about Node 20 first; the refusal is one line, no stack.
-      const lines = result.stderr.trim().split("\n").filter((line) => line.startsWith("Refusing"));
+      const lines = result.stderr
+        .trim()
+        .split("\n")
+        .filter((line) => line.startsWith("Refusing"));
       expect(lines).toHaveLength(1);
       expect(result.stderr).not.toMatch(/^\s+at /m);
       expect(lines[0]).toMatch(/^Refusing to listen on 0\.0\.0\.0 in production: agent1, agent2, admin still accept/);
