@@ -120,9 +120,9 @@ export function transition(status: RecordingStatus, event: LifecycleEvent): Life
     case "keep":
       return GONE.includes(status) ? refused(`the recording is ${status}; nothing is left to keep`) : allowed(status);
     case "layout":
-      return status === "processing" || GONE.includes(status)
-        ? refused(`the layout of a ${status} recording cannot change`)
-        : allowed(status);
+      if (status === "processing" || GONE.includes(status)) return refused(`the layout of a ${status} recording cannot change`);
+      // A movie made (or given up on) with the old layout is made again with the new one.
+      return status === "ready" || status === "failed" ? allowed("stopped") : allowed(status);
   }
 }
 

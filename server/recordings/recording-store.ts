@@ -167,6 +167,15 @@ export class RecordingStore {
     return rows.map((r) => r.id);
   }
 
+  /** The same backlog with each one's status (the compose reconciler decides by it). */
+  async awaitingMovie(): Promise<{ id: string; status: RecordingStatus }[]> {
+    const rows = await this.prisma.recording.findMany({
+      where: { status: { in: ["stopped", "interrupted", "processing"] } },
+      select: { id: true, status: true },
+    });
+    return rows.map((r) => ({ id: r.id, status: r.status as RecordingStatus }));
+  }
+
   /** Ready recordings past retention, and expired or deleted ones whose objects are not confirmed gone yet. */
   async dueForExpiry(now: Date): Promise<ExpiryCandidate[]> {
     const rows = await this.prisma.recording.findMany({

@@ -39,8 +39,8 @@ const TABLE: Record<RecordingStatus, string[]> = {
   stopped: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "→deleted", "→stopped", "→stopped"],
   interrupted: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "→deleted", "→interrupted", "→interrupted"],
   processing: ["·", "·", "!", "!", "!", "·", "→processing", "→ready", "→failed", "!", "→deleted", "→processing", "!"],
-  ready: ["·", "·", "!", "!", "!", "·", "·", "·", "!", "→expired", "→deleted", "→ready", "→ready"],
-  failed: ["·", "·", "!", "!", "!", "·", "→processing", "!", "·", "!", "→deleted", "→failed", "→failed"],
+  ready: ["·", "·", "!", "!", "!", "·", "·", "·", "!", "→expired", "→deleted", "→ready", "→stopped"],
+  failed: ["·", "·", "!", "!", "!", "·", "→processing", "!", "·", "!", "→deleted", "→failed", "→stopped"],
   expired: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "·", "→deleted", "!", "!"],
   deleted: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "!", "·", "!", "!"],
 };

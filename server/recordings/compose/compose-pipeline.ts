@@ -9,6 +9,7 @@ import { fetchRecordingFiles } from "@/recorder/control";
 import { listRecordingSessions } from "@/recorder/ingest";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Database } from "@/server/platform/database/database";
+import { startComposeReconciler } from "@/server/recordings/compose/compose-reconciler";
 import { createComposeRecordingQueue, type ComposeJobContext, type ComposeRecordingQueue } from "@/server/recordings/compose/compose-queue";
 import { createJobProgressStore } from "@/server/platform/jobs/job-progress";
 import type { JobQueue } from "@/server/platform/jobs/job-queue";
@@ -81,15 +82,17 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         .then((stored) => (stored ? o.library.announce(recordingId) : undefined))
         .catch(() => undefined);
     },
-    onGaveUp: async (recordingId, error) => {
-      const message = error instanceof Error ? error.message : String(error);
-      // A recording deleted (or finished) meanwhile stays as it is.
-      if (!(await store.markCompositingFailed(recordingId, message)).won) return;
-      await o.library.announce(recordingId);
-      await o.webhooks?.publish("recording.failed", { recordingId, error: message.slice(0, 300) });
-      o.logger.error({ recordingId, err: error }, "compositing gave up");
-    },
+    onGaveUp: (recordingId, error) => giveUp(recordingId, error instanceof Error ? error.message : String(error)),
   });
+  let stopReconciler: (() => void) | undefined;
+
+  async function giveUp(recordingId: string, message: string): Promise<void> {
+    // A recording deleted (or finished) meanwhile stays as it is.
+    if (!(await store.markCompositingFailed(recordingId, message)).won) return;
+    await o.library.announce(recordingId);
+    await o.webhooks?.publish("recording.failed", { recordingId, error: message.slice(0, 300) });
+    o.logger.error({ recordingId, reason: message }, "compositing gave up");
+  }
 
   /** The folder holding the recording's raw files: the co-located recorder's, or a copy fetched from its owner. */
   async function rawFilesOf(recordingId: string, destination: string | null, scratch: string, log: Logger): Promise<string> {
@@ -233,8 +236,15 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       for (const id of ids) await compose.enqueue(id);
       return ids.length;
     },
-    startWorker: (concurrency) =>
-      compose.work(
+    startWorker: async (concurrency) => {
+      stopReconciler ??= startComposeReconciler({
+        store,
+        compose,
+        giveUp,
+        intervalMs: Math.max(1000, (o.policy.staleSeconds * 1000) / 3),
+        logger: o.logger,
+      });
+      await compose.work(
         async (job) => {
           const started = performance.now();
           try {
@@ -246,8 +256,10 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
           }
         },
         { concurrency },
-      ),
+      );
+    },
     async close() {
+      stopReconciler?.();
       await compose.stopWorking().catch(() => undefined);
       lastPush = new Map();
     },

@@ -44,6 +44,8 @@ export interface ComposeJobState {
   jobId: string;
   state: "created" | "retry" | "active" | "completed" | "cancelled" | "failed";
   retryCount: number;
+  /** Why the last attempt failed, when it did. */
+  reason?: string;
 }
 
 export interface ComposeRecordingQueue {
@@ -172,11 +174,19 @@ export async function createComposeRecordingQueue(queue: JobQueue, opts: Compose
 
     async latest(recordingId) {
       const { rows } = await executor.executeSql(
-        `SELECT id, state, retry_count FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 ORDER BY created_on DESC LIMIT 1`,
+        `SELECT id, state, retry_count, output FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 ORDER BY created_on DESC LIMIT 1`,
         [COMPOSE_RECORDING_QUEUE, recordingId],
       );
       const row = rows[0];
-      return row ? { jobId: row.id, state: row.state, retryCount: Number(row.retry_count) } : null;
+      return row ? { jobId: row.id, state: row.state, retryCount: Number(row.retry_count), reason: failureReason(row.output) } : null;
     },
   };
+}
+
+/** What pg-boss kept of a failure: a thrown error's message, or the reason the stale-job reaper gave. */
+function failureReason(output: unknown): string | undefined {
+  if (!output || typeof output !== "object") return undefined;
+  const { message, reason } = output as { message?: unknown; reason?: unknown };
+  if (typeof message === "string") return message;
+  return typeof reason === "string" ? reason : undefined;
 }
