@@ -1,6 +1,8 @@
 // The compositing worker as its own process (`npm run worker`): takes compose-recording jobs from the
 // shared PostgreSQL (pg-boss) and stores movies in S3. Run web nodes with WORKER_IN_PROCESS=false then.
-// It needs the recorder's raw files: run it where RECORDER_DIR is (the same host or a shared volume).
+// Raw files: read from its own RECORDER_DIR when the recording is there (same host or a shared volume), otherwise
+// fetched from the recorder that captured it (a standalone recorder, or a web node with NODE_URL set) through its
+// control API. With neither, the recording fails with a reason saying so; it never becomes a blank movie.
 import { buildWorkerProcess } from "@/server/composition-root";
 import { closeOnSignals, readEnvOrExit } from "@/server/composition-root-lifecycle";
 import { createLogger } from "@/server/platform/logger";

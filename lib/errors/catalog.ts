@@ -54,6 +54,11 @@ export const FAILURE_KINDS = {
     meaning: "ffmpeg or ffprobe is not installed (FfmpegError/FfprobeError *-not-found)",
   },
   "compositing.tool-failed": { area: "compositing", code: "INTERNAL", meaning: "ffmpeg or ffprobe failed, timed out or was killed" },
+  "compositing.track-missing": {
+    area: "compositing",
+    code: "INTERNAL",
+    meaning: "a track the manifest names is missing or unreadable (MissingTrackError); retried, then the recording fails",
+  },
   "compositing.empty-recording": { area: "compositing", code: "INTERNAL", meaning: "nothing was captured (ComposeError)" },
   "storage.upload-unverified": {
     area: "storage",

@@ -12,6 +12,7 @@ import { checkFreeSpace, type WhipHandler } from "@/recorder/ingest";
 import { recoverUnfinishedSessions, type RecoveredRecording } from "@/recorder/recovery";
 import { startRecorder } from "@/recorder/start-recorder";
 import type { EventHub } from "@/server/platform/event-hub";
+import type { Recording } from "@/lib/domain/recording";
 import type { RecordingService, RecordingServiceOptions } from "@/server/recordings/recording-control";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
@@ -50,6 +51,18 @@ export function ownRecorderUrl(env: Env): string | null {
   return `${env.NODE_URL.replace(/\/+$/, "")}/whip`;
 }
 
+/**
+ * The co-located recorder's folder for a recording, made when the recording starts (before anyone publishes): a
+ * worker that finds the folder without a manifest knows nobody published, and one that finds no folder knows the
+ * files are elsewhere and fails instead of making a blank movie. Recordings another recorder ingests are skipped.
+ */
+export function prepareRecordingFolder(directory: string, ownUrl: string | null) {
+  return async (recording: Recording): Promise<void> => {
+    if (recording.destination !== null && recording.destination !== ownUrl) return;
+    await mkdir(path.join(directory, recording.id), { recursive: true });
+  };
+}
+
 /** Where a recording's sessions are ended: the co-located ingest, or the control API of the recorder that owns it. */
 function closer(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
   const localBase = env.RECORDER_WHIP_URL ?? null;
@@ -81,6 +94,7 @@ export function recordingOptions(
     ownRecorderUrl: ownRecorderUrl(env),
     destinations: env.RECORDER_DESTINATIONS,
     closeRecording: closer(env, secret, closeLocal, core.logger),
+    prepare: env.RECORDER_WHIP_URL ? undefined : prepareRecordingFolder(directory, ownRecorderUrl(env)),
     preflight: async () => {
       if (env.RECORDER_WHIP_URL) return; // the recorder deployment checks its own disk when sessions arrive
       await mkdir(directory, { recursive: true });

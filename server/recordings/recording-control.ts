@@ -26,6 +26,8 @@ export interface RecordingServiceOptions {
   closeRecording?: (recordingId: string, destination: string | null) => Promise<void>;
   /** Refuses to start when the recorder cannot take it (e.g. low disk); throws a DomainError. */
   preflight?: () => Promise<void>;
+  /** Readies the recorder for a recording just started (the co-located one makes its folder). */
+  prepare?: (recording: Recording) => Promise<void>;
   /** Tells people: announce the new state and write a notice into the ticket's history. */
   announce?: (meetingPointId: string, notice: string) => Promise<void>;
   /** After every status change (the compositing pipeline and webhooks follow these). */
@@ -66,6 +68,7 @@ export class RecordingService {
       await this.recordings.insert(started, tx);
       return started;
     });
+    await this.opts.prepare?.(recording);
     const by = who.name ?? "The agent";
     await this.changed(recording);
     await this.announce(

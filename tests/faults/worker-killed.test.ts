@@ -22,6 +22,8 @@ import { openObjectStore, type ObjectStore } from "@/server/platform/object-stor
 import { jsonLine, startChild, type ChildHandle } from "@/tests/support/process-helpers";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger } from "@/tests/support/test-database";
+import { expectMovieContent } from "@/tests/support/media/movie-content";
+import { TWO_PERSON_MEDIA } from "@/tests/support/media/synthetic-recording";
 import {
   agentIdentity,
   probeMovie,
@@ -175,6 +177,7 @@ describe.skipIf(!PG_SERVER || !hasFfmpeg)("a compositing worker process killed m
     expect(probe.decodeErrors).toBe("");
     expect(Math.abs(probe.seconds - SECONDS)).toBeLessThan(0.5);
     expect(Math.abs(row.durationMs! - SECONDS * 1000)).toBeLessThan(500);
+    expectMovieContent(file, TWO_PERSON_MEDIA);
     // Raw tracks stay where the recorder keeps them.
     expect(existsSync(path.join(recordingsDir(), id, "manifest.jsonl"))).toBe(true);
     const logged = (msg: string) =>

@@ -17,7 +17,8 @@ import { startRecordingBackend, type RecordingBackend } from "@/server/recording
 import type { CoreServices } from "@/server/service-registry";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { verifyWebhook } from "@/server/recordings/webhooks/signature";
-import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
+import { expectMovieContent } from "@/tests/support/media/movie-content";
+import { T0, TWO_PERSON_MEDIA, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
 
@@ -103,12 +104,16 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
   });
 
   /** A stopped recording whose raw files are two participants' synthetic tracks (by default on this host). */
-  async function stoppedRecording(elsewhere?: { recordingsDir: string; destination: string }): Promise<string> {
+  async function stoppedRecording(
+    elsewhere?: { recordingsDir: string; destination: string },
+    damage?: (dir: string) => void,
+  ): Promise<string> {
     const mp = await stack.desk.meetingPoints.create(host, null);
     await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
     const rec = await stack.desk.recordings.start(host, mp.id);
     const dir = path.join(elsewhere?.recordingsDir ?? path.join(dataDir, "recordings"), rec.id);
     writeTwoPersonRecording(dir, SECONDS);
+    damage?.(dir);
     // Stop through the service, as the console does; its change notification queues the job.
     const stopped = await stack.desk.recordings.stop(host, mp.id);
     // The synthetic media lives at T0 (2023): the recording's span is moved there.
@@ -133,6 +138,14 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     }
   }
 
+  /** The stored movie, downloaded from S3 into the data folder. */
+  async function downloadMovie(movieKey: string): Promise<string> {
+    const file = path.join(dataDir, `${path.basename(path.dirname(movieKey))}.mp4`);
+    const body = await (await store!.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: movieKey }))).Body!.transformToByteArray();
+    writeFileSync(file, body);
+    return file;
+  }
+
   const listed = async (prefix: string) => {
     const out = await store!.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
     return Object.fromEntries((out.Contents ?? []).map((c) => [c.Key!, c.Size!]));
@@ -154,11 +167,9 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     expect(objects[`recordings/${id}/movie.mp4`]).toBe(Number(row.movieBytes));
     expect(published.some((p) => p.id === id && p.status === "processing" && (p.progress ?? 0) > 0)).toBe(true);
 
-    const file = path.join(dataDir, "downloaded.mp4");
-    const body = await (
-      await store!.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: row.movieKey! }))
-    ).Body!.transformToByteArray();
-    writeFileSync(file, body);
+    const file = await downloadMovie(row.movieKey!);
+    // Each participant's colour in its own tile, each one's tone in the audio.
+    expectMovieContent(file, TWO_PERSON_MEDIA);
     const probe = execFileSync(
       "ffprobe",
       ["-v", "error", "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "csv=p=0", file],
@@ -190,9 +201,11 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     try {
       const base = `http://127.0.0.1:${(recorder.address() as { port: number }).port}`;
       const id = await stoppedRecording({ recordingsDir: otherHost, destination: `${base}/whip` });
-      expect(existsSync(path.join(dataDir, "recordings", id))).toBe(false);
+      expect(existsSync(path.join(dataDir, "recordings", id, "manifest.jsonl"))).toBe(false);
       const row = await untilStatus(id, "ready");
       expect(Math.abs(row.durationMs! - SECONDS * 1000)).toBeLessThan(500);
+      // Fetched media, not name tiles and silence (what a listing that skipped `agent:` folders produced).
+      expectMovieContent(await downloadMovie(row.movieKey!), TWO_PERSON_MEDIA);
       // The raw files are only readable with a control token, and only inside the recording's folder.
       expect((await fetch(`${base}/recordings/${id}/files`)).status).toBe(401);
       const token = issueControlToken(RECORDER_SECRET, id, 60);
@@ -218,6 +231,22 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     } finally {
       recorder.close();
     }
+  }, 120_000);
+
+  it("a track file the manifest names is missing: retried, then failed with the file named; never a ready movie without it", async () => {
+    const id = await stoppedRecording(undefined, (dir) => rmSync(path.join(dir, "agent:ben/ben/track1-audio.webm")));
+    const row = await untilStatus(id, "failed", 90_000);
+    expect(row.error).toMatch(/missing or unreadable: agent:ben\/ben\/track1-audio\.webm/);
+    expect(row.movieKey).toBeNull();
+    expect(await listed(`recordings/${id}/`)).toEqual({});
+    expect((await backend.pipeline.compose.latest(id))?.retryCount).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it("raw files neither here nor at a named recorder: failed with what to do, not a blank ready movie", async () => {
+    const id = await stoppedRecording(undefined, (dir) => rmSync(dir, { recursive: true, force: true }));
+    const row = await untilStatus(id, "failed", 90_000);
+    expect(row.error).toMatch(/not in this worker's RECORDER_DIR .* set NODE_URL on the web nodes/);
+    expect(await listed(`recordings/${id}/`)).toEqual({});
   }, 120_000);
 
   it("a recording stopped at once, nobody having published, becomes a ready (blank) movie with a poster", async () => {

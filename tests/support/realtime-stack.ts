@@ -12,6 +12,7 @@ import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { HelpDesk, HelpDeskOptions } from "@/server/help-desk/create-help-desk";
 import { createRealtimeDesk } from "@/server/composition-root-realtime";
+import { prepareRecordingFolder } from "@/server/recordings/co-located-recorder";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
 import { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
@@ -79,7 +80,12 @@ export async function startRealtimeStack(
     logger: silentLogger,
     requestLogger: opts.logger,
     sharedPresence: !!redis,
-    recording: { publisherSecret: RECORDER_SECRET, whipBaseUrl: "http://127.0.0.1:9/whip", ...opts.recording },
+    recording: {
+      publisherSecret: RECORDER_SECRET,
+      whipBaseUrl: "http://127.0.0.1:9/whip",
+      prepare: prepareRecordingFolder(recordingDir, null),
+      ...opts.recording,
+    },
     requests: opts.rateLimits,
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.

@@ -8,7 +8,7 @@ import { RecorderControlError } from "@/recorder/control/control-client";
 import { BodyTooLargeError } from "@/recorder/whip/http-io";
 import { WhipHttpError } from "@/recorder/whip/whip-types";
 import { MigrationError } from "@/server/platform/database/migrate";
-import { ComposeError } from "@/server/recordings/compose/compose-recording";
+import { ComposeError, MissingTrackError } from "@/server/recordings/compose/compose-recording";
 import { FfmpegError } from "@/server/recordings/compose/ffmpeg-runner";
 import { FfprobeError } from "@/server/recordings/compose/ffprobe";
 import { UploadVerificationError } from "@/server/recordings/compose/upload-sink";
@@ -54,6 +54,10 @@ describe("error catalog", () => {
       [new FfprobeError("ffprobe-not-found", "no ffprobe"), "compositing.tool-missing"],
       [new FfprobeError("ffprobe-failed", "bad file"), "compositing.tool-failed"],
       [new ComposeError("empty-recording", "nothing captured"), "compositing.empty-recording"],
+      [
+        new MissingTrackError([{ trackId: "s/track0-video", file: "a/s/track0-video.webm", reason: "ENOENT" }]),
+        "compositing.track-missing",
+      ],
       [new UploadVerificationError("recordings/x/movie.mp4", 10, 3), "storage.upload-unverified"],
     ];
     const seen = new Set<string>();

@@ -1,7 +1,7 @@
 // After capture: a stopped (or interrupted) recording becomes one movie in a background job on pg-boss,
 // is uploaded to S3 (confirmed by size before local files go), and is marked ready with its expiry.
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
-import { access, readFile, rm } from "node:fs/promises";
+import { access, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import { capturedSpansMs } from "@/lib/domain/recording";
@@ -105,7 +105,20 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     )
       return local;
     const owner = destination ?? o.remote?.defaultRecorderUrl ?? null;
-    if (!owner || !o.remote) return local;
+    if (!owner || !o.remote) {
+      // The co-located recorder makes the folder at start: present without a manifest, nobody published.
+      if (
+        await stat(local).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      )
+        return local;
+      throw new Error(
+        `the raw files are not in this worker's RECORDER_DIR (${o.recordingsDir}) and no recorder is named to fetch them from: ` +
+          "run the worker where RECORDER_DIR is, or set NODE_URL on the web nodes so workers fetch from them",
+      );
+    }
     await rm(scratch, { recursive: true, force: true });
     // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
     const fetched = await fetchRecordingFiles({

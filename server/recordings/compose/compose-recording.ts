@@ -21,7 +21,7 @@ import {
   type TimelineTrack,
   type TimeSpan,
 } from "@/lib/compositing/timeline";
-import { ffprobe } from "@/server/recordings/compose/ffprobe";
+import { ffprobe, FfprobeError } from "@/server/recordings/compose/ffprobe";
 import { runFfmpeg, type FfmpegProgress } from "@/server/recordings/compose/ffmpeg-runner";
 import type { FailureKind } from "@/lib/errors/catalog";
 
@@ -62,7 +62,7 @@ export interface ComposeRecordingResult {
   segments: Segment[];
   timeline: Timeline;
   skippedManifestLines: SkippedLine[];
-  /** Tracks left out because their file is missing or unreadable. */
+  /** Tracks left out because the recorder recorded them empty (no frame written) and their file does not probe. */
   droppedTracks: { trackId: string; file: string; reason: string }[];
   fontFile: string | null;
   elapsedMs: number;
@@ -70,6 +70,21 @@ export interface ComposeRecordingResult {
 
 const LONG_RECORDING_MS = 10 * 60_000;
 const LONG_RECORDING_WINDOW_MS = 60_000;
+
+/**
+ * A track the manifest names is missing or unreadable (and the recorder did not record it as empty). Thrown, not
+ * worked around: a movie without it would show a name tile and silence where the participant spoke, and say ready.
+ * The job retries (the files may still be arriving) and, on its last try, the recording fails with this message.
+ */
+export class MissingTrackError extends Error {
+  readonly kind: FailureKind = "compositing.track-missing";
+  constructor(readonly tracks: { trackId: string; file: string; reason: string }[]) {
+    super(
+      `${tracks.length} recorded track(s) missing or unreadable: ${tracks.map((t) => `${t.file} (${t.reason})`).join("; ")}`.slice(0, 900),
+    );
+    this.name = "MissingTrackError";
+  }
+}
 
 export class ComposeError extends Error {
   readonly kind: FailureKind = "compositing.empty-recording";
@@ -106,7 +121,8 @@ export async function prepareComposition(o: PrepareOptions): Promise<Composition
   const range = { fromMs: Math.min(...spans.map((s) => s.fromMs)), toMs: Math.max(...spans.map((s) => s.toMs)) };
   const timeline = buildTimeline({ events, range, spans, layoutChanges: o.layoutChanges, defaultLayout: o.defaultLayout });
   if (timeline.durationMs <= 0) throw new ComposeError("empty-recording", "the recording has no captured time");
-  const { startMs, dropped } = await probeTracks(timeline, o.recordingDir, o.tools?.ffprobe);
+  const recordedEmpty = new Set(events.flatMap((e) => (e.type === "track-end" && e.frames === 0 ? [e.trackId] : [])));
+  const { startMs, dropped } = await probeTracks(timeline, o.recordingDir, recordedEmpty, o.tools?.ffprobe);
   const width = o.output?.width ?? 1280;
   const height = o.output?.height ?? 720;
   const segments = layoutSegments(timeline, { width, height });
@@ -219,12 +235,13 @@ export async function composeRecording(o: ComposeRecordingOptions): Promise<Comp
 
 /**
  * ffprobe every track: its first timestamp (ffmpeg rebases each input to it, so it is added back when placing the
- * track) and, where the manifest had no video-size, the frame size. Unreadable files are dropped from the timeline
- * (their participant then shows as a name tile) instead of failing the whole movie.
+ * track) and, where the manifest had no video-size, the frame size. A track recorded empty (track-end with no frame)
+ * that does not probe is left out; any other missing or unreadable track fails the composition (MissingTrackError).
  */
-async function probeTracks(timeline: Timeline, dir: string, ffprobeBinary?: string) {
+async function probeTracks(timeline: Timeline, dir: string, recordedEmpty: Set<string>, ffprobeBinary?: string) {
   const startMs = new Map<string, number>();
   const dropped: ComposeRecordingResult["droppedTracks"] = [];
+  const missing: ComposeRecordingResult["droppedTracks"] = [];
   const probeOne = async (t: TimelineTrack): Promise<boolean> => {
     try {
       const info = await ffprobe(path.resolve(dir, t.file), { binary: ffprobeBinary });
@@ -234,7 +251,9 @@ async function probeTracks(timeline: Timeline, dir: string, ffprobeBinary?: stri
       if (t.kind === "video" && t.width === undefined && stream.width) Object.assign(t, { width: stream.width, height: stream.height });
       return true;
     } catch (e) {
-      dropped.push({ trackId: t.trackId, file: t.file, reason: e instanceof Error ? e.message : String(e) });
+      if (e instanceof FfprobeError && e.code === "ffprobe-not-found") throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      (recordedEmpty.has(t.trackId) ? dropped : missing).push({ trackId: t.trackId, file: t.file, reason });
       return false;
     }
   };
@@ -244,6 +263,7 @@ async function probeTracks(timeline: Timeline, dir: string, ffprobeBinary?: stri
     s.video = s.video.filter((_, i) => keepVideo[i]);
     s.audio = s.audio.filter((_, i) => keepAudio[i]);
   }
+  if (missing.length) throw new MissingTrackError(missing);
   return { startMs, dropped };
 }
 

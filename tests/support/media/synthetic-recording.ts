@@ -12,6 +12,7 @@ import { formatManifestLine, ManifestWriter, trackManifestLine, type ManifestLin
 import { recordingRelativeFile, sessionDirectory } from "@/recorder/ingest/recording-layout";
 import { RawTrackWriter } from "@/recorder/pipeline/raw-track-writer";
 import { rawTrackFiles } from "@/recorder/pipeline/track-files";
+import { PARTICIPANT_MEDIA, type SentMedia } from "@/tests/support/media/movie-content";
 
 /**
  * Recordings as the recorder lays them out: manifest lines made and checked by the recorder's own manifest code,
@@ -101,7 +102,7 @@ export class SyntheticRecording {
     kind: MediaKind,
     atMs: number,
     durationMs: number,
-    opts: { ntpMs?: number; width?: number; height?: number; h264?: boolean } = {},
+    opts: { ntpMs?: number; width?: number; height?: number; h264?: boolean; frames?: number } = {},
   ): SyntheticTrack {
     const { info, trackId, file } = this.nextTrack(sessionId, kind, opts.h264 ? "h264" : kind === "audio" ? "opus" : "vp8");
     const zero = T0 + atMs;
@@ -123,7 +124,9 @@ export class SyntheticRecording {
         atMs: zero,
       });
     }
-    this.append({ ...trackManifestLine(sessionId, info, file, { type: "track-end", durationMs, frames: 0 }), atMs: zero + durationMs });
+    // As the recorder counts them (frames written): 0 means recorded empty, which lets the compositor leave the file out.
+    const frames = opts.frames ?? Math.max(1, Math.round(durationMs / (kind === "audio" ? 20 : 40)));
+    this.append({ ...trackManifestLine(sessionId, info, file, { type: "track-end", durationMs, frames }), atMs: zero + durationMs });
     return { trackId, file };
   }
 
@@ -224,18 +227,22 @@ export class SyntheticRecording {
     return { info, trackId, file };
   }
 }
+/** What writeTwoPersonRecording's participants send, for expectMovieContent. */
+export const TWO_PERSON_MEDIA: SentMedia[] = ["ann", "ben"].map((label, i) => ({ label, ...PARTICIPANT_MEDIA[i]! }));
+
 /**
- * Two camera participants, `agent:ann` and `agent:ben` (sessions "ann", "ben"): testsrc2 video and a 440 / 660 Hz tone
- * each, `seconds` long from T0, with their files and the manifest in `recordingDir` where the recorder puts them.
+ * Two camera participants, `agent:ann` and `agent:ben` (sessions "ann", "ben"): a solid colour and a tone each
+ * (TWO_PERSON_MEDIA), `seconds` long from T0, with their files and the manifest in `recordingDir` where the recorder puts them.
  */
 export function writeTwoPersonRecording(recordingDir: string, seconds: number): SyntheticRecording {
   const m = new SyntheticRecording();
-  for (const [i, who] of ["ann", "ben"].entries()) {
+  for (const { label: who, rgb, toneHz } of TWO_PERSON_MEDIA) {
     m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
     const v = m.track(who, "video", 0, seconds * 1000, { width: 320, height: 240 });
     const a = m.track(who, "audio", 0, seconds * 1000);
-    makeVideo(path.join(recordingDir, v.file), "testsrc2=s=320x240:r=25", seconds);
-    makeAudio(path.join(recordingDir, a.file), `sine=f=${440 + 220 * i}:r=48000`, seconds);
+    const hex = rgb.map((c) => c.toString(16).padStart(2, "0")).join("");
+    makeVideo(path.join(recordingDir, v.file), `color=c=0x${hex}:s=320x240:r=25`, seconds);
+    makeAudio(path.join(recordingDir, a.file), `sine=f=${toneHz}:r=48000`, seconds);
     m.end(who, seconds * 1000);
   }
   m.writeManifest(recordingDir);
