@@ -1,4 +1,5 @@
 import NextAuth from "next-auth";
+import { NextRequest } from "next/server";
 import { checkAuthRequest } from "@/server/platform/auth/auth-request-guard";
 import { getServices } from "@/server/service-registry";
 
@@ -14,7 +15,8 @@ async function auth(req: Request, ctx: Context) {
   const verdict = await checkAuthRequest(req, (await ctx.params).nextauth, services.env.PUBLIC_URL);
   if ("refused" in verdict) return verdict.refused;
   handler ??= NextAuth(services.authOptions) as Handler;
-  const res = await handler(verdict.request, ctx);
+  // next-auth reads `nextUrl` and `cookies`: the request rebuilt around the body already read must be a NextRequest.
+  const res = await handler(new NextRequest(verdict.request), ctx);
   if (res.status >= 500) services.logger.error({ status: res.status, url: req.url }, "next-auth failed a request");
   return absoluteJsonRedirect(res, services.env.PUBLIC_URL ?? new URL(req.url).origin);
 }
