@@ -1,11 +1,14 @@
 // Recording a real help-desk call: the agent presses Start recording, both browsers publish their own media
 // to the co-located recorder over WHIP, Stop recording after ~8 s. The raw files are checked with ffmpeg and
-// ffprobe, and the manifest's start times against when each browser really began sending.
+// ffprobe, the manifest's start times against when each browser really began sending, and the composited movie
+// against what each browser sent (its colour in its tile, its tone in the audio).
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
 import { openCall } from "@/tests/support/e2e/help-desk-call";
+import { expectMovieContent } from "@/tests/support/media/movie-content";
 
 interface ManifestEvent {
   type: string;
@@ -90,7 +93,7 @@ function readManifest(recordingId: string): ManifestEvent[] {
 
 test("Start recording during a call: both browsers publish; 8 s files decode, start on keyframes and align", async ({ browser }) => {
   test.setTimeout(120_000);
-  const { visitor, agent, contexts } = await openCall(browser, { armBeforeCall: false, visitorName: "Rita Recorded" });
+  const { visitor, agent, contexts, sent } = await openCall(browser, { armBeforeCall: false, visitorName: "Rita Recorded" });
 
   const clickedAt = Date.now();
   await agent.getByRole("button", { name: "Start recording" }).click();
@@ -150,6 +153,16 @@ test("Start recording during a call: both browsers publish; 8 s files decode, st
       `manifest start vs sender clock (ms): ${JSON.stringify(errors)}; first-packet arrival vs sender clock (ms): ${JSON.stringify(arrivals)}`,
   );
   expect(manifest.filter((e) => e.type === "session-end")).toHaveLength(2);
+
+  // The movie the in-process worker composited and stored: each browser's colour in its own tile, its tone heard.
+  await expect
+    .poll(async () => (await (await agent.request.get(`/api/recordings/${recordingId}`)).json()).status, { timeout: 90_000 })
+    .toBe("ready");
+  mkdirSync(test.info().outputDir, { recursive: true });
+  const movie = await downloadAndProbe(agent.request, recordingId, test.info().outputDir);
+  // Each browser starts sending about 2 s after Start recording (the movie's time 0): its tone fills the rest.
+  const content = expectMovieContent(movie.file, sent, { minToneShare: 0.6 });
+  console.log(`movie content: ${JSON.stringify({ tiles: content.tiles.map((t) => [t.label, t.tile]), tones: content.tones })}`);
   await agent.getByRole("button", { name: "Close ticket" }).click();
   for (const c of contexts) await c.close();
 });

@@ -9,7 +9,9 @@ import { Desk } from "@/lib/sdk/desk";
 import { signIn } from "@/tests/support/e2e/agent-session";
 import { CLUSTER_PORTS, SERVER_ENTRY, startCluster, type Cluster } from "@/tests/support/e2e/cluster/cluster";
 import { downloadAndProbe, expectVideoPlaying } from "@/tests/support/e2e/cluster/media-checks";
+import { sendColourAndTone } from "@/tests/support/e2e/fake-camera";
 import { openCall } from "@/tests/support/e2e/help-desk-call";
+import { expectMovieContent, PARTICIPANT_MEDIA, type SentMedia } from "@/tests/support/media/movie-content";
 
 test.skip(!existsSync(SERVER_ENTRY), `${SERVER_ENTRY} is missing: the two-node test runs the production build (npm run build)`);
 // Not serial: when the first test fails the second still runs (on a fresh cluster, as a new worker starts).
@@ -58,6 +60,13 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
   test.setTimeout(150_000);
   const visitorContext = await browser.newContext({ baseURL: cluster.fronts.a.url });
   const agentContext = await browser.newContext({ baseURL: cluster.fronts.b.url });
+  // Each browser sends its own colour and tone: the stored movie must show and play both.
+  const sent: SentMedia[] = [
+    { label: "agent (node B)", ...PARTICIPANT_MEDIA[0]! },
+    { label: "visitor (node A)", ...PARTICIPANT_MEDIA[1]! },
+  ];
+  await sendColourAndTone(agentContext, sent[0]!);
+  await sendColourAndTone(visitorContext, sent[1]!);
   const visitor = await visitorContext.newPage();
   const agent = await agentContext.newPage();
 
@@ -101,7 +110,7 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
   }
   const meetingPointId = await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point");
   const recordingId = (await (await agent.request.get(`/api/meeting-points/${meetingPointId}`)).json()).recording.id as string;
-  await agent.waitForTimeout(5000); // the length of the recording
+  await agent.waitForTimeout(6000); // the length of the recording
   await agent.getByRole("button", { name: "Stop recording" }).click();
   await expect(agent.getByTestId("recording-indicator")).toHaveCount(0);
   await expect(visitor.getByTestId("recording-indicator")).toHaveCount(0);
@@ -141,6 +150,9 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
   expect(movie.streams).toEqual(["audio", "video"]);
   expect(movie.durationSeconds).toBeGreaterThan(3.5);
   expect(movie.durationSeconds).toBeLessThan(12);
+  // Composited on either node, from the recorder of node B (its own folder or fetched): both people, both tones.
+  const content = expectMovieContent(movie.file, sent, { minToneShare: 0.6 });
+  console.log(`movie content: ${JSON.stringify({ tiles: content.tiles.map((t) => [t.label, t.tile]), tones: content.tones })}`);
 
   // The console's Recordings page plays it.
   await agent.goto("/console/recordings");

@@ -1,17 +1,28 @@
 // A help-desk video call set up through the real pages: a visitor asks for help on /visit, agent1 takes the
-// ticket (optionally arms a recording first), invites, the visitor accepts, and both see each other.
+// ticket (optionally arms a recording first), invites, the visitor accepts, and both see each other. Each sends
+// its own colour and tone (`sent`), which the movie-content check finds in a composited movie.
 import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { signIn } from "@/tests/support/e2e/agent-session";
+import { sendColourAndTone } from "@/tests/support/e2e/fake-camera";
+import { PARTICIPANT_MEDIA, type SentMedia } from "@/tests/support/media/movie-content";
 
 export interface OpenCall {
   visitor: Page;
   agent: Page;
   contexts: BrowserContext[];
+  /** What each one sends as camera and microphone, agent first. */
+  sent: SentMedia[];
 }
 
 export async function openCall(browser: Browser, opts: { visitorName: string; armBeforeCall?: boolean }): Promise<OpenCall> {
   const visitorContext = await browser.newContext();
   const agentContext = await browser.newContext();
+  const sent: SentMedia[] = [
+    { label: "agent", ...PARTICIPANT_MEDIA[0]! },
+    { label: "visitor", ...PARTICIPANT_MEDIA[1]! },
+  ];
+  await sendColourAndTone(agentContext, sent[0]!);
+  await sendColourAndTone(visitorContext, sent[1]!);
   const visitor = await visitorContext.newPage();
   const agent = await agentContext.newPage();
   await signIn(agent, "agent1", "agent1-pass");
@@ -31,5 +42,5 @@ export async function openCall(browser: Browser, opts: { visitorName: string; ar
   await visitor.getByRole("button", { name: "Accept" }).click();
   await expect(agent.getByTestId("remote-video")).toBeVisible({ timeout: 20_000 });
   await expect(visitor.getByTestId("remote-video")).toBeVisible({ timeout: 20_000 });
-  return { visitor, agent, contexts: [visitorContext, agentContext] };
+  return { visitor, agent, contexts: [visitorContext, agentContext], sent };
 }

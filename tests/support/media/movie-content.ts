@@ -103,12 +103,13 @@ function monoSamples(movie: string): Float32Array {
 
 /**
  * Reads the movie. Tiles: the layout engine's grid for this many participants over the whole frame (all present
- * and showing camera video, the usual help-desk call); colours are sampled at 25 %, 50 % and 75 % of the movie.
+ * and showing camera video, the usual help-desk call); colours are sampled at 50 %, 65 % and 80 % of the movie
+ * (browsers start sending a second or two after Start recording, which is the movie's time 0).
  */
 export function readMovieContent(movie: string, sent: SentMedia[]): MovieContent {
   const { width, height, durationSeconds } = probe(movie);
   const rects = gridRects(sent.length, { x: 0, y: 0, w: width, h: height });
-  const instants = [0.25, 0.5, 0.75].map((f) => f * durationSeconds);
+  const instants = [0.5, 0.65, 0.8].map((f) => f * durationSeconds);
   const colours = instants.map((t) => meanColours(movie, t, width, height, rects));
   const tiles = sent.map((p) => {
     const tile = rects.findIndex((_, i) => colours.every((atT) => distance(atT[i]!, p.rgb) <= COLOUR_TOLERANCE));
