@@ -5,6 +5,7 @@ import { issueControlToken } from "@/recorder/control/control-token";
 export interface RemoteRecordingState {
   recordingId: string;
   closed: boolean;
+  paused: boolean;
   sessions: StoredSession[];
 }
 
@@ -28,8 +29,8 @@ export class RecorderControlError extends Error {
   }
 }
 
-async function call(method: "GET" | "DELETE", r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
-  const url = `${r.baseUrl.replace(/\/$/, "")}/recordings/${encodeURIComponent(r.recordingId)}`;
+async function call(method: "GET" | "PUT" | "DELETE", r: RemoteRecordingRequest, sub = ""): Promise<RemoteRecordingState> {
+  const url = `${r.baseUrl.replace(/\/$/, "")}/recordings/${encodeURIComponent(r.recordingId)}${sub}`;
   // A fresh short-lived token per call: nothing long-lived to leak or revoke.
   const token = issueControlToken(r.secret, r.recordingId, 60);
   const res = await fetch(url, {
@@ -58,4 +59,14 @@ export function closeRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteR
 /** The recording's sessions as a remote recorder has them on disk. */
 export function getRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
   return call("GET", r);
+}
+
+/** Pause at a recorder running elsewhere: its sessions end and new ones are refused (409) until resumed; not final. */
+export function pauseRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
+  return call("PUT", r, "/paused");
+}
+
+/** Resume after a pause: the recorder admits publishers of the recording again. */
+export function resumeRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
+  return call("DELETE", r, "/paused");
 }

@@ -1,4 +1,4 @@
-import { access, mkdir, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { listRecordingSessions } from "@/recorder/ingest/list-sessions";
@@ -23,6 +23,8 @@ function sendJson(res: ServerResponse, value: unknown) {
 /**
  * The recorder's control API, mounted beside the WHIP ingest on the same server:
  *   DELETE {base}/recordings/{id}  ends every session of the recording and refuses new ones (409)
+ *   PUT    {base}/recordings/{id}/paused  ends every session and refuses new ones until DELETE …/paused (a pause)
+ *   DELETE {base}/recordings/{id}/paused  admits publishers again (resume)
  *   GET    {base}/recordings/{id}  the recording's sessions as stored on disk
  *   GET    {base}/recordings/{id}/files         every raw file of the recording, with sizes
  *   GET    {base}/recordings/{id}/files/{path}  one raw file (a compositing worker on another host fetches them)
@@ -48,28 +50,51 @@ export interface RecorderControl {
   /** Closes a recording in-process (what DELETE does, without HTTP). */
   closeRecording(recordingId: string): Promise<void>;
   isClosed(recordingId: string): Promise<boolean>;
+  /** Pauses (ends sessions, refuses new ones) or resumes a recording in-process; closing stays final. */
+  setPaused(recordingId: string, paused: boolean): Promise<void>;
+  isPaused(recordingId: string): Promise<boolean>;
 }
 
 /** Marker that survives a restart, so a recording stopped before a crash stays stopped. */
 export const CLOSED_MARKER = "closed.json";
+/** Present while a recording is paused (survives a restart too); resume removes it. */
+export const PAUSED_MARKER = "paused.json";
 const ID = "[A-Za-z0-9_-]{1,128}";
 /** A POST that passed `admit` just before DELETE may still be negotiating (up to 10 s); sweep again after. */
 const LATE_SESSION_SWEEP_MS = 11_000;
 
 export function createRecorderControl(opts: RecorderControlOptions): RecorderControl {
   const base = (opts.basePath ?? "").replace(/\/$/, "");
-  const recordingRe = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})(/files(?:/(.+))?)?/?$`);
+  const recordingRe = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})(/files(?:/(.+))?|/paused)?/?$`);
   const closed = new Set<string>();
   let ingest: WhipHandler | undefined;
-
-  const isClosed = async (recordingId: string) => {
-    if (closed.has(recordingId)) return true;
-    const marked = await access(path.join(opts.directory, recordingId, CLOSED_MARKER)).then(
+  const marked = (recordingId: string, marker: string) =>
+    access(path.join(opts.directory, recordingId, marker)).then(
       () => true,
       () => false,
     );
-    if (marked) closed.add(recordingId);
-    return marked;
+
+  const isClosed = async (recordingId: string) => {
+    if (closed.has(recordingId)) return true;
+    const isMarked = await marked(recordingId, CLOSED_MARKER);
+    if (isMarked) closed.add(recordingId);
+    return isMarked;
+  };
+  // Read from disk each time: resume must take effect for the next publisher, on this process or after a restart.
+  const isPaused = (recordingId: string) => marked(recordingId, PAUSED_MARKER);
+
+  const setPaused = async (recordingId: string, paused: boolean) => {
+    const file = path.join(opts.directory, recordingId, PAUSED_MARKER);
+    if (!paused) {
+      await rm(file, { force: true });
+      opts.log?.("recording-resumed", { recordingId });
+      return;
+    }
+    await mkdir(path.join(opts.directory, recordingId), { recursive: true });
+    await writeFile(file, JSON.stringify({ pausedAtMs: Date.now() }));
+    // Sessions admitted before the marker was written re-check admission once negotiated (create-ingest.ts).
+    await ingest?.closeRecording(recordingId, "recording-paused");
+    opts.log?.("recording-paused", { recordingId });
   };
 
   const closeRecording = async (recordingId: string) => {
@@ -101,10 +126,11 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
     const m = recordingRe.exec(url);
     if (!m) return false;
     const recordingId = m[1];
-    const files = m[2] !== undefined;
+    const pausedRoute = m[2] === "/paused" || m[2] === "/paused/";
+    const files = m[2] !== undefined && !pausedRoute;
     try {
-      if (req.method !== "GET" && (files || req.method !== "DELETE")) {
-        const allow = files ? "GET" : "GET, DELETE";
+      const allow = files ? "GET" : pausedRoute ? "PUT, DELETE" : "GET, DELETE";
+      if (!allow.split(", ").includes(req.method ?? "")) {
         sendProblem(res, 405, "method-not-allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
         return true;
       }
@@ -127,10 +153,12 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
         else if (!(await sendRecordingFile(res, opts.directory, recordingId, rel))) sendProblem(res, 404, "not-found", "no such file");
         return true;
       }
-      if (req.method === "DELETE") await closeRecording(recordingId);
+      if (pausedRoute) await setPaused(recordingId, req.method === "PUT");
+      else if (req.method === "DELETE") await closeRecording(recordingId);
       sendJson(res, {
         recordingId,
         closed: await isClosed(recordingId),
+        paused: await isPaused(recordingId),
         sessions: await listRecordingSessions(opts.directory, recordingId),
       });
     } catch (err) {
@@ -144,11 +172,16 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
     if (await isClosed(recordingId)) {
       throw new WhipHttpError(409, "recording-not-running", `recording ${recordingId} was stopped; it accepts no new publishers`);
     }
+    if (await isPaused(recordingId)) {
+      throw new WhipHttpError(409, "recording-paused", `recording ${recordingId} is paused; publish again once it resumes`);
+    }
   };
   handler.attachIngest = (i) => {
     ingest = i;
   };
   handler.closeRecording = closeRecording;
   handler.isClosed = isClosed;
+  handler.setPaused = setPaused;
+  handler.isPaused = isPaused;
   return handler;
 }

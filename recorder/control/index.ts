@@ -2,6 +2,7 @@
 export {
   createRecorderControl,
   CLOSED_MARKER,
+  PAUSED_MARKER,
   type RecorderControl,
   type RecorderControlOptions,
 } from "@/recorder/control/control-handler";
@@ -9,7 +10,9 @@ export { issueControlToken, verifyControlToken, type ControlTokenVerdict } from 
 export {
   closeRemoteRecording,
   getRemoteRecording,
+  pauseRemoteRecording,
   RecorderControlError,
+  resumeRemoteRecording,
   type RemoteRecordingRequest,
   type RemoteRecordingState,
 } from "@/recorder/control/control-client";

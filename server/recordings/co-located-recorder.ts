@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import { insufficientStorage } from "@/lib/domain/result";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { closeRemoteRecording } from "@/recorder/control";
+import { closeRemoteRecording, pauseRemoteRecording, resumeRemoteRecording } from "@/recorder/control";
 import { checkFreeSpace, type WhipHandler } from "@/recorder/ingest";
 import { recoverUnfinishedSessions, type RecoveredRecording } from "@/recorder/recovery";
 import { startRecorder } from "@/recorder/start-recorder";
@@ -63,19 +63,34 @@ export function prepareRecordingFolder(directory: string, ownUrl: string | null)
   };
 }
 
-/** Where a recording's sessions are ended: the co-located ingest, or the control API of the recorder that owns it. */
-function closer(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
+/**
+ * Where a recording's sessions are ended (stop, pause) and admitted again (resume): the co-located ingest, whose
+ * admission reads the recording's status, or the control API of the recorder that owns it.
+ */
+function recorderLink(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
   const localBase = env.RECORDER_WHIP_URL ?? null;
   const own = ownRecorderUrl(env);
-  return async (recordingId: string, destination: string | null) => {
+  // The recorder's control API sits beside its WHIP endpoint (…/whip → …); null: the co-located one.
+  const remoteBase = (destination: string | null) => {
     const remote = destination ?? localBase;
-    if (remote === null || remote === own) return closeLocal(recordingId);
-    // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
-    const baseUrl = remote.replace(/\/whip\/?$/, "");
-    await closeRemoteRecording({ baseUrl, secret, recordingId }).catch((err: unknown) =>
-      // Its sessions still end: publishers stop on the indicator, and the recorder finalizes silent sessions.
-      logger.error({ err, recordingId, recorder: baseUrl }, "could not tell the recorder to close the recording"),
-    );
+    return remote === null || remote === own ? null : remote.replace(/\/whip\/?$/, "");
+  };
+  // Its sessions still end when the recorder cannot be told: publishers stop on the indicator, and the recorder
+  // finalizes silent sessions.
+  const report = (recordingId: string, baseUrl: string, what: string) => (err: unknown) =>
+    logger.error({ err, recordingId, recorder: baseUrl }, `could not tell the recorder to ${what} the recording`);
+  return {
+    close: async (recordingId: string, destination: string | null) => {
+      const baseUrl = remoteBase(destination);
+      if (baseUrl === null) return closeLocal(recordingId);
+      await closeRemoteRecording({ baseUrl, secret, recordingId }).then(() => undefined, report(recordingId, baseUrl, "close"));
+    },
+    pause: async (recordingId: string, destination: string | null, paused: boolean) => {
+      const baseUrl = remoteBase(destination);
+      if (baseUrl === null) return paused ? closeLocal(recordingId) : undefined;
+      const call = paused ? pauseRemoteRecording : resumeRemoteRecording;
+      await call({ baseUrl, secret, recordingId }).then(() => undefined, report(recordingId, baseUrl, paused ? "pause" : "resume"));
+    },
   };
 }
 
@@ -88,12 +103,14 @@ export function recordingOptions(
 ): Omit<RecordingServiceOptions, "announce"> {
   const secret = publisherSecret(env, core.authSecret);
   const directory = recorderDirectory(env);
+  const link = recorderLink(env, secret, closeLocal, core.logger);
   return {
     publisherSecret: secret,
     whipBaseUrl: env.RECORDER_WHIP_URL ?? ownRecorderUrl(env) ?? `${publicUrl}/whip`,
     ownRecorderUrl: ownRecorderUrl(env),
     destinations: env.RECORDER_DESTINATIONS,
-    closeRecording: closer(env, secret, closeLocal, core.logger),
+    closeRecording: link.close,
+    pauseRecording: link.pause,
     prepare: env.RECORDER_WHIP_URL ? undefined : prepareRecordingFolder(directory, ownRecorderUrl(env)),
     preflight: async () => {
       if (env.RECORDER_WHIP_URL) return; // the recorder deployment checks its own disk when sessions arrive

@@ -22,8 +22,13 @@ export interface RecordingServiceOptions {
   /** WHIP bases of other recorder deployments a host may choose as destination (same shared secret). */
   destinations?: string[];
   tokenTtlSeconds?: number;
-  /** Ends the recorder's sessions of a recording that stopped or paused (destination null = co-located). */
+  /** Ends the recorder's sessions of a recording that stopped, for good (destination null = co-located). */
   closeRecording?: (recordingId: string, destination: string | null) => Promise<void>;
+  /**
+   * Pause (true): the recorder ends the recording's sessions and refuses publishers until resume (false). A
+   * standalone recorder keeps this state itself; the co-located one asks `admit`, which reads the status.
+   */
+  pauseRecording?: (recordingId: string, destination: string | null, paused: boolean) => Promise<void>;
   /** Refuses to start when the recorder cannot take it (e.g. low disk); throws a DomainError. */
   preflight?: () => Promise<void>;
   /** Readies the recorder for a recording just started (the co-located one makes its folder). */
@@ -90,8 +95,9 @@ export class RecordingService {
 
   async control(who: Identity, meetingPointId: string, action: RecordingAction): Promise<Recording> {
     const next = await this.command(userIdOf(who), meetingPointId, { type: action });
-    // Paused media must not reach the disk: end the sessions; participants publish again on resume.
-    if (action === "pause") await this.opts.closeRecording?.(next.id, next.destination);
+    // Paused media must not reach the disk: end the sessions; participants publish again on resume. Closing
+    // would be final (a standalone recorder then refuses every publisher after resume).
+    await this.opts.pauseRecording?.(next.id, next.destination, action === "pause");
     await this.changed(next);
     await this.announce(meetingPointId, action === "pause" ? "Recording paused." : "Recording resumed. This call is being recorded.");
     return next;
