@@ -10,6 +10,7 @@ import {
   checkFreeSpace,
   DEFAULT_MAX_RECORDING_MS,
   DEFAULT_MAX_TRACKS_PER_RECORDING,
+  MAX_TRACKS_PER_SESSION,
   DEFAULT_MIN_FREE_BYTES,
   offeredTrackCount,
   RecordingUsageBook,
@@ -140,6 +141,13 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
       );
     }
     const offered = offeredTrackCount(req.offerSdp);
+    if (offered > MAX_TRACKS_PER_SESSION) {
+      throw new WhipHttpError(
+        400,
+        "too-many-tracks",
+        `an offer may carry at most ${MAX_TRACKS_PER_SESSION} audio/video tracks; this one has ${offered}`,
+      );
+    }
     if (u.tracks + offered > maxTracks) {
       throw new WhipHttpError(
         403,
@@ -163,6 +171,7 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
     verifyPublisherToken: (token) => verifyPublisherToken(opts.tokenSecret, token),
     allowedOrigins: opts.allowedOrigins,
     maxBodyBytes: opts.maxBodyBytes,
+    readmit: opts.admit && ((claims) => opts.admit!({ ...claims, source: claims.source ?? "camera" } as Required<PublisherClaims>)),
     sessionFactory: async (req) => {
       const claims = { ...req.claims, source: req.claims.source ?? "camera" } as Required<PublisherClaims>;
       await opts.admit?.(claims);
@@ -191,6 +200,7 @@ export function createRecorderIngest(opts: RecorderIngestOptions): WhipHandler {
       session.onClosed((reason) => {
         const endedAtMs = Date.now();
         manifest.append({ type: "session-end", sessionId: req.sessionId, reason, atMs: endedAtMs });
+        usage.get(req.recordingId, endedAtMs).tracks -= offeredTracks;
         manifests.release(req.recordingId);
         sessionManifest.delete(req.sessionId);
         track(req.recordingId, req.sessionId, false);

@@ -3,6 +3,8 @@ import { readManifest } from "@/recorder/ingest/manifest";
 
 export const DEFAULT_MAX_RECORDING_MS = 4 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TRACKS_PER_RECORDING = 64;
+/** A camera, a screen or an external source sends at most one audio and one video track. */
+export const MAX_TRACKS_PER_SESSION = 2;
 export const DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
 
 export interface FreeSpace {
@@ -25,8 +27,9 @@ interface RecordingUsage {
 
 /**
  * Per-recording accounting for the duration and track limits. A recording seen for the first
- * time in this process takes its start and track count from its manifest, so a restarted recorder
- * keeps counting from where the recording really began.
+ * time in this process takes its start from its manifest, so a restarted recorder keeps counting
+ * from where the recording really began. Tracks count while their session runs (a session that ends
+ * gives its tracks back); after a restart, only sessions the manifest shows still running count.
  */
 export class RecordingUsageBook {
   private readonly usage = new Map<string, RecordingUsage>();
@@ -38,8 +41,8 @@ export class RecordingUsageBook {
     if (!u) {
       const events = readManifest(this.directory, recordingId);
       const first = events.find((e) => e.type === "session-start");
-      const failed = new Set(events.filter((e) => e.type === "session-end" && e.reason === "negotiation-failed").map((e) => e.sessionId));
-      const tracks = events.reduce((n, e) => n + (e.type === "session-start" && !failed.has(e.sessionId) ? (e.offeredTracks ?? 0) : 0), 0);
+      const ended = new Set(events.flatMap((e) => (e.type === "session-end" ? [e.sessionId] : [])));
+      const tracks = events.reduce((n, e) => n + (e.type === "session-start" && !ended.has(e.sessionId) ? (e.offeredTracks ?? 0) : 0), 0);
       u = { firstStartedAtMs: first ? first.atMs : nowMs, tracks };
       this.usage.set(recordingId, u);
     }

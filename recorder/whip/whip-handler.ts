@@ -145,6 +145,17 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
     sessions.set(sessionId, entry);
     session.onClosed((reason) => forget(sessionId, reason));
     opts.onSessionEvent?.({ type: "created", sessionId, recordingId });
+    try {
+      await opts.readmit?.(auth.claims);
+    } catch (err) {
+      sessions.delete(sessionId);
+      await session.close(err instanceof WhipHttpError && err.code === "recording-paused" ? "recording-paused" : "recording-stopped");
+      opts.onSessionEvent?.({ type: "closed", sessionId, recordingId, reason: "readmit-refused" });
+      throw err;
+    }
+    // One live session per publisher (a token names one participant and source): a new one is a reconnect and
+    // replaces the old, so a token cannot hold many sessions open.
+    await closeWhere((e) => e !== entry && e.recordingId === recordingId && e.participantId === entry.participantId, "replaced");
     const headers: Record<string, string | string[]> = {
       ...cors,
       "Content-Type": "application/sdp",
@@ -167,7 +178,7 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
   Object.defineProperty(handler, "sessionCount", { get: () => sessions.size });
   handler.closeRecording = (recordingId, reason = "recording-stopped") => closeWhere((e) => e.recordingId === recordingId, reason);
   handler.closeAll = (reason = "shutdown") => closeWhere(() => true, reason);
-  async function closeWhere(match: (entry: { recordingId: string }) => boolean, reason: string) {
+  async function closeWhere(match: (entry: SessionEntry) => boolean, reason: string) {
     const all = [...sessions.entries()].filter(([, e]) => match(e));
     for (const [id] of all) sessions.delete(id);
     await Promise.allSettled(all.map(([, e]) => e.session.close(reason)));

@@ -53,6 +53,11 @@ export interface WhipHandlerOptions {
   /** Unexpected failures (answered with 500); the HTTP body never carries their details. */
   onError?: (err: unknown) => void;
   onSessionEvent?: (event: { type: "created" | "closed"; sessionId: string; recordingId: string; reason?: string }) => void;
+  /**
+   * Asked again once a new session is registered (throws a WhipHttpError to refuse): a stop or pause that ended the
+   * recording's sessions while this one negotiated did not find it, and now sees it or is seen by this check.
+   */
+  readmit?: (claims: SessionRequest["claims"]) => Promise<void>;
 }
 
 export interface WhipHandler {
