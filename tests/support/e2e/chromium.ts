@@ -16,8 +16,6 @@ export function chromiumArgs(opts: { fakeDevice?: string; extra?: string[] } = {
     "--use-fake-ui-for-media-stream",
     opts.fakeDevice ? `--use-fake-device-for-media-stream=${opts.fakeDevice}` : "--use-fake-device-for-media-stream",
     "--allow-loopback-in-peer-connection",
-    // Pages make sound without a click first (the fake microphone's oscillator, remote audio).
-    "--autoplay-policy=no-user-gesture-required",
     ...(opts.extra ?? []),
   ];
 }

@@ -1,6 +1,6 @@
 // A help-desk video call set up through the real pages: a visitor asks for help on /visit, agent1 takes the
-// ticket (optionally arms a recording first), invites, the visitor accepts, and both see each other. Each sends
-// its own colour and tone (`sent`), which the movie-content check finds in a composited movie.
+// ticket (optionally arms a recording first), invites, the visitor accepts, and both see each other. With
+// `colourAndTone`, each sends its own colour and tone (`sent`), which the movie-content check finds in a movie.
 import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { signIn } from "@/tests/support/e2e/agent-session";
 import { sendColourAndTone } from "@/tests/support/e2e/fake-camera";
@@ -10,19 +10,24 @@ export interface OpenCall {
   visitor: Page;
   agent: Page;
   contexts: BrowserContext[];
-  /** What each one sends as camera and microphone, agent first. */
+  /** What each one sends as camera and microphone, agent first (with `colourAndTone`; else Chromium's fake device). */
   sent: SentMedia[];
 }
 
-export async function openCall(browser: Browser, opts: { visitorName: string; armBeforeCall?: boolean }): Promise<OpenCall> {
+export async function openCall(
+  browser: Browser,
+  opts: { visitorName: string; armBeforeCall?: boolean; colourAndTone?: boolean },
+): Promise<OpenCall> {
   const visitorContext = await browser.newContext();
   const agentContext = await browser.newContext();
   const sent: SentMedia[] = [
     { label: "agent", ...PARTICIPANT_MEDIA[0]! },
     { label: "visitor", ...PARTICIPANT_MEDIA[1]! },
   ];
-  await sendColourAndTone(agentContext, sent[0]!);
-  await sendColourAndTone(visitorContext, sent[1]!);
+  if (opts.colourAndTone) {
+    await sendColourAndTone(agentContext, sent[0]!);
+    await sendColourAndTone(visitorContext, sent[1]!);
+  }
   const visitor = await visitorContext.newPage();
   const agent = await agentContext.newPage();
   await signIn(agent, "agent1", "agent1-pass");
