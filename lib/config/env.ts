@@ -123,6 +123,8 @@ const schema = z.object({
   RECORDING_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(3),
   RETENTION_SWEEP_INTERVAL_SECONDS: positiveInt.max(86_400).default(3600),
   UPLOAD_RAW_TRACKS: bool.default(false),
+  /** Hours raw tracks stay on the recorder's disk after their movie is ready (deleted recordings: at once). */
+  RAW_FILES_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
   S3_SSE: z.enum(["AES256", "aws:kms"]).optional(),
   S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
   WEBHOOK_URLS: z

@@ -14,6 +14,7 @@ import { createWebhookQueue, type WebhookQueue } from "@/server/recordings/webho
 import { publisherSecret, recorderDirectory } from "@/server/recordings/co-located-recorder";
 import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
 import { createJobQueue } from "@/server/platform/jobs/job-queue";
+import { startRawFilesSweeper } from "@/server/recordings/raw-files-sweep";
 
 export interface RecordingBackend {
   library: RecordingLibrary;
@@ -40,6 +41,7 @@ export async function startRecordingBackend(
     bucket: core.storage.bucket,
     directory: recorderDirectory(env),
     linkSeconds: env.PLAYBACK_LINK_SECONDS,
+    rawGraceMs: env.RAW_FILES_GRACE_HOURS * 3_600_000,
     publish: opts.publish,
   });
   // The job queue first: the webhook queue and the compositing pipeline both live on it.
@@ -106,6 +108,15 @@ export async function startRecordingBackend(
     opts.logger.info({ applied: rule.applied, ...("reason" in rule ? { reason: rule.reason } : {}) }, "S3 lifecycle rule");
   }
 
+  // Raw tracks on this node's disk, whether or not it runs the worker (web nodes each have their own folder).
+  const stopRawSweeper = startRawFilesSweeper({
+    directory: recorderDirectory(env),
+    states: (ids) => library.store.rawFileStates(ids),
+    graceMs: env.RAW_FILES_GRACE_HOURS * 3_600_000,
+    intervalMs: Math.min(env.RETENTION_SWEEP_INTERVAL_SECONDS, 900) * 1000,
+    logger: opts.logger,
+  });
+
   // With the worker in another process, its progress reaches this node's agents by polling the database.
   const stopRelay =
     opts.runWorker || !opts.publish ? undefined : relayWorkerProgress(prisma, library, env.JOBS_POLL_INTERVAL_SECONDS * 1000);
@@ -131,6 +142,7 @@ export async function startRecordingBackend(
     sweepNow: () => sweepExpiredRecordings(sweep),
     async close() {
       stopSweeper?.();
+      stopRawSweeper();
       stopRelay?.();
       await webhooks?.stopWorking().catch(() => undefined);
       await pipeline.close();

@@ -1,6 +1,8 @@
 // Recordings after capture, as agents use them: list, details, presigned playback, keep, delete, layout.
 // Only agents see recordings; the movie itself is only ever reached through short-lived presigned links.
-import { DeleteObjectsCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { decodeSpans, encodeSpans, isActive, LAYOUTS, layoutOf, type Layout, type RecordingStatus } from "@/lib/domain/recording";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
@@ -9,6 +11,7 @@ import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
 import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
+import { recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
 import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
 
 export interface RecordingLibraryOptions {
@@ -17,6 +20,8 @@ export interface RecordingLibraryOptions {
   /** Where the co-located recorder keeps raw tracks. */
   directory: string;
   linkSeconds: number;
+  /** How long raw tracks stay after the movie is ready (RAW_FILES_GRACE_HOURS): a re-composite needs them. */
+  rawGraceMs?: number;
   /** Agents following recordings get each change (status, progress). */
   publish?: (view: RecordingView) => void;
 }
@@ -86,9 +91,10 @@ export class RecordingLibrary {
   }
 
   /**
-   * Marks the recording deleted, then deletes its stored movie and poster (confirmed gone). Allowed while it is
-   * being composited: the job then loses its write and removes what it uploaded. Deleting again retries objects
-   * the store refused to delete.
+   * Marks the recording deleted, then deletes everything it owns in storage (movie, poster, uploaded raw tracks;
+   * confirmed gone by a listing) and the co-located recorder's raw files. Allowed while it is being composited:
+   * the job then loses its write and removes what it uploaded. Deleting again retries what the store refused;
+   * raw files on another node's recorder go with that node's raw-files sweep.
    */
   async remove(who: Identity, id: string): Promise<RecordingView> {
     requireAgentIdentity(who);
@@ -97,13 +103,13 @@ export class RecordingLibrary {
     if (!applied.won && applied.outcome.kind !== "noop") requireWon(applied);
     const row = await this.row(id);
     const keys = [row.movieKey, row.posterKey].filter((k): k is string => !!k);
-    if (keys.length) {
-      const out = await this.opts.s3.send(
-        new DeleteObjectsCommand({ Bucket: this.opts.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
-      );
-      if (out.Errors?.length) throw conflict(`the store refused to delete: ${out.Errors.map((e) => e.Message).join("; ")}`);
-      await this.store.forgetObjects(id);
+    try {
+      await removeAllObjectsOf(this.opts.s3, this.opts.bucket, { id, keys, prefix: recordingPrefix(id) });
+    } catch (err) {
+      throw conflict(`the store refused to delete: ${err instanceof Error ? err.message : String(err)}`);
     }
+    if (keys.length) await this.store.forgetObjects(id);
+    await rm(path.join(this.opts.directory, id), { recursive: true, force: true });
     return this.changed(await this.row(id));
   }
 
@@ -114,6 +120,11 @@ export class RecordingLibrary {
       if (!LAYOUTS.includes(patch.layout)) throw conflict("unknown layout");
       if (capturing(row) && (who.kind !== "agent" || who.id !== row.meetingPoint.hostId))
         throw forbidden("only the meeting point's host changes the layout while recording");
+      const grace = this.opts.rawGraceMs;
+      if (row.status === "ready" && row.readyAt && grace !== undefined && Date.now() - row.readyAt.getTime() >= grace)
+        throw conflict(
+          `the raw tracks are removed ${Math.round(grace / 3_600_000)} h after the movie is ready (RAW_FILES_GRACE_HOURS): this movie's layout can no longer change`,
+        );
       requireWon(await this.store.setLayout(id, patch.layout, new Date()));
     }
     if (patch.keep !== undefined) requireWon(await this.store.setKeep(id, patch.keep));

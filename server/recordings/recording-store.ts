@@ -19,6 +19,7 @@ import { chooseLayout } from "@/lib/domain/recording-lifecycle";
 import { notFound } from "@/lib/domain/result";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
 import type { Tx } from "@/server/help-desk/meeting-point-store";
+import { recordingPrefix } from "@/server/recordings/recording-objects";
 
 export type RecordingRow = Prisma.RecordingGetPayload<object>;
 
@@ -176,6 +177,12 @@ export class RecordingStore {
     return rows.map((r) => ({ id: r.id, status: r.status as RecordingStatus }));
   }
 
+  /** Status and ready time of these recordings (the raw-files sweep decides by them); unknown ids are absent. */
+  async rawFileStates(ids: string[]): Promise<Map<string, { status: RecordingStatus; readyAt: Date | null }>> {
+    const rows = await this.prisma.recording.findMany({ where: { id: { in: ids } }, select: { id: true, status: true, readyAt: true } });
+    return new Map(rows.map((r) => [r.id, { status: r.status as RecordingStatus, readyAt: r.readyAt }]));
+  }
+
   /** Ready recordings past retention, and expired or deleted ones whose objects are not confirmed gone yet. */
   async dueForExpiry(now: Date): Promise<ExpiryCandidate[]> {
     const rows = await this.prisma.recording.findMany({
@@ -187,7 +194,7 @@ export class RecordingStore {
       },
       select: { id: true, movieKey: true, posterKey: true },
     });
-    return rows.map((r) => ({ id: r.id, keys: keysOf(r), prefix: `recordings/${r.id}/` }));
+    return rows.map((r) => ({ id: r.id, keys: keysOf(r), prefix: recordingPrefix(r.id) }));
   }
 
   /**

@@ -3,18 +3,12 @@
 // arriving meanwhile wins or is refused, never both), and its objects are forgotten only after a listing shows
 // that nothing of it remains, so a failed deletion is retried on the next sweep instead of leaving billable,
 // privacy-relevant video behind a record that claims it is gone.
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import type { RecordingStore } from "@/server/recordings/recording-store";
+import { removeAllObjectsOf, type RecordingObjects } from "@/server/recordings/recording-objects";
 
-export interface ExpiredRecording {
-  id: string;
-  /** Keys the database knows about. */
-  keys: string[];
-  /** Everything under this prefix belongs to the recording (parts, thumbnails the DB never recorded);
-   *  it is listed and deleted too. Without it only `keys` are deleted and checked. */
-  prefix?: string;
-}
+export type ExpiredRecording = RecordingObjects;
 
 export interface RetentionSweepOptions {
   s3: S3Client;
@@ -38,9 +32,7 @@ export async function sweepExpiredRecordings(opts: RetentionSweepOptions): Promi
   for (const recording of await opts.listExpired()) {
     try {
       if (opts.claim && !(await opts.claim(recording.id))) continue;
-      const deletedObjects = await deleteRecordingObjects(opts.s3, opts.bucket, recording);
-      const left = await remainingObjects(opts.s3, opts.bucket, recording);
-      if (left.length) throw new Error(`${left.length} object(s) still present after deletion, e.g. ${left[0]}`);
+      const deletedObjects = await removeAllObjectsOf(opts.s3, opts.bucket, recording);
       await opts.markExpired(recording.id);
       result.expired.push({ id: recording.id, deletedObjects });
       opts.logger?.info({ recordingId: recording.id, deletedObjects }, "expired recording deleted from storage");
@@ -93,45 +85,4 @@ export function startRetentionSweeper(
   const timer = setInterval(run, opts.intervalMs);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-async function deleteRecordingObjects(s3: S3Client, bucket: string, recording: ExpiredRecording): Promise<number> {
-  const keys = new Set(recording.keys);
-  if (recording.prefix) for (const key of await listKeys(s3, bucket, recording.prefix)) keys.add(key);
-  const all = [...keys];
-  let deleted = 0;
-  // DeleteObjects takes at most 1000 keys per request.
-  for (let i = 0; i < all.length; i += 1000) {
-    const batch = all.slice(i, i + 1000);
-    const out = await s3.send(
-      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-    );
-    // A 200 response can still carry per-key errors (AccessDenied on one key, for example).
-    const errors = (out.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
-    if (errors.length) throw new Error(`S3 refused to delete ${errors.length} object(s): ${errors[0]!.Key} ${errors[0]!.Code}`);
-    deleted += batch.length;
-  }
-  return deleted;
-}
-
-async function remainingObjects(s3: S3Client, bucket: string, recording: ExpiredRecording): Promise<string[]> {
-  const left = new Set<string>();
-  if (recording.prefix) for (const key of await listKeys(s3, bucket, recording.prefix)) left.add(key);
-  // Keys outside the prefix (or with no prefix given) are checked one listing each.
-  for (const key of recording.keys) {
-    if (recording.prefix && key.startsWith(recording.prefix)) continue;
-    if ((await listKeys(s3, bucket, key)).includes(key)) left.add(key);
-  }
-  return [...left];
-}
-
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
-    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
-  return keys;
 }
