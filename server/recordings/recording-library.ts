@@ -94,11 +94,11 @@ export class RecordingLibrary {
    * Marks the recording deleted, then deletes everything it owns in storage (movie, poster, uploaded raw tracks;
    * confirmed gone by a listing) and the co-located recorder's raw files. Allowed while it is being composited:
    * the job then loses its write and removes what it uploaded. Deleting again retries what the store refused;
-   * raw files on another node's recorder go with that node's raw-files sweep.
+   * raw files on another node's recorder (or in use by a running job) go with the raw-files sweep.
    */
   async remove(who: Identity, id: string): Promise<RecordingView> {
     requireAgentIdentity(who);
-    await this.row(id);
+    const before = await this.row(id);
     const applied = await this.store.markDeleted(id, new Date());
     if (!applied.won && applied.outcome.kind !== "noop") requireWon(applied);
     const row = await this.row(id);
@@ -109,7 +109,8 @@ export class RecordingLibrary {
       throw conflict(`the store refused to delete: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (keys.length) await this.store.forgetObjects(id);
-    await rm(path.join(this.opts.directory, id), { recursive: true, force: true });
+    // A compose job reading them loses its write anyway; its files then go with the next raw-files sweep.
+    if (before.status !== "processing") await rm(path.join(this.opts.directory, id), { recursive: true, force: true });
     return this.changed(await this.row(id));
   }
 
