@@ -44,6 +44,11 @@ export default defineConfig({
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
+      // Every test's visitors come from 127.0.0.1: the per-address limits (tests/integration/anonymous-flooding.test.ts)
+      // are raised so that the suite's few hundred visitor sessions fit.
+      RATE_LIMIT_VISITOR_TOKENS: "2000",
+      RATE_LIMIT_TICKETS_PER_IP: "2000",
+      MAX_VISITOR_CONNECTIONS_PER_IP: "500",
     },
   },
 });

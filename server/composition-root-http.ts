@@ -2,6 +2,7 @@
 // recorder, else Next.js), and listening.
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { Env } from "@/lib/config/env";
+import { clientIp } from "@/lib/security/client-ip";
 import { CLIENT_IP_HEADER } from "@/server/platform/auth/next-auth-options";
 import { badRequestUrl } from "@/server/platform/http/request-url";
 import type { Logger } from "@/server/platform/logger";
@@ -9,12 +10,6 @@ import type { AppMetrics } from "@/server/platform/metrics/metrics";
 import { isRecorderPath, type Recorder } from "@/server/recordings/co-located-recorder";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = req.headers["x-forwarded-for"];
-  if (trustProxy && typeof forwarded === "string" && forwarded) return forwarded.split(",")[0]!.trim();
-  return req.socket.remoteAddress ?? "unknown";
-}
 
 export function appRequestHandler(deps: {
   env: Env;
@@ -37,7 +32,11 @@ export function appRequestHandler(deps: {
     );
   return (req, res) => {
     // Replace whatever the client sent: the login rate limiter keys on this value.
-    req.headers[CLIENT_IP_HEADER] = clientIp(req, env.TRUST_PROXY);
+    req.headers[CLIENT_IP_HEADER] = clientIp({
+      forwardedFor: req.headers["x-forwarded-for"],
+      remoteAddress: req.socket.remoteAddress,
+      trustProxy: env.TRUST_PROXY,
+    });
     const badUrl = badRequestUrl(req.url);
     if (badUrl) {
       res

@@ -56,6 +56,8 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
       visitorTokens: platform.visitorTokens,
       logger,
       publicUrl: env.PUBLIC_URL,
+      trustProxy: env.TRUST_PROXY,
+      visitorConnectionsPerIp: env.MAX_VISITOR_CONNECTIONS_PER_IP,
     });
     const redis = env.REDIS_URL ? await attachRedisAdapter(io, env.REDIS_URL, logger) : undefined;
     const metrics = owned.own(
@@ -104,6 +106,10 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
             "ticket:open": { limit: env.RATE_LIMIT_TICKETS, windowMs: env.RATE_LIMIT_TICKETS_WINDOW_SECONDS * 1000 },
             "chat:send": { limit: env.RATE_LIMIT_CHAT, windowMs: env.RATE_LIMIT_CHAT_WINDOW_SECONDS * 1000 },
           },
+          ipRateLimits: {
+            "ticket:open": { limit: env.RATE_LIMIT_TICKETS_PER_IP, windowMs: env.RATE_LIMIT_TICKETS_WINDOW_SECONDS * 1000 },
+          },
+          eventBudget: { limit: env.SOCKET_EVENTS_PER_10_SECONDS, windowMs: 10_000 },
         },
       }),
       (d) => d.close(),

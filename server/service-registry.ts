@@ -2,7 +2,7 @@
 // Next bundles app code separately from the server entry, so a module-level singleton would exist twice
 // (and PGlite allows one connection in total): the entry registers the instances on globalThis instead.
 import type { AuthOptions } from "next-auth";
-import type { RateLimitStoreFactory } from "@/lib/security/rate-limit-store";
+import type { RateLimitStore, RateLimitStoreFactory } from "@/lib/security/rate-limit-store";
 import type { Env } from "@/lib/config/env";
 import type { HelpDesk } from "@/server/help-desk/create-help-desk";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
@@ -27,6 +27,8 @@ export interface CoreServices {
   version: string;
   /** Rate-limit counters: shared through Redis when REDIS_URL is set, else this node's memory. */
   rateLimits: RateLimitStoreFactory;
+  /** Visitor tokens issued per client address (RATE_LIMIT_VISITOR_TOKENS). */
+  visitorTokenIssue: RateLimitStore;
   closeRateLimits(): Promise<void>;
 }
 

@@ -61,6 +61,12 @@ const schema = z.object({
   RATE_LIMIT_TICKETS_WINDOW_SECONDS: positiveInt.default(60),
   RATE_LIMIT_CHAT: z.coerce.number().int().min(0).default(20),
   RATE_LIMIT_CHAT_WINDOW_SECONDS: positiveInt.default(10),
+  /** Per client address (visitor identities are free): tokens issued, tickets opened, open connections, events. */
+  RATE_LIMIT_VISITOR_TOKENS: z.coerce.number().int().min(0).default(30),
+  RATE_LIMIT_VISITOR_TOKENS_WINDOW_SECONDS: positiveInt.default(600),
+  RATE_LIMIT_TICKETS_PER_IP: z.coerce.number().int().min(0).default(30),
+  MAX_VISITOR_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(20),
+  SOCKET_EVENTS_PER_10_SECONDS: z.coerce.number().int().min(0).default(200),
 
   PRESENCE_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   ICE_SERVERS: z

@@ -75,6 +75,7 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       startedAt: new Date(),
       version: APP_VERSION,
       rateLimits,
+      visitorTokenIssue: rateLimits("visitor-tokens-ip", env.RATE_LIMIT_VISITOR_TOKENS_WINDOW_SECONDS * 1000),
       closeRateLimits: async () => redisLimits?.close(),
     };
   } catch (error) {

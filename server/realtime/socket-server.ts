@@ -15,11 +15,15 @@ import type { RateLimitDecision } from "@/lib/security/rate-limiter";
 import type { Logger } from "@/server/platform/logger";
 import { requestHandlers, type RealtimeServices } from "@/server/realtime/request-handlers";
 import { authenticateHandshake } from "@/server/realtime/socket-auth";
+import { ConnectionsPerAddress, eventBudget } from "@/server/realtime/connection-limits";
+import { clientIp } from "@/lib/security/client-ip";
 
 export interface SocketData {
   identity: Identity;
   /** The handshake credential's expiry; the connection is closed then (the client reconnects with a fresh one). */
   expiresAtMs: number;
+  /** The client's address (clientIp: the proxy's right-most X-Forwarded-For hop when TRUST_PROXY is set). */
+  clientIp: string;
 }
 
 /** Between app nodes (server-side emit over the adapter). */
@@ -40,7 +44,15 @@ export interface SocketServerDeps {
   logger: Logger;
   /** The site's public origin: agent (cookie) connections are accepted from it or from the Host asked for. */
   publicUrl?: string;
+  /** Take the client's address from the reverse proxy's X-Forwarded-For entry (TRUST_PROXY). */
+  trustProxy?: boolean;
+  /** Concurrent visitor connections one address may hold on this node (0: no limit). */
+  visitorConnectionsPerIp?: number;
 }
+
+/** Default bounds for anonymous clients; the composition root sets them from the environment. */
+export const DEFAULT_VISITOR_CONNECTIONS_PER_IP = 20;
+export const DEFAULT_EVENT_BUDGET = { limit: 200, windowMs: 10_000 };
 
 /** At most `limit` accepted requests of one event per user within `windowMs`. */
 export interface RequestRateLimit {
@@ -55,6 +67,10 @@ export const DEFAULT_REQUEST_RATE_LIMITS: RequestRateLimits = {
   "ticket:open": { limit: 10, windowMs: 60_000 },
   "chat:send": { limit: 20, windowMs: 10_000 },
 };
+// Visitors from one address (an office behind NAT is several people; a script minting identities is one).
+export const DEFAULT_IP_RATE_LIMITS: RequestRateLimits = {
+  "ticket:open": { limit: 30, windowMs: 60_000 },
+};
 
 /** Creates the server; `attach` wires the request handlers once the services exist (they need the notifier). */
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): AppSocketServer {
@@ -62,16 +78,26 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
   });
+  const visitorsPerIp = new ConnectionsPerAddress(deps.visitorConnectionsPerIp ?? DEFAULT_VISITOR_CONNECTIONS_PER_IP);
+  const refuse = (next: (err?: Error) => void, code: string, message: string) => {
+    const error = new Error(message) as Error & { data?: unknown };
+    error.data = { code, message };
+    next(error);
+  };
   io.use((socket, next) => {
+    const ip = clientIp({
+      forwardedFor: socket.handshake.headers["x-forwarded-for"],
+      remoteAddress: socket.conn.remoteAddress,
+      trustProxy: deps.trustProxy ?? false,
+    });
     authenticateHandshake(socket.handshake, deps).then(
       (outcome) => {
-        if (!outcome.ok) {
-          const error = new Error(outcome.message) as Error & { data?: unknown };
-          error.data = { code: outcome.code, message: outcome.message };
-          return next(error);
-        }
+        if (!outcome.ok) return refuse(next, outcome.code, outcome.message);
+        if (outcome.identity.kind === "visitor" && !visitorsPerIp.admits(ip))
+          return refuse(next, "RATE_LIMITED", "too many visitor connections from this address");
         socket.data.identity = outcome.identity;
         socket.data.expiresAtMs = outcome.expiresAtMs;
+        socket.data.clientIp = ip;
         next();
       },
       (error: unknown) => {
@@ -80,6 +106,11 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       },
     );
   });
+  io.on("connection", (socket) => {
+    if (socket.data.identity.kind !== "visitor") return;
+    visitorsPerIp.connected(socket.data.clientIp);
+    socket.on("disconnect", () => visitorsPerIp.disconnected(socket.data.clientIp));
+  });
   return io;
 }
 
@@ -87,10 +118,20 @@ export function attachRequestHandlers(
   io: AppSocketServer,
   services: RealtimeServices & { presence: Presence },
   logger: Logger,
-  options: { rateLimits?: RequestRateLimits; store?: RateLimitStoreFactory } = {},
+  options: {
+    rateLimits?: RequestRateLimits;
+    /** Per client address, for visitors (whose identities are free): e.g. tickets opened from one address. */
+    ipRateLimits?: RequestRateLimits;
+    /** Events one connection may send per window, whatever they are. */
+    eventBudget?: { limit: number; windowMs: number };
+    store?: RateLimitStoreFactory;
+  } = {},
 ): void {
   const handlers = requestHandlers(services);
-  const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits }, options.store ?? memoryRateLimits);
+  const store = options.store ?? memoryRateLimits;
+  const limiters = rateLimiters({ ...DEFAULT_REQUEST_RATE_LIMITS, ...options.rateLimits }, store);
+  const ipLimiters = rateLimiters({ ...DEFAULT_IP_RATE_LIMITS, ...options.ipRateLimits }, store, "socket-ip");
+  const budget = options.eventBudget ?? DEFAULT_EVENT_BUDGET;
   io.on("connection", (socket) => {
     const identity = socket.data.identity;
     const userId = userIdOf(identity);
@@ -113,6 +154,17 @@ export function attachRequestHandlers(
     });
 
     const raw = socket as unknown as Socket;
+    const spend = eventBudget(budget.limit, budget.windowMs);
+    raw.use((packet, next) => {
+      const verdict = spend();
+      if (verdict === "ok") return next();
+      const ack = packet[packet.length - 1];
+      if (typeof ack === "function") ack(refusal("RATE_LIMITED", `more than ${budget.limit} events in ${budget.windowMs / 1000} s`));
+      if (verdict === "abusive") {
+        logger.warn({ userId, clientIp: socket.data.clientIp }, "socket dropped: it kept sending past its event budget");
+        socket.disconnect(true);
+      }
+    });
     // The parser also lets numbers through as event names, so `event` is not always a string.
     raw.onAny((event: unknown, ...args: unknown[]) => {
       // Own keys only: "constructor" or "toString" are `in` every object but are not requests.
@@ -139,6 +191,10 @@ export function attachRequestHandlers(
         const limited = await limiters.get(event)?.take(userId);
         if (limited && !limited.allowed) {
           return ack(refusal("RATE_LIMITED", `too many ${event} requests; retry in ${limited.retryAfterSeconds} s`));
+        }
+        const fromIp = identity.kind === "visitor" ? await ipLimiters.get(event)?.take(socket.data.clientIp) : undefined;
+        if (fromIp && !fromIp.allowed) {
+          return ack(refusal("RATE_LIMITED", `too many ${event} requests from this address; retry in ${fromIp.retryAfterSeconds} s`));
         }
         // Every line about this request names what it is about, so one ticket's or call's story can be grepped.
         const log = logger.child({ event, userId, ...idsIn(parsed.data) });
@@ -168,12 +224,13 @@ export function attachRequestHandlers(
 function rateLimiters(
   limits: RequestRateLimits,
   store: RateLimitStoreFactory,
-): Map<string, { take(userId: string): Promise<RateLimitDecision> }> {
-  const byEvent = new Map<string, { take(userId: string): Promise<RateLimitDecision> }>();
+  prefix = "socket",
+): Map<string, { take(key: string): Promise<RateLimitDecision> }> {
+  const byEvent = new Map<string, { take(key: string): Promise<RateLimitDecision> }>();
   for (const [event, rule] of Object.entries(limits)) {
     if (!rule || !(rule.limit > 0) || !(rule.windowMs > 0)) continue; // a limit of 0 or less turns it off
-    const counters = store(`socket:${event}`, rule.windowMs);
-    byEvent.set(event, { take: (userId) => counters.take(userId, rule.limit) });
+    const counters = store(`${prefix}:${event}`, rule.windowMs);
+    byEvent.set(event, { take: (key) => counters.take(key, rule.limit) });
   }
   return byEvent;
 }

@@ -17,7 +17,12 @@ import { RecordingLibrary } from "@/server/recordings/recording-library";
 import { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
 import { seed } from "@/server/platform/database/seed";
-import { createSocketServer, type AppSocketServer, type attachRequestHandlers } from "@/server/realtime/socket-server";
+import {
+  createSocketServer,
+  type AppSocketServer,
+  type attachRequestHandlers,
+  type SocketServerDeps,
+} from "@/server/realtime/socket-server";
 import { SocketNotifier } from "@/server/realtime/socket-notifier";
 import { attachRedisAdapter } from "@/server/realtime/redis-adapter";
 import type { Logger } from "@/server/platform/logger";
@@ -62,13 +67,21 @@ export async function startRealtimeStack(
     logger?: Logger;
     /** Request rate limits and where their counters live (default: the production limits, in memory). */
     rateLimits?: Parameters<typeof attachRequestHandlers>[3];
+    /** Handshake options (per-address connection limit, proxy trust); default: the production defaults. */
+    socket?: Pick<SocketServerDeps, "visitorConnectionsPerIp" | "trustProxy">;
   } = {},
 ): Promise<RealtimeStack> {
   const db = opts.sharedDb ?? (await openTestDatabase());
   if (!opts.sharedDb) await seed(db.prisma, {});
   const http: Server = createServer();
   const tokens = new VisitorTokens(SECRET, 3600);
-  const io = createSocketServer(http, { secret: SECRET, secureCookies: false, visitorTokens: tokens, logger: silentLogger });
+  const io = createSocketServer(http, {
+    secret: SECRET,
+    secureCookies: false,
+    visitorTokens: tokens,
+    logger: silentLogger,
+    ...opts.socket,
+  });
   const redis = opts.redis ? await attachRedisAdapter(io, opts.redis.url, silentLogger, { key: opts.redis.key }) : undefined;
   const recordingDir = opts.recordingsDir ?? mkdtempSync(path.join(tmpdir(), "vhd-stack-rec-"));
   const desk = createRealtimeDesk({

@@ -13,8 +13,8 @@ export function pathId(value: string, name = "id"): { id: string } | { error: Re
   return UUID.test(value) ? { id: value } : { error: apiError("BAD_REQUEST", `${name}: must be a UUID`) };
 }
 
-export function apiError(code: ErrorCode, message: string): Response {
-  return Response.json({ ok: false, code, message }, { status: ERROR_CODES[code].status });
+export function apiError(code: ErrorCode, message: string, headers?: Record<string, string>): Response {
+  return Response.json({ ok: false, code, message }, { status: ERROR_CODES[code].status, headers });
 }
 
 /** Runs work outside a route (tests, tools), answering errors as routes do; unexpected ones go to onUnexpected. */
