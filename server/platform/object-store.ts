@@ -39,6 +39,7 @@ export async function openObjectStore(opts: ObjectStoreOptions): Promise<ObjectS
     mkdirSync(opts.embeddedDir, { recursive: true });
     credentials = useFreshEmbeddedKeys();
     embedded = new S3rver({ address: "127.0.0.1", port: opts.embeddedPort, directory: opts.embeddedDir, silent: true });
+    refuseUnsigned(embedded);
     const address = (await embedded.run()) as AddressInfo;
     endpoint = `http://127.0.0.1:${address.port}`;
   }
@@ -74,6 +75,32 @@ export async function openObjectStore(opts: ObjectStoreOptions): Promise<ObjectS
       await embedded?.close();
     },
   };
+}
+
+interface KoaContext {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+  status: number;
+  type: string;
+  body: unknown;
+}
+
+/**
+ * s3rver serves a request that carries no signature at all as anonymous, so any local user (or a request forged
+ * through the server) read every movie, and a presigned link without its query string never expired. Every request
+ * of ours is signed: one with no signature is refused before s3rver sees it (signed ones it verifies itself).
+ */
+function refuseUnsigned(server: S3rver): void {
+  const stack = (server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] }).middleware;
+  stack.unshift(async (ctx, next) => {
+    const signed = "authorization" in ctx.headers || "Signature" in ctx.query || "X-Amz-Algorithm" in ctx.query;
+    if (signed || ctx.method === "OPTIONS") return next();
+    ctx.status = 403;
+    ctx.type = "application/xml";
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>unsigned requests are refused</Message></Error>';
+  });
 }
 
 // s3rver accepts a well-known key pair ("S3RVER") out of the box; replace it with a random one per run so

@@ -15,6 +15,7 @@ import { publisherSecret, recorderDirectory } from "@/server/recordings/co-locat
 import { createRecordingPipeline, type RecordingPipeline } from "@/server/recordings/compose/compose-pipeline";
 import { createJobQueue } from "@/server/platform/jobs/job-queue";
 import { startRawFilesSweeper } from "@/server/recordings/raw-files-sweep";
+import { appMediaSecret } from "@/server/recordings/media-link";
 
 export interface RecordingBackend {
   library: RecordingLibrary;
@@ -42,6 +43,8 @@ export async function startRecordingBackend(
     directory: recorderDirectory(env),
     linkSeconds: env.PLAYBACK_LINK_SECONDS,
     rawGraceMs: env.RAW_FILES_GRACE_HOURS * 3_600_000,
+    // The embedded store listens on loopback only: agents elsewhere play movies through the app's origin.
+    appMediaSecret: core.storage.mode === "embedded" ? appMediaSecret(core.authSecret) : undefined,
     publish: opts.publish,
   });
   // The job queue first: the webhook queue and the compositing pipeline both live on it.

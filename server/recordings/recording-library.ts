@@ -10,7 +10,8 @@ import type { Identity } from "@/lib/realtime/identity";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
-import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
+import { attachmentDisposition, clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
+import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/recordings/media-link";
 import { recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
 import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
 
@@ -20,6 +21,11 @@ export interface RecordingLibraryOptions {
   /** Where the co-located recorder keeps raw tracks. */
   directory: string;
   linkSeconds: number;
+  /**
+   * Set for the embedded object store: playback and downloads go through the app's origin (`/media`), signed with
+   * this secret, instead of presigned links to a store on 127.0.0.1.
+   */
+  appMediaSecret?: string;
   /** How long raw tracks stay after the movie is ready (RAW_FILES_GRACE_HOURS): a re-composite needs them. */
   rawGraceMs?: number;
   /** Agents following recordings get each change (status, progress). */
@@ -33,6 +39,9 @@ export interface RecordingDetailsView extends RecordingView {
   spans: { from: string; to: string | null }[];
   sessions: StoredSession[];
 }
+
+const movieFilename = (row: { id: string; startedAt: Date | null; createdAt: Date }) =>
+  `recording-${(row.startedAt ?? row.createdAt).toISOString().slice(0, 16).replace(/[:T]/g, "-")}-${row.id.slice(0, 8)}.mp4`;
 
 /** Armed, recording or paused: the recording is still being captured. */
 const capturing = (row: { status: string }) => isActive({ status: row.status as RecordingStatus });
@@ -83,11 +92,49 @@ export class RecordingLibrary {
     const row = await this.row(id);
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
     const base = { s3: this.opts.s3, bucket: this.opts.bucket, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
-    const started = (row.startedAt ?? row.createdAt).toISOString().slice(0, 16).replace(/[:T]/g, "-");
-    const link = opts.download
-      ? await createDownloadLink({ ...base, filename: `recording-${started}-${row.id.slice(0, 8)}.mp4` })
-      : await createPlaybackLink(base);
+    if (this.opts.appMediaSecret) {
+      const expires = Math.floor(Date.now() / 1000) + clampLinkSeconds(this.opts.linkSeconds);
+      const url = mediaLinkPath(this.opts.appMediaSecret, { recordingId: id, download: opts.download, expires });
+      return { url, expiresAt: new Date(expires * 1000).toISOString() };
+    }
+    const link = opts.download ? await createDownloadLink({ ...base, filename: movieFilename(row) }) : await createPlaybackLink(base);
     return { url: link.url, expiresAt: typeof link.expiresAt === "string" ? link.expiresAt : new Date(link.expiresAt).toISOString() };
+  }
+
+  /**
+   * The movie through the app's origin (embedded store): the link's signature and expiry are checked, then the
+   * object is streamed with the browser's byte range (206), inline or as an attachment.
+   */
+  async media(
+    who: Identity,
+    id: string,
+    link: { expires: number; sig: string; download: boolean; range: string | null },
+  ): Promise<Response> {
+    requireAgentIdentity(who);
+    const secret = this.opts.appMediaSecret;
+    if (!secret) throw notFound("movies are served by the object store here");
+    const verdict = verifyMediaLink(secret, { recordingId: id, download: link.download, expires: link.expires }, link.sig);
+    if (!verdict.ok) throw forbidden(`playback link refused: ${verdict.reason}`);
+    const row = await this.row(id);
+    if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
+    const range = singleByteRange(link.range);
+    const object = await this.opts.s3
+      .send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: row.movieKey, Range: range }))
+      .catch((err: { name?: string }) => {
+        if (err.name === "InvalidRange") return null;
+        throw err;
+      });
+    if (!object) return new Response(null, { status: 416, headers: { "content-range": `bytes */${row.movieBytes ?? 0}` } });
+    const headers = new Headers({
+      "content-type": "video/mp4",
+      "accept-ranges": "bytes",
+      "cache-control": "private, no-store",
+      "content-disposition": link.download ? attachmentDisposition(movieFilename(row)) : "inline",
+    });
+    if (object.ContentLength !== undefined) headers.set("content-length", String(object.ContentLength));
+    if (object.ContentRange) headers.set("content-range", object.ContentRange);
+    const body = object.Body?.transformToWebStream() ?? null;
+    return new Response(body, { status: range && object.ContentRange ? 206 : 200, headers });
   }
 
   /**

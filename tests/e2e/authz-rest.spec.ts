@@ -18,6 +18,7 @@ import {
   type Setup,
   type Target,
 } from "@/tests/support/e2e/authz-fixtures";
+import { appMediaSecret, mediaLinkPath } from "@/server/recordings/media-link";
 
 interface RestRow {
   setup: Setup;
@@ -153,15 +154,28 @@ const ROWS: Record<string, RestRow> = {
       expect((await recordingAsHost(actors, t)).status).toBe(allowed ? "deleted" : "ready");
     },
   },
-  // Agents get a short-lived presigned link to the movie; nobody else learns one.
+  // Agents get a short-lived signed link to the movie (on this site: the embedded store); nobody else learns one.
   "GET /api/recordings/[id]/playback": {
     setup: "finished",
     url: (t) => `${recUrl(t)}/playback`,
     expect: { ...agentsOnly, agent2: 302, agent1: 302, admin: 302 },
     async check({ res, allowed }) {
       const location = res.headers().location ?? "";
-      if (allowed) expect(location).toMatch(/X-Amz-Expires=\d+/);
+      if (allowed) expect(location).toMatch(/\/media\?expires=\d+&sig=/);
       else expect(location).toBe("");
+    },
+  },
+  // The movie itself, through a valid signed link: still only for agents (a leaked link plays nothing).
+  "GET /api/recordings/[id]/media": {
+    setup: "finished",
+    url: (t) => {
+      const secret = readFileSync(path.join(process.env.E2E_DATA_DIR!, "auth-secret"), "utf8").trim();
+      const expires = Math.floor(Date.now() / 1000) + 300;
+      return mediaLinkPath(appMediaSecret(secret), { recordingId: t.recordingId!, download: false, expires });
+    },
+    expect: agentsOnly,
+    async check({ res, allowed }) {
+      if (allowed) expect(res.headers()["content-type"]).toBe("video/mp4");
     },
   },
 };

@@ -57,7 +57,7 @@ describe(`compose jobs that end outside their handler (${testDatabaseMode()})`, 
       DATABASE_URL: process.env.DATABASE_URL,
       RECORDER_SECRET,
     });
-    const core = { db: stack.db, storage: store, logger: silentLogger } as unknown as CoreServices;
+    const core = { db: stack.db, storage: store, logger: silentLogger, authSecret: "a".repeat(48) } as unknown as CoreServices;
     // No worker yet: the test plays the worker that claimed the job and died.
     backend = await startRecordingBackend(env, core, { runWorker: false, logger: silentLogger });
   }, 60_000);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 
@@ -47,6 +48,21 @@ describe("embedded object store", () => {
       });
       intruder.destroy();
     }
+  });
+
+  it("refuses unsigned requests (s3rver served them as anonymous), and a presigned link stripped of its query", async () => {
+    await store.client.send(new PutObjectCommand({ Bucket: "test-recordings", Key: "r/secret.mp4", Body: "movie bytes" }));
+    const plain = `${store.endpoint}/test-recordings/r/secret.mp4`;
+    const anonymous = await fetch(plain);
+    expect(anonymous.status).toBe(403);
+    expect(await anonymous.text()).toContain("AccessDenied");
+    expect((await fetch(`${store.endpoint}/test-recordings?list-type=2`)).status).toBe(403);
+    // The presigned link works; without its query string it is the same unsigned request.
+    const link = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: "test-recordings", Key: "r/secret.mp4" }), {
+      expiresIn: 60,
+    });
+    expect(await (await fetch(link)).text()).toBe("movie bytes");
+    expect((await fetch(link.split("?")[0]!)).status).toBe(403);
   });
 
   it("reports an unreachable store as unhealthy instead of throwing", async () => {

@@ -56,10 +56,14 @@ describe.skipIf(!hasFfmpeg)(`deleting a recording removes all it owns (${testDat
       JOBS_POLL_INTERVAL_SECONDS: "0.5",
       DATABASE_URL: process.env.DATABASE_URL,
     });
-    backend = await startRecordingBackend(env, { db: stack.db, storage: store, logger: silentLogger } as unknown as CoreServices, {
-      runWorker: true,
-      logger: silentLogger,
-    });
+    backend = await startRecordingBackend(
+      env,
+      { db: stack.db, storage: store, logger: silentLogger, authSecret: "a".repeat(48) } as unknown as CoreServices,
+      {
+        runWorker: true,
+        logger: silentLogger,
+      },
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -88,7 +88,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       RECORDER_SECRET,
     });
     // The client keeps working across the S3 restart below (the embedded server keeps accepting its keys).
-    const core = { db: stack.db, storage: store!, logger: silentLogger } as unknown as CoreServices;
+    const core = { db: stack.db, storage: store!, logger: silentLogger, authSecret: "a".repeat(48) } as unknown as CoreServices;
     backend = await startRecordingBackend(env, core, {
       runWorker: true,
       logger: silentLogger,
@@ -316,11 +316,15 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       DATABASE_URL: process.env.DATABASE_URL,
       RECORDER_SECRET,
     });
-    const web = await startRecordingBackend(env, { db: stack.db, storage: store!, logger: silentLogger } as unknown as CoreServices, {
-      runWorker: false,
-      logger: silentLogger,
-      publish: (v) => seen.push({ id: v.id, status: v.status }),
-    });
+    const web = await startRecordingBackend(
+      env,
+      { db: stack.db, storage: store!, logger: silentLogger, authSecret: "a".repeat(48) } as unknown as CoreServices,
+      {
+        runWorker: false,
+        logger: silentLogger,
+        publish: (v) => seen.push({ id: v.id, status: v.status }),
+      },
+    );
     try {
       const id = await stoppedRecording();
       await untilStatus(id, "ready");

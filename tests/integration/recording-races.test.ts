@@ -77,7 +77,7 @@ describe(`recording races (${testDatabaseMode()})`, () => {
       DATABASE_URL: process.env.DATABASE_URL,
       RECORDER_SECRET,
     });
-    const core = { db: stack.db, storage: store, logger: silentLogger } as unknown as CoreServices;
+    const core = { db: stack.db, storage: store, logger: silentLogger, authSecret: "a".repeat(48) } as unknown as CoreServices;
     backend = await startRecordingBackend(env, core, {
       runWorker: true,
       logger: silentLogger,

@@ -29,17 +29,20 @@ export interface ProbedMovie {
 }
 
 /**
- * Downloads a ready recording through its presigned link (the API's 302 to the S3 server, as a browser
- * would follow it) and asks ffprobe what it holds.
+ * Downloads a ready recording through the link the API redirects to (a presigned S3 link, or the app's own
+ * signed media path with the embedded store), as a browser would follow it, and asks ffprobe what it holds.
  */
 export async function downloadAndProbe(request: APIRequestContext, recordingId: string, dir: string): Promise<ProbedMovie> {
   const redirect = await request.get(`/api/recordings/${recordingId}/playback?download=1`, { maxRedirects: 0 });
   expect(redirect.status(), "playback answers with a redirect to the object store").toBe(302);
   const link = redirect.headers().location!;
-  const movie = await fetch(link);
+  // A path: the app serves the movie itself (embedded store), to the agent's session; else a presigned S3 link.
+  const movie = link.startsWith("/")
+    ? await request.get(link).then(async (r) => ({ status: r.status(), bytes: await r.body() }))
+    : await fetch(link).then(async (r) => ({ status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }));
   expect(movie.status, `GET ${link}`).toBe(200);
   const file = path.join(dir, `${recordingId}.mp4`);
-  writeFileSync(file, Buffer.from(await movie.arrayBuffer()));
+  writeFileSync(file, movie.bytes);
   const probe = JSON.parse(
     execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration:stream=codec_type", "-of", "json", file], {
       encoding: "utf8",
