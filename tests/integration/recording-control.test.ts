@@ -11,10 +11,15 @@ type Updated = { meetingPoint: MeetingPointView };
 describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
   let stack: RealtimeStack;
   const closed: string[] = [];
+  const pauses: [string, boolean][] = [];
 
   beforeAll(async () => {
     stack = await startRealtimeStack({
-      recording: { destinations: ["https://rec2.example.com/whip"], closeRecording: async (id) => void closed.push(id) },
+      recording: {
+        destinations: ["https://rec2.example.com/whip"],
+        closeRecording: async (id) => void closed.push(id),
+        pauseRecording: async (id, _destination, paused) => void pauses.push([id, paused]),
+      },
     });
   });
   afterAll(async () => stack?.close());
@@ -61,10 +66,16 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     // Pause ends the sessions and refuses new ones until resumed.
     expect((await visitor.request("recording:pause", { meetingPointId })).ok).toBe(false);
     expect((await agent.ok("recording:pause", { meetingPointId })).recording.status).toBe("paused");
-    expect(closed).toContain(armed.recording.id);
+    // Not closed: a standalone recorder would then refuse every publisher after resume.
+    expect(pauses).toEqual([[armed.recording.id, true]]);
+    expect(closed).not.toContain(armed.recording.id);
     expect(await visitor.request("recording:publish", { meetingPointId, source: "camera" })).toMatchObject({ ok: false, code: "CONFLICT" });
     await expect(stack.desk.recordings.admit({ recordingId: armed.recording.id })).rejects.toMatchObject({ status: 409 });
     expect((await agent.ok("recording:resume", { meetingPointId })).recording.status).toBe("recording");
+    expect(pauses).toEqual([
+      [armed.recording.id, true],
+      [armed.recording.id, false],
+    ]);
     await stack.desk.recordings.admit({ recordingId: armed.recording.id });
 
     const stoppedSeen = visitor.next<Updated>("mp:updated", (u) => u.meetingPoint.recording === null);
