@@ -3,6 +3,7 @@
 import type { PrismaClient } from "@/server/platform/database/generated/client";
 import { createHelpDesk, type HelpDesk, type HelpDeskOptions } from "@/server/help-desk/create-help-desk";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import { iceServersFor, type IceServer, type TurnConfig } from "@/server/platform/auth/turn-credentials";
 import type { Logger } from "@/server/platform/logger";
 import { socketPresenceLink } from "@/server/realtime/presence-link";
 import { attachRequestHandlers, type AppSocketServer } from "@/server/realtime/socket-server";
@@ -23,6 +24,8 @@ export interface RealtimeDeskOptions {
   /** Several nodes share presence through the Socket.IO adapter (Redis). */
   sharedPresence: boolean;
   requests?: Parameters<typeof attachRequestHandlers>[3];
+  /** STUN servers for everyone (ICE_SERVERS) and TURN with per-user credentials (TURN_*). */
+  ice?: { servers: IceServer[]; turn?: TurnConfig };
 }
 
 export function createRealtimeDesk(opts: RealtimeDeskOptions): HelpDesk {
@@ -35,6 +38,12 @@ export function createRealtimeDesk(opts: RealtimeDeskOptions): HelpDesk {
     recording: opts.recording,
   });
   if (opts.sharedPresence) desk.presence.attach(socketPresenceLink(opts.io));
-  attachRequestHandlers(opts.io, { ...desk, visitorTokens: opts.visitorTokens }, opts.requestLogger ?? opts.logger, opts.requests);
+  const iceServers = (userId: string) => iceServersFor(opts.ice?.servers ?? [], opts.ice?.turn, userId);
+  attachRequestHandlers(
+    opts.io,
+    { ...desk, visitorTokens: opts.visitorTokens, iceServers },
+    opts.requestLogger ?? opts.logger,
+    opts.requests,
+  );
   return desk;
 }

@@ -93,6 +93,13 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
         graceMs: env.PRESENCE_GRACE_SECONDS * 1000,
         logger,
         sharedPresence: !!redis,
+        ice: {
+          servers: env.ICE_SERVERS,
+          turn:
+            env.TURN_URLS && env.TURN_SECRET
+              ? { urls: env.TURN_URLS, secret: env.TURN_SECRET, ttlSeconds: env.TURN_TTL_SECONDS }
+              : undefined,
+        },
         recording: {
           ...recordingOptions(env, platform, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, (id) =>
             localRecorder.emit("closeRecording", id),

@@ -65,9 +65,11 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
   // Parents rebuild these arrays on every render; only their content matters.
   const peersKey = JSON.stringify(peers.map((p) => [p.userId, p.name]));
   const iceKey = JSON.stringify(iceServers);
+  const latestIce = useRef(iceServers);
 
   useEffect(() => {
     latestPeers.current = peers;
+    latestIce.current = iceServers;
   });
 
   useEffect(() => {
@@ -80,7 +82,7 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
       }
       localStream.current = stream;
       setMediaError(error);
-      created = new MeshCall({ selfId, signalling, iceServers: JSON.parse(iceKey) as RTCIceServer[], localStream: stream });
+      created = new MeshCall({ selfId, signalling, iceServers: latestIce.current, localStream: stream });
       created.setPeers(latestPeers.current);
       setCall(created);
     });
@@ -91,7 +93,13 @@ export function useMeshCall({ selfId, peers, signalling, iceServers }: UseMeshCa
       localStream.current = null;
       setCall(null);
     };
-  }, [selfId, signalling, iceKey]);
+  }, [selfId, signalling]);
+
+  // A renewed TURN credential must not restart the call: the open connections take the new servers.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: iceKey is latestIce's value key: an equal list changes nothing
+  useEffect(() => {
+    call?.setIceServers(latestIce.current);
+  }, [call, iceKey]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: peersKey is latestPeers' value key: an equal list must not reset the call's peers
   useEffect(() => {

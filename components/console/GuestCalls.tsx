@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { CallView } from "@/components/call/CallView";
 import { ChatPanel } from "@/components/chat/ChatPanel";
 import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
+import { useIceServers } from "@/components/call/useIceServers";
 import type { InvitationNotice, MeetingPointView } from "@/lib/realtime/views";
 
 /** Invitations from colleagues into their calls, and the calls this agent joined as a guest. */
@@ -40,6 +41,7 @@ export function GuestCalls({
   const handle = useMemo(() => (joined ? new MeetingPointHandle(desk, joined) : null), [desk, joined]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one signalling per meeting point: a new handle for the same meeting point must not restart it
   const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]);
+  const ice = useIceServers(desk, iceServers);
 
   async function answer(notice: InvitationNotice, accept: boolean) {
     setInvitations((list) => list.filter((i) => i.invitationId !== notice.invitationId));
@@ -70,7 +72,7 @@ export function GuestCalls({
           </button>
         </div>
       ))}
-      {inCall && signalling && handle && (
+      {inCall && signalling && handle && ice && (
         <>
           <h2 style={{ margin: 0 }}>
             Call with{" "}
@@ -85,7 +87,7 @@ export function GuestCalls({
             selfName={selfName}
             peers={joined.participants.filter((p) => p.userId !== selfId).map((p) => ({ userId: p.userId, name: p.displayName }))}
             signalling={signalling}
-            iceServers={iceServers}
+            iceServers={ice}
             onLeave={() =>
               void handle
                 .leave()

@@ -5,6 +5,7 @@ import { useBusyAction } from "@/components/useBusyAction";
 import { CallView } from "@/components/call/CallView";
 import { ChatPanel } from "@/components/chat/ChatPanel";
 import { Call, MeetingPointHandle, type Desk } from "@/lib/sdk/desk";
+import { useIceServers } from "@/components/call/useIceServers";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
 import { RecordingBadge } from "@/components/call/RecordingBadge";
 import { ColleagueInvite } from "@/components/console/ColleagueInvite";
@@ -45,6 +46,7 @@ export function TicketPanel(props: {
   const handle = useMemo(() => (meetingPoint ? new MeetingPointHandle(desk, meetingPoint) : null), [desk, meetingPoint]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one signalling per meeting point: a new handle for the same meeting point must not restart it
   const signalling = useMemo(() => (handle ? new Call(desk, handle).signalling() : null), [desk, handle?.id]);
+  const ice = useIceServers(desk, props.iceServers);
 
   const open = ticket.status === "assigned";
   const live = meetingPoint?.state === "live";
@@ -104,14 +106,14 @@ export function TicketPanel(props: {
       {live && meetingPoint && (
         <ColleagueInvite desk={desk} meetingPointId={meetingPoint.id} present={meetingPoint.participants.map((p) => p.userId)} />
       )}
-      {live && signalling && (
+      {live && signalling && ice && (
         <CallView
           key={meetingPoint!.id}
           selfId={selfId}
           selfName={props.self.name}
           peers={peers}
           signalling={signalling}
-          iceServers={props.iceServers}
+          iceServers={ice}
           onLeave={() => void act(() => handle!.end())}
           recording={meetingPoint!.recording}
           requestCredential={(source) => handle!.publishCredential(source)}

@@ -5,6 +5,7 @@ import { CallView } from "@/components/call/CallView";
 import { ChatPanel } from "@/components/chat/ChatPanel";
 import { useDesk } from "@/components/realtime/useDesk";
 import { Call, MeetingPointHandle } from "@/lib/sdk/desk";
+import { useIceServers } from "@/components/call/useIceServers";
 import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
 import {
   clearVisitorSession,
@@ -84,6 +85,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
   const handle = useMemo(() => (desk && meetingPoint ? new MeetingPointHandle(desk, meetingPoint) : null), [desk, meetingPoint]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one Call per meeting point: a new handle for the same meeting point must not restart it
   const call = useMemo(() => (desk && handle ? new Call(desk, handle) : null), [desk, handle?.id]);
+  const ice = useIceServers(desk, iceServers);
   const signalling = useMemo(() => call?.signalling() ?? null, [call]);
 
   const startOver = () => {
@@ -174,14 +176,14 @@ export function VisitorApp({ skills, iceServers }: Props) {
             </button>
           </div>
         )}
-        {inCall && signalling && handle && (
+        {inCall && signalling && handle && ice && (
           <CallView
             key={meetingPoint!.id}
             selfId={selfId}
             selfName={selfName}
             peers={peers}
             signalling={signalling}
-            iceServers={iceServers}
+            iceServers={ice}
             onLeave={() =>
               void handle
                 .leave()

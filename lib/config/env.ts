@@ -69,6 +69,19 @@ const schema = z.object({
   SOCKET_EVENTS_PER_10_SECONDS: z.coerce.number().int().min(0).default(200),
 
   PRESENCE_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** TURN relays (coturn with use-auth-secret): per-user credentials that expire, renewed by the pages. */
+  TURN_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, "each must be a turn: or turns: URL")).min(1))
+    .optional(),
+  TURN_SECRET: z.string().min(16, "must be at least 16 characters (coturn's static-auth-secret)").optional(),
+  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   ICE_SERVERS: z
     .string()
     .transform((text, ctx) => {
@@ -201,6 +214,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const env = result.data;
   if (env.WEBHOOK_URLS.length > 0 && !env.WEBHOOK_SECRET) {
     throw new EnvError("WEBHOOK_SECRET", "WEBHOOK_SECRET is required with WEBHOOK_URLS");
+  }
+  if (env.TURN_URLS && !env.TURN_SECRET) {
+    throw new EnvError("TURN_SECRET", "TURN_SECRET (coturn's static-auth-secret) is required with TURN_URLS");
   }
   if (env.S3_ENDPOINT && !(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY)) {
     throw new EnvError("S3_ACCESS_KEY_ID", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required with S3_ENDPOINT");

@@ -82,6 +82,7 @@ export const requests = {
   "chat:send": z.object({ ...mp, body: z.string().trim().min(1).max(2000) }).strict(),
   "chat:history": z.object(mp).strict(),
   "rtc:signal": z.object({ ...mp, to: userId, message: signalMessage }).strict(),
+  "rtc:iceServers": z.object({}).strict(),
   "recording:start": z.object({ ...mp, destination: z.string().trim().min(1).max(500).optional() }).strict(),
   "recording:stop": z.object(mp).strict(),
   "recording:pause": z.object(mp).strict(),
@@ -123,6 +124,8 @@ export interface Replies {
   "chat:send": { message: ChatMessageView };
   "chat:history": { messages: ChatMessageView[] };
   "rtc:signal": object;
+  /** STUN and, with TURN configured, a TURN credential of this user's own that expires at `expiresAt`. */
+  "rtc:iceServers": { iceServers: { urls: string | string[]; username?: string; credential?: string }[]; expiresAt: string | null };
   "recording:start": { recording: RecordingIndicator };
   "recording:stop": { recording: { id: string; status: string } };
   "recording:pause": { recording: RecordingIndicator };

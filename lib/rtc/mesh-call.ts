@@ -157,6 +157,17 @@ export class MeshCall {
     this.listeners.clear();
   }
 
+  /**
+   * New ICE servers (a renewed TURN credential): used by links opened from now on and by ICE restarts of the open
+   * ones; connections already up keep going.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const link of this.links.values()) {
+      if (link.pc.signalingState !== "closed") link.pc.setConfiguration({ ...link.pc.getConfiguration(), iceServers });
+    }
+  }
+
   private openLink(peerId: string): PeerLink {
     const link: PeerLink = new PeerLink(
       {

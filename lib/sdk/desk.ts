@@ -44,6 +44,11 @@ export class Desk {
     return rest as unknown as Replies[E];
   }
 
+  /** ICE servers for this user: STUN and, where configured, a TURN credential that expires (renew before then). */
+  iceServers(): Promise<Replies["rtc:iceServers"]> {
+    return this.request("rtc:iceServers", {});
+  }
+
   /** Subscribes to a server push; returns the unsubscribe function. */
   on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): () => void {
     this.socket.on(event, listener as Listener);

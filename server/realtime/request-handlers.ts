@@ -1,12 +1,13 @@
 // One handler per request event: each only calls the application services. The map's type makes
 // the compiler insist that every declared event has a handler.
-import type { Identity } from "@/lib/realtime/identity";
+import { userIdOf, type Identity } from "@/lib/realtime/identity";
 import type { Replies, RequestName, RequestPayload } from "@/lib/realtime/protocol";
 import type { HelpDeskService } from "@/server/help-desk/help-desk-service";
 import type { MeetingPointService } from "@/server/help-desk/meeting-point-service";
 import type { Notifier } from "@/server/help-desk/notifier";
 import type { RecordingService } from "@/server/recordings/recording-control";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
+import type { IssuedIceServers } from "@/server/platform/auth/turn-credentials";
 import type { Recording } from "@/lib/domain/recording";
 import type { RecordingIndicator } from "@/lib/realtime/views";
 
@@ -16,6 +17,8 @@ export interface RealtimeServices {
   meetingPoints: MeetingPointService;
   notifier: Notifier;
   recordings: RecordingService;
+  /** ICE servers for one user (a fresh TURN credential when TURN is configured). */
+  iceServers: (userId: string) => IssuedIceServers;
 }
 
 function indicator(r: Recording): RecordingIndicator {
@@ -26,7 +29,14 @@ function indicator(r: Recording): RecordingIndicator {
 export type RequestHandler<E extends RequestName> = (who: Identity, payload: RequestPayload<E>) => Promise<Replies[E]>;
 export type RequestHandlers = { [E in RequestName]: RequestHandler<E> };
 
-export function requestHandlers({ visitorTokens, helpDesk, meetingPoints, notifier, recordings }: RealtimeServices): RequestHandlers {
+export function requestHandlers({
+  visitorTokens,
+  helpDesk,
+  meetingPoints,
+  notifier,
+  recordings,
+  iceServers,
+}: RealtimeServices): RequestHandlers {
   const mp = (who: Identity, id: string, command: Parameters<MeetingPointService["run"]>[2]) =>
     meetingPoints.run(who, id, command).then((meetingPoint) => ({ meetingPoint }));
   return {
@@ -69,6 +79,7 @@ export function requestHandlers({ visitorTokens, helpDesk, meetingPoints, notifi
     "chat:send": async (who, p) => ({ message: await meetingPoints.sendChat(who, p.meetingPointId, p.body) }),
     "chat:history": async (who, p) => ({ messages: await meetingPoints.chatHistory(who, p.meetingPointId) }),
 
+    "rtc:iceServers": async (who) => iceServers(userIdOf(who)),
     "rtc:signal": async (who, p) => {
       const from = await meetingPoints.assertCanSignal(who, p.meetingPointId, p.to);
       notifier.toUser(p.to, "rtc:signal", { meetingPointId: p.meetingPointId, from, message: p.message });

@@ -121,6 +121,8 @@ const MATRIX: Record<RequestName, Row> = {
     check: (r, w, role) => expect((r.message as { senderId: string }).senderId).toBe(userIdOfRole(w, role)),
   },
   "chat:history": { stage: "assigned", payload: mp, expect: { ...agentsOnly, visitorA: "ok" } },
+  // Everyone gets ICE servers; a TURN credential, when configured, names the caller (stack: STUN only here).
+  "rtc:iceServers": { stage: "none", payload: () => ({}), expect: all("ok") },
   "rtc:signal": {
     stage: "inCall",
     payload: (w, role) => ({

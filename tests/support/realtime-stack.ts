@@ -67,7 +67,7 @@ export async function startRealtimeStack(
     logger?: Logger;
     /** Request rate limits and where their counters live (default: the production limits, in memory). */
     rateLimits?: Parameters<typeof attachRequestHandlers>[3];
-    /** Handshake options (per-address connection limit, proxy trust); default: the production defaults. */
+    /** Handshake options (per-address connection limit, proxy trust); default: no per-address limit. */
     socket?: Pick<SocketServerDeps, "visitorConnectionsPerIp" | "trustProxy">;
   } = {},
 ): Promise<RealtimeStack> {
@@ -80,6 +80,8 @@ export async function startRealtimeStack(
     secureCookies: false,
     visitorTokens: tokens,
     logger: silentLogger,
+    // Every test client comes from 127.0.0.1: limits per address are off unless a test turns them on.
+    visitorConnectionsPerIp: 0,
     ...opts.socket,
   });
   const redis = opts.redis ? await attachRedisAdapter(io, opts.redis.url, silentLogger, { key: opts.redis.key }) : undefined;
@@ -99,7 +101,7 @@ export async function startRealtimeStack(
       prepare: prepareRecordingFolder(recordingDir, null),
       ...opts.recording,
     },
-    requests: opts.rateLimits,
+    requests: { ipRateLimits: { "ticket:open": { limit: 0, windowMs: 60_000 } }, ...opts.rateLimits },
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, {
