@@ -40,9 +40,7 @@ let stack: RealtimeStack;
 beforeAll(async () => {
   process.on("unhandledRejection", onProcessError);
   process.on("uncaughtException", onProcessError);
-  // Thousands of requests on one connection: the event budget (tests/integration/anonymous-flooding.test.ts) would
-  // drop it; this test is about each request's answer, so the budget is off here.
-  stack = await startRealtimeStack({ rateLimits: { eventBudget: { limit: 0, windowMs: 10_000 } } });
+  stack = await startRealtimeStack();
 });
 afterAll(async () => {
   await stack?.close();

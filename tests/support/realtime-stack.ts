@@ -101,7 +101,13 @@ export async function startRealtimeStack(
       prepare: prepareRecordingFolder(recordingDir, null),
       ...opts.recording,
     },
-    requests: { ipRateLimits: { "ticket:open": { limit: 0, windowMs: 60_000 } }, ...opts.rateLimits },
+    // Scripted clients (the authorization matrix, fuzzing) send far more than a browser: the per-connection event
+    // budget is off here unless a test turns it on (tests/integration/anonymous-flooding.test.ts).
+    requests: {
+      ipRateLimits: { "ticket:open": { limit: 0, windowMs: 60_000 } },
+      eventBudget: { limit: 0, windowMs: 10_000 },
+      ...opts.rateLimits,
+    },
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, {
