@@ -7,6 +7,7 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { RecordingStatus } from "@/lib/domain/recording";
+import { runEvery } from "@/server/platform/run-every";
 
 export interface RawFilesSweepOptions {
   directory: string;
@@ -42,20 +43,9 @@ export async function sweepRawFiles(o: RawFilesSweepOptions): Promise<string[]> 
 
 /** Sweeps now and then every intervalMs; overlapping runs are skipped. Returns a stop function. */
 export function startRawFilesSweeper(o: RawFilesSweepOptions & { intervalMs: number }): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await sweepRawFiles(o);
-    } catch (err) {
-      o.logger?.warn({ err }, "raw files sweep failed");
-    } finally {
-      running = false;
-    }
-  };
-  void run();
-  const timer = setInterval(run, o.intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return runEvery(
+    o.intervalMs,
+    async () => void (await sweepRawFiles(o)),
+    (err) => o.logger?.warn({ err }, "raw files sweep failed"),
+  );
 }

@@ -7,6 +7,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import type { RecordingStore } from "@/server/recordings/recording-store";
 import { removeAllObjectsOf, type RecordingObjects } from "@/server/recordings/recording-objects";
+import { runEvery } from "@/server/platform/run-every";
 
 export type ExpiredRecording = RecordingObjects;
 
@@ -69,20 +70,9 @@ export function recordingRetention(
 export function startRetentionSweeper(
   opts: RetentionSweepOptions & { intervalMs: number; onSweep?: (r: SweepResult) => void },
 ): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      opts.onSweep?.(await sweepExpiredRecordings(opts));
-    } catch (error) {
-      opts.logger?.warn({ err: error }, "retention sweep failed");
-    } finally {
-      running = false;
-    }
-  };
-  void run();
-  const timer = setInterval(run, opts.intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return runEvery(
+    opts.intervalMs,
+    async () => opts.onSweep?.(await sweepExpiredRecordings(opts)),
+    (error) => opts.logger?.warn({ err: error }, "retention sweep failed"),
+  );
 }

@@ -3,6 +3,7 @@
 // worker is gone, so onGaveUp never runs and the recording stayed `processing` forever (and could not be
 // deleted). A recording asked to be composited again (a layout change after the movie) has no job yet.
 // Processing with a failed job: give up with the job's reason. Waiting with no live job: queue it.
+import { runEvery } from "@/server/platform/run-every";
 import type { Logger } from "@/server/platform/logger";
 import type { ComposeRecordingQueue } from "@/server/recordings/compose/compose-queue";
 import type { RecordingStore } from "@/server/recordings/recording-store";
@@ -31,20 +32,9 @@ export async function reconcileOnce(o: Omit<ComposeReconcilerOptions, "intervalM
 }
 
 export function startComposeReconciler(o: ComposeReconcilerOptions): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await reconcileOnce(o);
-    } catch (err) {
-      o.logger.warn({ err }, "compose reconciliation failed; trying again later");
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), o.intervalMs);
-  timer.unref();
-  void tick();
-  return () => clearInterval(timer);
+  return runEvery(
+    o.intervalMs,
+    () => reconcileOnce(o),
+    (err) => o.logger.warn({ err }, "compose reconciliation failed; trying again later"),
+  );
 }
