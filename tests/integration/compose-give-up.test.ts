@@ -4,7 +4,6 @@
 // the movie. Both on the real job queue, database and compositor.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,14 +18,6 @@ import { RECORDER_SECRET, startRealtimeStack, type RealtimeStack } from "@/tests
 import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe(`compose jobs that end outside their handler (${testDatabaseMode()})`, () => {
   let stack: RealtimeStack;
@@ -44,7 +35,7 @@ describe(`compose jobs that end outside their handler (${testDatabaseMode()})`, 
       bucket: "give-up-test",
       forcePathStyle: true,
       embeddedDir: path.join(dataDir, "s3"),
-      embeddedPort: await freePort(),
+      embeddedPort: 0,
     });
     const env = parseEnv({
       DATA_DIR: dataDir,

@@ -1,56 +1,22 @@
 // What one publisher can take from a recording: a session admitted while a stop was under way, an offer with many
 // m= lines, a track budget never given back, a token that opens session after session. Each is bounded.
 // UDP ports of this file: recorder ICE 46700-46779.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRecorderIngest, issuePublisherToken, readManifest, WhipHttpError, type RecorderIngestOptions } from "@/recorder/ingest";
+import { readManifest, WhipHttpError } from "@/recorder/ingest";
+import { CHROMIUM_OFFER, ingestServers } from "@/tests/support/recorder/ingest-server";
 
-const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8"); // audio + video
+const offer = CHROMIUM_OFFER; // audio + video
 const secret = "bounds-secret";
 const root = mkdtempSync(path.join(os.tmpdir(), "ingest-bounds-"));
-const cleanups: (() => Promise<void>)[] = [];
+const ingest = ingestServers({ root, secret, firstIcePort: 46_700 });
+const ingestServer = ingest.start;
 afterAll(async () => {
-  for (const c of cleanups) await c();
+  await ingest.closeAll();
   rmSync(root, { recursive: true, force: true });
 });
-
-let portBase = 46_700;
-async function ingestServer(opts: Partial<RecorderIngestOptions> = {}) {
-  const directory = mkdtempSync(path.join(root, "dir-"));
-  const handler = createRecorderIngest({
-    tokenSecret: secret,
-    directory,
-    icePortRange: [portBase, portBase + 19],
-    loopback: true,
-    ...opts,
-  });
-  portBase += 20;
-  const server = http.createServer(async (req, res) => {
-    if (!(await handler(req, res))) res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(async () => {
-    await handler.closeAll();
-    await new Promise((r) => server.close(r));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const post = async (recordingId: string, participantId: string, sdp = offer, token?: string) => {
-    const auth = token ?? issuePublisherToken(secret, { recordingId, participantId, displayName: participantId });
-    const res = await fetch(`${url}/whip/${recordingId}`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${auth}`, "Content-Type": "application/sdp" },
-      body: sdp,
-    });
-    return { status: res.status, body: await res.text(), location: res.headers.get("location"), token: auth };
-  };
-  const remove = (location: string, token: string) =>
-    fetch(new URL(location, url), { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
-  return { directory, handler, post, remove };
-}
 
 /** The offer with its video section repeated `extra` times under new mids (one participant, many m= lines). */
 function offerWithExtraVideo(extra: number): string {

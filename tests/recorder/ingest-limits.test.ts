@@ -5,12 +5,12 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ingestServers } from "@/tests/support/recorder/ingest-server";
 import {
   checkFreeSpace,
   createRecorderIngest,
   issuePublisherToken,
   readManifest,
-  type RecorderIngestOptions,
   type WhipHandler,
 } from "@/recorder/ingest";
 
@@ -26,34 +26,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-let portBase = 45_400;
-async function ingestServer(opts: Partial<RecorderIngestOptions>) {
-  const directory = mkdtempSync(path.join(root, "dir-"));
-  const handler = createRecorderIngest({
-    tokenSecret: secret,
-    directory,
-    icePortRange: [portBase, portBase + 19],
-    loopback: true,
-    ...opts,
-  });
-  portBase += 20;
-  const server = http.createServer(async (req, res) => {
-    if (!(await handler(req, res))) res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  servers.push({ server, handler });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const post = async (recordingId: string, participantId: string) => {
-    const token = issuePublisherToken(secret, { recordingId, participantId, displayName: participantId });
-    const res = await fetch(`${url}/whip/${recordingId}`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/sdp" },
-      body: offer,
-    });
-    return { status: res.status, body: await res.text() };
-  };
-  return { directory, handler, post };
-}
+const ingest = ingestServers({ root, secret, firstIcePort: 45_400 });
+const ingestServer = ingest.start;
+afterAll(() => ingest.closeAll());
 
 describe("ingest limits", () => {
   it("checkFreeSpace reports the directory's free bytes against a threshold", async () => {
