@@ -6,13 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ingestServers } from "@/tests/support/recorder/ingest-server";
-import {
-  checkFreeSpace,
-  createRecorderIngest,
-  issuePublisherToken,
-  readManifest,
-  type WhipHandler,
-} from "@/recorder/ingest";
+import { checkFreeSpace, createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "@/recorder/ingest";
 
 const offer = readFileSync(path.join(import.meta.dirname, "../support/recorder/fixtures/chromium-offer.sdp"), "utf8"); // audio + video: 2 tracks
 const secret = "limits-secret";
