@@ -126,8 +126,17 @@ export function compositeMp4Args(req: CompositeRequest, outFile: string): BuiltC
   return { args, filterGraph: c.fg.graph, inputs: c.inputs, durationMs: c.durationMs };
 }
 
-/** Windowed: one window → video-only MPEG-TS (keyframe first) + PCM WAV of the same exact length. */
-export function compositeWindowArgs(req: CompositeRequest & { window: TimeSpan }, videoFile: string, audioFile: string): BuiltCommand {
+/**
+ * Windowed: one window → video-only MPEG-TS (keyframe first) + PCM WAV of the same exact length. Live windows
+ * render a little past their end (`videoMs` cuts the video at the window's end; the audio keeps the lookahead)
+ * and take the audio as raw s16le.
+ */
+export function compositeWindowArgs(
+  req: CompositeRequest & { window: TimeSpan },
+  videoFile: string,
+  audioFile: string,
+  o: { videoMs?: number; audioFormat?: "wav" | "s16le" } = {},
+): BuiltCommand {
   const c = common(req);
   const args = [
     ...c.head,
@@ -137,7 +146,7 @@ export function compositeWindowArgs(req: CompositeRequest & { window: TimeSpan }
     "-force_key_frames",
     "expr:eq(n,0)",
     "-t",
-    sec(c.durationMs),
+    sec(o.videoMs ?? c.durationMs),
     "-f",
     "mpegts",
     videoFile,
@@ -152,7 +161,7 @@ export function compositeWindowArgs(req: CompositeRequest & { window: TimeSpan }
     "-t",
     sec(c.durationMs),
     "-f",
-    "wav",
+    o.audioFormat ?? "wav",
     audioFile,
   ];
   return { args, filterGraph: c.fg.graph, inputs: c.inputs, durationMs: c.durationMs };

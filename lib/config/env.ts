@@ -134,6 +134,22 @@ const schema = z.object({
   COMPOSE_EXPIRE_SECONDS: positiveInt.max(23 * 3600).default(3600),
   /** A compositing job whose worker stopped heartbeating this long (killed, host lost) is retried on another worker. */
   COMPOSE_STALE_SECONDS: positiveInt.max(3600).default(60),
+  /** The movie's encoder (live windows and post-call alike): x264 preset, frame rate, constant rate factor. */
+  COMPOSE_PRESET: z.enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]).default("veryfast"),
+  COMPOSE_FPS: z.coerce
+    .number()
+    .int()
+    .refine((n) => [24, 25, 30, 50, 60].includes(n), "must be 24, 25, 30, 50 or 60")
+    .default(25),
+  COMPOSE_CRF: z.coerce.number().int().min(16).max(35).default(23),
+  /**
+   * Live compositing window (ms): each closed window of a running recording is composited into an HLS segment,
+   * rounded down to a whole number of video and AAC frames (5760 at 25 fps for the default); 0 turns live
+   * compositing off (the movie is then composited after Stop).
+   */
+  LIVE_WINDOW_MS: z.coerce.number().int().min(0).max(30_000).default(6000),
+  /** Media this recent may still be in the recorder's buffers: a window closes this long after its end. */
+  LIVE_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(1500),
   /** Run the compositing worker inside the web process; false when `npm run worker` runs it elsewhere. */
   WORKER_IN_PROCESS: bool.default(true),
   JOBS_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),

@@ -16,10 +16,14 @@ import { createRecordingPipeline, type RecordingPipeline } from "@/server/record
 import { createJobQueue } from "@/server/platform/jobs/job-queue";
 import { startRawFilesSweeper } from "@/server/recordings/raw-files-sweep";
 import { appMediaSecret } from "@/server/recordings/media-link";
+import { liveWindowMs } from "@/lib/compositing/live";
+import { createLiveComposer, type LiveComposer } from "@/server/recordings/live/live-composer";
 
 export interface RecordingBackend {
   library: RecordingLibrary;
   pipeline: RecordingPipeline;
+  /** Live compositing of the recordings this node captures (absent with LIVE_WINDOW_MS=0). */
+  live?: LiveComposer;
   /** Follows RecordingService status changes: queues compositing, sends webhooks, updates the console. */
   onChange(recording: Recording): Promise<void>;
   sweepNow(): Promise<SweepResult>;
@@ -64,6 +68,24 @@ export async function startRecordingBackend(
           onUndeliverable: (p, reason) => opts.logger.warn({ url: p.url, event: p.event, reason }, "webhook undeliverable"),
         })
       : undefined;
+  const encoder = { preset: env.COMPOSE_PRESET, fps: env.COMPOSE_FPS, crf: env.COMPOSE_CRF };
+  const output = { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT };
+  const tools = { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH };
+  const live =
+    env.LIVE_WINDOW_MS > 0
+      ? createLiveComposer({
+          storage: core.storage,
+          recordingsDir: recorderDirectory(env),
+          workDir: path.resolve(env.DATA_DIR, "processing", "live"),
+          windowMs: liveWindowMs(env.LIVE_WINDOW_MS, env.COMPOSE_FPS),
+          settleMs: env.LIVE_SETTLE_MS,
+          output,
+          encoder,
+          tools,
+          read: (id) => library.store.liveSource(id),
+          logger: opts.logger,
+        })
+      : undefined;
   const pipeline = await createRecordingPipeline({
     db: core.db,
     jobs,
@@ -73,7 +95,9 @@ export async function startRecordingBackend(
     recordingsDir: recorderDirectory(env),
     remote: { secret: publisherSecret(env, core.authSecret), defaultRecorderUrl: env.RECORDER_WHIP_URL ?? null },
     workDir: path.resolve(env.DATA_DIR, "processing"),
-    output: { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT },
+    output,
+    encoder,
+    live,
     retentionDays: env.RECORDING_RETENTION_DAYS,
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
     sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
@@ -84,7 +108,7 @@ export async function startRecordingBackend(
       staleSeconds: env.COMPOSE_STALE_SECONDS,
     },
     webhooks,
-    tools: { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH },
+    tools,
     onJobDone: opts.onJobDone,
   });
   if (webhooks && opts.runWorker) await webhooks.work({ concurrency: 2 });
@@ -138,15 +162,23 @@ export async function startRecordingBackend(
           meetingPointId: recording.meetingPointId,
           status: recording.status,
         });
-        // Any worker takes it: raw files elsewhere are fetched from the recorder that captured them.
-        await pipeline.enqueue(recording.id);
-      }
+        // Rendered live here: the last window and the closed index first, then the job only assembles the movie
+        // (not awaited: Stop answers at once). Any worker takes the job; raw files elsewhere are fetched.
+        if (live?.isFollowing(recording.id))
+          void live
+            .finish(recording.id)
+            .finally(() => pipeline.enqueue(recording.id))
+            .catch((err: unknown) => opts.logger.error({ err, recordingId: recording.id }, "queueing compositing failed"));
+        else await pipeline.enqueue(recording.id);
+      } else await live?.follow(recording);
     },
+    live,
     sweepNow: () => sweepExpiredRecordings(sweep),
     async close() {
       stopSweeper?.();
       stopRawSweeper();
       stopRelay?.();
+      await live?.close();
       await webhooks?.stopWorking().catch(() => undefined);
       await pipeline.close();
       await jobs.stop({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);

@@ -136,6 +136,14 @@ export class RecordingStore {
     return { ...applied, input };
   }
 
+  /** What live compositing renders from, as it stands: capture spans, layout and layout changes. */
+  async liveSource(id: string): Promise<Pick<CompositingInput, "spans" | "layout" | "layoutChanges"> | null> {
+    const row = await this.prisma.recording.findUnique({ where: { id } });
+    return row
+      ? { spans: decodeSpans(row.spans), layout: layoutOf(row.layout), layoutChanges: decodeLayoutChanges(row.layoutChanges) }
+      : null;
+  }
+
   /** Progress of the job holding it; late progress never lands on a recording that moved on. */
   async reportProgress(id: string, percent: number): Promise<boolean> {
     const { count } = await this.prisma.recording.updateMany({ where: { id, status: "processing" }, data: { progress: percent } });

@@ -20,6 +20,9 @@ import type { ObjectStore } from "@/server/platform/object-store";
 import { uploadRecordingFiles, type RecordingFile } from "@/server/recordings/compose/upload-sink";
 import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { RecordingStore } from "@/server/recordings/recording-store";
+import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
+import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
+import { basisOf } from "@/server/recordings/live/live-index";
 
 export interface RecordingPipelineOptions {
   db: Database;
@@ -38,6 +41,7 @@ export interface RecordingPipelineOptions {
   /** Scratch space for movies before upload. */
   workDir: string;
   output: { width: number; height: number };
+  encoder?: Partial<EncoderSettings>;
   retentionDays: number;
   uploadRawTracks: boolean;
   sse?: { algorithm: "AES256" | "aws:kms"; kmsKeyId?: string };
@@ -46,6 +50,8 @@ export interface RecordingPipelineOptions {
   webhooks?: WebhookQueue;
   /** The ffmpeg and ffprobe programs (default: found on PATH). */
   tools?: { ffmpeg: string; ffprobe: string };
+  /** The node's live compositing: finishes a recording it renders before the job looks for its segments. */
+  live?: { finish(recordingId: string): Promise<boolean> };
   /** Each compositing run's wall time and outcome (for metrics). */
   onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
 }
@@ -151,13 +157,26 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     const log = o.logger.child({ recordingId, jobId: job.jobId, attempt: job.attempt });
 
     const out = path.join(o.workDir, recordingId);
-    const recordingDir = await rawFilesOf(recordingId, row.destination, path.join(out, "raw"), log);
-    const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
     const spans = capturedSpansMs(row.spans);
     const movie = path.join(out, "movie.mp4");
     const poster = path.join(out, "poster.jpg");
     const layoutChanges = row.layoutChanges;
-    try {
+    const rawFiles = () => rawFilesOf(recordingId, row.destination, path.join(out, "raw"), log);
+    // Rendered live on this node: its last window goes in first. Then the stored segments are the movie if they
+    // cover the recording as it stands (a layout change since, or a lost node's unfinished output, means not).
+    await o.live?.finish(recordingId);
+    const basis = basisOf({ spans, layout: row.layout, layoutChanges, output: o.output });
+    const fromLive = await tryLiveMovie({
+      storage: o.storage,
+      recordingId,
+      basis,
+      outFile: movie,
+      posterFile: poster,
+      tools: o.tools,
+      signal: job.signal,
+    });
+    async function composeFromRawFiles(recordingDir: string) {
+      const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
       await composeRecording({
         recordingDir,
         manifestText,
@@ -171,7 +190,12 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         onProgress: (percent) => void job.reportProgress(Math.min(90, percent * 0.9), "composite"),
         onLog: (line) => log.debug({ line }, "ffmpeg"),
         tools: o.tools,
+        encoder: o.encoder,
       });
+    }
+    try {
+      if (fromLive) log.info({ segments: fromLive.index.segments.length }, "movie assembled from the live segments");
+      else await composeFromRawFiles(await rawFiles());
     } catch (err) {
       if (err instanceof ComposeError) {
         // Nothing to compose (no media reached the recorder): retrying cannot help.
@@ -186,6 +210,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
     ];
     if (o.uploadRawTracks) {
+      const recordingDir = await rawFiles();
       for (const s of await listRecordingSessions(path.dirname(recordingDir), path.basename(recordingDir))) {
         for (const f of s.files)
           files.push({

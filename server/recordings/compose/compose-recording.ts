@@ -10,6 +10,7 @@ import {
   posterArgs,
   windowsOf,
   type CompositeRequest,
+  type EncoderSettings,
 } from "@/lib/compositing/ffmpeg-args";
 import { layoutSegments, type Segment } from "@/lib/compositing/layout";
 import { parseManifest, type SkippedLine } from "@/lib/compositing/manifest";
@@ -55,6 +56,7 @@ export interface ComposeRecordingOptions {
   fontFile?: string | null;
   /** The ffmpeg and ffprobe programs (default: found on PATH). */
   tools?: { ffmpeg: string; ffprobe: string };
+  encoder?: Partial<EncoderSettings>;
 }
 
 export interface ComposeRecordingResult {
@@ -108,7 +110,7 @@ export interface Composition {
 
 export type PrepareOptions = Pick<
   ComposeRecordingOptions,
-  "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile" | "tools"
+  "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile" | "tools" | "encoder"
 >;
 
 /**
@@ -135,6 +137,7 @@ export async function prepareComposition(o: PrepareOptions): Promise<Composition
     fontFile,
     inputPath: (t) => path.resolve(o.recordingDir, t.file),
     startMsOf: (t) => startMs.get(t.trackId) ?? 0,
+    encoder: o.encoder,
   };
   return { timeline, segments, request, skippedManifestLines: skipped, droppedTracks: dropped };
 }
@@ -206,7 +209,7 @@ export async function composeRecording(o: ComposeRecordingOptions): Promise<Comp
       await run(cmd.args, cmd.durationMs, (p) => o.onProgress?.(Math.min(99, p.percent ?? 0), p));
     } else {
       const parts: WindowPart[] = [];
-      for (const [i, w] of windowsOf(timeline.durationMs, windowMs).entries()) {
+      for (const [i, w] of windowsOf(timeline.durationMs, windowMs, o.encoder?.fps).entries()) {
         const onProgress = (p: FfmpegProgress) =>
           o.onProgress?.(Math.min(98, (w.fromMs + ((p.percent ?? 0) / 100) * (w.toMs - w.fromMs)) * (100 / timeline.durationMs)), p);
         parts.push(await renderWindow(c, w, work, `w${String(i).padStart(5, "0")}`, { ...o, onProgress }));

@@ -1,0 +1,124 @@
+// The node's live compositing: one LiveRecording per recording its co-located recorder is capturing, ticking
+// while it runs and finishing it at Stop (the last window, the closed index) before the compositing job is queued,
+// so the job only assembles the stored segments into the MP4. Created in the composition root, fed the recording
+// service's status changes.
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
+import type { Recording } from "@/lib/domain/recording";
+import type { Logger } from "@/server/platform/logger";
+import type { ObjectStore } from "@/server/platform/object-store";
+import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
+
+export interface LiveComposerOptions {
+  storage: ObjectStore;
+  /** The co-located recorder's folder: only recordings captured here are rendered here. */
+  recordingsDir: string;
+  workDir: string;
+  windowMs: number;
+  settleMs: number;
+  output: { width: number; height: number };
+  encoder?: Partial<EncoderSettings>;
+  tools?: { ffmpeg: string; ffprobe: string };
+  read: (recordingId: string) => Promise<LiveSource | null>;
+  logger: Logger;
+  tickMs?: number;
+}
+
+interface Running {
+  live: LiveRecording;
+  timer: NodeJS.Timeout;
+  /** Ticks never overlap: each waits for the one before. */
+  chain: Promise<unknown>;
+  finishing?: Promise<boolean>;
+}
+
+export interface LiveComposer {
+  /** A status change: capturing starts the recording's live output; stopped or interrupted finishes it. */
+  follow(recording: Recording): Promise<void>;
+  /** Finishes a followed recording (true when its index is closed over every window); false when not followed. */
+  finish(recordingId: string): Promise<boolean>;
+  isFollowing(recordingId: string): boolean;
+  /** Per recording being rendered: captured time not yet in a stored window, and rendering time so far. */
+  stats(): { recordingId: string; lagSeconds: number; renderSeconds: number }[];
+  close(): Promise<void>;
+}
+
+export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
+  const running = new Map<string, Running>();
+  const log = o.logger.child({ component: "live-compositing" });
+
+  function tick(recordingId: string, r: Running) {
+    r.chain = r.chain
+      .then(() => r.live.advance(false))
+      .catch((err: unknown) => log.warn({ err, recordingId }, "live window failed; the next tick tries again"));
+  }
+
+  async function start(recording: Recording): Promise<void> {
+    const recordingDir = path.join(o.recordingsDir, recording.id);
+    // Captured by another recorder deployment: its raw files are not here to render.
+    if (
+      !(await stat(recordingDir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      return;
+    if (running.has(recording.id)) return;
+    const live = new LiveRecording({
+      recordingId: recording.id,
+      recordingDir,
+      workDir: path.join(o.workDir, recording.id),
+      storage: o.storage,
+      windowMs: o.windowMs,
+      settleMs: o.settleMs,
+      output: o.output,
+      encoder: o.encoder,
+      tools: o.tools,
+      read: () => o.read(recording.id),
+      logger: log,
+    });
+    const r: Running = { live, chain: Promise.resolve(), timer: setInterval(() => tick(recording.id, r), o.tickMs ?? 1000) };
+    r.timer.unref();
+    running.set(recording.id, r);
+    log.info({ recordingId: recording.id, windowMs: o.windowMs }, "live compositing started");
+  }
+
+  async function finish(recordingId: string): Promise<boolean> {
+    const r = running.get(recordingId);
+    if (!r) return false;
+    r.finishing ??= (async () => {
+      clearInterval(r.timer);
+      await r.chain;
+      try {
+        return await r.live.advance(true);
+      } catch (err) {
+        log.warn({ err, recordingId }, "live output could not be finished; the job composites from the raw files");
+        return false;
+      } finally {
+        running.delete(recordingId);
+      }
+    })();
+    return r.finishing;
+  }
+
+  return {
+    async follow(recording) {
+      if (recording.status === "recording" || recording.status === "paused") await start(recording);
+      else if (running.has(recording.id)) await finish(recording.id);
+    },
+    finish,
+    isFollowing: (id) => running.has(id),
+    stats: () =>
+      [...running.entries()].map(([recordingId, r]) => ({
+        recordingId,
+        lagSeconds: r.live.lagMs / 1000,
+        renderSeconds: r.live.renderSeconds,
+      })),
+    async close() {
+      for (const r of running.values()) clearInterval(r.timer);
+      await Promise.all([...running.values()].map((r) => r.chain));
+      running.clear();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// The live output's own record, stored beside its segments (`recordings/<id>/live/index.json`): which windows
+// exist, whether the recording stopped, and what they were rendered from. Kept in the object store rather than the
+// database so that any node or worker can finish a recording from what is stored, whoever rendered it.
+import { createHash } from "node:crypto";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import { liveKeys } from "@/lib/compositing/live";
+import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
+import type { ObjectStore } from "@/server/platform/object-store";
+
+export const liveIndexSchema = z.object({
+  version: z.literal(1),
+  windowMs: z.number().positive(),
+  segments: z.array(z.object({ index: z.number().int().min(0), durationMs: z.number().positive() })),
+  /** Stopped and every window rendered: the segments are the whole recording. */
+  ended: z.boolean(),
+  /** What the windows were rendered from (basisOf); a movie assembled from them must be of the same. */
+  basis: z.string(),
+  updatedAt: z.string(),
+  /** Per-recording: how far rendering trails capture, and the wall time spent rendering (for /metrics and the API view). */
+  lagMs: z.number().optional(),
+  renderSeconds: z.number().optional(),
+});
+export type LiveIndex = z.infer<typeof liveIndexSchema>;
+
+export interface LiveBasis {
+  spans: TimeSpan[];
+  layout: LayoutName;
+  layoutChanges: LayoutChange[];
+  output: { width: number; height: number };
+}
+
+/** A digest of everything that decides the movie's pictures and sound; spans only count once stopped. */
+export function basisOf(b: LiveBasis): string {
+  return createHash("sha256")
+    .update(JSON.stringify([b.spans.filter((s) => s.toMs > s.fromMs), b.layout, b.layoutChanges, b.output.width, b.output.height]))
+    .digest("hex");
+}
+
+export const livePrefix = (recordingId: string) => `recordings/${recordingId}/`;
+
+export async function writeLiveIndex(storage: ObjectStore, recordingId: string, index: LiveIndex): Promise<void> {
+  await storage.client.send(
+    new PutObjectCommand({
+      Bucket: storage.bucket,
+      Key: livePrefix(recordingId) + liveKeys.index,
+      Body: JSON.stringify(index),
+      ContentType: "application/json",
+      CacheControl: "no-store",
+    }),
+  );
+}
+
+/** null when the recording has no live output (or it is unreadable: then it is not trusted either). */
+export async function readLiveIndex(storage: ObjectStore, recordingId: string): Promise<LiveIndex | null> {
+  try {
+    const got = await storage.client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: livePrefix(recordingId) + liveKeys.index }));
+    const parsed = liveIndexSchema.safeParse(JSON.parse((await got.Body?.transformToString()) ?? ""));
+    return parsed.success ? parsed.data : null;
+  } catch (err) {
+    if ((err as { name?: string }).name === "NoSuchKey") return null;
+    throw err;
+  }
+}

@@ -1,0 +1,134 @@
+// One running recording's live output: on every tick, the windows that closed since the last one are composited
+// from the raw files so far (the same manifest → timeline → layout path as the final movie, with the open span
+// ending a settle margin before now) and stored as fMP4 segments with the index that lists them.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
+import { closedWindow, liveKeys, type LiveSegment } from "@/lib/compositing/live";
+import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
+import type { Logger } from "@/server/platform/logger";
+import type { ObjectStore } from "@/server/platform/object-store";
+import { ComposeError, MissingTrackError, prepareComposition } from "@/server/recordings/compose/compose-recording";
+import { basisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
+import { renderLiveWindow } from "@/server/recordings/live/render-live-window";
+
+/** What the database says about the recording right now. */
+export interface LiveSource {
+  spans: { from: Date; to: Date | null }[];
+  layout: LayoutName;
+  layoutChanges: LayoutChange[];
+}
+
+export interface LiveRecordingOptions {
+  recordingId: string;
+  recordingDir: string;
+  workDir: string;
+  storage: ObjectStore;
+  windowMs: number;
+  /** Media younger than this may still be in the recorder's jitter buffer or unflushed cluster. */
+  settleMs: number;
+  output: { width: number; height: number };
+  encoder?: Partial<EncoderSettings>;
+  tools?: { ffmpeg: string; ffprobe: string };
+  read: () => Promise<LiveSource | null>;
+  logger: Logger;
+  clock?: () => number;
+}
+
+const CONTENT_TYPES: Record<string, string> = { init: "video/mp4", segment: "video/iso.segment" };
+
+export class LiveRecording {
+  readonly segments: LiveSegment[] = [];
+  private tail: Buffer | null = null;
+  private initStored = false;
+  /** Captured output time not yet in a stored window (the last tick's view). */
+  lagMs = 0;
+  renderSeconds = 0;
+
+  constructor(private readonly o: LiveRecordingOptions) {}
+
+  private get renderedMs(): number {
+    return this.segments.reduce((sum, s) => sum + s.durationMs, 0);
+  }
+
+  /** Renders and stores every window closed so far; `final` (after Stop) also the last, partial one, and closes the index. */
+  async advance(final: boolean): Promise<boolean> {
+    const source = await this.o.read();
+    if (!source) return false;
+    const now = (this.o.clock ?? Date.now)();
+    const spans: TimeSpan[] = source.spans
+      .map((s) => ({ fromMs: s.from.getTime(), toMs: s.to ? s.to.getTime() : final ? now : now - this.o.settleMs }))
+      .filter((s) => s.toMs > s.fromMs);
+    const capturedEstimate = spans.reduce((sum, s) => sum + s.toMs - s.fromMs, 0);
+    this.lagMs = Math.max(0, capturedEstimate - this.renderedMs);
+    if (!final && !closedWindow(this.segments.length, this.o.windowMs, capturedEstimate, false)) return false;
+    if (spans.length === 0) return false;
+
+    let composition: Awaited<ReturnType<typeof prepareComposition>>;
+    try {
+      composition = await prepareComposition({
+        recordingDir: this.o.recordingDir,
+        manifestText: await readFile(path.join(this.o.recordingDir, "manifest.jsonl"), "utf8").catch(() => ""),
+        spans,
+        layoutChanges: source.layoutChanges,
+        defaultLayout: source.layout,
+        output: this.o.output,
+        tools: this.o.tools,
+      });
+    } catch (err) {
+      // A track that has only just started may not probe yet: the next tick sees it. At Stop the job decides.
+      if (!final && (err instanceof MissingTrackError || err instanceof ComposeError)) return false;
+      throw err;
+    }
+    const captured = composition.timeline.durationMs;
+    for (let w = closedWindow(this.segments.length, this.o.windowMs, captured, final); w; ) {
+      const index = this.segments.length;
+      const started = performance.now();
+      const result = await renderLiveWindow({
+        composition,
+        window: w,
+        lookahead: !final || w.toMs < captured,
+        previousTail: this.tail,
+        workDir: path.join(this.o.workDir, `w${index}`),
+        encoder: this.o.encoder,
+        ffmpeg: this.o.tools?.ffmpeg,
+      });
+      if (!this.initStored) await this.put(liveKeys.init, result.init, CONTENT_TYPES.init!);
+      this.initStored = true;
+      await this.put(liveKeys.segment(index), result.segment, CONTENT_TYPES.segment!);
+      this.segments.push({ index, durationMs: result.durationMs });
+      this.tail = result.tailPcm;
+      this.renderSeconds += (performance.now() - started) / 1000;
+      this.lagMs = Math.max(0, captured - this.renderedMs);
+      await this.storeIndex(false, source, spans);
+      w = closedWindow(this.segments.length, this.o.windowMs, captured, final);
+    }
+    if (final) await this.storeIndex(this.segments.length > 0, source, spans);
+    return true;
+  }
+
+  private async storeIndex(ended: boolean, source: LiveSource, spans: TimeSpan[]): Promise<void> {
+    await writeLiveIndex(this.o.storage, this.o.recordingId, {
+      version: 1,
+      windowMs: this.o.windowMs,
+      segments: this.segments,
+      ended,
+      basis: basisOf({ spans, layout: source.layout, layoutChanges: source.layoutChanges, output: this.o.output }),
+      updatedAt: new Date().toISOString(),
+      lagMs: Math.round(this.lagMs),
+      renderSeconds: Math.round(this.renderSeconds * 10) / 10,
+    });
+  }
+
+  private async put(key: string, body: Buffer, contentType: string): Promise<void> {
+    await this.o.storage.client.send(
+      new PutObjectCommand({
+        Bucket: this.o.storage.bucket,
+        Key: livePrefix(this.o.recordingId) + key,
+        Body: body,
+        ContentType: contentType,
+      }),
+    );
+  }
+}

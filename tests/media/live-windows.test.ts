@@ -1,0 +1,197 @@
+// Live compositing end to end below the app: a recording written by the recorder's own manifest writer is rendered
+// window by window while "running" (the open span ends at the clock), finished at Stop, and the stored segments are
+// assembled into the movie. Checked with ffprobe and by content: each participant's colour in their tile, their tone
+// in the audio, and a continuous tone across every window join without a dip.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveKeys, liveWindowMs, mediaPlaylist } from "@/lib/compositing/live";
+import { createLogger } from "@/server/platform/logger";
+import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
+import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
+import { basisOf, livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
+import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
+import { expectMovieContent } from "@/tests/support/media/movie-content";
+import {
+  makeAudio,
+  makeVideo,
+  SyntheticRecording,
+  T0,
+  TWO_PERSON_MEDIA,
+  writeTwoPersonRecording,
+} from "@/tests/support/media/synthetic-recording";
+
+const OUTPUT = { width: 1280, height: 720 };
+
+function probe(file: string) {
+  return JSON.parse(
+    execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height:format=duration", "-of", "json", file], {
+      encoding: "utf8",
+    }),
+  ) as { streams: { codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
+}
+
+/** Top-level box order of an MP4 (moov before mdat means it plays while downloading). */
+function topBoxes(file: string): string[] {
+  const b = readFileSync(file);
+  const types: string[] = [];
+  for (let at = 0; at + 8 <= b.length; ) {
+    const size = b.readUInt32BE(at);
+    types.push(b.toString("latin1", at + 4, at + 8));
+    at += size === 1 ? Number(b.readBigUInt64BE(at + 8)) : size;
+  }
+  return types;
+}
+
+/** Mono PCM of the movie's audio. */
+function pcm(file: string): Float32Array {
+  const raw = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"], {
+    maxBuffer: 1 << 28,
+  });
+  return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+}
+
+async function runLive(o: { dir: string; store: ObjectStore; recordingId: string; seconds: number; windowMs: number }) {
+  const spans: LiveSource["spans"] = [{ from: new Date(T0), to: null }];
+  const source = (): LiveSource => ({ spans, layout: "grid", layoutChanges: [] });
+  let now = T0;
+  const live = new LiveRecording({
+    recordingId: o.recordingId,
+    recordingDir: path.join(o.dir, o.recordingId),
+    workDir: path.join(o.dir, "work"),
+    storage: o.store,
+    windowMs: o.windowMs,
+    settleMs: 1000,
+    output: OUTPUT,
+    read: async () => source(),
+    logger: createLogger("silent"),
+    clock: () => now,
+  });
+  // The call runs: the clock passes each window's end (plus the settle margin) and a tick renders what closed.
+  const rendered: number[] = [];
+  for (let t = 0; t <= o.seconds * 1000; t += 1000) {
+    now = T0 + t;
+    await live.advance(false);
+    rendered.push(live.segments.length);
+  }
+  const whileRunning = await readLiveIndex(o.store, o.recordingId);
+  spans[0]!.to = new Date(T0 + o.seconds * 1000);
+  now = T0 + o.seconds * 1000 + 500;
+  await live.advance(true);
+  return {
+    live,
+    rendered,
+    whileRunning,
+    basis: basisOf({ spans: [{ fromMs: T0, toMs: T0 + o.seconds * 1000 }], layout: "grid", layoutChanges: [], output: OUTPUT }),
+  };
+}
+
+describe("live compositing", () => {
+  let dir: string;
+  let store: ObjectStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "vhd-live-"));
+    store = await openObjectStore({
+      region: "us-east-1",
+      bucket: "live",
+      forcePathStyle: true,
+      embeddedDir: path.join(dir, "s3"),
+      embeddedPort: 0,
+    });
+  });
+  afterAll(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stores each closed window while running and assembles the movie from them at Stop", async () => {
+    const seconds = 14;
+    writeTwoPersonRecording(path.join(dir, "two"), seconds);
+    const windowMs = liveWindowMs(6000, 25);
+    expect(windowMs).toBe(5760);
+    const { live, rendered, whileRunning, basis } = await runLive({ dir, store, recordingId: "two", seconds, windowMs });
+    // Window k is rendered once the clock is past its end plus the settle margin, never before.
+    expect(rendered.at(-1)).toBe(2);
+    expect(whileRunning?.ended).toBe(false);
+    expect(whileRunning?.segments.map((s) => s.durationMs)).toEqual([5760, 5760]);
+    expect(live.segments.map((s) => s.durationMs)).toEqual([5760, 5760, seconds * 1000 - 2 * 5760]);
+    const index = await readLiveIndex(store, "two");
+    expect(index?.ended).toBe(true);
+
+    const init = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: livePrefix("two") + liveKeys.init }));
+    expect(init.ContentType).toBe("video/mp4");
+    const playlist = mediaPlaylist({
+      segments: index!.segments,
+      windowMs,
+      ended: true,
+      initUri: "init.mp4",
+      segmentUri: (i) => `s${i}.m4s`,
+    });
+    expect(playlist).toContain("#EXT-X-ENDLIST");
+
+    const movie = path.join(dir, "two-movie.mp4");
+    const made = await tryLiveMovie({ storage: store, recordingId: "two", basis, outFile: movie, posterFile: `${movie}.jpg` });
+    expect(made?.durationMs).toBe(seconds * 1000);
+    const info = probe(movie);
+    expect(info.streams.map((s) => s.codec_name).sort()).toEqual(["aac", "h264"]);
+    expect(info.streams.find((s) => s.codec_name === "h264")).toMatchObject({ width: 1280, height: 720 });
+    expect(Math.abs(Number(info.format.duration) - seconds)).toBeLessThan(0.1);
+    const boxes = topBoxes(movie);
+    expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
+    expectMovieContent(movie, TWO_PERSON_MEDIA);
+
+    // Segments of anything else (a layout changed since) are not taken for the movie.
+    const other = await tryLiveMovie({
+      storage: store,
+      recordingId: "two",
+      basis: "x",
+      outFile: `${movie}.2.mp4`,
+      posterFile: `${movie}.2.jpg`,
+    });
+    expect(other).toBeNull();
+  }, 180_000);
+
+  it("keeps a continuous tone without a dip at any of ten window joins", async () => {
+    const seconds = 30;
+    const rec = path.join(dir, "tone");
+    const m = new SyntheticRecording();
+    m.session("ann", "agent:ann", "ANN", "camera", 0);
+    const v = m.track("ann", "video", 0, seconds * 1000, { width: 320, height: 240 });
+    const a = m.track("ann", "audio", 0, seconds * 1000);
+    makeVideo(path.join(rec, v.file), "color=c=0x3366cc:s=320x240:r=25", seconds);
+    makeAudio(path.join(rec, a.file), "sine=f=1000:r=48000", seconds);
+    m.end("ann", seconds * 1000);
+    m.writeManifest(rec);
+    const windowMs = liveWindowMs(2600, 25);
+    const { basis } = await runLive({ dir, store, recordingId: "tone", seconds, windowMs });
+    const movie = path.join(dir, "tone-movie.mp4");
+    expect(await tryLiveMovie({ storage: store, recordingId: "tone", basis, outFile: movie, posterFile: `${movie}.jpg` })).not.toBeNull();
+
+    const samples = pcm(movie);
+    // RMS per millisecond (one period of the tone), against the median level.
+    const ms = Math.floor(samples.length / 48);
+    const rms = Array.from({ length: ms }, (_, i) => {
+      let sum = 0;
+      for (let j = i * 48; j < (i + 1) * 48; j++) sum += samples[j]! ** 2;
+      return Math.sqrt(sum / 48);
+    });
+    const level = [...rms].sort((x, y) => x - y)[Math.floor(ms / 2)]!;
+    expect(level).toBeGreaterThan(0.05);
+    const joins = Array.from({ length: Math.floor((seconds * 1000) / windowMs) }, (_, k) => (k + 1) * windowMs).filter(
+      (j) => j < seconds * 1000 - 100,
+    );
+    expect(joins.length).toBeGreaterThanOrEqual(10);
+    const floor = level * 10 ** (-3 / 20);
+    // Longest run of quiet milliseconds anywhere after the first 100 ms (the decoder's own start).
+    let run = 0;
+    let longest = { ms: 0, at: 0 };
+    for (let i = 100; i < ms - 50; i++) {
+      run = rms[i]! < floor ? run + 1 : 0;
+      if (run > longest.ms) longest = { ms: run, at: i };
+    }
+    expect(longest.ms, `a ${longest.ms} ms dip over 3 dB at ${longest.at} ms (joins at ${joins.join(", ")})`).toBeLessThanOrEqual(5);
+  }, 240_000);
+});
