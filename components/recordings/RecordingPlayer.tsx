@@ -3,6 +3,7 @@
 import { useRef } from "react";
 import type { RecordingView } from "@/lib/realtime/views";
 import { formatDuration, playbackUrl } from "@/components/recordings/recordings-client";
+import { LivePlayer } from "@/components/recordings/LivePlayer";
 
 /** At most one fresh link per this many ms: a movie that really cannot play must not loop. */
 const RELINK_EVERY_MS = 30_000;
@@ -12,7 +13,7 @@ const RELINK_EVERY_MS = 30_000;
  * link and seeks with Range requests against object storage directly. The link expires within minutes,
  * so when a later Range request is refused the player asks the route again and resumes where it was.
  */
-export function RecordingPlayer({ recording, onClose }: { recording: RecordingView; onClose: () => void }) {
+export function RecordingPlayer({ recording, live, onClose }: { recording: RecordingView; live?: boolean; onClose: () => void }) {
   const lastRelink = useRef(0);
 
   const relink = (video: HTMLVideoElement) => {
@@ -36,26 +37,30 @@ export function RecordingPlayer({ recording, onClose }: { recording: RecordingVi
     <div className="panel stack" data-testid="recording-player-panel" style={{ padding: 16 }}>
       <div className="row" style={{ justifyContent: "space-between" }}>
         <strong>
-          {recording.title ?? "Recorded call"} · {formatDuration(recording.durationMs)}
+          {recording.title ?? "Recorded call"} · {live ? "live" : formatDuration(recording.durationMs)}
         </strong>
         <button type="button" className="button secondary" onClick={onClose}>
           Close player
         </button>
       </div>
-      {/* biome-ignore lint/a11y/useMediaCaption: recordings have no caption track yet (no transcript is made) */}
-      <video
-        key={recording.id}
-        data-testid="recording-player"
-        data-recording-id={recording.id}
-        src={playbackUrl(recording.id)}
-        poster={recording.posterUrl ?? undefined}
-        onError={(e) => relink(e.currentTarget)}
-        controls
-        autoPlay
-        playsInline
-        preload="metadata"
-        style={{ width: "100%", maxHeight: "70vh", background: "#000", borderRadius: 6 }}
-      />
+      {live ? (
+        <LivePlayer recordingId={recording.id} />
+      ) : (
+        // biome-ignore lint/a11y/useMediaCaption: recordings have no caption track yet (no transcript is made)
+        <video
+          key={recording.id}
+          data-testid="recording-player"
+          data-recording-id={recording.id}
+          src={playbackUrl(recording.id)}
+          poster={recording.posterUrl ?? undefined}
+          onError={(e) => relink(e.currentTarget)}
+          controls
+          autoPlay
+          playsInline
+          preload="metadata"
+          style={{ width: "100%", maxHeight: "70vh", background: "#000", borderRadius: 6 }}
+        />
+      )}
     </div>
   );
 }

@@ -8,6 +8,8 @@ import { deleteRecording, downloadUrl, formatDuration, formatTime, updateRecordi
 // Still capturing or being made into a movie: the server refuses to delete those.
 const BUSY = new Set<RecordingView["status"]>(["armed", "recording", "paused", "processing"]);
 const GONE = new Set<RecordingView["status"]>(["deleted", "expired"]);
+/** Being captured or finishing: its live output can be watched. */
+export const LIVE = new Set<RecordingView["status"]>(["recording", "paused", "stopped", "processing"]);
 
 /** One recording in the console's table, with its actions. */
 export function RecordingRow({
@@ -17,7 +19,7 @@ export function RecordingRow({
 }: {
   recording: RecordingView;
   onChange: (updated: RecordingView) => void;
-  onPlay: (recording: RecordingView) => void;
+  onPlay: (recording: RecordingView, live?: boolean) => void;
 }) {
   const { busy, error, act: run } = useBusyAction();
   const r = recording;
@@ -54,6 +56,11 @@ export function RecordingRow({
       <td>{GONE.has(r.status) ? "–" : r.keep ? "kept" : r.expiresAt ? formatTime(r.expiresAt) : "–"}</td>
       <td>
         <div className="row">
+          {LIVE.has(r.status) && (
+            <button type="button" className="button" onClick={() => onPlay(r, true)}>
+              Watch live
+            </button>
+          )}
           {r.status === "ready" && (
             <>
               <button type="button" className="button" disabled={busy} onClick={() => onPlay(r)}>

@@ -4,15 +4,19 @@ import { useCallback, useEffect, useState } from "react";
 import { useDesk } from "@/components/realtime/useDesk";
 import type { RecordingView } from "@/lib/realtime/views";
 import { RecordingPlayer } from "@/components/recordings/RecordingPlayer";
+import { LIVE } from "@/components/recordings/RecordingRow";
 import { RecordingRow } from "@/components/recordings/RecordingRow";
 import { listRecordings, upsert } from "@/components/recordings/recordings-client";
+
+/** A live player keeps playing through Stop and processing; a movie player needs the movie. */
+const playable = (r: RecordingView, live: boolean) => (live ? LIVE.has(r.status) || r.status === "ready" : r.status === "ready");
 
 /** The console's recordings library: every recording, newest first, live while they are processed. */
 export function RecordingsConsole() {
   const { desk, status } = useDesk({});
   const [recordings, setRecordings] = useState<RecordingView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [playing, setPlaying] = useState<RecordingView | null>(null);
+  const [playing, setPlaying] = useState<{ recording: RecordingView; live: boolean } | null>(null);
 
   const load = useCallback(() => {
     listRecordings({ limit: 200 }).then(
@@ -34,13 +38,13 @@ export function RecordingsConsole() {
     return desk.on("recording:updated", ({ recording }) => {
       setRecordings((list) => upsert(list ?? [], recording));
       // A recording that stops being playable closes its player.
-      setPlaying((current) => (current?.id === recording.id && recording.status !== "ready" ? null : current));
+      setPlaying((current) => (current?.recording.id === recording.id && !playable(recording, current.live) ? null : current));
     });
   }, [desk]);
 
   const change = (updated: RecordingView) => {
     setRecordings((list) => upsert(list ?? [], updated));
-    if (updated.status !== "ready") setPlaying((current) => (current?.id === updated.id ? null : current));
+    setPlaying((current) => (current?.recording.id === updated.id && !playable(updated, current.live) ? null : current));
   };
 
   return (
@@ -53,7 +57,12 @@ export function RecordingsConsole() {
         {error && <p className="error">{error}</p>}
         {playing && (
           <div style={{ margin: "16px 0" }}>
-            <RecordingPlayer recording={playing} onClose={() => setPlaying(null)} />
+            <RecordingPlayer
+              key={`${playing.recording.id}-${playing.live}`}
+              recording={playing.recording}
+              live={playing.live}
+              onClose={() => setPlaying(null)}
+            />
           </div>
         )}
         <div style={{ overflowX: "auto" }}>
@@ -87,7 +96,12 @@ export function RecordingsConsole() {
                 </tr>
               )}
               {recordings?.map((r) => (
-                <RecordingRow key={r.id} recording={r} onChange={change} onPlay={setPlaying} />
+                <RecordingRow
+                  key={r.id}
+                  recording={r}
+                  onChange={change}
+                  onPlay={(recording, live) => setPlaying({ recording, live: !!live })}
+                />
               ))}
             </tbody>
           </table>

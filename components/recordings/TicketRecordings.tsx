@@ -5,13 +5,14 @@ import type { Desk } from "@/lib/sdk/desk";
 import type { RecordingView } from "@/lib/realtime/views";
 import { RecordingPlayer } from "@/components/recordings/RecordingPlayer";
 import { RecordingStatus } from "@/components/recordings/RecordingStatus";
+import { LIVE } from "@/components/recordings/RecordingRow";
 import { downloadUrl, formatDuration, formatTime, listRecordings, upsert } from "@/components/recordings/recordings-client";
 
 /** A ticket's recordings in its history details: status, duration, Play and Download. */
 export function TicketRecordings({ desk, ticketId }: { desk: Desk; ticketId: string }) {
   const [recordings, setRecordings] = useState<RecordingView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [playing, setPlaying] = useState<RecordingView | null>(null);
+  const [playing, setPlaying] = useState<{ recording: RecordingView; live: boolean } | null>(null);
 
   useEffect(() => {
     let current = true;
@@ -44,9 +45,14 @@ export function TicketRecordings({ desk, ticketId }: { desk: Desk; ticketId: str
               <span>{formatTime(r.startedAt ?? r.createdAt)}</span>
               <span data-testid="recording-duration">{formatDuration(r.durationMs)}</span>
               <RecordingStatus recording={r} />
+              {LIVE.has(r.status) && (
+                <button type="button" className="button" onClick={() => setPlaying({ recording: r, live: true })}>
+                  Watch live
+                </button>
+              )}
               {r.status === "ready" && (
                 <>
-                  <button type="button" className="button" onClick={() => setPlaying(r)}>
+                  <button type="button" className="button" onClick={() => setPlaying({ recording: r, live: false })}>
                     Play
                   </button>
                   <a className="button secondary" href={downloadUrl(r.id)} download>
@@ -60,7 +66,7 @@ export function TicketRecordings({ desk, ticketId }: { desk: Desk; ticketId: str
       )}
       {playing && (
         <div style={{ marginTop: 12 }}>
-          <RecordingPlayer recording={playing} onClose={() => setPlaying(null)} />
+          <RecordingPlayer recording={playing.recording} live={playing.live} onClose={() => setPlaying(null)} />
         </div>
       )}
     </div>

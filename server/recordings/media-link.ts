@@ -44,3 +44,26 @@ export function singleByteRange(header: string | null): string | undefined {
   if (!header) return undefined;
   return /^bytes=(\d+-\d*|-\d+)$/.test(header.trim()) ? header.trim() : undefined;
 }
+
+/** A live output object (init or segment) through the app's origin: signed over recording, file and expiry. */
+export interface LiveObjectClaims {
+  recordingId: string;
+  file: string;
+  expires: number;
+}
+
+const liveSignature = (secret: string, c: LiveObjectClaims) =>
+  createHmac("sha256", secret).update(`vhd-live-object|${c.recordingId}|${c.file}|${c.expires}`).digest("base64url");
+
+export function liveObjectPath(secret: string, c: LiveObjectClaims): string {
+  const q = new URLSearchParams({ expires: String(c.expires), sig: liveSignature(secret, c) });
+  return `/api/recordings/${encodeURIComponent(c.recordingId)}/live/${encodeURIComponent(c.file)}?${q}`;
+}
+
+export function verifyLiveObjectLink(secret: string, c: LiveObjectClaims, sig: string, nowSeconds = Date.now() / 1000): MediaLinkVerdict {
+  const expected = Buffer.from(liveSignature(secret, c));
+  const given = Buffer.from(sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "bad-signature" };
+  if (c.expires < nowSeconds) return { ok: false, reason: "expired" };
+  return { ok: true };
+}

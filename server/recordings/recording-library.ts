@@ -14,6 +14,7 @@ import { attachmentDisposition, clampLinkSeconds, createDownloadLink, createPlay
 import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/recordings/media-link";
 import { recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
 import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
+import { liveObject, livePlaylist } from "@/server/recordings/live/live-playback";
 
 export interface RecordingLibraryOptions {
   s3: S3Client;
@@ -99,6 +100,25 @@ export class RecordingLibrary {
     }
     const link = opts.download ? await createDownloadLink({ ...base, filename: movieFilename(row) }) : await createPlaybackLink(base);
     return { url: link.url, expiresAt: typeof link.expiresAt === "string" ? link.expiresAt : new Date(link.expiresAt).toISOString() };
+  }
+
+  /** The HLS playlist of the recording's live output (EVENT while it runs; `vod` once stopped). */
+  async livePlaylist(who: Identity, id: string, opts: { vod: boolean }): Promise<Response> {
+    requireAgentIdentity(who);
+    return livePlaylist(this.liveOptions(), await this.row(id), opts);
+  }
+
+  async liveObject(
+    who: Identity,
+    id: string,
+    link: { file: string; expires: number; sig: string; range: string | null },
+  ): Promise<Response> {
+    requireAgentIdentity(who);
+    return liveObject(this.liveOptions(), await this.row(id), link);
+  }
+
+  private liveOptions() {
+    return { s3: this.opts.s3, bucket: this.opts.bucket, linkSeconds: this.opts.linkSeconds, appMediaSecret: this.opts.appMediaSecret };
   }
 
   /**

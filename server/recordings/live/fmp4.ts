@@ -9,8 +9,6 @@ interface Box {
   size: number;
 }
 
-const CONTAINERS = new Set(["moov", "trak", "mdia", "moof", "traf"]);
-
 function boxesIn(buf: Buffer, from: number, to: number): Box[] {
   const out: Box[] = [];
   for (let at = from; at + 8 <= to; ) {
