@@ -26,7 +26,8 @@ export interface LiveMovieOptions {
 
 /** The movie from the stored segments, or null when they are not the whole recording as it stands. */
 export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIndex; durationMs: number } | null> {
-  const index = await readLiveIndex(o.storage, o.recordingId);
+  // Storage unreachable: composite from the raw files; the upload after that waits for storage like any movie.
+  const index = await readLiveIndex(o.storage, o.recordingId).catch(() => null);
   if (!index?.ended || index.basis !== o.basis || index.segments.length === 0) return null;
   if (index.segments.some((s, i) => s.index !== i)) return null;
   await mkdir(path.dirname(o.outFile), { recursive: true });
