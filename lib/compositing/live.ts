@@ -140,7 +140,9 @@ export function liveSegmentMuxArgs(videoFile: string, adtsFile: string, outFile:
     "-f",
     "mp4",
     "-movflags",
-    "+frag_keyframe+empty_moov+default_base_moof",
+    // delay_moov: the moov waits for the first packets, so the AudioSpecificConfig that aac_adtstoasc derives from
+    // them is in it (without, the esds has none and players refuse the audio codec).
+    "+frag_keyframe+empty_moov+default_base_moof+delay_moov",
     outFile,
   ];
 }

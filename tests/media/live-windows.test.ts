@@ -3,7 +3,7 @@
 // assembled into the movie. Checked with ffprobe and by content: each participant's colour in their tile, their tone
 // in the audio, and a continuous tone across every window join without a dip.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
@@ -123,6 +123,14 @@ describe("live compositing", () => {
 
     const init = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: livePrefix("two") + liveKeys.init }));
     expect(init.ContentType).toBe("video/mp4");
+    // The init names its codecs fully (players build their decoder from it): H.264 High, AAC LC with its config.
+    const initFile = path.join(dir, "init-and-first.mp4");
+    const first = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: livePrefix("two") + liveKeys.segment(0) }));
+    writeFileSync(initFile, Buffer.concat([await init.Body!.transformToByteArray(), await first.Body!.transformToByteArray()]));
+    const profiles = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,profile", "-of", "csv=p=0", initFile], {
+      encoding: "utf8",
+    });
+    expect(profiles.trim().split("\n").sort()).toEqual(["aac,LC", "h264,High"]);
     const playlist = mediaPlaylist({
       segments: index!.segments,
       windowMs,

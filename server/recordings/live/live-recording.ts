@@ -101,6 +101,10 @@ export class LiveRecording {
       this.tail = result.tailPcm;
       this.renderSeconds += (performance.now() - started) / 1000;
       this.lagMs = Math.max(0, captured - this.renderedMs);
+      this.o.logger.debug(
+        { recordingId: this.o.recordingId, index, renderMs: Math.round(performance.now() - started), lagMs: Math.round(this.lagMs) },
+        "live window stored",
+      );
       await this.storeIndex(false, source, spans);
       w = closedWindow(this.segments.length, this.o.windowMs, captured, final);
     }
