@@ -35,7 +35,7 @@ export default defineConfig({
     url: `${BASE_URL}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
-    stdout: "ignore",
+    stdout: process.env.E2E_LOG_LEVEL ? "pipe" : "ignore",
     stderr: "pipe",
     env: {
       NODE_ENV: "production",
@@ -43,7 +43,7 @@ export default defineConfig({
       PORT: String(PORT),
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
       // Every test's visitors come from 127.0.0.1: the per-address limits (tests/integration/anonymous-flooding.test.ts)
       // are raised so that the suite's few hundred visitor sessions fit.
       RATE_LIMIT_VISITOR_TOKENS: "2000",

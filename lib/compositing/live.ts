@@ -38,13 +38,23 @@ export function liveWindowMs(requestedMs: number, fps: number): number {
   return (units * unit * 1000) / AUDIO_RATE;
 }
 
-/** Window k of a recording whose captured output time so far is `capturedMs`; null while it is still open. */
-export function closedWindow(k: number, windowMs: number, capturedMs: number, final: boolean): TimeSpan | null {
-  const fromMs = k * windowMs;
-  if (fromMs >= capturedMs) return null;
-  const toMs = fromMs + windowMs;
-  if (toMs + (final ? 0 : LOOKAHEAD_MS) <= capturedMs) return { fromMs, toMs };
-  return final ? { fromMs, toMs: capturedMs } : null;
+/** The shortest window rendered while running: shorter ones would spend more on starting ffmpeg than on video. */
+export const MIN_WINDOW_MS = 1900;
+
+/**
+ * The next window to render, from `renderedMs` (the end of what is stored) given the captured output time so far;
+ * null while too little is closed. While running, a window is everything closed since, in whole units (see
+ * windowUnitSamples) and at most `windowMs`: a renderer that keeps up renders short windows often, so little is
+ * left at Stop; one that fell behind catches up with full ones. After Stop (`final`) the rest is one last window.
+ */
+export function closedWindow(renderedMs: number, windowMs: number, capturedMs: number, final: boolean, fps = 25): TimeSpan | null {
+  const fromMs = renderedMs;
+  if (fromMs >= capturedMs - 0.5) return null;
+  if (final) return { fromMs, toMs: capturedMs };
+  const unitMs = (windowUnitSamples(fps) * 1000) / AUDIO_RATE;
+  const units = Math.floor((Math.min(windowMs, capturedMs - LOOKAHEAD_MS - fromMs) + 1e-6) / unitMs);
+  const lengthMs = units * unitMs;
+  return lengthMs >= Math.min(MIN_WINDOW_MS, windowMs) ? { fromMs, toMs: fromMs + lengthMs } : null;
 }
 
 /** Which encoded frames (ADTS order, frame 0 = the encoder's priming) cover a window of `windowMs`. */

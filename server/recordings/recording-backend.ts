@@ -148,6 +148,22 @@ export async function startRecordingBackend(
   const stopRelay =
     opts.runWorker || !opts.publish ? undefined : relayWorkerProgress(prisma, library, env.JOBS_POLL_INTERVAL_SECONDS * 1000);
 
+  /**
+   * Rendered live here: the last window and the closed index, then the movie is assembled from the segments in
+   * this process at once (no queue polling between Stop and ready). Anything that fails goes to the job queue,
+   * whose worker composites from the raw files if the segments do not make the whole movie.
+   */
+  async function finishLive(recordingId: string): Promise<void> {
+    const finished = await live!.finish(recordingId);
+    try {
+      if (!finished) throw new Error("the live output did not finish");
+      await pipeline.composeNow(recordingId);
+    } catch (err) {
+      opts.logger.warn({ err, recordingId }, "assembling the live segments failed; the compositing job takes over");
+      await pipeline.enqueue(recordingId).catch((e: unknown) => opts.logger.error({ err: e, recordingId }, "queueing compositing failed"));
+    }
+  }
+
   return {
     library,
     pipeline,
@@ -164,11 +180,7 @@ export async function startRecordingBackend(
         });
         // Rendered live here: the last window and the closed index first, then the job only assembles the movie
         // (not awaited: Stop answers at once). Any worker takes the job; raw files elsewhere are fetched.
-        if (live?.isFollowing(recording.id))
-          void live
-            .finish(recording.id)
-            .finally(() => pipeline.enqueue(recording.id))
-            .catch((err: unknown) => opts.logger.error({ err, recordingId: recording.id }, "queueing compositing failed"));
+        if (live?.isFollowing(recording.id)) void finishLive(recording.id);
         else await pipeline.enqueue(recording.id);
       } else await live?.follow(recording);
     },

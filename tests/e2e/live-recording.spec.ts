@@ -1,7 +1,7 @@
 // Live compositing in a real call: recorded for about 60 s while the console's Watch live player plays the live
 // playlist; after Stop the recording is ready within 5 s (the movie is assembled from the windows made during the
 // call), and both the MP4 and the VOD playlist carry each participant's colour in their tile and tone in the audio.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
@@ -11,6 +11,15 @@ import { expectMovieContent } from "@/tests/support/media/movie-content";
 
 const RECORD_SECONDS = 60;
 const WINDOW_MS = 5760;
+
+/**
+ * The browsers stand in for people on their own machines, but here they share the server's two cores, and
+ * Chromium (run as root) raises its own processes' priority (nice -8) above the server's. Lowered, they still run
+ * the call; the server's compositing then gets the CPU a server of its own would give it.
+ */
+function yieldBrowsersToServer() {
+  spawnSync("sh", ["-c", "for p in $(pgrep -f chromium); do renice -n 10 -p $p; done"], { stdio: "ignore" });
+}
 
 async function currentRecordingId(agent: Page): Promise<string> {
   const res = await agent.request.get(`/api/meeting-points/${await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point")}`);
@@ -62,6 +71,7 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
   }
   const recordingId = await currentRecordingId(agent);
   const started = Date.now();
+  yieldBrowsersToServer();
 
   // Anonymous and visitor requests for the live playlist are refused.
   expect([401, 403]).toContain((await visitor.request.get(`/api/recordings/${recordingId}/live.m3u8`)).status());
@@ -92,6 +102,7 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
   await console_.goto("/console/recordings");
   const row = console_.locator(`[data-testid="recording-row"][data-recording-id="${recordingId}"]`);
   await row.getByRole("button", { name: "Watch live" }).click();
+  yieldBrowsersToServer();
   const player = console_.getByTestId("live-player");
   await expect(player).toHaveAttribute("data-state", "playing", { timeout: 20_000 });
   const playedAt = async () => player.evaluate((v: HTMLVideoElement) => v.currentTime);
@@ -101,15 +112,19 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
   expect(await playedAt(), "the live player advances").toBeGreaterThan(first + 1);
   mkdirSync(test.info().outputDir, { recursive: true });
   await console_.screenshot({ path: path.join(test.info().outputDir, "watch-live.png") });
+  // A third page decoding video on this 2-core machine would measure the browser, not the compositor.
+  await console_.close();
 
   // Live latency: what is listed trails the capture by at most two windows plus 2 s.
   await agent.waitForTimeout(Math.max(0, started + 30_000 - Date.now()));
   {
     const text = await (await agent.request.get(`/api/recordings/${recordingId}/live.m3u8`)).text();
     const listedSeconds = parsePlaylist(text).segments.reduce((s, x) => s + x.seconds, 0);
-    const lagSeconds = (Date.now() - started) / 1000 - listedSeconds;
+    // Output time 0 is the recording's start: what is playable trails the capture by now - (start + listed).
+    const startedAt = Date.parse((await (await agent.request.get(`/api/recordings/${recordingId}`)).json()).startedAt);
+    const lagSeconds = (Date.now() - startedAt) / 1000 - listedSeconds;
     console.log(
-      `live: ${listedSeconds.toFixed(2)} s listed after ${((Date.now() - started) / 1000).toFixed(1)} s, lag ${lagSeconds.toFixed(1)} s`,
+      `live: ${listedSeconds.toFixed(2)} s listed ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the start, lag ${lagSeconds.toFixed(1)} s`,
     );
     expect(lagSeconds).toBeLessThanOrEqual((2 * WINDOW_MS) / 1000 + 2);
   }

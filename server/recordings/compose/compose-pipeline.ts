@@ -60,6 +60,12 @@ export interface RecordingPipeline {
   jobs: JobQueue;
   compose: ComposeRecordingQueue;
   enqueue(recordingId: string): Promise<void>;
+  /**
+   * Makes the movie now, in this process, without waiting for a worker to poll the queue: for a recording whose
+   * live segments this node just finished (assembling them takes a second or two). Throws like a job would; the
+   * caller then queues it, and the job's retries take over.
+   */
+  composeNow(recordingId: string): Promise<void>;
   /** Queues every captured recording that has no movie yet (after a restart, nothing is forgotten). */
   enqueueBacklog(): Promise<number>;
   startWorker(concurrency: number): Promise<void>;
@@ -268,6 +274,26 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     compose,
     async enqueue(recordingId) {
       await compose.enqueue(recordingId);
+    },
+    async composeNow(recordingId) {
+      const started = performance.now();
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), o.policy.expireInSeconds * 1000);
+      try {
+        await handle({
+          recordingId,
+          jobId: "in-process",
+          attempt: 1,
+          maxAttempts: 1,
+          signal: controller.signal,
+          reportProgress: async (percent) => {
+            await store.reportProgress(recordingId, Math.floor(percent)).catch(() => false);
+          },
+        });
+        o.onJobDone?.((performance.now() - started) / 1000, "completed");
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async enqueueBacklog() {
       const ids = await store.compositingBacklog();

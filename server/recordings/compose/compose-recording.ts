@@ -108,10 +108,13 @@ export interface Composition {
   droppedTracks: ComposeRecordingResult["droppedTracks"];
 }
 
+/** A track file's first timestamp and size do not change as it grows: live compositing probes each once. */
+export type ProbeCache = Map<string, { startMs: number; width?: number; height?: number }>;
+
 export type PrepareOptions = Pick<
   ComposeRecordingOptions,
   "recordingDir" | "manifestText" | "spans" | "layoutChanges" | "defaultLayout" | "output" | "fontFile" | "tools" | "encoder"
->;
+> & { probeCache?: ProbeCache };
 
 /**
  * Manifest → timeline → probed files → layout. For the live path, call it with the spans so far (the last one
@@ -124,7 +127,7 @@ export async function prepareComposition(o: PrepareOptions): Promise<Composition
   const timeline = buildTimeline({ events, range, spans, layoutChanges: o.layoutChanges, defaultLayout: o.defaultLayout });
   if (timeline.durationMs <= 0) throw new ComposeError("empty-recording", "the recording has no captured time");
   const recordedEmpty = new Set(events.flatMap((e) => (e.type === "track-end" && e.frames === 0 ? [e.trackId] : [])));
-  const { startMs, dropped } = await probeTracks(timeline, o.recordingDir, recordedEmpty, o.tools?.ffprobe);
+  const { startMs, dropped } = await probeTracks(timeline, o.recordingDir, recordedEmpty, o.tools?.ffprobe, o.probeCache);
   const width = o.output?.width ?? 1280;
   const height = o.output?.height ?? 720;
   const segments = layoutSegments(timeline, { width, height });
@@ -241,17 +244,22 @@ export async function composeRecording(o: ComposeRecordingOptions): Promise<Comp
  * track) and, where the manifest had no video-size, the frame size. A track recorded empty (track-end with no frame)
  * that does not probe is left out; any other missing or unreadable track fails the composition (MissingTrackError).
  */
-async function probeTracks(timeline: Timeline, dir: string, recordedEmpty: Set<string>, ffprobeBinary?: string) {
+async function probeTracks(timeline: Timeline, dir: string, recordedEmpty: Set<string>, ffprobeBinary?: string, cache?: ProbeCache) {
   const startMs = new Map<string, number>();
   const dropped: ComposeRecordingResult["droppedTracks"] = [];
   const missing: ComposeRecordingResult["droppedTracks"] = [];
   const probeOne = async (t: TimelineTrack): Promise<boolean> => {
     try {
-      const info = await ffprobe(path.resolve(dir, t.file), { binary: ffprobeBinary });
-      const stream = info.streams.find((s) => s.type === t.kind);
-      if (!stream) throw new Error(`no ${t.kind} stream`);
-      startMs.set(t.trackId, stream.startMs ?? info.startMs ?? 0);
-      if (t.kind === "video" && t.width === undefined && stream.width) Object.assign(t, { width: stream.width, height: stream.height });
+      let probed = cache?.get(t.trackId);
+      if (!probed) {
+        const info = await ffprobe(path.resolve(dir, t.file), { binary: ffprobeBinary });
+        const stream = info.streams.find((s) => s.type === t.kind);
+        if (!stream) throw new Error(`no ${t.kind} stream`);
+        probed = { startMs: stream.startMs ?? info.startMs ?? 0, width: stream.width, height: stream.height };
+        cache?.set(t.trackId, probed);
+      }
+      startMs.set(t.trackId, probed.startMs);
+      if (t.kind === "video" && t.width === undefined && probed.width) Object.assign(t, { width: probed.width, height: probed.height });
       return true;
     } catch (e) {
       if (e instanceof FfprobeError && e.code === "ffprobe-not-found") throw e;

@@ -30,6 +30,7 @@ interface Running {
   timer: NodeJS.Timeout;
   /** Ticks never overlap: each waits for the one before. */
   chain: Promise<unknown>;
+  busy?: boolean;
   finishing?: Promise<boolean>;
 }
 
@@ -49,9 +50,18 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
   const log = o.logger.child({ component: "live-compositing" });
 
   function tick(recordingId: string, r: Running) {
+    // Still rendering: that run looks again when it is done.
+    if (r.busy) return;
+    r.busy = true;
     r.chain = r.chain
-      .then(() => r.live.advance(false))
-      .catch((err: unknown) => log.warn({ err, recordingId }, "live window failed; the next tick tries again"));
+      .then(async () => {
+        // Rendering took a while: more may have closed meanwhile (a machine catching up renders back to back).
+        while ((await r.live.advance(false)) > 0);
+      })
+      .catch((err: unknown) => log.warn({ err, recordingId }, "live window failed; the next tick tries again"))
+      .finally(() => {
+        r.busy = false;
+      });
   }
 
   async function start(recording: Recording): Promise<void> {
@@ -91,7 +101,7 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
       clearInterval(r.timer);
       await r.chain;
       try {
-        return await r.live.advance(true);
+        return (await r.live.advance(true)) > 0;
       } catch (err) {
         log.warn({ err, recordingId }, "live output could not be finished; the job composites from the raw files");
         return false;

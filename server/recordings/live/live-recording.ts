@@ -4,12 +4,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
+import { DEFAULT_ENCODER, type EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import { closedWindow, liveKeys, type LiveSegment } from "@/lib/compositing/live";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
 import type { Logger } from "@/server/platform/logger";
 import type { ObjectStore } from "@/server/platform/object-store";
-import { ComposeError, MissingTrackError, prepareComposition } from "@/server/recordings/compose/compose-recording";
+import { ComposeError, MissingTrackError, prepareComposition, type ProbeCache } from "@/server/recordings/compose/compose-recording";
 import { basisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
 import { renderLiveWindow } from "@/server/recordings/live/render-live-window";
 
@@ -42,28 +42,36 @@ export class LiveRecording {
   readonly segments: LiveSegment[] = [];
   private tail: Buffer | null = null;
   private initStored = false;
+  private readonly probed: ProbeCache = new Map();
   /** Captured output time not yet in a stored window (the last tick's view). */
   lagMs = 0;
   renderSeconds = 0;
 
   constructor(private readonly o: LiveRecordingOptions) {}
 
+  private get fps(): number {
+    return this.o.encoder?.fps ?? DEFAULT_ENCODER.fps;
+  }
+
   private get renderedMs(): number {
     return this.segments.reduce((sum, s) => sum + s.durationMs, 0);
   }
 
-  /** Renders and stores every window closed so far; `final` (after Stop) also the last, partial one, and closes the index. */
-  async advance(final: boolean): Promise<boolean> {
+  /**
+   * Renders and stores every window closed so far; `final` (after Stop) also the last, partial one, and closes the
+   * index. Returns how many windows it stored (true/false for `final`: whether the index is closed).
+   */
+  async advance(final: boolean): Promise<number> {
     const source = await this.o.read();
-    if (!source) return false;
+    if (!source) return 0;
     const now = (this.o.clock ?? Date.now)();
     const spans: TimeSpan[] = source.spans
       .map((s) => ({ fromMs: s.from.getTime(), toMs: s.to ? s.to.getTime() : final ? now : now - this.o.settleMs }))
       .filter((s) => s.toMs > s.fromMs);
     const capturedEstimate = spans.reduce((sum, s) => sum + s.toMs - s.fromMs, 0);
     this.lagMs = Math.max(0, capturedEstimate - this.renderedMs);
-    if (!final && !closedWindow(this.segments.length, this.o.windowMs, capturedEstimate, false)) return false;
-    if (spans.length === 0) return false;
+    if (!final && !closedWindow(this.renderedMs, this.o.windowMs, capturedEstimate, false, this.fps)) return 0;
+    if (spans.length === 0) return 0;
 
     let composition: Awaited<ReturnType<typeof prepareComposition>>;
     try {
@@ -75,14 +83,16 @@ export class LiveRecording {
         defaultLayout: source.layout,
         output: this.o.output,
         tools: this.o.tools,
+        probeCache: this.probed,
       });
     } catch (err) {
       // A track that has only just started may not probe yet: the next tick sees it. At Stop the job decides.
-      if (!final && (err instanceof MissingTrackError || err instanceof ComposeError)) return false;
+      if (!final && (err instanceof MissingTrackError || err instanceof ComposeError)) return 0;
       throw err;
     }
     const captured = composition.timeline.durationMs;
-    for (let w = closedWindow(this.segments.length, this.o.windowMs, captured, final); w; ) {
+    const before = this.segments.length;
+    for (let w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps); w; ) {
       const index = this.segments.length;
       const started = performance.now();
       const result = await renderLiveWindow({
@@ -106,10 +116,10 @@ export class LiveRecording {
         "live window stored",
       );
       await this.storeIndex(false, source, spans);
-      w = closedWindow(this.segments.length, this.o.windowMs, captured, final);
+      w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps);
     }
     if (final) await this.storeIndex(this.segments.length > 0, source, spans);
-    return true;
+    return final ? Number(this.segments.length > 0) : this.segments.length - before;
   }
 
   private async storeIndex(ended: boolean, source: LiveSource, spans: TimeSpan[]): Promise<void> {
