@@ -68,6 +68,8 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
         token: env.METRICS_TOKEN,
         queueNames: [COMPOSE_RECORDING_QUEUE],
         ingestDirectory: env.RECORDER_WHIP_URL ? undefined : recorderDirectory(env),
+        // Read at scrape time, by when the backend below exists.
+        liveStats: () => backend.live?.stats() ?? [],
       }),
       (m) => m.close(),
     );

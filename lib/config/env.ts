@@ -150,6 +150,8 @@ const schema = z.object({
   LIVE_WINDOW_MS: z.coerce.number().int().min(0).max(30_000).default(6000),
   /** Media this recent may still be in the recorder's buffers: a window closes this long after its end. */
   LIVE_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(1500),
+  /** A recording whose live output stopped being written this long lost its node: another finishes it (interrupted). */
+  LIVE_LOST_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
   /** Run the compositing worker inside the web process; false when `npm run worker` runs it elsewhere. */
   WORKER_IN_PROCESS: bool.default(true),
   JOBS_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),

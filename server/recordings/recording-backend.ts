@@ -98,6 +98,7 @@ export async function startRecordingBackend(
     output,
     encoder,
     live,
+    liveLostMs: env.LIVE_WINDOW_MS > 0 ? env.LIVE_LOST_SECONDS * 1000 : 0,
     retentionDays: env.RECORDING_RETENTION_DAYS,
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
     sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,

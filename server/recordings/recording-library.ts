@@ -15,6 +15,7 @@ import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/record
 import { recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
 import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
 import { liveObject, livePlaylist } from "@/server/recordings/live/live-playback";
+import { readLiveIndex } from "@/server/recordings/live/live-index";
 
 export interface RecordingLibraryOptions {
   s3: S3Client;
@@ -39,6 +40,8 @@ type Row = Prisma.RecordingGetPayload<{ include: typeof include }>;
 export interface RecordingDetailsView extends RecordingView {
   spans: { from: string; to: string | null }[];
   sessions: StoredSession[];
+  /** Its live output, when it has one: windows stored, whether closed, lag behind capture, rendering time. */
+  live: { segments: number; seconds: number; ended: boolean; lagSeconds: number | null; renderSeconds: number | null } | null;
 }
 
 const movieFilename = (row: { id: string; startedAt: Date | null; createdAt: Date }) =>
@@ -85,7 +88,15 @@ export class RecordingLibrary {
     const row = await this.row(id);
     const sessions = await listRecordingSessions(this.opts.directory, id);
     const spans = encodeSpans(decodeSpans(row.spans));
-    return { ...(await this.view(row, sessions)), spans, sessions };
+    const index = await readLiveIndex({ client: this.opts.s3, bucket: this.opts.bucket }, id).catch(() => null);
+    const live = index && {
+      segments: index.segments.length,
+      seconds: index.segments.reduce((sum, s) => sum + s.durationMs, 0) / 1000,
+      ended: index.ended,
+      lagSeconds: index.lagMs === undefined ? null : index.lagMs / 1000,
+      renderSeconds: index.renderSeconds ?? null,
+    };
+    return { ...(await this.view(row, sessions)), spans, sessions, live };
   }
 
   async playbackLink(who: Identity, id: string, opts: { download: boolean }): Promise<{ url: string; expiresAt: string }> {

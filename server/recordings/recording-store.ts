@@ -167,6 +167,23 @@ export class RecordingStore {
     return this.apply(id, "composeFailed", () => ({ error: message.slice(0, 1000), progress: null }));
   }
 
+  /**
+   * The node capturing it is gone (its live output stopped being written): the recording ends as interrupted at
+   * `at`, like a recorder that restarted, and goes on to compositing from what was stored.
+   */
+  async markLost(id: string, at: Date): Promise<Applied> {
+    return this.apply(id, "interrupt", (row) => ({
+      stoppedAt: at,
+      spans: encodeSpans(decodeSpans(row.spans).map((s) => (s.to ? s : { ...s, to: new Date(Math.max(at.getTime(), s.from.getTime())) }))),
+    }));
+  }
+
+  /** Recordings being captured, on whichever node (the live-output watch checks each one's heartbeat). */
+  async capturing(): Promise<string[]> {
+    const rows = await this.prisma.recording.findMany({ where: { status: { in: ["recording", "paused"] } }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
   /** Captured recordings without a movie yet (after a restart, nothing is forgotten). */
   async compositingBacklog(): Promise<string[]> {
     const rows = await this.prisma.recording.findMany({

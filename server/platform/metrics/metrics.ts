@@ -24,6 +24,8 @@ export interface MetricsOptions {
   ingestDirectory?: string;
   /** Database reads of one scrape give up after this long (a scrape must not hang on a dead database). */
   queryTimeoutMs?: number;
+  /** Recordings this process composites live: how far each trails capture, and the time spent rendering it. */
+  liveStats?: () => { recordingId: string; lagSeconds: number; renderSeconds: number }[];
   /** Node process metrics (`vhd_process_*`, `vhd_nodejs_*`); default true. */
   defaultMetrics?: boolean;
 }
@@ -152,6 +154,26 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
       const depth = (await snapshot()).queueDepth;
       this.reset();
       for (const [queue, n] of depth ?? []) this.set({ queue }, n);
+    },
+  });
+  new Gauge({
+    name: "vhd_live_window_lag_seconds",
+    help: "Captured time of a running recording not yet in a stored live window, by recording (bounded when compositing keeps up)",
+    labelNames: ["recording"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of opts.liveStats?.() ?? []) this.set({ recording: s.recordingId }, s.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: "vhd_live_render_seconds",
+    help: "Wall time spent compositing a running recording's live windows so far, by recording",
+    labelNames: ["recording"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of opts.liveStats?.() ?? []) this.set({ recording: s.recordingId }, s.renderSeconds);
     },
   });
   new Gauge({

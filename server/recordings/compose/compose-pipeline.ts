@@ -23,6 +23,8 @@ import { RecordingStore } from "@/server/recordings/recording-store";
 import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
 import { basisOf } from "@/server/recordings/live/live-index";
+import { findLostRecordings } from "@/server/recordings/live/live-watch";
+import { runEvery } from "@/server/platform/run-every";
 
 export interface RecordingPipelineOptions {
   db: Database;
@@ -52,6 +54,8 @@ export interface RecordingPipelineOptions {
   tools?: { ffmpeg: string; ffprobe: string };
   /** The node's live compositing: finishes a recording it renders before the job looks for its segments. */
   live?: { finish(recordingId: string): Promise<boolean> };
+  /** A capturing recording whose live index stopped changing this long lost its node (0: never decided). */
+  liveLostMs?: number;
   /** Each compositing run's wall time and outcome (for metrics). */
   onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
 }
@@ -97,6 +101,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     onGaveUp: (recordingId, error) => giveUp(recordingId, error instanceof Error ? error.message : String(error)),
   });
   let stopReconciler: (() => void) | undefined;
+  let stopLiveWatch: (() => void) | undefined;
 
   async function giveUp(recordingId: string, message: string): Promise<void> {
     // A recording deleted (or finished) meanwhile stays as it is.
@@ -181,6 +186,25 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       tools: o.tools,
       signal: job.signal,
     });
+    // The raw files are gone with a lost node: the windows it stored while it ran are the movie, short by the
+    // window in progress. Only for output whose renderer never finished (a finished one matched above or is stale).
+    async function salvage(err: unknown): Promise<void> {
+      if (err instanceof ComposeError) throw err;
+      const salvaged = await tryLiveMovie({
+        storage: o.storage,
+        recordingId,
+        basis,
+        outFile: movie,
+        posterFile: poster,
+        tools: o.tools,
+        salvage: true,
+      });
+      if (!salvaged) throw err;
+      log.warn(
+        { segments: salvaged.index.segments.length, reason: err instanceof Error ? err.message : String(err) },
+        "raw files unavailable; movie made from the stored live windows",
+      );
+    }
     async function composeFromRawFiles(recordingDir: string) {
       const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
       await composeRecording({
@@ -201,7 +225,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     }
     try {
       if (fromLive) log.info({ segments: fromLive.index.segments.length }, "movie assembled from the live segments");
-      else await composeFromRawFiles(await rawFiles());
+      else await composeFromRawFiles(await rawFiles()).catch(salvage);
     } catch (err) {
       if (err instanceof ComposeError) {
         // Nothing to compose (no media reached the recorder): retrying cannot help.
@@ -308,6 +332,24 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         intervalMs: Math.max(1000, (o.policy.staleSeconds * 1000) / 3),
         logger: o.logger,
       });
+      if (o.liveLostMs) {
+        const staleMs = o.liveLostMs;
+        stopLiveWatch ??= runEvery(
+          Math.max(1000, staleMs / 3),
+          async () =>
+            void (await findLostRecordings({
+              store,
+              storage: o.storage,
+              staleMs,
+              logger: o.logger,
+              onLost: async (id) => {
+                await o.library.announce(id);
+                await compose.enqueue(id);
+              },
+            })),
+          (err) => o.logger.warn({ err }, "looking for recordings that lost their node failed"),
+        );
+      }
       await compose.work(
         async (job) => {
           const started = performance.now();
@@ -324,6 +366,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     },
     async close() {
       stopReconciler?.();
+      stopLiveWatch?.();
       await compose.stopWorking().catch(() => undefined);
       lastPush = new Map();
     },

@@ -22,13 +22,16 @@ export interface LiveMovieOptions {
   posterFile: string;
   tools?: { ffmpeg: string; ffprobe: string };
   signal?: AbortSignal;
+  /** Take the windows of a renderer that never finished (its node was lost), whatever they were rendered from. */
+  salvage?: boolean;
 }
 
 /** The movie from the stored segments, or null when they are not the whole recording as it stands. */
 export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIndex; durationMs: number } | null> {
   // Storage unreachable: composite from the raw files; the upload after that waits for storage like any movie.
   const index = await readLiveIndex(o.storage, o.recordingId).catch(() => null);
-  if (!index?.ended || index.basis !== o.basis || index.segments.length === 0) return null;
+  if (!index || index.segments.length === 0) return null;
+  if (o.salvage ? index.ended : !index.ended || index.basis !== o.basis) return null;
   if (index.segments.some((s, i) => s.index !== i)) return null;
   await mkdir(path.dirname(o.outFile), { recursive: true });
   const joined = `${o.outFile}.fmp4`;

@@ -25,9 +25,13 @@ export interface LiveComposerOptions {
   tickMs?: number;
 }
 
+/** How often a running recording's index is rewritten at least (its heartbeat; see live-watch.ts). */
+export const HEARTBEAT_MS = 5000;
+
 interface Running {
   live: LiveRecording;
   timer: NodeJS.Timeout;
+  beat: NodeJS.Timeout;
   /** Ticks never overlap: each waits for the one before. */
   chain: Promise<unknown>;
   busy?: boolean;
@@ -88,8 +92,19 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
       read: () => o.read(recording.id),
       logger: log,
     });
-    const r: Running = { live, chain: Promise.resolve(), timer: setInterval(() => tick(recording.id, r), o.tickMs ?? 1000) };
+    const r: Running = {
+      live,
+      chain: Promise.resolve(),
+      timer: setInterval(() => tick(recording.id, r), o.tickMs ?? 1000),
+      // Beside the ticks, not after them: a slow or failing render must not look like a dead node.
+      beat: setInterval(
+        () =>
+          void live.heartbeat(HEARTBEAT_MS).catch((err: unknown) => log.warn({ err, recordingId: recording.id }, "live heartbeat failed")),
+        HEARTBEAT_MS / 2,
+      ),
+    };
     r.timer.unref();
+    r.beat.unref();
     running.set(recording.id, r);
     log.info({ recordingId: recording.id, windowMs: o.windowMs }, "live compositing started");
   }
@@ -99,6 +114,7 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     if (!r) return false;
     r.finishing ??= (async () => {
       clearInterval(r.timer);
+      clearInterval(r.beat);
       await r.chain;
       try {
         return (await r.live.advance(true)) > 0;
@@ -126,7 +142,10 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
         renderSeconds: r.live.renderSeconds,
       })),
     async close() {
-      for (const r of running.values()) clearInterval(r.timer);
+      for (const r of running.values()) {
+        clearInterval(r.timer);
+        clearInterval(r.beat);
+      }
       await Promise.all([...running.values()].map((r) => r.chain));
       running.clear();
     },

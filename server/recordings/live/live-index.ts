@@ -39,7 +39,9 @@ export function basisOf(b: LiveBasis): string {
 
 export const livePrefix = (recordingId: string) => `recordings/${recordingId}/`;
 
-export async function writeLiveIndex(storage: ObjectStore, recordingId: string, index: LiveIndex): Promise<void> {
+type Store = Pick<ObjectStore, "client" | "bucket">;
+
+export async function writeLiveIndex(storage: Store, recordingId: string, index: LiveIndex): Promise<void> {
   await storage.client.send(
     new PutObjectCommand({
       Bucket: storage.bucket,
@@ -52,7 +54,7 @@ export async function writeLiveIndex(storage: ObjectStore, recordingId: string, 
 }
 
 /** null when the recording has no live output (or it is unreadable: then it is not trusted either). */
-export async function readLiveIndex(storage: ObjectStore, recordingId: string): Promise<LiveIndex | null> {
+export async function readLiveIndex(storage: Store, recordingId: string): Promise<LiveIndex | null> {
   try {
     const got = await storage.client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: livePrefix(recordingId) + liveKeys.index }));
     const parsed = liveIndexSchema.safeParse(JSON.parse((await got.Body?.transformToString()) ?? ""));

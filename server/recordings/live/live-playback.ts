@@ -5,7 +5,6 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { liveKeys, mediaPlaylist } from "@/lib/compositing/live";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
-import type { ObjectStore } from "@/server/platform/object-store";
 import { clampLinkSeconds } from "@/server/recordings/playback-links";
 import { liveObjectPath, singleByteRange, verifyLiveObjectLink } from "@/server/recordings/media-link";
 import { livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
@@ -27,7 +26,7 @@ export async function livePlaylist(
   opts: { vod: boolean },
 ): Promise<Response> {
   if (GONE.has(recording.status)) throw notFound(`the recording is ${recording.status}`);
-  const index = await readLiveIndex({ client: o.s3, bucket: o.bucket } as ObjectStore, recording.id);
+  const index = await readLiveIndex({ client: o.s3, bucket: o.bucket }, recording.id);
   if (!index || index.segments.length === 0) throw conflict("the recording has no live segments yet");
   if (opts.vod && !index.ended) throw conflict("the recording is still running: watch it live");
   const expires = Math.floor(Date.now() / 1000) + clampLinkSeconds(o.linkSeconds);

@@ -62,6 +62,7 @@ export class LiveRecording {
    * index. Returns how many windows it stored (true/false for `final`: whether the index is closed).
    */
   async advance(final: boolean): Promise<number> {
+    if (final) this.finishing = true;
     const source = await this.o.read();
     if (!source) return 0;
     const now = (this.o.clock ?? Date.now)();
@@ -122,17 +123,39 @@ export class LiveRecording {
     return final ? Number(this.segments.length > 0) : this.segments.length - before;
   }
 
+  /**
+   * Rewrites the index when it has not been written for `everyMs`: its `updatedAt` is this recording's heartbeat.
+   * Other nodes take a recording whose heartbeat stopped for lost (see live-watch.ts), paused ones included.
+   */
+  async heartbeat(everyMs: number): Promise<void> {
+    if (this.finishing || Date.now() - this.lastWrite < everyMs) return;
+    await this.storeIndex(false, this.lastSource ?? { spans: [], layout: "grid", layoutChanges: [] }, this.lastSpans);
+  }
+
+  private lastWrite = 0;
+  private finishing = false;
+  private writes: Promise<unknown> = Promise.resolve();
+  private lastSource: LiveSource | null = null;
+  private lastSpans: TimeSpan[] = [];
+
   private async storeIndex(ended: boolean, source: LiveSource, spans: TimeSpan[]): Promise<void> {
-    await writeLiveIndex(this.o.storage, this.o.recordingId, {
-      version: 1,
+    this.lastWrite = Date.now();
+    this.lastSource = source;
+    this.lastSpans = spans;
+    const index = {
+      version: 1 as const,
       windowMs: this.o.windowMs,
-      segments: this.segments,
+      segments: [...this.segments],
       ended,
       basis: basisOf({ spans, layout: source.layout, layoutChanges: source.layoutChanges, output: this.o.output }),
       updatedAt: new Date().toISOString(),
       lagMs: Math.round(this.lagMs),
       renderSeconds: Math.round(this.renderSeconds * 10) / 10,
-    });
+    };
+    // In the order they were made: a heartbeat still in flight must not land after the closing write.
+    const write = this.writes.then(() => writeLiveIndex(this.o.storage, this.o.recordingId, index));
+    this.writes = write.catch(() => undefined);
+    await write;
   }
 
   private async put(key: string, body: Buffer, contentType: string): Promise<void> {
