@@ -127,6 +127,14 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
       `live: ${listedSeconds.toFixed(2)} s listed ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the start, lag ${lagSeconds.toFixed(1)} s`,
     );
     expect(lagSeconds).toBeLessThanOrEqual((2 * WINDOW_MS) / 1000 + 2);
+    // The same figures in /metrics and in the recording's API view.
+    const metrics = await (await agent.request.get("/metrics")).text();
+    expect(metrics).toMatch(new RegExp(`vhd_live_window_lag_seconds\\{recording="${recordingId}"\\} [0-9.]+`));
+    expect(metrics).toMatch(new RegExp(`vhd_live_render_seconds\\{recording="${recordingId}"\\} [0-9.]+`));
+    const view = (await (await agent.request.get(`/api/recordings/${recordingId}`)).json()).live;
+    expect(view).toMatchObject({ ended: false });
+    expect(view.segments).toBeGreaterThan(0);
+    expect(typeof view.lagSeconds).toBe("number");
   }
 
   await agent.waitForTimeout(Math.max(0, started + RECORD_SECONDS * 1000 - Date.now()));
@@ -143,6 +151,7 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
   expect(stopToReady).toBeLessThanOrEqual(5);
 
   const details = await (await agent.request.get(`/api/recordings/${recordingId}`)).json();
+  expect(details.live).toMatchObject({ ended: true });
   const spanSeconds = details.spans.reduce(
     (s: number, x: { from: string; to: string }) => s + (Date.parse(x.to) - Date.parse(x.from)) / 1000,
     0,

@@ -225,7 +225,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     }
     try {
       if (fromLive) log.info({ segments: fromLive.index.segments.length }, "movie assembled from the live segments");
-      else await composeFromRawFiles(await rawFiles()).catch(salvage);
+      else await rawFiles().then(composeFromRawFiles).catch(salvage);
     } catch (err) {
       if (err instanceof ComposeError) {
         // Nothing to compose (no media reached the recorder): retrying cannot help.

@@ -88,7 +88,10 @@ export class LiveRecording {
       });
     } catch (err) {
       // A track that has only just started may not probe yet: the next tick sees it. At Stop the job decides.
-      if (!final && (err instanceof MissingTrackError || err instanceof ComposeError)) return 0;
+      if (!final && (err instanceof MissingTrackError || err instanceof ComposeError)) {
+        this.o.logger.debug({ recordingId: this.o.recordingId, reason: err.message }, "live window waits: tracks not readable yet");
+        return 0;
+      }
       throw err;
     }
     const captured = composition.timeline.durationMs;

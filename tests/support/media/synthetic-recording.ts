@@ -232,18 +232,18 @@ export const TWO_PERSON_MEDIA: SentMedia[] = ["ann", "ben"].map((label, i) => ({
 
 /**
  * Two camera participants, `agent:ann` and `agent:ben` (sessions "ann", "ben"): a solid colour and a tone each
- * (TWO_PERSON_MEDIA), `seconds` long from T0, with their files and the manifest in `recordingDir` where the recorder puts them.
+ * (TWO_PERSON_MEDIA), `seconds` long from T0 + `atMs`, with their files and the manifest in `recordingDir` where the recorder puts them.
  */
-export function writeTwoPersonRecording(recordingDir: string, seconds: number): SyntheticRecording {
+export function writeTwoPersonRecording(recordingDir: string, seconds: number, atMs = 0): SyntheticRecording {
   const m = new SyntheticRecording();
   for (const { label: who, rgb, toneHz } of TWO_PERSON_MEDIA) {
-    m.session(who, `agent:${who}`, who.toUpperCase(), "camera", 0);
-    const v = m.track(who, "video", 0, seconds * 1000, { width: 320, height: 240 });
-    const a = m.track(who, "audio", 0, seconds * 1000);
+    m.session(who, `agent:${who}`, who.toUpperCase(), "camera", atMs);
+    const v = m.track(who, "video", atMs, seconds * 1000, { width: 320, height: 240 });
+    const a = m.track(who, "audio", atMs, seconds * 1000);
     const hex = rgb.map((c) => c.toString(16).padStart(2, "0")).join("");
     makeVideo(path.join(recordingDir, v.file), `color=c=0x${hex}:s=320x240:r=25`, seconds);
     makeAudio(path.join(recordingDir, a.file), `sine=f=${toneHz}:r=48000`, seconds);
-    m.end(who, seconds * 1000);
+    m.end(who, atMs + seconds * 1000);
   }
   m.writeManifest(recordingDir);
   return m;
