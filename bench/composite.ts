@@ -1,4 +1,4 @@
-// Usage: npx tsx bench/composite.ts [--reps 3] [--lengths 60,300]
+// Usage: npx tsx bench/composite.ts [--reps 3] [--lengths 60,600,3600] [--post-call-max 600]
 //
 // Speed of the compose job (server/recordings/compose/compose-recording.ts) on synthetic two-participant recordings
 // (VP8 + Opus per participant, laid out the way the recorder writes them, with a manifest):
@@ -6,25 +6,24 @@
 //     scaled/padded to the same 1280x720 output, same encoder: libx264 veryfast crf 23, 25 fps, AAC 128k,
 //     +faststart), as a ratio; and compose's realtime factor, for 10 s inputs at 640x480 and at 1280x720.
 //     Each pair runs --reps times, alternating, and the medians are reported (shared, noisy machine).
-//  2. stop-to-playable for each --lengths recording (640x480 inputs, 1280x720 output):
-//     (a) post-call: the whole composeRecording after Stop;
-//     (b) live windows: 30 s windows rendered "during the call" (not timed), then at Stop only
-//         prepareComposition + the last window + joinWindows (timed). Lengths that are multiples of 30 s make
-//         the last window a full 30 s: the worst case (a call that stops mid-window leaves less to render).
+//  2. Stop → playable for each --lengths recording (640x480 inputs, 1280x720 output), as the app makes it:
+//     (a) post-call: the whole composeRecording after Stop (lengths up to --post-call-max; an hour takes ~12 min);
+//     (b) live: the production LiveRecording renders windows while the "call" runs (its clock advances a second
+//         per tick; not timed), then at Stop the last window, the closed index and the MP4 assembled from the
+//         stored segments (timed; the upload of the movie and the database update are not included).
 // Inputs are generated once (low bitrate, libvpx realtime) and cached in os.tmpdir()/bench-composite-inputs-v1.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { windowsOf } from "@/lib/compositing/ffmpeg-args";
-import {
-  composeRecording,
-  joinWindows,
-  prepareComposition,
-  renderWindow,
-  type WindowPart,
-} from "@/server/recordings/compose/compose-recording";
+import { liveWindowMs } from "@/lib/compositing/live";
+import { createLogger } from "@/server/platform/logger";
+import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
+import { composeRecording } from "@/server/recordings/compose/compose-recording";
+import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
+import { basisOf } from "@/server/recordings/live/live-index";
+import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
 import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
@@ -33,13 +32,14 @@ const arg = (name: string, fallback: string) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const REPS = Number(arg("reps", "3"));
-const LENGTHS_S = arg("lengths", "60,300").split(",").map(Number);
+const LENGTHS_S = arg("lengths", "60,600,3600").split(",").map(Number);
+/** Post-call compositing of an hour takes about 12 minutes here: longer lengths skip it unless asked. */
+const POST_CALL_MAX_S = Number(arg("post-call-max", "600"));
 if (!(REPS >= 1 && REPS <= 10) || LENGTHS_S.some((s) => !(s >= 30 && s <= 3600))) {
-  console.error("usage: npx tsx bench/composite.ts [--reps 1..10] [--lengths 60,300 (seconds, 30..3600)]");
+  console.error("usage: npx tsx bench/composite.ts [--reps 1..10] [--lengths 60,600,3600 (seconds, 30..3600)] [--post-call-max 600]");
   process.exit(2);
 }
 const OUT = { width: 1280, height: 720 };
-const LIVE_WINDOW_MS = 30_000;
 const CACHE = path.join(os.tmpdir(), "bench-composite-inputs-v1");
 const run = promisify(execFile);
 const ffmpeg = (args: string[]) => run("ffmpeg", ["-v", "error", "-y", ...args], { maxBuffer: 16 << 20 });
@@ -217,32 +217,53 @@ async function baseline(w: number, h: number) {
   };
 }
 
-async function stopToPlayable(seconds: number) {
+/** The live path as the app runs it: windows while the "call" runs (clock-driven, not timed), then Stop timed. */
+async function stopToPlayable(seconds: number, store: ObjectStore) {
   const inp = await inputs(640, 480, seconds);
-  const post = path.join(work, `post-${seconds}.mp4`);
-  const postS = await timed(() =>
-    composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: post }),
-  );
-  await checkMovie(post, seconds);
-
-  const partsDir = path.join(work, `live-${seconds}`);
-  const prepare = () => prepareComposition({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT });
-  const windows = windowsOf(seconds * 1000, LIVE_WINDOW_MS);
-  const during = await prepare();
-  const parts: WindowPart[] = [];
-  const duringStart = performance.now();
-  for (const [i, w] of windows.slice(0, -1).entries()) parts.push(await renderWindow(during, w, partsDir, `w${i}`));
-  const duringS = (performance.now() - duringStart) / 1000;
-  const live = path.join(work, `live-${seconds}.mp4`);
-  let joinS = 0;
-  const liveS = await timed(async () => {
-    const final = await prepare();
-    parts.push(await renderWindow(final, windows.at(-1)!, partsDir, `w${windows.length - 1}`));
-    joinS = await timed(() => joinWindows(parts, live));
+  let postS: number | null = null;
+  if (seconds <= POST_CALL_MAX_S) {
+    const post = path.join(work, `post-${seconds}.mp4`);
+    postS = await timed(() =>
+      composeRecording({ recordingDir: inp.dir, manifestText: inp.manifestText, spans: inp.spans, output: OUT, outFile: post }),
+    );
+    await checkMovie(post, seconds);
+    rmSync(post, { force: true });
+  }
+  const recordingId = `bench-${seconds}-${Date.now()}`;
+  const spans: LiveSource["spans"] = [{ from: new Date(T0), to: null }];
+  let now = T0;
+  const live = new LiveRecording({
+    recordingId,
+    recordingDir: inp.dir,
+    workDir: path.join(work, `live-${seconds}`),
+    storage: store,
+    windowMs: liveWindowMs(6000, 25),
+    settleMs: 1500,
+    output: OUT,
+    read: async () => ({ spans, layout: "grid", layoutChanges: [] }),
+    logger: createLogger("silent"),
+    clock: () => now,
   });
-  await checkMovie(live, seconds);
-  rmSync(partsDir, { recursive: true, force: true });
-  return { seconds, postS, liveS, joinS, duringS, windows: windows.length };
+  // The call: a tick a second, as the composer ticks; each renders what closed (machine time is not the clock's).
+  const duringStart = performance.now();
+  for (let t = 1000; t <= seconds * 1000; t += 1000) {
+    now = T0 + t;
+    await live.advance(false);
+  }
+  const duringS = (performance.now() - duringStart) / 1000;
+  const windowsDuring = live.segments.length;
+  spans[0]!.to = new Date(T0 + seconds * 1000);
+  const movie = path.join(work, `live-${seconds}.mp4`);
+  let lastS = 0;
+  const liveS = await timed(async () => {
+    lastS = await timed(() => live.advance(true));
+    const basis = basisOf({ spans: [{ fromMs: T0, toMs: T0 + seconds * 1000 }], layout: "grid", layoutChanges: [], output: OUT });
+    if (!(await tryLiveMovie({ storage: store, recordingId, basis, outFile: movie, posterFile: `${movie}.jpg` })))
+      throw new Error("INVALID: the live segments did not make the movie");
+  });
+  await checkMovie(movie, seconds);
+  rmSync(movie, { force: true });
+  return { seconds, postS, liveS, lastS, duringS, windows: windowsDuring };
 }
 
 try {
@@ -259,16 +280,25 @@ try {
       `| ${b.inputs} | ${b.bareS.toFixed(2)} | ${b.composeS.toFixed(2)} | ${b.ratio.toFixed(2)}x | ${b.realtime.toFixed(1)}x | ${b.bareRealtime.toFixed(1)}x | ${b.runs} |`,
     );
   }
+  const store = await openObjectStore({
+    region: "us-east-1",
+    bucket: "bench",
+    forcePathStyle: true,
+    embeddedDir: path.join(work, "s3"),
+    embeddedPort: 0,
+  });
   const rows = [];
-  for (const s of LENGTHS_S) rows.push(await stopToPlayable(s));
+  for (const s of LENGTHS_S) rows.push(await stopToPlayable(s, store));
+  await store.close();
   console.log(
-    "\n| recording | post-call s | post-call / length | live windows s (last 30 s window + join) | of which join s | live / length | windows rendered during the call |",
+    "\n| recording | Stop → playable, post-call s | post-call / length | Stop → playable, live s | of which the last window s | live / post-call | windows rendered during the call (machine time) |",
   );
   console.log("|---|---|---|---|---|---|---|");
   for (const r of rows) {
+    const post = r.postS === null ? "not run" : r.postS.toFixed(1);
     console.log(
-      `| ${r.seconds} s | ${r.postS.toFixed(1)} | ${(r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.joinS.toFixed(1)} | ${(r.liveS / r.seconds).toFixed(3)} | ` +
-        `${r.windows - 1} in ${r.duringS.toFixed(1)} s |`,
+      `| ${r.seconds / 60} min | ${post} | ${r.postS === null ? "–" : (r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.lastS.toFixed(1)} | ` +
+        `${r.postS === null ? "–" : `${(r.liveS / r.postS).toFixed(3)}x`} | ${r.windows} in ${r.duringS.toFixed(0)} s (${(r.duringS / r.seconds).toFixed(2)} of real time) |`,
     );
   }
 } finally {

@@ -18,7 +18,7 @@ import {
   type Setup,
   type Target,
 } from "@/tests/support/e2e/authz-fixtures";
-import { appMediaSecret, mediaLinkPath } from "@/server/recordings/media-link";
+import { appMediaSecret, liveObjectPath, mediaLinkPath } from "@/server/recordings/media-link";
 
 interface RestRow {
   setup: Setup;
@@ -172,6 +172,30 @@ const ROWS: Record<string, RestRow> = {
       const secret = readFileSync(path.join(process.env.E2E_DATA_DIR!, "auth-secret"), "utf8").trim();
       const expires = Math.floor(Date.now() / 1000) + 300;
       return mediaLinkPath(appMediaSecret(secret), { recordingId: t.recordingId!, download: false, expires });
+    },
+    expect: agentsOnly,
+    async check({ res, allowed }) {
+      if (allowed) expect(res.headers()["content-type"]).toBe("video/mp4");
+    },
+  },
+  // The live (HLS) playlist of a recording: agents only; its links are signed like the movie's.
+  "GET /api/recordings/[id]/live.m3u8": {
+    setup: "finished",
+    url: (t) => `${recUrl(t)}/live.m3u8`,
+    expect: agentsOnly,
+    async check({ res, allowed }) {
+      if (!allowed) return;
+      expect(res.headers()["content-type"]).toBe("application/vnd.apple.mpegurl");
+      expect(await res.text()).toMatch(/#EXT-X-MAP:URI="\/api\/recordings\/[^"]+\/live\/init\.mp4\?expires=\d+&sig=/);
+    },
+  },
+  // One live segment through a valid signed link: still only for agents.
+  "GET /api/recordings/[id]/live/[file]": {
+    setup: "finished",
+    url: (t) => {
+      const secret = readFileSync(path.join(process.env.E2E_DATA_DIR!, "auth-secret"), "utf8").trim();
+      const expires = Math.floor(Date.now() / 1000) + 300;
+      return liveObjectPath(appMediaSecret(secret), { recordingId: t.recordingId!, file: "init.mp4", expires });
     },
     expect: agentsOnly,
     async check({ res, allowed }) {
