@@ -158,9 +158,11 @@ export async function startRecordingBackend(
     const finished = await live!.finish(recordingId);
     try {
       if (!finished) throw new Error("the live output did not finish");
+      // A node told not to composite (WORKER_IN_PROCESS=false) leaves even the assembly to the workers.
+      if (!opts.runWorker) throw new Error("compositing runs in the workers");
       await pipeline.composeNow(recordingId);
     } catch (err) {
-      opts.logger.warn({ err, recordingId }, "assembling the live segments failed; the compositing job takes over");
+      if (opts.runWorker) opts.logger.warn({ err, recordingId }, "assembling the live segments failed; the compositing job takes over");
       await pipeline.enqueue(recordingId).catch((e: unknown) => opts.logger.error({ err: e, recordingId }, "queueing compositing failed"));
     }
   }

@@ -67,7 +67,11 @@ export class LiveRecording {
     if (!source) return 0;
     const now = (this.o.clock ?? Date.now)();
     const spans: TimeSpan[] = source.spans
-      .map((s) => ({ fromMs: s.from.getTime(), toMs: s.to ? s.to.getTime() : final ? now : now - this.o.settleMs }))
+      // Media of the last settleMs may not be on disk yet, also just before a pause.
+      .map((s) => ({
+        fromMs: s.from.getTime(),
+        toMs: final ? (s.to?.getTime() ?? now) : Math.min(s.to?.getTime() ?? now, now - this.o.settleMs),
+      }))
       .filter((s) => s.toMs > s.fromMs);
     const capturedEstimate = spans.reduce((sum, s) => sum + s.toMs - s.fromMs, 0);
     this.lagMs = Math.max(0, capturedEstimate - this.renderedMs);
