@@ -5,8 +5,7 @@ import type { TimeSpan } from "@/lib/compositing/timeline";
 /**
  * The filter graph of one render window. Order of drawing: a colour base; every tile's background (a colour per
  * participant, with the name centred so a tile without video is a name tile and never black); the videos,
- * scaled to fit their tile (aspect kept, the tile colour shows in the letterbox bars) and shown only during their
- * segments; the name labels on top. Audio: every track placed at its time, gaps and the lead-in filled with
+ * shown only during their segments (cameras cropped to fill their tile, a shared screen fitted whole); the name labels on top. Audio: every track placed at its time, gaps and the lead-in filled with
  * silence by aresample's async mode, mixed without normalisation and padded to the exact window length.
  */
 
@@ -120,11 +119,22 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
     const names = uses.map((_, k) => `v${index}s${k}`);
     chains.push(uses.length === 1 ? `${head}[${names[0]}]` : `${head},split=${uses.length}${names.map((n) => `[${n}]`).join("")}`);
     uses.forEach((u, k) => {
-      const fit = fitInside(input.track.width ?? 16, input.track.height ?? 9, u.tile.w, u.tile.h);
-      const x = u.tile.x + Math.floor((u.tile.w - fit.w) / 4) * 2;
-      const y = u.tile.y + Math.floor((u.tile.h - fit.h) / 4) * 2;
-      chains.push(`[${names[k]}]trim=start=${sec(u.from)}:end=${sec(u.to)},scale=${fit.w}:${fit.h},setsar=1[${names[k]}f]`);
-      overlay(`${names[k]}f`, x, y);
+      const trim = `[${names[k]}]trim=start=${sec(u.from)}:end=${sec(u.to)}`;
+      if (u.tile.source === "screen") {
+        // A shared screen is shown whole: fitted, never cropped (its edges carry text and controls).
+        const fit = fitInside(input.track.width ?? 16, input.track.height ?? 9, u.tile.w, u.tile.h);
+        const x = u.tile.x + Math.floor((u.tile.w - fit.w) / 4) * 2;
+        const y = u.tile.y + Math.floor((u.tile.h - fit.h) / 4) * 2;
+        chains.push(`${trim},scale=${fit.w}:${fit.h},setsar=1[${names[k]}f]`);
+        overlay(`${names[k]}f`, x, y);
+        return;
+      }
+      // A camera fills its tile: scaled to cover it and cropped at the centre (a 4:3 camera in a wide cell would
+      // otherwise leave most of the cell as bands). Decided per frame, so a camera that changes size still fills.
+      const w = Math.max(2, 2 * Math.floor(u.tile.w / 2));
+      const h = Math.max(2, 2 * Math.floor(u.tile.h / 2));
+      chains.push(`${trim},scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h},setsar=1[${names[k]}f]`);
+      overlay(`${names[k]}f`, u.tile.x, u.tile.y);
     });
   });
   chains.push(`[${canvas}]${labels.length ? `${labels.join(",")},` : ""}format=yuv420p[vout]`);
