@@ -258,7 +258,8 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
   const liveS = await timed(async () => {
     lastS = await timed(() => live.advance(true));
     const basis = basisOf({ spans: [{ fromMs: T0, toMs: T0 + seconds * 1000 }], layout: "grid", layoutChanges: [], output: OUT });
-    if (!(await tryLiveMovie({ storage: store, recordingId, basis, outFile: movie, posterFile: `${movie}.jpg` })))
+    const local = { file: live.localFragments, segments: live.segments.length };
+    if (!(await tryLiveMovie({ storage: store, recordingId, basis, outFile: movie, posterFile: `${movie}.jpg`, local })))
       throw new Error("INVALID: the live segments did not make the movie");
   });
   await checkMovie(movie, seconds);

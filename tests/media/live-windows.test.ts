@@ -135,7 +135,8 @@ describe("live compositing", () => {
     // The init names its codecs fully (players build their decoder from it): H.264 High, AAC LC with its config.
     const initFile = path.join(dir, "init-and-first.mp4");
     const first = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: livePrefix("two") + liveKeys.segment(0) }));
-    writeFileSync(initFile, Buffer.concat([await init.Body!.transformToByteArray(), await first.Body!.transformToByteArray()]));
+    const initBytes = Buffer.from(await init.Body!.transformToByteArray());
+    writeFileSync(initFile, Buffer.concat([initBytes, await first.Body!.transformToByteArray()]));
     const profiles = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,profile", "-of", "csv=p=0", initFile], {
       encoding: "utf8",
     });
@@ -159,6 +160,26 @@ describe("live compositing", () => {
     const boxes = topBoxes(movie);
     expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
     expectMovieContent(movie, TWO_PERSON_MEDIA);
+
+    // The node that rendered them keeps the same bytes in one local file, used instead of downloading them.
+    const stored = [initBytes];
+    for (const seg of index!.segments) {
+      const got = await store.client.send(
+        new GetObjectCommand({ Bucket: store.bucket, Key: livePrefix("two") + liveKeys.segment(seg.index) }),
+      );
+      stored.push(Buffer.from(await got.Body!.transformToByteArray()));
+    }
+    expect(readFileSync(live.localFragments).equals(Buffer.concat(stored))).toBe(true);
+    const fromLocal = await tryLiveMovie({
+      storage: store,
+      recordingId: "two",
+      basis,
+      outFile: `${movie}.local.mp4`,
+      posterFile: `${movie}.local.jpg`,
+      local: { file: live.localFragments, segments: index!.segments.length },
+    });
+    expect(fromLocal?.durationMs).toBe(seconds * 1000);
+    expectMovieContent(`${movie}.local.mp4`, TWO_PERSON_MEDIA);
 
     // Segments of anything else (a layout changed since) are not taken for the movie.
     const other = await tryLiveMovie({

@@ -53,7 +53,11 @@ export interface RecordingPipelineOptions {
   /** The ffmpeg and ffprobe programs (default: found on PATH). */
   tools?: { ffmpeg: string; ffprobe: string };
   /** The node's live compositing: finishes a recording it renders before the job looks for its segments. */
-  live?: { finish(recordingId: string): Promise<boolean> };
+  live?: {
+    finish(recordingId: string): Promise<boolean>;
+    localFragments(recordingId: string): { file: string; segments: number } | undefined;
+    release(recordingId: string): Promise<void>;
+  };
   /** A capturing recording whose live index stopped changing this long lost its node (0: never decided). */
   liveLostMs?: number;
   /** Each compositing run's wall time and outcome (for metrics). */
@@ -185,7 +189,8 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       posterFile: poster,
       tools: o.tools,
       signal: job.signal,
-    });
+      local: o.live?.localFragments(recordingId),
+    }).finally(() => o.live?.release(recordingId));
     // The raw files are gone with a lost node: the windows it stored while it ran are the movie, short by the
     // window in progress. Only for output whose renderer never finished (a finished one matched above or is stale).
     async function salvage(err: unknown): Promise<void> {

@@ -24,6 +24,8 @@ export interface LiveMovieOptions {
   signal?: AbortSignal;
   /** Take the windows of a renderer that never finished (its node was lost), whatever they were rendered from. */
   salvage?: boolean;
+  /** The same init and segments already in one local file (the node that rendered them): used instead of downloading. */
+  local?: { file: string; segments: number };
 }
 
 /** The movie from the stored segments, or null when they are not the whole recording as it stands. */
@@ -34,16 +36,10 @@ export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIn
   if (o.salvage ? index.ended : !index.ended || index.basis !== o.basis) return null;
   if (index.segments.some((s, i) => s.index !== i)) return null;
   await mkdir(path.dirname(o.outFile), { recursive: true });
-  const joined = `${o.outFile}.fmp4`;
+  const useLocal = !o.salvage && o.local?.segments === index.segments.length;
+  const joined = useLocal ? o.local!.file : `${o.outFile}.fmp4`;
   try {
-    const out = createWriteStream(joined);
-    for (const key of [liveKeys.init, ...index.segments.map((s) => liveKeys.segment(s.index))]) {
-      const got = await o.storage.client.send(new GetObjectCommand({ Bucket: o.storage.bucket, Key: livePrefix(o.recordingId) + key }), {
-        abortSignal: o.signal,
-      });
-      for await (const chunk of got.Body as Readable) if (!out.write(chunk)) await once(out, "drain");
-    }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (!useLocal) await download(o, index, joined);
     const durationMs = index.segments.reduce((sum, s) => sum + s.durationMs, 0);
     const run = (args: string[], ms: number) =>
       runFfmpeg(args, { binary: o.tools?.ffmpeg, durationMs: ms, signal: o.signal, timeoutMs: 60_000 + ms / 10 });
@@ -52,6 +48,17 @@ export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIn
     if (!(await stat(o.posterFile).catch(() => null))) await run(posterArgs(o.outFile, 0, o.posterFile), 1000);
     return { index, durationMs };
   } finally {
-    await rm(joined, { force: true });
+    if (!useLocal) await rm(joined, { force: true });
   }
+}
+
+async function download(o: LiveMovieOptions, index: LiveIndex, into: string): Promise<void> {
+  const out = createWriteStream(into);
+  for (const key of [liveKeys.init, ...index.segments.map((s) => liveKeys.segment(s.index))]) {
+    const got = await o.storage.client.send(new GetObjectCommand({ Bucket: o.storage.bucket, Key: livePrefix(o.recordingId) + key }), {
+      abortSignal: o.signal,
+    });
+    for await (const chunk of got.Body as Readable) if (!out.write(chunk)) await once(out, "drain");
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }

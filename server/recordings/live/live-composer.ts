@@ -2,7 +2,7 @@
 // while it runs and finishing it at Stop (the last window, the closed index) before the compositing job is queued,
 // so the job only assembles the stored segments into the MP4. Created in the composition root, fed the recording
 // service's status changes.
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import type { Recording } from "@/lib/domain/recording";
@@ -44,6 +44,10 @@ export interface LiveComposer {
   /** Finishes a followed recording (true when its index is closed over every window); false when not followed. */
   finish(recordingId: string): Promise<boolean>;
   isFollowing(recordingId: string): boolean;
+  /** The finished recording's segments as one local file (this node rendered them), until released. */
+  localFragments(recordingId: string): { file: string; segments: number } | undefined;
+  /** The movie is made (or the job moved on): the local copy goes. */
+  release(recordingId: string): Promise<void>;
   /** Per recording being rendered: captured time not yet in a stored window, and rendering time so far. */
   stats(): { recordingId: string; lagSeconds: number; renderSeconds: number }[];
   close(): Promise<void>;
@@ -51,6 +55,7 @@ export interface LiveComposer {
 
 export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
   const running = new Map<string, Running>();
+  const finished = new Map<string, { file: string; segments: number; dir: string }>();
   const log = o.logger.child({ component: "live-compositing" });
 
   function tick(recordingId: string, r: Running) {
@@ -117,7 +122,15 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
       clearInterval(r.beat);
       await r.chain;
       try {
-        return (await r.live.advance(true)) > 0;
+        const closed = (await r.live.advance(true)) > 0;
+        if (closed)
+          finished.set(recordingId, {
+            file: r.live.localFragments,
+            segments: r.live.segments.length,
+            dir: path.join(o.workDir, recordingId),
+          });
+        else await rm(path.join(o.workDir, recordingId), { recursive: true, force: true });
+        return closed;
       } catch (err) {
         log.warn({ err, recordingId }, "live output could not be finished; the job composites from the raw files");
         return false;
@@ -135,6 +148,12 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     },
     finish,
     isFollowing: (id) => running.has(id),
+    localFragments: (id) => finished.get(id),
+    async release(id) {
+      const done = finished.get(id);
+      finished.delete(id);
+      if (done) await rm(done.dir, { recursive: true, force: true });
+    },
     stats: () =>
       [...running.entries()].map(([recordingId, r]) => ({
         recordingId,

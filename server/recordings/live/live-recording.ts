@@ -1,7 +1,7 @@
 // One running recording's live output: on every tick, the windows that closed since the last one are composited
 // from the raw files so far (the same manifest → timeline → layout path as the final movie, with the open span
 // ending a settle margin before now) and stored as fMP4 segments with the index that lists them.
-import { readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_ENCODER, type EncoderSettings } from "@/lib/compositing/ffmpeg-args";
@@ -47,7 +47,12 @@ export class LiveRecording {
   lagMs = 0;
   renderSeconds = 0;
 
-  constructor(private readonly o: LiveRecordingOptions) {}
+  /** init + every stored segment, appended as each is stored (see tryLiveMovie's `localFragments`). */
+  readonly localFragments: string;
+
+  constructor(private readonly o: LiveRecordingOptions) {
+    this.localFragments = path.join(o.workDir, "fragments.mp4");
+  }
 
   private get fps(): number {
     return this.o.encoder?.fps ?? DEFAULT_ENCODER.fps;
@@ -100,6 +105,7 @@ export class LiveRecording {
     }
     const captured = composition.timeline.durationMs;
     const before = this.segments.length;
+    await mkdir(this.o.workDir, { recursive: true });
     for (let w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps); w; ) {
       const index = this.segments.length;
       const started = performance.now();
@@ -113,8 +119,10 @@ export class LiveRecording {
         ffmpeg: this.o.tools?.ffmpeg,
       });
       if (!this.initStored) await this.put(liveKeys.init, result.init, CONTENT_TYPES.init!);
-      this.initStored = true;
       await this.put(liveKeys.segment(index), result.segment, CONTENT_TYPES.segment!);
+      // The same bytes, in order, in one local file: at Stop this node assembles the movie without downloading them.
+      await appendFile(this.localFragments, this.initStored ? result.segment : Buffer.concat([result.init, result.segment]));
+      this.initStored = true;
       this.segments.push({ index, durationMs: result.durationMs });
       this.tail = result.tailPcm;
       this.renderSeconds += (performance.now() - started) / 1000;
