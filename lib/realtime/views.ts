@@ -65,6 +65,8 @@ export interface RecordingView {
   createdAt: string;
   startedAt: string | null;
   stoppedAt: string | null;
+  /** When its movie became playable (Stop → ready is readyAt - stoppedAt). */
+  readyAt: string | null;
   durationMs: number | null;
   layout: "grid" | "active-speaker" | "screen-share";
   participants: { participantId: string; displayName: string }[];

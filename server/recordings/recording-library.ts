@@ -255,6 +255,7 @@ export class RecordingLibrary {
       createdAt: row.createdAt.toISOString(),
       startedAt: iso(row.startedAt),
       stoppedAt: iso(row.stoppedAt),
+      readyAt: iso(row.readyAt),
       durationMs: row.durationMs,
       layout: layoutOf(row.layout),
       participants,

@@ -18,7 +18,9 @@ const WINDOW_MS = 5760;
  * the call; the server's compositing then gets the CPU a server of its own would give it.
  */
 function yieldBrowsersToServer() {
-  spawnSync("sh", ["-c", "for p in $(pgrep -f chromium); do renice -n 10 -p $p; done"], { stdio: "ignore" });
+  // With the kernel's autogroup scheduling, nice only ranks processes within a session: the browsers' session
+  // (/proc/PID/autogroup) is lowered too.
+  spawnSync("sh", ["-c", "for p in $(pgrep -f chromium); do renice -n 19 -p $p; echo 19 > /proc/$p/autogroup; done"], { stdio: "ignore" });
 }
 
 async function currentRecordingId(agent: Page): Promise<string> {
@@ -64,7 +66,12 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
   browser,
 }) => {
   test.setTimeout(240_000);
-  const { visitor, agent, contexts, sent } = await openCall(browser, { visitorName: "Lina Live", colourAndTone: true });
+  // Small cameras: the two browsers encode each camera twice (peer and recorder) on the server's two cores.
+  const { visitor, agent, contexts, sent } = await openCall(browser, {
+    visitorName: "Lina Live",
+    colourAndTone: true,
+    cameraSize: [320, 240],
+  });
   await agent.getByRole("button", { name: "Start recording" }).click();
   for (const page of [agent, visitor]) {
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
@@ -138,16 +145,24 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
   }
 
   await agent.waitForTimeout(Math.max(0, started + RECORD_SECONDS * 1000 - Date.now()));
-  await agent.getByRole("button", { name: "Stop recording" }).click();
   const stoppedAt = Date.now();
+  await agent.getByRole("button", { name: "Stop recording" }).click();
+  const seen: string[] = [];
   await expect
-    .poll(async () => (await (await agent.request.get(`/api/recordings/${recordingId}`)).json()).status, {
-      timeout: 30_000,
-      intervals: [100],
-    })
+    .poll(
+      async () => {
+        const status = (await (await agent.request.get(`/api/recordings/${recordingId}`)).json()).status as string;
+        if (seen.at(-1) !== status) seen.push(status);
+        return status;
+      },
+      { timeout: 30_000, intervals: [100] },
+    )
     .toBe("ready");
-  const stopToReady = (Date.now() - stoppedAt) / 1000;
-  console.log(`Stop → ready: ${stopToReady.toFixed(1)} s for a ${RECORD_SECONDS} s recording`);
+  // Measured on the server's clock: the browsers here are slowed down on purpose (a click can take seconds).
+  const timing = await (await agent.request.get(`/api/recordings/${recordingId}`)).json();
+  const stopToReady = (Date.parse(timing.readyAt) - Date.parse(timing.stoppedAt)) / 1000;
+  expect(Date.parse(timing.stoppedAt)).toBeGreaterThanOrEqual(stoppedAt - 1000);
+  console.log(`Stop → ready: ${stopToReady.toFixed(1)} s for a ${RECORD_SECONDS} s recording (statuses seen: ${seen.join(" → ")})`);
   expect(stopToReady).toBeLessThanOrEqual(5);
 
   const details = await (await agent.request.get(`/api/recordings/${recordingId}`)).json();

@@ -5,15 +5,15 @@ import type { BrowserContext } from "@playwright/test";
 import type { SentMedia } from "@/tests/support/media/movie-content";
 
 /** Runs in the page, before its scripts: getUserMedia answers with a canvas capture and an oscillator. */
-function installColourAndTone(media: { rgb: [number, number, number]; toneHz: number }) {
+function installColourAndTone(media: { rgb: [number, number, number]; toneHz: number; width: number; height: number }) {
   const devices = navigator.mediaDevices;
   if (!devices) return;
   devices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
     const tracks: MediaStreamTrack[] = [];
     if (constraints?.video) {
       const canvas = document.createElement("canvas");
-      canvas.width = 640;
-      canvas.height = 480;
+      canvas.width = media.width;
+      canvas.height = media.height;
       const g = canvas.getContext("2d")!;
       let frame = 0;
       // A canvas capture only sends a frame when the canvas was drawn: redraw at the frame rate, with a corner
@@ -44,7 +44,10 @@ function installColourAndTone(media: { rgb: [number, number, number]; toneHz: nu
   };
 }
 
-/** Every page of this context sends `media` as its camera and microphone. */
-export async function sendColourAndTone(context: BrowserContext, media: SentMedia): Promise<void> {
-  await context.addInitScript(installColourAndTone, { rgb: media.rgb, toneHz: media.toneHz });
+/**
+ * Every page of this context sends `media` as its camera (640x480 unless `size` says otherwise: a smaller one
+ * leaves more of a shared 2-core machine to the server) and microphone.
+ */
+export async function sendColourAndTone(context: BrowserContext, media: SentMedia, size: [number, number] = [640, 480]): Promise<void> {
+  await context.addInitScript(installColourAndTone, { rgb: media.rgb, toneHz: media.toneHz, width: size[0], height: size[1] });
 }

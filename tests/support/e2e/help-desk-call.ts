@@ -16,7 +16,7 @@ export interface OpenCall {
 
 export async function openCall(
   browser: Browser,
-  opts: { visitorName: string; armBeforeCall?: boolean; colourAndTone?: boolean },
+  opts: { visitorName: string; armBeforeCall?: boolean; colourAndTone?: boolean; cameraSize?: [number, number] },
 ): Promise<OpenCall> {
   const visitorContext = await browser.newContext();
   const agentContext = await browser.newContext();
@@ -25,8 +25,8 @@ export async function openCall(
     { label: "visitor", ...PARTICIPANT_MEDIA[1]! },
   ];
   if (opts.colourAndTone) {
-    await sendColourAndTone(agentContext, sent[0]!);
-    await sendColourAndTone(visitorContext, sent[1]!);
+    await sendColourAndTone(agentContext, sent[0]!, opts.cameraSize);
+    await sendColourAndTone(visitorContext, sent[1]!, opts.cameraSize);
   }
   const visitor = await visitorContext.newPage();
   const agent = await agentContext.newPage();
