@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { composeRecording } from "@/server/recordings/compose/compose-recording";
 import { measureMarks, type MarkPair } from "@/tests/support/media/fixtures-sync";
 import { makeAudio, makeVideo, SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
+import { makeOpusPackets, packetizeOpus } from "@/tests/support/recorder/synthetic-media";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const SECONDS = 20;
@@ -84,5 +85,28 @@ describe.skipIf(!hasFfmpeg)("A/V sync of the compositor at spread frame phases",
     console.log(`A/V control, audio +25 ms: median ${r.medianOffsetMs.toFixed(1)} ms; ${fmt(r.pairs)}`);
     expect(r.medianOffsetMs).toBeGreaterThan(MAX_MEDIAN_MS);
     expect(Math.abs(r.medianOffsetMs - 25)).toBeLessThanOrEqual(4);
+  }, 120_000);
+
+  it("audio written by the recorder's own track writer from RTP Opus: median and pairs within the same bounds", async () => {
+    const recRtp = path.join(dir, "rtp");
+    const w = new SyntheticRecording();
+    w.session("cam", "agent:ann", "ANN", "camera", 0);
+    const video = w.track("cam", "video", 0, SECONDS * 1000, { width: 640, height: 480 });
+    const phase = `mod(n-${FIRST}+${EVERY * 10},${EVERY})`;
+    makeVideo(path.join(recRtp, video.file), `color=c=black:s=640x480:r=${FPS_IN}`, SECONDS, [
+      "-vf",
+      `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(${phase},${MARK_FRAMES})'`,
+    ]);
+    const gate = `lt(mod(t*${FPS_IN}-${FIRST}+${EVERY * 10},${EVERY}),${MARK_FRAMES})`;
+    const { writer } = w.trackWriter(recRtp, "cam", "audio", "opus", 0, 2);
+    const packets = makeOpusPackets(dir, SECONDS, `aevalsrc='0.5*sin(2*PI*1000*t)*${gate}':s=48000`);
+    for (const p of packetizeOpus(packets, { firstSeq: 1, firstTimestamp: 0, ticksPerFrame: 960 })) writer.onRtp(p);
+    await writer.close();
+    w.end("cam", SECONDS * 1000);
+    const r = await compose(recRtp, w.text(), path.join(dir, "rtp.mp4"), 0);
+    console.log(`A/V recorder-written Opus: median ${r.medianOffsetMs.toFixed(1)} ms; ${fmt(r.pairs)}`);
+    expect(r.pairs.length, "marks found").toBeGreaterThanOrEqual(9);
+    expect(Math.abs(r.medianOffsetMs), "median A/V offset").toBeLessThanOrEqual(MAX_MEDIAN_MS);
+    for (const p of r.pairs) expect(Math.abs(p.offsetMs), `pair at ${p.flashMs.toFixed(0)} ms`).toBeLessThanOrEqual(MAX_PAIR_MS);
   }, 120_000);
 });
