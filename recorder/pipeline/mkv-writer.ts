@@ -32,6 +32,7 @@ const ID = {
   TrackType: 0x83,
   CodecID: 0x86,
   CodecPrivate: 0x63a2,
+  CodecDelay: 0x56aa,
   Video: 0xe0,
   PixelWidth: 0xb0,
   PixelHeight: 0xba,
@@ -80,6 +81,8 @@ function float64(n: number): Buffer {
 const str = (s: string) => Buffer.from(s, "ascii");
 
 const CODEC_ID: Record<RecordedCodec, string> = { opus: "A_OPUS", vp8: "V_VP8", h264: "V_MPEG4/ISO/AVC" };
+
+const OPUS_PRE_SKIP_NS = (312 / 48_000) * 1e9;
 
 /** OpusHead (RFC 7845 §5.1): version 1, 2 channels, pre-skip 312, 48 kHz, gain 0, mapping family 0. */
 function opusHead(): Buffer {
@@ -220,6 +223,9 @@ export class MkvWriter {
       entry.push(el(ID.Video, [el(ID.PixelWidth, uint(t.width ?? 640)), el(ID.PixelHeight, uint(t.height ?? 480))]));
     } else {
       entry.push(el(ID.CodecPrivate, opusHead()));
+      // The encoder's lookahead (OpusHead's pre-skip, 6.5 ms): without it ffmpeg places decoded sample 312, which
+      // holds what was captured at the packet's RTP time, at +6.5 ms, so every recorded voice sat 6.5 ms late.
+      entry.push(el(ID.CodecDelay, uint(OPUS_PRE_SKIP_NS)));
       entry.push(el(ID.Audio, [el(ID.SamplingFrequency, float64(48000)), el(ID.Channels, uint(2))]));
     }
     this.append(el(ID.Tracks, el(ID.TrackEntry, entry)));

@@ -37,7 +37,7 @@ export function makeVp8Frames(dir: string, seconds: number, fps = 25): Buffer[] 
 }
 
 /** Real Opus packets (20 ms, stereo) read out of an Ogg file, header packets skipped. */
-export function makeOpusPackets(dir: string, seconds: number): Buffer[] {
+export function makeOpusPackets(dir: string, seconds: number, source = "sine=frequency=440:sample_rate=48000"): Buffer[] {
   const file = path.join(dir, "src.ogg");
   execFileSync("ffmpeg", [
     "-v",
@@ -46,7 +46,7 @@ export function makeOpusPackets(dir: string, seconds: number): Buffer[] {
     "-f",
     "lavfi",
     "-i",
-    "sine=frequency=440:sample_rate=48000",
+    source,
     "-t",
     String(seconds),
     "-ac",
