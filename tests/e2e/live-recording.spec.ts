@@ -17,11 +17,16 @@ const WINDOW_MS = 5760;
  * Chromium (run as root) raises its own processes' priority (nice -8) above the server's. Lowered, they still run
  * the call; the server's compositing then gets the CPU a server of its own would give it.
  */
-function yieldBrowsersToServer() {
+function yieldBrowsersToServer(nice = 19) {
   // With the kernel's autogroup scheduling, nice only ranks processes within a session: the browsers' session
   // (/proc/PID/autogroup) is lowered too.
-  spawnSync("sh", ["-c", "for p in $(pgrep -f chromium); do renice -n 19 -p $p; echo 19 > /proc/$p/autogroup; done"], { stdio: "ignore" });
+  spawnSync("sh", ["-c", `for p in $(pgrep -f chromium); do renice -n ${nice} -p $p; echo ${nice} > /proc/$p/autogroup; done`], {
+    stdio: "ignore",
+  });
 }
+
+// The browser is shared with the tests that run after this one: they get its priority back.
+test.afterEach(() => yieldBrowsersToServer(0));
 
 async function currentRecordingId(agent: Page): Promise<string> {
   const res = await agent.request.get(`/api/meeting-points/${await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point")}`);
