@@ -14,6 +14,7 @@ import { openObjectStore, type ObjectStore } from "@/server/platform/object-stor
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
 import { basisOf, livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
+import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 import {
   makeAudio,
@@ -32,18 +33,6 @@ function probe(file: string) {
       encoding: "utf8",
     }),
   ) as { streams: { codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
-}
-
-/** Top-level box order of an MP4 (moov before mdat means it plays while downloading). */
-function topBoxes(file: string): string[] {
-  const b = readFileSync(file);
-  const types: string[] = [];
-  for (let at = 0; at + 8 <= b.length; ) {
-    const size = b.readUInt32BE(at);
-    types.push(b.toString("latin1", at + 4, at + 8));
-    at += size === 1 ? Number(b.readBigUInt64BE(at + 8)) : size;
-  }
-  return types;
 }
 
 /** Mono PCM of the movie's audio. */
@@ -157,8 +146,7 @@ describe("live compositing", () => {
     expect(info.streams.map((s) => s.codec_name).sort()).toEqual(["aac", "h264"]);
     expect(info.streams.find((s) => s.codec_name === "h264")).toMatchObject({ width: 1280, height: 720 });
     expect(Math.abs(Number(info.format.duration) - seconds)).toBeLessThan(0.1);
-    const boxes = topBoxes(movie);
-    expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
+    expect(await isFastStart(movie), "moov before mdat").toBe(true);
     expectMovieContent(movie, TWO_PERSON_MEDIA);
 
     // The node that rendered them keeps the same bytes in one local file, used instead of downloading them.

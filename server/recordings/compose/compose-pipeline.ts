@@ -181,29 +181,15 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     // cover the recording as it stands (a layout change since, or a lost node's unfinished output, means not).
     await o.live?.finish(recordingId);
     const basis = basisOf({ spans, layout: row.layout, layoutChanges, output: o.output });
-    const fromLive = await tryLiveMovie({
-      storage: o.storage,
-      recordingId,
-      basis,
-      outFile: movie,
-      posterFile: poster,
-      tools: o.tools,
-      signal: job.signal,
-      local: o.live?.localFragments(recordingId),
-    }).finally(() => o.live?.release(recordingId));
+    const liveMovie = { storage: o.storage, recordingId, basis, outFile: movie, posterFile: poster, tools: o.tools, signal: job.signal };
+    const fromLive = await tryLiveMovie({ ...liveMovie, local: o.live?.localFragments(recordingId) }).finally(() =>
+      o.live?.release(recordingId),
+    );
     // The raw files are gone with a lost node: the windows it stored while it ran are the movie, short by the
     // window in progress. Only for output whose renderer never finished (a finished one matched above or is stale).
     async function salvage(err: unknown): Promise<void> {
       if (err instanceof ComposeError) throw err;
-      const salvaged = await tryLiveMovie({
-        storage: o.storage,
-        recordingId,
-        basis,
-        outFile: movie,
-        posterFile: poster,
-        tools: o.tools,
-        salvage: true,
-      });
+      const salvaged = await tryLiveMovie({ ...liveMovie, salvage: true });
       if (!salvaged) throw err;
       log.warn(
         { segments: salvaged.index.segments.length, reason: err instanceof Error ? err.message : String(err) },

@@ -4,24 +4,15 @@
 // service's status changes.
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
-import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import type { Recording } from "@/lib/domain/recording";
-import type { Logger } from "@/server/platform/logger";
-import type { ObjectStore } from "@/server/platform/object-store";
-import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
+import { LiveRecording, type LiveRecordingOptions, type LiveSource } from "@/server/recordings/live/live-recording";
 
-export interface LiveComposerOptions {
-  storage: ObjectStore;
+export interface LiveComposerOptions
+  extends Pick<LiveRecordingOptions, "storage" | "windowMs" | "settleMs" | "output" | "encoder" | "tools" | "logger"> {
   /** The co-located recorder's folder: only recordings captured here are rendered here. */
   recordingsDir: string;
   workDir: string;
-  windowMs: number;
-  settleMs: number;
-  output: { width: number; height: number };
-  encoder?: Partial<EncoderSettings>;
-  tools?: { ffmpeg: string; ffprobe: string };
   read: (recordingId: string) => Promise<LiveSource | null>;
-  logger: Logger;
   tickMs?: number;
 }
 
