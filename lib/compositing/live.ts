@@ -50,11 +50,26 @@ export const MIN_WINDOW_MS = 1900;
 export function closedWindow(renderedMs: number, windowMs: number, capturedMs: number, final: boolean, fps = 25): TimeSpan | null {
   const fromMs = renderedMs;
   if (fromMs >= capturedMs - 0.5) return null;
-  if (final) return { fromMs, toMs: capturedMs };
+  // The last window is whole video frames: a sliver shorter than one frame would give ffmpeg no frame to encode.
+  if (final) {
+    const frameMs = 1000 / fps;
+    return { fromMs, toMs: fromMs + Math.max(1, Math.ceil((capturedMs - fromMs) / frameMs - 1e-6)) * frameMs };
+  }
   const unitMs = (windowUnitSamples(fps) * 1000) / AUDIO_RATE;
   const units = Math.floor((Math.min(windowMs, capturedMs - LOOKAHEAD_MS - fromMs) + 1e-6) / unitMs);
   const lengthMs = units * unitMs;
   return lengthMs >= Math.min(MIN_WINDOW_MS, windowMs) ? { fromMs, toMs: fromMs + lengthMs } : null;
+}
+
+export const PREROLL_MS = (PREROLL_FRAMES * AAC_FRAME * 1000) / AUDIO_RATE;
+
+/**
+ * Whether nobody is present in a window, nor in the audio it borrows on either side: its segment is then a blank
+ * canvas and silence, the same bytes for every such window of that length (a recording left running in an empty
+ * call renders once, not forever).
+ */
+export function isBlankWindow(presence: readonly TimeSpan[], w: TimeSpan): boolean {
+  return presence.every((p) => p.toMs <= w.fromMs - PREROLL_MS || p.fromMs >= w.toMs + LOOKAHEAD_MS);
 }
 
 /** Which encoded frames (ADTS order, frame 0 = the encoder's priming) cover a window of `windowMs`. */

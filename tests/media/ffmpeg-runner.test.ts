@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ffprobe, FfprobeError, isFastStart, mp4TopLevelBoxes } from "@/server/recordings/compose/ffprobe";
@@ -62,6 +63,17 @@ describe("runFfmpeg", () => {
     setTimeout(() => ac.abort(), 300);
     const e = await failure(runFfmpeg(["-re", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=25", "-f", "null", "-"], { signal: ac.signal }));
     expect(e.code).toBe("ffmpeg-killed");
+  });
+
+  it("runs ffmpeg 10 below this process's priority: compositing gets what ingest and signalling leave", async () => {
+    const ac = new AbortController();
+    const run = failure(runFfmpeg(["-re", "-f", "lavfi", "-i", "testsrc2=s=162x122:r=25", "-f", "null", "-"], { signal: ac.signal }));
+    await new Promise((r) => setTimeout(r, 300));
+    const pid = execFileSync("pgrep", ["-f", "testsrc2=s=162x122"], { encoding: "utf8" }).trim().split("\n")[0]!;
+    const nice = Number(execFileSync("ps", ["-o", "ni=", "-p", pid], { encoding: "utf8" }).trim());
+    ac.abort();
+    await run;
+    expect(nice).toBe(Math.min(19, getPriority() + 10));
   });
 
   it("names a missing binary (ffmpeg-not-found)", async () => {

@@ -180,6 +180,46 @@ describe("live compositing", () => {
     expect(other).toBeNull();
   }, 180_000);
 
+  it("renders the blank windows of a recording left running in an empty call once, and the movie stays whole", async () => {
+    const seconds = 30;
+    const rec = path.join(dir, "left");
+    const m = new SyntheticRecording();
+    m.session("ann", "agent:ann", "ANN", "camera", 0);
+    const v = m.track("ann", "video", 0, 4000, { width: 320, height: 240 });
+    const a = m.track("ann", "audio", 0, 4000);
+    makeVideo(path.join(rec, v.file), "color=c=0x3366cc:s=320x240:r=25", 4);
+    makeAudio(path.join(rec, a.file), "sine=f=1000:r=48000", 4);
+    m.end("ann", 4000);
+    m.writeManifest(rec);
+    const { live, basis } = await runLive({ dir, store, recordingId: "left", seconds, windowMs: liveWindowMs(6000, 25) });
+    // Ann leaves at 4 s; the windows after that are nobody's: after the first of each length, none is rendered.
+    expect(live.segments.length).toBeGreaterThanOrEqual(10);
+    expect(live.windowsReused).toBeGreaterThanOrEqual(live.segments.length - 6);
+    expect(live.windowsRendered + live.windowsReused).toBe(live.segments.length);
+
+    const movie = path.join(dir, "left-movie.mp4");
+    const made = await tryLiveMovie({ storage: store, recordingId: "left", basis, outFile: movie, posterFile: `${movie}.jpg` });
+    expect(made?.durationMs).toBe(seconds * 1000);
+    expect(Math.abs(Number(probe(movie).format.duration) - seconds)).toBeLessThan(0.1);
+    // Every reused segment decodes (its decode times were moved like a rendered one's), frame count matches.
+    const frames = execFileSync(
+      "ffprobe",
+      ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", movie],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(Number(frames.trim())).toBe(seconds * 25);
+    const samples = pcm(movie);
+    const level = (fromS: number, toS: number) => {
+      let sum = 0;
+      for (let i = fromS * 48_000; i < toS * 48_000; i++) sum += samples[i]! ** 2;
+      return Math.sqrt(sum / ((toS - fromS) * 48_000));
+    };
+    expect(level(1, 3)).toBeGreaterThan(0.05);
+    expect(level(6, 29)).toBeLessThan(0.001);
+  }, 240_000);
+
   it("keeps a continuous tone without a dip at any of ten window joins", async () => {
     const seconds = 30;
     const rec = path.join(dir, "tone");

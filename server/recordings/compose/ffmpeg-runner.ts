@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { getPriority, setPriority } from "node:os";
 import type { FailureKind } from "@/lib/errors/catalog";
 
 /**
@@ -43,6 +44,11 @@ export interface RunFfmpegOptions {
   signal?: AbortSignal;
   stderrLines?: number;
   onStderrLine?: (line: string) => void;
+  /**
+   * How much lower than this process ffmpeg runs (default 10): compositing takes the CPU that is left, so media
+   * ingest and signalling in this process never wait for it on a small machine.
+   */
+  niceness?: number;
 }
 
 export interface FfmpegResult {
@@ -59,6 +65,7 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     let why: "timeout" | "abort" | undefined;
     let settled = false;
     const child = spawn(binary, ["-progress", "pipe:1", "-nostats", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    lowerPriority(child.pid, opts.niceness ?? 10);
     const finish = (err?: FfmpegError) => {
       if (settled) return;
       settled = true;
@@ -100,6 +107,15 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
       else finish();
     });
   });
+}
+
+function lowerPriority(pid: number | undefined, niceness: number): void {
+  if (!pid || niceness <= 0) return;
+  try {
+    setPriority(pid, Math.min(19, getPriority() + niceness));
+  } catch {
+    // Already gone (it failed to start: the error comes through 'error'), or not permitted: it runs as it is.
+  }
 }
 
 /** ffmpeg's -progress output: blocks of key=value lines, each ending with progress=continue|end. */

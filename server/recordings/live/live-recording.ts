@@ -5,13 +5,20 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_ENCODER, type EncoderSettings } from "@/lib/compositing/ffmpeg-args";
-import { closedWindow, liveKeys, type LiveSegment } from "@/lib/compositing/live";
+import { closedWindow, isBlankWindow, liveKeys, type LiveSegment } from "@/lib/compositing/live";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
 import type { Logger } from "@/server/platform/logger";
 import type { ObjectStore } from "@/server/platform/object-store";
-import { ComposeError, MissingTrackError, prepareComposition, type ProbeCache } from "@/server/recordings/compose/compose-recording";
+import {
+  type Composition,
+  ComposeError,
+  MissingTrackError,
+  prepareComposition,
+  type ProbeCache,
+} from "@/server/recordings/compose/compose-recording";
 import { basisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
-import { renderLiveWindow } from "@/server/recordings/live/render-live-window";
+import { shiftFragments } from "@/server/recordings/live/fmp4";
+import { type LiveWindowResult, renderLiveWindow } from "@/server/recordings/live/render-live-window";
 
 /** What the database says about the recording right now. */
 export interface LiveSource {
@@ -46,6 +53,9 @@ export class LiveRecording {
   /** Captured output time not yet in a stored window (the last tick's view). */
   lagMs = 0;
   renderSeconds = 0;
+  /** Windows ffmpeg rendered, and blank ones stored again without rendering. */
+  windowsRendered = 0;
+  windowsReused = 0;
 
   /** init + every stored segment, appended as each is stored (see tryLiveMovie's `localFragments`). */
   readonly localFragments: string;
@@ -109,15 +119,7 @@ export class LiveRecording {
     for (let w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps); w; ) {
       const index = this.segments.length;
       const started = performance.now();
-      const result = await renderLiveWindow({
-        composition,
-        window: w,
-        lookahead: !final || w.toMs < captured,
-        previousTail: this.tail,
-        workDir: path.join(this.o.workDir, `w${index}`),
-        encoder: this.o.encoder,
-        ffmpeg: this.o.tools?.ffmpeg,
-      });
+      const result = await this.produce(composition, w, !final || w.toMs < captured, index);
       if (!this.initStored) await this.put(liveKeys.init, result.init, CONTENT_TYPES.init!);
       await this.put(liveKeys.segment(index), result.segment, CONTENT_TYPES.segment!);
       // The same bytes, in order, in one local file: at Stop this node assembles the movie without downloading them.
@@ -138,6 +140,41 @@ export class LiveRecording {
     return final ? Number(this.segments.length > 0) : this.segments.length - before;
   }
 
+  /**
+   * Blank windows rendered after silence, by length (a few: window lengths are whole units between the minimum and
+   * LIVE_WINDOW_MS): the next blank window of that length after silence is the same bytes, moved in time.
+   */
+  private readonly blanks = new Map<number, { media: Buffer; timescales: Map<number, number>; tailPcm: Buffer }>();
+
+  private async produce(composition: Composition, w: TimeSpan, lookahead: boolean, index: number): Promise<LiveWindowResult> {
+    const silentBefore = !this.tail?.some((byte) => byte !== 0);
+    const blank =
+      silentBefore &&
+      isBlankWindow(
+        composition.timeline.sessions.flatMap((s) => s.presence),
+        w,
+      );
+    const durationMs = w.toMs - w.fromMs;
+    const known = blank ? this.blanks.get(durationMs) : undefined;
+    if (known) {
+      this.windowsReused++;
+      // Only after a rendered window: the init segment is stored already.
+      const segment = shiftFragments(known.media, known.timescales, w.fromMs);
+      return { init: Buffer.alloc(0), segment, unshifted: known, durationMs, tailPcm: known.tailPcm };
+    }
+    this.windowsRendered++;
+    const result = await renderLiveWindow({
+      composition,
+      window: w,
+      lookahead,
+      previousTail: this.tail,
+      workDir: path.join(this.o.workDir, `w${index}`),
+      encoder: this.o.encoder,
+      ffmpeg: this.o.tools?.ffmpeg,
+    });
+    if (blank) this.blanks.set(durationMs, { ...result.unshifted, tailPcm: result.tailPcm });
+    return result;
+  }
   /**
    * Rewrites the index when it has not been written for `everyMs`: its `updatedAt` is this recording's heartbeat.
    * Other nodes take a recording whose heartbeat stopped for lost (see live-watch.ts), paused ones included.

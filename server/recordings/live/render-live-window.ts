@@ -24,6 +24,8 @@ export interface LiveWindowResult {
   init: Buffer;
   /** moof + mdat pairs, decode times already on the recording's time line. */
   segment: Buffer;
+  /** The same fragments with decode times from 0, and the timescales to move them (see blank windows). */
+  unshifted: { media: Buffer; timescales: Map<number, number> };
   durationMs: number;
   /** The window's own last PREROLL frames of PCM: the next window's encoder starts with them. */
   tailPcm: Buffer;
@@ -84,6 +86,7 @@ export async function renderLiveWindow(o: RenderLiveWindowOptions): Promise<Live
     return {
       init: split.init,
       segment: shiftFragments(split.media, split.timescales, window.fromMs),
+      unshifted: { media: split.media, timescales: split.timescales },
       durationMs,
       tailPcm: Buffer.from(tail),
     };

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { closedWindow, keptAacFrames, LOOKAHEAD_MS, liveWindowMs, mediaPlaylist, windowUnitSamples } from "@/lib/compositing/live";
+import {
+  closedWindow,
+  isBlankWindow,
+  keptAacFrames,
+  LOOKAHEAD_MS,
+  liveWindowMs,
+  mediaPlaylist,
+  windowUnitSamples,
+} from "@/lib/compositing/live";
 
 describe("live windows", () => {
   it("are whole video and AAC frames: 320 ms units at 25 fps, 533.3 ms at 30", () => {
@@ -19,6 +27,26 @@ describe("live windows", () => {
     // After Stop the rest is one window, whatever its length.
     expect(closedWindow(7680, 5760, 9000, true)).toEqual({ fromMs: 7680, toMs: 9000 });
     expect(closedWindow(9000, 5760, 9000, true)).toBeNull();
+    // ...in whole video frames: a sliver of a few ms still gives ffmpeg one frame to encode.
+    expect(closedWindow(9000, 5760, 9010, true)).toEqual({ fromMs: 9000, toMs: 9040 });
+    expect(closedWindow(0, 5760, 3, true)).toEqual({ fromMs: 0, toMs: 40 });
+  });
+
+  it("take a window for blank when nobody is present in it or in the audio it borrows on either side", () => {
+    const w = { fromMs: 4000, toMs: 6000 };
+    expect(isBlankWindow([], w)).toBe(true);
+    expect(
+      isBlankWindow(
+        [
+          { fromMs: 0, toMs: 3000 },
+          { fromMs: 7000, toMs: 9000 },
+        ],
+        w,
+      ),
+    ).toBe(true);
+    expect(isBlankWindow([{ fromMs: 0, toMs: 3990 }], w)).toBe(false);
+    expect(isBlankWindow([{ fromMs: 6010, toMs: 9000 }], w)).toBe(false);
+    expect(isBlankWindow([{ fromMs: 4500, toMs: 5000 }], w)).toBe(false);
   });
 
   it("keep the AAC frames that cover the window: after the priming frame and the preroll, one per 1024 samples", () => {
