@@ -71,6 +71,7 @@ export async function startRecordingBackend(
   const encoder = { preset: env.COMPOSE_PRESET, fps: env.COMPOSE_FPS, crf: env.COMPOSE_CRF };
   const output = { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT };
   const tools = { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH };
+  const sse = env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined;
   const live =
     env.LIVE_WINDOW_MS > 0
       ? createLiveComposer({
@@ -83,6 +84,7 @@ export async function startRecordingBackend(
           encoder,
           tools,
           read: (id) => library.store.liveSource(id),
+          rawTracks: env.UPLOAD_RAW_TRACKS ? { sse } : undefined,
           logger: opts.logger,
         })
       : undefined;
@@ -101,7 +103,7 @@ export async function startRecordingBackend(
     liveLostMs: env.LIVE_WINDOW_MS > 0 ? env.LIVE_LOST_SECONDS * 1000 : 0,
     retentionDays: env.RECORDING_RETENTION_DAYS,
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
-    sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
+    sse,
     policy: {
       retryLimit: env.COMPOSE_RETRY_LIMIT,
       retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS,

@@ -17,7 +17,7 @@ import { readLiveIndex } from "@/server/recordings/live/live-index";
 import { startRecordingBackend, type RecordingBackend } from "@/server/recordings/recording-backend";
 import type { CoreServices } from "@/server/service-registry";
 import { agentIdentity, probeMovie, S3_KEYS, startS3Server, untilRecordingStatus } from "@/tests/support/faults/recording-fixtures";
-import { expectMovieContent } from "@/tests/support/media/movie-content";
+import { expectMovieContent, readMovieContent } from "@/tests/support/media/movie-content";
 import { TWO_PERSON_MEDIA } from "@/tests/support/media/synthetic-recording";
 import { jsonLine, startChild, type ChildHandle } from "@/tests/support/process-helpers";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
@@ -84,7 +84,7 @@ describe.skipIf(!hasFfmpeg)("a node lost mid-recording", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it("SIGKILL and raw files gone: finished elsewhere from the stored windows, interrupted, playable", async () => {
+  it("SIGKILL and raw files gone: finished elsewhere from the stored windows, interrupted, playable; a layout change re-composites from the raw chunks it streamed", async () => {
     const mp = await stack.desk.meetingPoints.create(host, null);
     await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
     const rec = await stack.desk.recordings.start(host, mp.id);
@@ -110,6 +110,7 @@ describe.skipIf(!hasFfmpeg)("a node lost mid-recording", () => {
             ...S3_KEYS,
             workDir: path.join(dir, "node-work"),
             windowMs: WINDOW_MS,
+            rawTracks: true,
           }),
         },
       },
@@ -152,5 +153,24 @@ describe.skipIf(!hasFfmpeg)("a node lost mid-recording", () => {
     console.log(`node lost after ${capturedSeconds.toFixed(1)} s of recording; the movie has ${probe.seconds.toFixed(2)} s`);
     expect(capturedSeconds - probe.seconds).toBeLessThanOrEqual(WINDOW_MS / 1000 + 2 + 1.5);
     expectMovieContent(movie, TWO_PERSON_MEDIA);
-  }, 180_000);
+
+    // UPLOAD_RAW_TRACKS: the node streamed its raw files while it ran, so a full re-composite still works with its
+    // disk gone (a layout change after the fact: the stored windows are of the old layout, and no recorder has them).
+    await other.library.update(host, rec.id, { layout: "active-speaker" });
+    const again = await untilRecordingStatus(stack.db, rec.id, "ready", 120_000, (r) => r.readyAt! > row.readyAt!);
+    const recomposed = path.join(dir, "recomposed.mp4");
+    const second = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: again.movieKey! }));
+    writeFileSync(recomposed, await second.Body!.transformToByteArray());
+    const probe2 = probeMovie(recomposed);
+    expect(probe2.decodeErrors).toBe("");
+    // Everything up to where the recording stopped (the stored windows stopped short of it by the window in progress).
+    expect(probe2.seconds).toBeGreaterThanOrEqual(probe.seconds - 0.1);
+    expect(Math.abs(probe2.seconds - (again.stoppedAt!.getTime() - startMs) / 1000)).toBeLessThan(0.5);
+    // Both people's tones throughout; the picture is the new layout's: one speaker fills the frame.
+    const content = readMovieContent(recomposed, TWO_PERSON_MEDIA);
+    for (const t of content.tones) expect(t.secondsWithTone, t.label).toBeGreaterThan(0.7 * t.seconds);
+    expect(content.tiles.filter((t) => t.tile !== -1).length).toBe(1);
+    // The windows of the old layout are gone with it: no playlist plays a movie other than the one that is ready.
+    expect(await readLiveIndex(store, rec.id)).toBeNull();
+  }, 300_000);
 });

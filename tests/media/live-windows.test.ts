@@ -12,7 +12,7 @@ import { liveKeys, liveWindowMs, mediaPlaylist } from "@/lib/compositing/live";
 import { createLogger } from "@/server/platform/logger";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
-import { basisOf, livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
+import { basisOf, dropStaleLiveOutput, livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
@@ -178,6 +178,11 @@ describe("live compositing", () => {
       posterFile: `${movie}.2.jpg`,
     });
     expect(other).toBeNull();
+    // Made again from the raw files with another layout: the old live output goes (its playlist would play the old one).
+    expect(await dropStaleLiveOutput(store, "two", basis)).toBe(false);
+    expect(await readLiveIndex(store, "two")).not.toBeNull();
+    expect(await dropStaleLiveOutput(store, "two", "x")).toBe(true);
+    expect(await readLiveIndex(store, "two")).toBeNull();
   }, 180_000);
 
   it("renders the blank windows of a recording left running in an empty call once, and the movie stays whole", async () => {

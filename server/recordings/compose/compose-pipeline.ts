@@ -1,11 +1,10 @@
 // After capture: a stopped (or interrupted) recording becomes one movie in a background job on pg-boss,
 // is uploaded to S3 (confirmed by size before local files go), and is marked ready with its expiry.
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
-import { access, readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import { capturedSpansMs } from "@/lib/domain/recording";
-import { fetchRecordingFiles } from "@/recorder/control";
 import { listRecordingSessions } from "@/recorder/ingest";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Database } from "@/server/platform/database/database";
@@ -22,7 +21,9 @@ import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { RecordingStore } from "@/server/recordings/recording-store";
 import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
-import { basisOf } from "@/server/recordings/live/live-index";
+import { rawChunksComplete } from "@/server/recordings/live/raw-track-stream";
+import { rawFilesSource, restoreChunks } from "@/server/recordings/compose/raw-files-source";
+import { basisOf, dropStaleLiveOutput, layoutBasisOf } from "@/server/recordings/live/live-index";
 import { findLostRecordings } from "@/server/recordings/live/live-watch";
 import { runEvery } from "@/server/platform/run-every";
 
@@ -115,42 +116,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     o.logger.error({ recordingId, reason: message }, "compositing gave up");
   }
 
-  /** The folder holding the recording's raw files: the co-located recorder's, or a copy fetched from its owner. */
-  async function rawFilesOf(recordingId: string, destination: string | null, scratch: string, log: Logger): Promise<string> {
-    const local = path.join(o.recordingsDir, recordingId);
-    if (
-      await access(path.join(local, "manifest.jsonl")).then(
-        () => true,
-        () => false,
-      )
-    )
-      return local;
-    const owner = destination ?? o.remote?.defaultRecorderUrl ?? null;
-    if (!owner || !o.remote) {
-      // The co-located recorder makes the folder at start: present without a manifest, nobody published.
-      if (
-        await stat(local).then(
-          (s) => s.isDirectory(),
-          () => false,
-        )
-      )
-        return local;
-      throw new Error(
-        `the raw files are not in this worker's RECORDER_DIR (${o.recordingsDir}) and no recorder is named to fetch them from: ` +
-          "run the worker where RECORDER_DIR is, or set NODE_URL on the web nodes so workers fetch from them",
-      );
-    }
-    await rm(scratch, { recursive: true, force: true });
-    // The recorder's control API sits beside its WHIP endpoint (…/whip → …).
-    const fetched = await fetchRecordingFiles({
-      baseUrl: owner.replace(/\/whip\/?$/, ""),
-      secret: o.remote.secret,
-      recordingId,
-      into: scratch,
-    });
-    log.info({ recorder: owner, ...fetched }, "fetched raw files from the recorder that captured them");
-    return scratch;
-  }
+  const rawFilesOf = rawFilesSource({ recordingsDir: o.recordingsDir, remote: o.remote, storage: o.storage });
 
   async function removeObjects(keys: string[]): Promise<void> {
     if (!keys.length) return;
@@ -186,16 +152,23 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       o.live?.release(recordingId),
     );
     // The raw files are gone with a lost node: the windows it stored while it ran are the movie, short by the
-    // window in progress. Only for output whose renderer never finished (a finished one matched above or is stale).
+    // window in progress. Only for output whose renderer never finished (a finished one matched above or is stale),
+    // and of the layout the recording has now. Otherwise (a layout changed since) the raw chunks it streamed.
     async function salvage(err: unknown): Promise<void> {
       if (err instanceof ComposeError) throw err;
-      const salvaged = await tryLiveMovie({ ...liveMovie, salvage: true });
-      if (!salvaged) throw err;
-      log.warn(
-        { segments: salvaged.index.segments.length, reason: err instanceof Error ? err.message : String(err) },
-        "raw files unavailable; movie made from the stored live windows",
-      );
+      const reason = err instanceof Error ? err.message : String(err);
+      const layoutBasis = layoutBasisOf({ layout: row.layout, layoutChanges, output: o.output });
+      const salvaged = await tryLiveMovie({ ...liveMovie, salvage: { layoutBasis } });
+      if (salvaged) {
+        log.warn({ segments: salvaged.index.segments.length, reason }, "raw files unavailable; movie made from the stored live windows");
+        return;
+      }
+      const scratch = path.join(out, "raw");
+      if (!(await restoreChunks(o.storage, recordingId, scratch, log))) throw err;
+      log.warn({ reason }, "raw files unavailable; movie made from the raw chunks the lost node streamed");
+      await composeFromRawFiles(scratch);
     }
+    let madeFromRaw = false;
     async function composeFromRawFiles(recordingDir: string) {
       const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
       await composeRecording({
@@ -213,6 +186,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         tools: o.tools,
         encoder: o.encoder,
       });
+      madeFromRaw = true;
     }
     try {
       if (fromLive) log.info({ segments: fromLive.index.segments.length }, "movie assembled from the live segments");
@@ -230,7 +204,8 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       { path: movie, key: "movie.mp4", contentType: "video/mp4" },
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
     ];
-    if (o.uploadRawTracks) {
+    // Streamed while recording: already in storage.
+    if (o.uploadRawTracks && !(await rawChunksComplete(o.storage, recordingId))) {
       const recordingDir = await rawFiles();
       for (const s of await listRecordingSessions(path.dirname(recordingDir), path.basename(recordingDir))) {
         for (const f of s.files)
@@ -253,6 +228,11 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       onProgress: (p) => void job.reportProgress(90 + (10 * (p.fileIndex + (p.total ? p.loaded / p.total : 1))) / p.fileCount, "upload"),
       logger: log,
     });
+    // Re-composited (a layout changed after the fact): live segments of the old layout would play a different movie.
+    if (madeFromRaw)
+      await dropStaleLiveOutput(o.storage, recordingId, basis).catch((err: unknown) =>
+        log.warn({ err }, "stale live segments not removed"),
+      );
     const movieObject = uploaded.find((u) => u.key.endsWith("movie.mp4"))!;
     const now = new Date();
     const composed = await store.markComposed(recordingId, {

@@ -22,8 +22,11 @@ export interface LiveMovieOptions {
   posterFile: string;
   tools?: { ffmpeg: string; ffprobe: string };
   signal?: AbortSignal;
-  /** Take the windows of a renderer that never finished (its node was lost), whatever they were rendered from. */
-  salvage?: boolean;
+  /**
+   * Take the windows of a renderer that never finished (its node was lost), whatever spans they cover, if they are of
+   * this layout (layoutBasisOf the recording as it stands: after a layout change they are not).
+   */
+  salvage?: { layoutBasis: string };
   /** The same init and segments already in one local file (the node that rendered them): used instead of downloading. */
   local?: { file: string; segments: number };
 }
@@ -33,7 +36,12 @@ export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIn
   // Storage unreachable: composite from the raw files; the upload after that waits for storage like any movie.
   const index = await readLiveIndex(o.storage, o.recordingId).catch(() => null);
   if (!index || index.segments.length === 0) return null;
-  if (o.salvage ? index.ended : !index.ended || index.basis !== o.basis) return null;
+  if (
+    o.salvage
+      ? index.ended || (index.layoutBasis ?? o.salvage.layoutBasis) !== o.salvage.layoutBasis
+      : !index.ended || index.basis !== o.basis
+  )
+    return null;
   if (index.segments.some((s, i) => s.index !== i)) return null;
   await mkdir(path.dirname(o.outFile), { recursive: true });
   const useLocal = !o.salvage && o.local?.segments === index.segments.length;

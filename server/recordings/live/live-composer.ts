@@ -6,6 +6,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Recording } from "@/lib/domain/recording";
 import { LiveRecording, type LiveRecordingOptions, type LiveSource } from "@/server/recordings/live/live-recording";
+import { RawTrackStream, type RawTrackStreamOptions } from "@/server/recordings/live/raw-track-stream";
 
 export interface LiveComposerOptions
   extends Pick<LiveRecordingOptions, "storage" | "windowMs" | "settleMs" | "output" | "encoder" | "tools" | "logger"> {
@@ -14,10 +15,14 @@ export interface LiveComposerOptions
   workDir: string;
   read: (recordingId: string) => Promise<LiveSource | null>;
   tickMs?: number;
+  /** UPLOAD_RAW_TRACKS: the raw files are streamed to storage in chunks while recording (see raw-track-stream.ts). */
+  rawTracks?: { sse?: RawTrackStreamOptions["sse"]; everyMs?: number };
 }
 
 /** How often a running recording's index is rewritten at least (its heartbeat; see live-watch.ts). */
 export const HEARTBEAT_MS = 5000;
+/** How often the raw files' new bytes are stored: what a lost node can take with it. */
+const RAW_EVERY_MS = 5000;
 
 interface Running {
   live: LiveRecording;
@@ -27,6 +32,7 @@ interface Running {
   chain: Promise<unknown>;
   busy?: boolean;
   finishing?: Promise<boolean>;
+  raw?: { stream: RawTrackStream; timer: NodeJS.Timeout; chain: Promise<unknown> };
 }
 
 export interface LiveComposer {
@@ -62,6 +68,13 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
       .finally(() => {
         r.busy = false;
       });
+  }
+
+  function syncRaw(recordingId: string, raw: NonNullable<Running["raw"]>, final: boolean): Promise<unknown> {
+    raw.chain = raw.chain
+      .then(() => raw.stream.sync(final))
+      .catch((err: unknown) => log.warn({ err, recordingId, final }, "raw track chunks not stored; the next pass tries again"));
+    return raw.chain;
   }
 
   async function start(recording: Recording): Promise<void> {
@@ -101,6 +114,16 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     };
     r.timer.unref();
     r.beat.unref();
+    if (o.rawTracks) {
+      const stream = new RawTrackStream({ storage: o.storage, recordingId: recording.id, recordingDir, sse: o.rawTracks.sse });
+      const raw = {
+        stream,
+        chain: Promise.resolve() as Promise<unknown>,
+        timer: setInterval(() => syncRaw(recording.id, raw, false), o.rawTracks.everyMs ?? RAW_EVERY_MS),
+      };
+      raw.timer.unref();
+      r.raw = raw;
+    }
     running.set(recording.id, r);
     log.info({ recordingId: recording.id, windowMs: o.windowMs }, "live compositing started");
   }
@@ -111,7 +134,10 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     r.finishing ??= (async () => {
       clearInterval(r.timer);
       clearInterval(r.beat);
+      if (r.raw) clearInterval(r.raw.timer);
       await r.chain;
+      // Beside the last window: the chunks are what a re-composite starts from if this node's disk is lost later.
+      const rawDone = r.raw ? syncRaw(recordingId, r.raw, true) : undefined;
       try {
         const closed = (await r.live.advance(true)) > 0;
         if (closed)
@@ -126,6 +152,7 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
         log.warn({ err, recordingId }, "live output could not be finished; the job composites from the raw files");
         return false;
       } finally {
+        await rawDone;
         running.delete(recordingId);
       }
     })();
@@ -155,6 +182,7 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
       for (const r of running.values()) {
         clearInterval(r.timer);
         clearInterval(r.beat);
+        if (r.raw) clearInterval(r.raw.timer);
       }
       await Promise.all([...running.values()].map((r) => r.chain));
       running.clear();

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { liveKeys } from "@/lib/compositing/live";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
 import type { ObjectStore } from "@/server/platform/object-store";
+import { deleteRecordingObjects } from "@/server/recordings/recording-objects";
 
 export const liveIndexSchema = z.object({
   version: z.literal(1),
@@ -16,6 +17,8 @@ export const liveIndexSchema = z.object({
   ended: z.boolean(),
   /** What the windows were rendered from (basisOf); a movie assembled from them must be of the same. */
   basis: z.string(),
+  /** The same without the spans (layoutBasisOf): whether the windows are of the layout the recording has now. */
+  layoutBasis: z.string().optional(),
   updatedAt: z.string(),
   /** Per-recording: how far rendering trails capture, and the wall time spent rendering (for /metrics and the API view). */
   lagMs: z.number().optional(),
@@ -35,6 +38,11 @@ export function basisOf(b: LiveBasis): string {
   return createHash("sha256")
     .update(JSON.stringify([b.spans.filter((s) => s.toMs > s.fromMs), b.layout, b.layoutChanges, b.output.width, b.output.height]))
     .digest("hex");
+}
+
+/** What decides the pictures, without the spans: a lost node's windows are of the recording's layout if this matches. */
+export function layoutBasisOf(b: Omit<LiveBasis, "spans">): string {
+  return basisOf({ ...b, spans: [] });
 }
 
 export const livePrefix = (recordingId: string) => `recordings/${recordingId}/`;
@@ -63,4 +71,19 @@ export async function readLiveIndex(storage: Store, recordingId: string): Promis
     if ((err as { name?: string }).name === "NoSuchKey") return null;
     throw err;
   }
+}
+
+/**
+ * Removes a recording's live output when it was rendered from something else than `basis` (the movie was made again
+ * from the raw files): its VOD playlist would otherwise play the old layout. Returns whether it removed anything.
+ */
+export async function dropStaleLiveOutput(
+  storage: Pick<ObjectStore, "client" | "bucket">,
+  recordingId: string,
+  basis: string,
+): Promise<boolean> {
+  const index = await readLiveIndex(storage, recordingId);
+  if (!index || index.basis === basis) return false;
+  await deleteRecordingObjects(storage.client, storage.bucket, { id: recordingId, keys: [], prefix: `${livePrefix(recordingId)}live/` });
+  return true;
 }

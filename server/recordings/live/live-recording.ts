@@ -16,7 +16,7 @@ import {
   prepareComposition,
   type ProbeCache,
 } from "@/server/recordings/compose/compose-recording";
-import { basisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
+import { basisOf, layoutBasisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
 import { shiftFragments } from "@/server/recordings/live/fmp4";
 import { type LiveWindowResult, renderLiveWindow } from "@/server/recordings/live/render-live-window";
 
@@ -200,6 +200,7 @@ export class LiveRecording {
       segments: [...this.segments],
       ended,
       basis: basisOf({ spans, layout: source.layout, layoutChanges: source.layoutChanges, output: this.o.output }),
+      layoutBasis: layoutBasisOf({ layout: source.layout, layoutChanges: source.layoutChanges, output: this.o.output }),
       updatedAt: new Date().toISOString(),
       lagMs: Math.round(this.lagMs),
       renderSeconds: Math.round(this.renderSeconds * 10) / 10,

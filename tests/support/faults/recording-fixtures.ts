@@ -53,11 +53,17 @@ export async function stoppedRecording(stack: RealtimeStack, host: Identity, rec
   return { ...stopped, spans: [{ from: new Date(T0), to: new Date(T0 + seconds * 1000) }] } as typeof stopped;
 }
 
-export async function untilRecordingStatus(db: Database, id: string, status: string, timeoutMs: number) {
+export async function untilRecordingStatus(
+  db: Database,
+  id: string,
+  status: string,
+  timeoutMs: number,
+  also: (row: Awaited<ReturnType<Database["prisma"]["recording"]["findUniqueOrThrow"]>>) => boolean = () => true,
+) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const row = await db.prisma.recording.findUniqueOrThrow({ where: { id } });
-    if (row.status === status) return row;
+    if (row.status === status && also(row)) return row;
     if (row.status === "failed" && status !== "failed") throw new Error(`recording ${id} failed: ${row.error ?? ""}`);
     if (Date.now() > until) throw new Error(`recording ${id} is ${row.status} (${row.error ?? ""}), not ${status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));

@@ -21,6 +21,7 @@ const config = z
     secretAccessKey: z.string(),
     workDir: z.string(),
     windowMs: z.number(),
+    rawTracks: z.boolean().default(false),
   })
   .parse(JSON.parse(process.env.LIVE_NODE ?? "{}"));
 
@@ -44,6 +45,7 @@ const live = createLiveComposer({
   settleMs: 1500,
   output: { width: 640, height: 360 },
   read: async () => ({ spans, layout: "grid", layoutChanges: [] }),
+  rawTracks: config.rawTracks ? {} : undefined,
   logger: createLogger(process.env.LOG_LEVEL ?? "silent"),
 });
 await live.follow({
