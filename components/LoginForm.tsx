@@ -1,9 +1,8 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useRouter, useSearchParams } from "next/navigation";
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { sameOriginPath } from "@/lib/security/same-origin-path";
 
 function describeError(code: string | undefined): string {
   if (!code) return "Sign-in failed. Please try again.";
@@ -16,9 +15,9 @@ function describeError(code: string | undefined): string {
   return "Sign-in failed. Please try again.";
 }
 
-export function LoginForm() {
+/** `next`: where to go once signed in, a path on this site (the page checked it). */
+export function LoginForm({ next }: { next: string }) {
   const router = useRouter();
-  const params = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -34,8 +33,7 @@ export function LoginForm() {
     });
     setPending(false);
     if (result?.ok && !result.error) {
-      // Only paths on this site: a callbackUrl pointing elsewhere would make the login page an open redirect.
-      router.replace(sameOriginPath(params.get("callbackUrl"), "/console"));
+      router.replace(next);
       router.refresh();
     } else {
       setError(describeError(result?.error ?? undefined));
@@ -43,7 +41,8 @@ export function LoginForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate>
+    // POST even before the script runs: a GET would put the password in the address bar and the server log.
+    <form method="post" onSubmit={onSubmit} noValidate>
       {error && (
         <p className="error" data-testid="login-error">
           {error}

@@ -70,3 +70,21 @@ test("health tells anonymous callers only up or down; a signed-in agent sees the
   const detailed = await (await page.request.get("/api/health")).json();
   expect(detailed.storage).toMatchObject({ bucket: expect.any(String), latencyMs: expect.any(Number) });
 });
+
+// The sign-in form is in the HTML the server sends, not drawn later by the client bundle.
+test("/login ships its form in the server's HTML", async ({ request, browser }) => {
+  const html = await (await request.get("/login?callbackUrl=%2Fconsole")).text();
+  // method=post: a form submitted before the script runs must not put the password in the address.
+  expect(html).toMatch(/<form[^>]*method="post"[^>]*>/);
+  expect(html).toMatch(/<label[^>]*for="username"[^>]*>Username<\/label>/);
+  expect(html).toMatch(/<input[^>]*id="password"[^>]*type="password"/);
+  expect(html).toMatch(/<button[^>]*type="submit"[^>]*>Sign in<\/button>/);
+  expect(html).not.toContain('evil.example/"');
+  // With scripts off the same form is on screen.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/login");
+  await expect(page.getByLabel("Username")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await context.close();
+});
