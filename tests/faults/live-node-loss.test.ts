@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
 import { liveWindowMs } from "@/lib/compositing/live";
@@ -120,11 +120,16 @@ describe.skipIf(!hasFfmpeg)("a node lost mid-recording", () => {
     // The node stores windows as they close; kill it once a few are stored.
     const until = Date.now() + 60_000;
     let stored = 0;
-    while (stored < 3 && Date.now() < until) {
+    let chunks = 0;
+    while ((stored < 3 || chunks === 0) && Date.now() < until) {
       stored = (await readLiveIndex(store, rec.id))?.segments.length ?? 0;
+      chunks =
+        (await store.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `recordings/${rec.id}/raw-chunks/` }))).KeyCount ?? 0;
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(stored).toBeGreaterThanOrEqual(3);
+    // And a pass of the raw files has been streamed (every 5 s), so there is something to re-composite from.
+    expect(chunks).toBeGreaterThan(0);
     node.kill("SIGKILL");
     const killedAt = Date.now();
     expect((await node.exited).signal).toBe("SIGKILL");
