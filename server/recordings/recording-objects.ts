@@ -15,7 +15,7 @@ export const recordingPrefix = (recordingId: string) => `recordings/${recordingI
 
 export async function deleteRecordingObjects(s3: S3Client, bucket: string, recording: RecordingObjects): Promise<number> {
   const keys = new Set(recording.keys);
-  if (recording.prefix) for (const key of await listKeys(s3, bucket, recording.prefix)) keys.add(key);
+  if (recording.prefix) for (const key of await listObjectKeys(s3, bucket, recording.prefix)) keys.add(key);
   const all = [...keys];
   let deleted = 0;
   // DeleteObjects takes at most 1000 keys per request.
@@ -34,16 +34,17 @@ export async function deleteRecordingObjects(s3: S3Client, bucket: string, recor
 
 export async function remainingObjects(s3: S3Client, bucket: string, recording: RecordingObjects): Promise<string[]> {
   const left = new Set<string>();
-  if (recording.prefix) for (const key of await listKeys(s3, bucket, recording.prefix)) left.add(key);
+  if (recording.prefix) for (const key of await listObjectKeys(s3, bucket, recording.prefix)) left.add(key);
   // Keys outside the prefix (or with no prefix given) are checked one listing each.
   for (const key of recording.keys) {
     if (recording.prefix && key.startsWith(recording.prefix)) continue;
-    if ((await listKeys(s3, bucket, key)).includes(key)) left.add(key);
+    if ((await listObjectKeys(s3, bucket, key)).includes(key)) left.add(key);
   }
   return [...left];
 }
 
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+/** Every key under a prefix, page by page. */
+export async function listObjectKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let ContinuationToken: string | undefined;
   do {

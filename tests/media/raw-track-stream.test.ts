@@ -3,28 +3,18 @@
 // rebuilds the file byte for byte. Cut off before the end (the node died), the chunks still make a playable file
 // holding the media streamed so far.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManifestWriter } from "@/recorder/ingest/manifest";
 import { MkvWriter } from "@/recorder/pipeline/mkv-writer";
+import { T0 } from "@/tests/support/media/synthetic-recording";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { RawTrackStream, rawChunksComplete, restoreRawChunks } from "@/server/recordings/live/raw-track-stream";
-import { makeVp8Frames, probe } from "@/tests/support/recorder/synthetic-media";
+import { makeVp8Frames, probe, untilFileSettles } from "@/tests/support/recorder/synthetic-media";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
-
-/** Waits until the writer's stream has reached the file (its size stops changing). */
-async function settled(file: string): Promise<void> {
-  let last = -1;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 50));
-    const size = existsSync(file) ? statSync(file).size : -1;
-    if (size > 0 && size === last) return;
-    last = size;
-  }
-}
 
 describe.skipIf(!hasFfmpeg)("raw tracks streamed to storage while recording", () => {
   let dir: string;
@@ -49,7 +39,11 @@ describe.skipIf(!hasFfmpeg)("raw tracks streamed to storage while recording", ()
     const sessionDir = path.join(recordingDir, "agent:ann", "s1");
     mkdirSync(sessionDir, { recursive: true });
     const file = path.join(sessionDir, "track0-video.webm");
-    const manifest = path.join(recordingDir, "manifest.jsonl");
+    // The recorder's own manifest writer: one line per pass, as a running recording's manifest grows.
+    const manifestWriter = new ManifestWriter(path.join(dir, "recordings"), recordingId, (err) => {
+      throw err;
+    });
+    const manifest = manifestWriter.path;
     const frames = makeVp8Frames(dir, 6);
     const stream = new RawTrackStream({ storage: store, recordingId, recordingDir });
     const writer = new MkvWriter(file, { kind: "video", codec: "vp8", width: 320, height: 240 });
@@ -57,8 +51,16 @@ describe.skipIf(!hasFfmpeg)("raw tracks streamed to storage while recording", ()
     for (let pass = 0; pass < passes; pass++) {
       for (let i = pass * per; i < Math.min(frames.length, (pass + 1) * per); i++) writer.writeFrame(frames[i]!, i % 25 === 0, i * 40);
       writer.flushCluster();
-      await appendFile(manifest, `${JSON.stringify({ pass })}\n`);
-      await settled(file);
+      manifestWriter.append({
+        type: "session-start",
+        atMs: T0 + pass * 1000,
+        sessionId: `s${pass}`,
+        participantId: "agent:ann",
+        displayName: "Ann",
+        source: "camera",
+        offeredTracks: 1,
+      });
+      await untilFileSettles(file);
       await stream.sync(false);
     }
     if (finish) {

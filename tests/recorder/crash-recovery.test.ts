@@ -25,7 +25,7 @@ import { rawTrackFiles } from "@/recorder/pipeline/track-files";
 import { recoverUnfinishedSessions, repairMatroskaFile } from "@/recorder/recovery";
 import { publishWhip } from "@/tools/whip-publish";
 import { startRecorder } from "@/tests/support/recorder/recorder-process";
-import { makeOpusPackets, makeVp8Frames, probe } from "@/tests/support/recorder/synthetic-media";
+import { makeOpusPackets, makeVp8Frames, probe, untilFileSettles } from "@/tests/support/recorder/synthetic-media";
 
 // UDP ports of this file: recorder ICE 46200-46249, publisher ICE 46250-46299, ffmpeg RTP 46300-46349.
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
@@ -45,13 +45,7 @@ async function writeUnfinished(file: string, kind: "audio" | "video", frames: Bu
   for (const [i, f] of frames.entries()) w.writeFrame(f, kind === "audio" || i % 25 === 0, i * frameMs);
   w.flushCluster();
   // Wait for the stream to reach the file, then snapshot it as if the process died here.
-  let last = -1;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 50));
-    const size = existsSync(file) ? statSync(file).size : -1;
-    if (size > 0 && size === last) break;
-    last = size;
-  }
+  await untilFileSettles(file);
   copyFileSync(file, `${file}.crash`);
   await w.close();
   copyFileSync(`${file}.crash`, file);

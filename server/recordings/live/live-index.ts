@@ -77,11 +77,7 @@ export async function readLiveIndex(storage: Store, recordingId: string): Promis
  * Removes a recording's live output when it was rendered from something else than `basis` (the movie was made again
  * from the raw files): its VOD playlist would otherwise play the old layout. Returns whether it removed anything.
  */
-export async function dropStaleLiveOutput(
-  storage: Pick<ObjectStore, "client" | "bucket">,
-  recordingId: string,
-  basis: string,
-): Promise<boolean> {
+export async function dropStaleLiveOutput(storage: Store, recordingId: string, basis: string): Promise<boolean> {
   const index = await readLiveIndex(storage, recordingId);
   if (!index || index.basis === basis) return false;
   await deleteRecordingObjects(storage.client, storage.bucket, { id: recordingId, keys: [], prefix: `${livePrefix(recordingId)}live/` });

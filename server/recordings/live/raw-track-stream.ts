@@ -5,11 +5,12 @@
 // head chunk of each file is stored again.
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type ServerSideEncryption } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type ServerSideEncryption } from "@aws-sdk/client-s3";
 import { listRecordingFiles, safeRelativePath } from "@/recorder/control/recording-files";
 import type { ObjectStore } from "@/server/platform/object-store";
+import { listObjectKeys, recordingPrefix } from "@/server/recordings/recording-objects";
 
-const chunkPrefix = (recordingId: string) => `recordings/${recordingId}/raw-chunks/`;
+const chunkPrefix = (recordingId: string) => `${recordingPrefix(recordingId)}raw-chunks/`;
 /** Written after the last chunk: the chunks are the whole recording's raw files. */
 const COMPLETE = "complete.json";
 const OFFSET_DIGITS = 13;
@@ -96,16 +97,11 @@ export async function rawChunksComplete(storage: ObjectStore, recordingId: strin
 export async function restoreRawChunks(storage: ObjectStore, recordingId: string, into: string): Promise<number> {
   const prefix = chunkPrefix(recordingId);
   const chunks: { key: string; rel: string; offset: number }[] = [];
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await storage.client.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix, ContinuationToken }));
-    for (const { Key } of page.Contents ?? []) {
-      const m = Key ? /^(.+)@(\d+)$/.exec(Key.slice(prefix.length)) : null;
-      const rel = m ? safeRelativePath(m[1]!) : null;
-      if (m && rel) chunks.push({ key: Key!, rel, offset: Number(m[2]) });
-    }
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
+  for (const key of await listObjectKeys(storage.client, storage.bucket, prefix)) {
+    const m = /^(.+)@(\d+)$/.exec(key.slice(prefix.length));
+    const rel = m ? safeRelativePath(m[1]!) : null;
+    if (m && rel) chunks.push({ key, rel, offset: Number(m[2]) });
+  }
   // Offset 0 last: the head stored again at the end may be longer than the first chunk, and newer than what overlaps it.
   chunks.sort((a, b) => a.rel.localeCompare(b.rel) || (a.offset === 0 ? 1 : b.offset === 0 ? -1 : a.offset - b.offset));
   const files = new Set<string>();

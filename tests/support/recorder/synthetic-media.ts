@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { RtpLike } from "@/recorder/pipeline/types";
 
@@ -213,4 +213,15 @@ export function packetizeH264(units: Buffer[][], o: PacketizeOptions): RtpLike[]
     for (const [k, p] of payloads.entries()) out.push(rtp(seq++, ts, k === payloads.length - 1, o, p));
   });
   return out;
+}
+
+/** Waits until a writer's stream has reached its file: the size is non-zero and stops changing. */
+export async function untilFileSettles(file: string): Promise<void> {
+  let last = -1;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const size = existsSync(file) ? statSync(file).size : -1;
+    if (size > 0 && size === last) return;
+    last = size;
+  }
 }
