@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import path from "node:path";
 import type { Browser } from "@playwright/test";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { createRecorderIngest, issuePublisherToken, readManifest, type WhipHandler } from "@/recorder/ingest";
 import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "@/tests/support/recorder/chromium-publisher";
 import { probe } from "@/tests/support/recorder/synthetic-media";
@@ -58,10 +58,11 @@ afterAll(async () => {
 async function publish(
   participantId: string,
   source: "camera" | "screen",
-  plan: { seconds: number; muteAt?: number; unmuteAt?: number; restartIceAt?: number; preferH264?: boolean },
+  plan: { seconds: number; muteAt?: number; unmuteAt?: number; restartIceAt?: number; preferH264?: boolean; waitForMedia?: boolean },
 ) {
   const token = issuePublisherToken(secret, { recordingId: "rec-m", participantId, displayName: participantId.toUpperCase(), source });
   const page = await browser.newPage();
+  page.on("console", (m) => console.log("PAGE", participantId, m.text().slice(0, 3000)));
   await page.goto(`${origin}/`);
   try {
     return await page.evaluate(publishInPage, { whipUrl: `${origin}/whip/rec-m`, token, width: 640, height: 480, ...plan });
@@ -72,10 +73,18 @@ async function publish(
 
 describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium publishers", () => {
   it("writes one manifest: sessions with source, tracks with clocks and sizes, audio levels, mute/unmute, ICE restart", async () => {
+    // What the recorder saw of each session, for a failure that happens in the browser (no media ever arrived).
+    onTestFailed(() => {
+      const bySession = new Map<string, string[]>();
+      for (const e of events)
+        bySession.set(e.sessionId ?? "-", [...(bySession.get(e.sessionId ?? "-") ?? []), e.state ? `${e.event}:${e.state}` : e.event]);
+      console.log("recorder events by session", JSON.stringify(Object.fromEntries(bySession)));
+    });
     const [alice, bob] = await Promise.all([
-      publish("alice", "camera", { seconds: 9, muteAt: 3, unmuteAt: 6 }),
-      publish("bob", "screen", { seconds: 8, restartIceAt: 3, preferH264: true }), // H.264: size from the SPS
+      publish("alice", "camera", { seconds: 9, muteAt: 3, unmuteAt: 6, waitForMedia: true }),
+      publish("bob", "screen", { seconds: 8, restartIceAt: 3, preferH264: true, waitForMedia: true }), // H.264: size from the SPS
     ]);
+    console.log("media flowing after ICE connected (ms)", { alice: alice.mediaAfterMs, bob: bob.mediaAfterMs });
     expect(alice.deleteStatus).toBe(200);
     expect(bob.deleteStatus).toBe(200);
     // ICE restart over PATCH: 200 with a new ETag, Chromium reconnects and media keeps flowing.
@@ -116,11 +125,14 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
     ]);
     const sessionOf = (p: string) => starts.find((s) => s.participantId === p).sessionId as string;
 
+    const sessionEvents = (p: string) =>
+      JSON.stringify(events.filter((e) => e.sessionId === sessionOf(p)).map((e) => (e.state ? `${e.event}:${e.state}` : e.event)));
     expect(
       lines
         .filter((l) => l.type === "track-start" && l.kind === "video")
         .map((l) => l.codec)
         .sort(),
+      `video tracks; alice's session: ${sessionEvents("alice")}; bob's: ${sessionEvents("bob")}`,
     ).toEqual(["h264", "vp8"]);
     for (const participant of ["alice", "bob"]) {
       const sid = sessionOf(participant);

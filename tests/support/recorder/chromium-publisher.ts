@@ -67,6 +67,8 @@ export interface PublishPlan {
   /** Seconds after connecting: ICE restart over PATCH (RFC 9725 §4.4.1). */
   restartIceAt?: number;
   preferH264?: boolean;
+  /** Start the plan's clock only once every sender has sent packets (under load, DTLS and the first encode can take seconds). */
+  waitForMedia?: boolean;
 }
 
 /**
@@ -116,9 +118,38 @@ export async function publishInPage(plan: PublishPlan) {
   let etag = res.headers.get("ETag") ?? "";
   await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
   await connected();
+  const connectedAt = performance.now();
+  while (plan.waitForMedia && performance.now() - connectedAt < 15_000) {
+    const sending = new Set<string>();
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "outbound-rtp" && s.packetsSent > 0) sending.add(s.kind);
+    });
+    if (sending.size === senders.length) break;
+    if (performance.now() - connectedAt > 14_000) {
+      const seen: unknown[] = [];
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "transport")
+          seen.push({
+            type: s.type,
+            dtlsState: s.dtlsState,
+            iceState: s.iceState,
+            packetsSent: s.packetsSent,
+            packetsReceived: s.packetsReceived,
+          });
+        if (s.type === "outbound-rtp") seen.push({ kind: s.kind, packetsSent: s.packetsSent });
+      });
+      console.log(JSON.stringify({ connectionState: pc.connectionState, ice: pc.iceConnectionState, seen }));
+      break;
+    }
+    await sleep(100);
+  }
   const t0 = performance.now();
   const at = (s: number | undefined) => sleep(Math.max(0, (s ?? 0) * 1000 - (performance.now() - t0)));
-  const result = { restart: { status: 0, etagChanged: false, reconnectMs: -1, bytesAfter: 0 }, deleteStatus: 0 };
+  const result = {
+    restart: { status: 0, etagChanged: false, reconnectMs: -1, bytesAfter: 0 },
+    deleteStatus: 0,
+    mediaAfterMs: Math.round(t0 - connectedAt),
+  };
   const actions: { t: number; run: () => Promise<void> }[] = [];
   if (plan.muteAt !== undefined) {
     actions.push({
