@@ -54,6 +54,7 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
       secret: platform.authSecret,
       secureCookies: isSecureDeployment(env),
       visitorTokens: platform.visitorTokens,
+      sessions: platform.sessions,
       logger,
       publicUrl: env.PUBLIC_URL,
       trustProxy: env.TRUST_PROXY,

@@ -8,6 +8,8 @@ import type { HelpDesk } from "@/server/help-desk/create-help-desk";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { RecordingService } from "@/server/recordings/recording-control";
 import type { LoginService } from "@/server/platform/auth/login";
+import type { AgentSessions } from "@/server/platform/auth/agent-sessions";
+import type { StaffAccounts } from "@/server/help-desk/staff-accounts";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
 import type { Logger } from "@/server/platform/logger";
@@ -20,6 +22,10 @@ export interface CoreServices {
   db: Database;
   storage: ObjectStore;
   login: LoginService;
+  /** Whether an agent's session is still honoured, and their current role. */
+  sessions: AgentSessions;
+  /** Staff accounts and skills (admins). */
+  staff: StaffAccounts;
   visitorTokens: VisitorTokens;
   authSecret: string;
   authOptions: AuthOptions;

@@ -4,6 +4,11 @@ import { useEffect, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import { Desk } from "@/lib/sdk/desk";
 
+/** To the sign-in page, back here afterwards; the session cookie is no longer honoured. */
+function toSignIn() {
+  window.location.assign(`/login?callbackUrl=${encodeURIComponent(window.location.pathname)}`);
+}
+
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "failed";
 
 /**
@@ -54,9 +59,12 @@ export function useDesk(auth: { visitorToken?: string; onRenewed?: (token: strin
       // The server closing us (sign-out, token refused) will not fix itself by retrying.
       setState((s) => ({ ...s, status: reason === "io server disconnect" ? "failed" : "reconnecting" }));
     });
-    socket.on("connect_error", (err: Error & { data?: { message?: string } }) => {
+    socket.on("connect_error", (err: Error & { data?: { code?: string; message?: string } }) => {
+      // An agent's session ended (signed out elsewhere, deactivated, expired): the sign-in page, not retries.
+      if (!token && err.data?.code === "UNAUTHENTICATED") return toSignIn();
       setState((s) => ({ ...s, status: socket.active ? "reconnecting" : "failed", error: err.data?.message ?? err.message }));
     });
+    socket.on("session:ended", () => toSignIn());
     return () => {
       clearTimeout(renewal);
       socket.removeAllListeners();

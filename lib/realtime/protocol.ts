@@ -148,4 +148,6 @@ export interface ServerToClientEvents {
   "rtc:signal": (payload: { meetingPointId: string; from: string; message: SignalMessage }) => void;
   /** To agents: a recording's status or processing progress changed. */
   "recording:updated": (payload: { recording: RecordingView }) => void;
+  /** To an agent whose session was ended (deactivated, password reset); the server closes the socket next. */
+  "session:ended": (payload: { message: string }) => void;
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import { memoryRateLimits } from "@/lib/security/rate-limit-store";
 import { LoginService } from "@/server/platform/auth/login";
+import { AgentSessions } from "@/server/platform/auth/agent-sessions";
+import { StaffAccounts } from "@/server/help-desk/staff-accounts";
 import { buildAuthOptions } from "@/server/platform/auth/next-auth-options";
 import { resolveAuthSecret } from "@/server/platform/auth/secret";
 import { VisitorTokens } from "@/server/platform/auth/visitor-token";
@@ -56,8 +58,10 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       maxFailuresPerUser: env.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
     });
+    const sessions = new AgentSessions(db.prisma);
     const authOptions = buildAuthOptions({
       login,
+      sessions,
       secret,
       maxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
       secureCookies: isSecureDeployment(env),
@@ -69,6 +73,8 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       db,
       storage,
       login,
+      sessions,
+      staff: new StaffAccounts(db.prisma),
       visitorTokens: new VisitorTokens(secret, env.VISITOR_TOKEN_TTL_SECONDS),
       authSecret: secret,
       authOptions,

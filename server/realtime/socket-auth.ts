@@ -5,18 +5,19 @@
 // ambient (the page must hold one), so the widget keeps working on the sites that embed it.
 import type { IncomingHttpHeaders } from "node:http";
 import type { Identity } from "@/lib/realtime/identity";
+import type { AgentSessions } from "@/server/platform/auth/agent-sessions";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import { agentFromCookie } from "@/server/platform/auth/agent-session";
 import { checkSameOrigin } from "@/server/platform/http/csrf";
 
 /** `expiresAtMs`: when the credential presented at the handshake stops being valid. */
 export type AuthOutcome =
-  | { ok: true; identity: Identity; expiresAtMs: number }
+  | { ok: true; identity: Identity; expiresAtMs: number; sessionEpoch?: number }
   | { ok: false; code: "UNAUTHENTICATED" | "FORBIDDEN"; message: string };
 
 export async function authenticateHandshake(
   handshake: { headers: IncomingHttpHeaders; auth: Record<string, unknown> },
-  deps: { secret: string; secureCookies: boolean; visitorTokens: VisitorTokens; publicUrl?: string },
+  deps: { secret: string; secureCookies: boolean; visitorTokens: VisitorTokens; sessions: AgentSessions; publicUrl?: string },
 ): Promise<AuthOutcome> {
   if (handshake.auth && "visitorToken" in handshake.auth) {
     const verified = deps.visitorTokens.verify(handshake.auth.visitorToken);
@@ -33,7 +34,7 @@ export async function authenticateHandshake(
   );
   if (!verdict.ok) return { ok: false, code: "FORBIDDEN", message: `agent connection ${verdict.reason}` };
   const agent = await agentFromCookie(handshake.headers, deps);
-  if (agent) return { ok: true, ...agent };
+  if (agent) return { ok: true, identity: agent.identity, expiresAtMs: agent.expiresAtMs, sessionEpoch: agent.epoch };
   return { ok: false, code: "UNAUTHENTICATED", message: "sign in as an agent or present a visitor token" };
 }
 

@@ -15,6 +15,8 @@ import type { RateLimitDecision } from "@/lib/security/rate-limiter";
 import type { Logger } from "@/server/platform/logger";
 import { requestHandlers, type RealtimeServices } from "@/server/realtime/request-handlers";
 import { authenticateHandshake } from "@/server/realtime/socket-auth";
+import { startSessionSweep } from "@/server/realtime/session-sweep";
+import type { AgentSessions } from "@/server/platform/auth/agent-sessions";
 import { ConnectionsPerAddress, eventBudget } from "@/server/realtime/connection-limits";
 import { clientIp } from "@/lib/security/client-ip";
 
@@ -22,6 +24,8 @@ export interface SocketData {
   identity: Identity;
   /** The handshake credential's expiry; the connection is closed then (the client reconnects with a fresh one). */
   expiresAtMs: number;
+  /** An agent's session epoch at the handshake; the session sweep closes the socket once it is ended. */
+  sessionEpoch?: number;
   /** The client's address (clientIp: the proxy's right-most X-Forwarded-For hop when TRUST_PROXY is set). */
   clientIp: string;
 }
@@ -41,6 +45,7 @@ export interface SocketServerDeps {
   secret: string;
   secureCookies: boolean;
   visitorTokens: VisitorTokens;
+  sessions: AgentSessions;
   logger: Logger;
   /** The site's public origin: agent (cookie) connections are accepted from it or from the Host asked for. */
   publicUrl?: string;
@@ -97,6 +102,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
           return refuse(next, "RATE_LIMITED", "too many visitor connections from this address");
         socket.data.identity = outcome.identity;
         socket.data.expiresAtMs = outcome.expiresAtMs;
+        socket.data.sessionEpoch = outcome.sessionEpoch;
         socket.data.clientIp = ip;
         next();
       },
@@ -106,6 +112,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       },
     );
   });
+  const sweep = startSessionSweep(io, deps.sessions, { logger: deps.logger });
+  httpServer.once("close", () => sweep.stop());
   io.on("connection", (socket) => {
     if (socket.data.identity.kind !== "visitor") return;
     visitorsPerIp.connected(socket.data.clientIp);

@@ -33,9 +33,16 @@ interface RestRow {
 
 const agentsOnly = { anonymous: 401, visitor: 401, agent2: 200, agent1: 200, admin: 200, agent1Cross: 403 };
 const hostOnly = (ok: number) => ({ anonymous: 401, visitor: 401, agent2: 403, agent1: ok, admin: 403, agent1Cross: 403 });
+const adminOnly = (ok: number) => ({ anonymous: 401, visitor: 401, agent2: 403, agent1: 403, admin: ok, agent1Cross: 403 });
+const RUN = Date.now().toString(36);
 const everyone = (status: number) => Object.fromEntries(REST_ROLES.map((r) => [r, status])) as Record<RestRole, number>;
 const mpUrl = (t: Target) => `/api/meeting-points/${t.meetingPointId}`;
 const recUrl = (t: Target) => `/api/recordings/${t.recordingId}`;
+
+async function staffAccount(actors: Actors, t: Target) {
+  const { agents } = await (await call(actors, "admin", "GET", "/api/admin/agents")).json();
+  return agents.find((a: { id: string }) => a.id === t.agentId);
+}
 
 async function hostView(actors: Actors, t: Target) {
   return (await call(actors, "agent1", "GET", mpUrl(t))).json();
@@ -45,6 +52,43 @@ async function recordingAsHost(actors: Actors, t: Target) {
 }
 
 const ROWS: Record<string, RestRow> = {
+  // Staff accounts and skills: admins only, whatever else the caller may do.
+  "GET /api/admin/agents": { setup: "none", url: () => "/api/admin/agents", expect: adminOnly(200) },
+  "POST /api/admin/agents": {
+    setup: "none",
+    url: () => "/api/admin/agents",
+    data: { username: `matrix-${RUN}`, displayName: "Matrix Agent", password: "matrix-agent-pass", role: "admin" },
+    expect: adminOnly(201),
+  },
+  "PATCH /api/admin/agents/[id]": {
+    setup: "staff",
+    fresh: true,
+    url: (t) => `/api/admin/agents/${t.agentId}`,
+    data: { role: "admin", active: false },
+    expect: adminOnly(200),
+    async check({ actors, t, allowed }) {
+      expect(await staffAccount(actors, t)).toMatchObject(allowed ? { role: "admin", active: false } : { role: "agent", active: true });
+    },
+  },
+  "PUT /api/admin/agents/[id]/password": {
+    setup: "staff",
+    url: (t) => `/api/admin/agents/${t.agentId}/password`,
+    data: { password: "matrix-new-pass" },
+    expect: adminOnly(200),
+  },
+  "GET /api/admin/skills": { setup: "none", url: () => "/api/admin/skills", expect: adminOnly(200) },
+  "POST /api/admin/skills": {
+    setup: "none",
+    url: () => "/api/admin/skills",
+    data: { name: `matrix-${RUN}`, label: "Matrix skill" },
+    expect: adminOnly(201),
+  },
+  "PATCH /api/admin/skills/[id]": {
+    setup: "staff",
+    url: (t) => `/api/admin/skills/${t.skillId}`,
+    data: { label: "Renamed by the matrix" },
+    expect: adminOnly(200),
+  },
   // next-auth: the session endpoint says who the caller is; a visitor token is no agent session.
   "GET /api/auth/[...nextauth]": {
     setup: "none",

@@ -13,16 +13,28 @@ const SECRET = "s".repeat(48);
 const ORIGIN = "http://desk.test";
 const ID = "0b6f3f4e-8a2d-4a53-9b3e-2f1c5d7e9a10";
 const logged: unknown[] = [];
+// The accounts table as AgentSessions reads it: agent-1 is an agent at epoch 0, admin-1 an admin, gone-1 deactivated.
+const accounts: Record<string, { role: "agent" | "admin"; displayName: string; epoch: number; active: boolean }> = {
+  "agent-1": { role: "agent", displayName: "Alice", epoch: 0, active: true },
+  "admin-1": { role: "admin", displayName: "Ada", epoch: 0, active: true },
+  "gone-1": { role: "admin", displayName: "Gus", epoch: 1, active: false },
+};
+const sessions = {
+  async current(id: string, epoch: number) {
+    const a = accounts[id];
+    return a?.active && a.epoch === epoch ? { role: a.role, displayName: a.displayName } : null;
+  },
+};
 
 beforeAll(() => {
   const logger = { error: (o: unknown) => logged.push(o), warn() {}, info() {}, debug() {} };
-  // Only what the wrapper reads: the secret, the public URL and the logger.
-  registerServices({ authSecret: SECRET, env: { PUBLIC_URL: ORIGIN }, logger } as unknown as Services);
+  // Only what the wrapper reads: the secret, the public URL, the session check and the logger.
+  registerServices({ authSecret: SECRET, env: { PUBLIC_URL: ORIGIN }, logger, sessions } as unknown as Services);
 });
 afterAll(() => registerServices(undefined));
 
-async function agentCookie() {
-  const jwt = await encode({ secret: SECRET, token: { sub: "agent-1", name: "Alice", username: "agent1", role: "agent" } });
+async function agentCookie(sub = "agent-1", claims: { role?: "agent" | "admin"; epoch?: number } = {}) {
+  const jwt = await encode({ secret: SECRET, token: { sub, name: "Alice", username: sub, role: "agent", ...claims } });
   return `next-auth.session-token=${jwt}`;
 }
 
@@ -45,6 +57,24 @@ async function post(init: { cookie?: string; origin?: string; body?: BodyInit; t
 }
 
 describe("apiRoute", () => {
+  it("admin routes: the role is the account's current one, not the one in the cookie; ended sessions are refused", async () => {
+    const adminRoute = apiRoute({ auth: "admin", action: "testing" }, async ({ identity }) => Response.json({ role: identity.role }));
+    const get = async (cookie: string) => {
+      const res = await adminRoute(new Request(`${ORIGIN}/api/admin/x`, { headers: { cookie, origin: ORIGIN } }), ctx());
+      return { status: res.status, json: await res.json() };
+    };
+    expect(await get(await agentCookie("admin-1"))).toEqual({ status: 200, json: { role: "admin" } });
+    // A cookie claiming admin for an agent account is not an admin.
+    expect(await get(await agentCookie("agent-1", { role: "admin" }))).toMatchObject({ status: 403, json: { code: "FORBIDDEN" } });
+    // Deactivated (and its epoch moved on): no session at all.
+    expect(await get(await agentCookie("gone-1", { role: "admin" }))).toMatchObject({ status: 401, json: { code: "UNAUTHENTICATED" } });
+    // Issued before a password reset (epoch 0, the account is at 1).
+    accounts["admin-1"]!.epoch = 1;
+    expect((await get(await agentCookie("admin-1"))).status).toBe(401);
+    expect((await get(await agentCookie("admin-1", { epoch: 1 }))).status).toBe(200);
+    accounts["admin-1"]!.epoch = 0;
+  });
+
   it("passes the agent from the session cookie, the id and the parsed body to the route", async () => {
     const res = await post({ cookie: await agentCookie(), body: JSON.stringify({ title: "hi" }) });
     expect(res).toEqual({ status: 200, json: { ok: true } });

@@ -11,10 +11,12 @@ describe("socket authentication", () => {
   let tokens: VisitorTokens;
   const sockets: Socket[] = [];
 
+  let alice: { id: string };
   beforeAll(async () => {
     stack = await startRealtimeStack();
     url = stack.url;
     tokens = stack.tokens;
+    alice = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: "agent1" } });
   });
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
@@ -67,12 +69,20 @@ describe("socket authentication", () => {
   });
 
   it("accepts an agent by the next-auth session cookie", async () => {
-    const jwt = await encode({ secret: SECRET, token: { sub: "agent-id-1", name: "Alice Agent", username: "agent1", role: "agent" } });
+    const jwt = await encode({ secret: SECRET, token: { sub: alice.id, name: "Alice Agent", username: "agent1", role: "agent" } });
     const socket = open({ cookie: `other=1; next-auth.session-token=${jwt}` });
     expect(await outcome(socket)).toEqual({ connected: true });
     expect(await whoami(socket)).toEqual({
       ok: true,
-      identity: { kind: "agent", id: "agent-id-1", username: "agent1", name: "Alice Agent", role: "agent" },
+      identity: { kind: "agent", id: alice.id, username: "agent1", name: "Alice Agent", role: "agent" },
+    });
+  });
+
+  it("refuses a genuine cookie of an agent who does not exist (any more)", async () => {
+    const jwt = await encode({ secret: SECRET, token: { sub: "0b6f3f4e-8a2d-4a53-9b3e-2f1c5d7e9a10", username: "ghost", role: "admin" } });
+    expect(await outcome(open({ cookie: `next-auth.session-token=${jwt}` }))).toMatchObject({
+      connected: false,
+      data: { code: "UNAUTHENTICATED" },
     });
   });
 
@@ -84,7 +94,7 @@ describe("socket authentication", () => {
   // A page on another site (or a sibling host such as the marketing site that embeds the widget) opening a
   // socket gets the agent's ambient cookie sent along: it must not drive the agent's console.
   it("refuses an agent cookie sent from another origin, with a code", async () => {
-    const jwt = await encode({ secret: SECRET, token: { sub: "agent-id-1", name: "Alice", username: "agent1", role: "agent" } });
+    const jwt = await encode({ secret: SECRET, token: { sub: alice.id, name: "Alice", username: "agent1", role: "agent" } });
     for (const origin of ["https://evil.example", "https://www.desk.example", "null"]) {
       const result = await outcome(open({ cookie: `next-auth.session-token=${jwt}`, origin }));
       expect(result, origin).toMatchObject({ connected: false, data: { code: "FORBIDDEN" } });
@@ -92,7 +102,7 @@ describe("socket authentication", () => {
   });
 
   it("accepts an agent cookie from the site's own origin", async () => {
-    const jwt = await encode({ secret: SECRET, token: { sub: "agent-id-1", name: "Alice", username: "agent1", role: "agent" } });
+    const jwt = await encode({ secret: SECRET, token: { sub: alice.id, name: "Alice", username: "agent1", role: "agent" } });
     const socket = open({ cookie: `next-auth.session-token=${jwt}`, origin: new URL(url).origin });
     expect(await outcome(socket)).toEqual({ connected: true });
   });

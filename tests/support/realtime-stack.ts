@@ -14,6 +14,7 @@ import type { HelpDesk, HelpDeskOptions } from "@/server/help-desk/create-help-d
 import { createRealtimeDesk } from "@/server/composition-root-realtime";
 import { prepareRecordingFolder } from "@/server/recordings/co-located-recorder";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
+import { AgentSessions } from "@/server/platform/auth/agent-sessions";
 import { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
 import { seed } from "@/server/platform/database/seed";
@@ -79,6 +80,7 @@ export async function startRealtimeStack(
     secret: SECRET,
     secureCookies: false,
     visitorTokens: tokens,
+    sessions: new AgentSessions(db.prisma),
     logger: silentLogger,
     // Every test client comes from 127.0.0.1: limits per address are off unless a test turns them on.
     visitorConnectionsPerIp: 0,

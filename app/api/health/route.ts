@@ -12,7 +12,8 @@ export const GET = apiRoute({ auth: "anyone", action: "checking health" }, async
   const agent = await agentFromCookie(Object.fromEntries(req.headers), {
     secret: services.authSecret,
     secureCookies: services.env.PUBLIC_URL?.startsWith("https://") ?? false,
-  });
+    sessions: services.sessions,
+  }).catch(() => null); // with the database down the session cannot be checked: the public report
   return Response.json(agent ? report : publicHealth(report), {
     status: report.status === "ok" ? 200 : 503,
     headers: { "cache-control": "no-store" },

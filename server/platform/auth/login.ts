@@ -1,4 +1,5 @@
 // Checks agent credentials, with failures rate-limited per username and per client IP.
+import type { Role } from "@/lib/domain/agent-account";
 import type { RateLimitStore } from "@/lib/security/rate-limit-store";
 import type { PrismaClient } from "@/server/platform/database/generated/client";
 import { verifyAgainstDummy, verifyPassword } from "@/server/platform/auth/passwords";
@@ -7,7 +8,9 @@ export interface AgentIdentity {
   id: string;
   username: string;
   displayName: string;
-  role: "agent" | "admin";
+  role: Role;
+  /** The session epoch a session issued now carries. */
+  sessionEpoch: number;
 }
 
 export type LoginResult =
@@ -45,6 +48,9 @@ export class LoginService {
       return { ok: false, code: "INVALID_CREDENTIALS" };
     }
     await this.limiter.reset(userKey);
-    return { ok: true, agent: { id: agent.id, username: agent.username, displayName: agent.displayName, role: agent.role } };
+    return {
+      ok: true,
+      agent: { id: agent.id, username: agent.username, displayName: agent.displayName, role: agent.role, sessionEpoch: agent.sessionEpoch },
+    };
   }
 }

@@ -1,7 +1,9 @@
 // next-auth 4 configuration: credentials against the agents table, JWT sessions with a bounded lifetime.
 import type { AuthOptions } from "next-auth";
+import type { Role } from "@/lib/domain/agent-account";
 import CredentialsModule from "next-auth/providers/credentials";
 import { z } from "zod";
+import type { AgentSessions } from "@/server/platform/auth/agent-sessions";
 import type { LoginService } from "@/server/platform/auth/login";
 import type { Logger } from "@/server/platform/logger";
 import { sameOriginPath } from "@/lib/security/same-origin-path";
@@ -40,6 +42,8 @@ export function buildAuthOptions(opts: {
   secret: string;
   maxAgeSeconds: number;
   secureCookies: boolean;
+  /** Without it (tests of the options alone) sessions are honoured until they expire. */
+  sessions?: AgentSessions;
   logger?: Logger;
 }): AuthOptions {
   const logger = opts.logger;
@@ -60,7 +64,7 @@ export function buildAuthOptions(opts: {
           const result = await opts.login.login(parsed.data.username, parsed.data.password, clientIp(req?.headers));
           if (!result.ok) throw new Error(result.code === "RATE_LIMITED" ? `RATE_LIMITED:${result.retryAfterSeconds}` : result.code);
           const { agent } = result;
-          return { id: agent.id, name: agent.displayName, username: agent.username, role: agent.role };
+          return { id: agent.id, name: agent.displayName, username: agent.username, role: agent.role, epoch: agent.sessionEpoch };
         },
       }),
     ],
@@ -76,20 +80,20 @@ export function buildAuthOptions(opts: {
       redirect: ({ url }) => sameSiteRedirect(url),
       jwt({ token, user }) {
         if (user) {
-          const u = user as { id: string; username: string; role: "agent" | "admin" };
+          const u = user as { id: string; username: string; role: Role; epoch: number };
           token.sub = u.id;
           token.username = u.username;
           token.role = u.role;
+          token.epoch = u.epoch;
         }
         return token;
       },
-      session({ session, token }) {
-        session.user = {
-          ...session.user,
-          id: token.sub!,
-          username: token.username as string,
-          role: token.role as "agent" | "admin",
-        };
+      async session({ session, token }) {
+        const epoch = token.epoch ?? 0;
+        // An ended session (deactivated, password reset) reads as signed out, here too (/api/auth/session).
+        const current = opts.sessions ? await opts.sessions.current(token.sub!, epoch) : { role: token.role as Role };
+        if (!current) return { expires: session.expires } as typeof session;
+        session.user = { ...session.user, id: token.sub!, username: token.username as string, role: current.role, epoch };
         return session;
       },
     },

@@ -2,6 +2,7 @@
 // query and the JSON body (size limit enforced while streaming), call the route's own logic, and answer any
 // error through the catalog. Route files keep only what is theirs: the schemas and the call.
 import type { z } from "zod";
+import { canAdminister, canSupervise } from "@/lib/domain/agent-account";
 import { answerFor } from "@/lib/errors/catalog";
 import type { Identity } from "@/lib/realtime/identity";
 import { authenticateAgent } from "@/server/platform/auth/agent-session";
@@ -9,10 +10,13 @@ import { apiError, pathId, readJson, type ParseResult } from "@/server/platform/
 import { getServices, type Services } from "@/server/service-registry";
 
 type AgentIdentity = Extract<Identity, { kind: "agent" }>;
-type Auth = "agent" | "anyone";
+type Auth = "agent" | "supervisor" | "admin" | "anyone";
 
 export interface RouteSpec<A extends Auth, B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
-  /** "agent": a signed-in agent (session cookie), same-origin requests only. "anyone": no credential needed. */
+  /**
+   * "agent": a signed-in agent (session cookie), same-origin requests only; "supervisor" and "admin": one with at
+   * least that role (its current one, not the one it signed in with). "anyone": no credential needed.
+   */
   auth: A;
   /** The path has an {id} that must be a UUID. */
   id?: boolean;
@@ -24,7 +28,7 @@ export interface RouteSpec<A extends Auth, B extends z.ZodType | undefined, Q ex
 
 export interface RouteInput<A extends Auth, B, Q> {
   req: Request;
-  identity: A extends "agent" ? AgentIdentity : null;
+  identity: A extends "anyone" ? null : AgentIdentity;
   id: string;
   body: B extends z.ZodType ? z.infer<B> : undefined;
   query: Q extends z.ZodType ? z.infer<Q> : undefined;
@@ -40,10 +44,16 @@ export function apiRoute<A extends Auth, B extends z.ZodType | undefined = undef
   return async (req, ctx) => {
     const services = getServices();
     let identity: AgentIdentity | null = null;
-    if (spec.auth === "agent") {
-      const auth = await authenticateAgent(req, { secret: services.authSecret, publicUrl: services.env.PUBLIC_URL });
+    if (spec.auth !== "anyone") {
+      const auth = await authenticateAgent(req, {
+        secret: services.authSecret,
+        publicUrl: services.env.PUBLIC_URL,
+        sessions: services.sessions,
+      });
       if ("error" in auth) return auth.error;
       identity = auth.identity;
+      if (spec.auth === "admin" && !canAdminister(identity.role)) return apiError("FORBIDDEN", "admins only");
+      if (spec.auth === "supervisor" && !canSupervise(identity.role)) return apiError("FORBIDDEN", "supervisors and admins only");
     }
     let id = "";
     if (spec.id) {

@@ -73,14 +73,18 @@ export function call(actors: Actors, role: RestRole, method: string, url: string
 export interface Target {
   meetingPointId: string;
   recordingId: string;
+  /** "staff": an agent and a skill the admin created for the row. */
+  agentId?: string;
+  skillId?: string;
 }
 
 /** What agent1 sets up before a call: each stage includes the ones before it. */
-export type Setup = "none" | "meetingPoint" | "live" | "recording" | "finished";
+export type Setup = "none" | "meetingPoint" | "live" | "recording" | "finished" | "staff";
 
 export async function setUp(actors: Actors, setup: Setup): Promise<Target> {
   const target: Target = { meetingPointId: "", recordingId: "" };
   if (setup === "none") return target;
+  if (setup === "staff") return setUpStaff(actors, target);
   const host = (method: string, url: string, data?: unknown) => call(actors, "agent1", method, url, data);
   const created = await host("POST", "/api/meeting-points", { title: "Authz matrix" });
   expect(created.status()).toBe(201);
@@ -145,4 +149,20 @@ export function routesOnDisk(root = path.resolve("app/api")): string[] {
     for (const method of methods) if (METHODS.includes(method)) found.push(`${method} ${route}`);
   }
   return found.sort();
+}
+
+let staffCount = 0;
+/** An agent and a skill of their own, created by the admin (usernames unique within the run). */
+async function setUpStaff(actors: Actors, target: Target): Promise<Target> {
+  const tag = `${Date.now().toString(36)}-${++staffCount}`;
+  const skill = await call(actors, "admin", "POST", "/api/admin/skills", { name: `authz-${tag}`, label: `Authz ${tag}` });
+  expect(skill.status()).toBe(201);
+  const agent = await call(actors, "admin", "POST", "/api/admin/agents", {
+    username: `authz-${tag}`,
+    displayName: `Authz ${tag}`,
+    password: "authz-matrix-pass",
+    skills: [`authz-${tag}`],
+  });
+  expect(agent.status()).toBe(201);
+  return { ...target, agentId: (await agent.json()).agent.id, skillId: (await skill.json()).skill.id };
 }

@@ -1,0 +1,47 @@
+// Browser side of the admin API (/api/admin/*); the session cookie authenticates, the server checks the role.
+import type { Role } from "@/lib/domain/agent-account";
+
+export interface StaffAccount {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+  skills: string[];
+  createdAt: string;
+}
+
+export interface Skill {
+  id: string;
+  name: string;
+  label: string;
+  agents: number;
+}
+
+async function call<T>(input: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(input, {
+    cache: "no-store",
+    ...init,
+    headers: init?.body ? { "content-type": "application/json" } : undefined,
+  });
+  const body = (await res.json().catch(() => null)) as ({ message?: string } & T) | null;
+  if (!res.ok) throw new Error(body?.message ?? `request failed (${res.status})`);
+  return body as T;
+}
+
+const json = (method: string, value: unknown): RequestInit => ({ method, body: JSON.stringify(value) });
+
+export const loadStaff = () => call<{ agents: StaffAccount[]; skills: Skill[] }>("/api/admin/agents");
+
+export const createAgent = (input: { username: string; displayName: string; password: string; role: Role; skills: string[] }) =>
+  call<{ agent: StaffAccount }>("/api/admin/agents", json("POST", input));
+
+export const updateAgent = (id: string, change: { displayName?: string; role?: Role; skills?: string[]; active?: boolean }) =>
+  call<{ agent: StaffAccount }>(`/api/admin/agents/${id}`, json("PATCH", change));
+
+export const resetPassword = (id: string, password: string) =>
+  call<{ ok: true }>(`/api/admin/agents/${id}/password`, json("PUT", { password }));
+
+export const addSkill = (input: { name: string; label: string }) => call<{ skill: Skill }>("/api/admin/skills", json("POST", input));
+
+export const renameSkill = (id: string, label: string) => call<{ skill: Skill }>(`/api/admin/skills/${id}`, json("PATCH", { label }));
