@@ -16,10 +16,13 @@ export function RecordingRow({
   recording,
   onChange,
   onPlay,
+  onShowAccess,
 }: {
   recording: RecordingView;
   onChange: (updated: RecordingView) => void;
   onPlay: (recording: RecordingView, live?: boolean) => void;
+  /** Supervisors and admins: open the recording's access log. */
+  onShowAccess?: (recording: RecordingView) => void;
 }) {
   const { busy, error, act: run } = useBusyAction();
   const r = recording;
@@ -79,6 +82,11 @@ export function RecordingRow({
               onClick={() => void act(() => updateRecording(r.id, { keep: !r.keep }))}
             >
               {r.keep ? "Don't keep" : "Keep"}
+            </button>
+          )}
+          {onShowAccess && (
+            <button type="button" className="button secondary" onClick={() => onShowAccess(r)}>
+              Access log
             </button>
           )}
           {!GONE.has(r.status) && !BUSY.has(r.status) && (

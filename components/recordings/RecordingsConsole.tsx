@@ -2,6 +2,8 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { useDesk } from "@/components/realtime/useDesk";
+import { AccessExport, AccessTrail } from "@/components/recordings/AccessTrail";
+import { canAdminister, canSupervise, type Role } from "@/lib/domain/agent-account";
 import type { RecordingView } from "@/lib/realtime/views";
 import { RecordingPlayer } from "@/components/recordings/RecordingPlayer";
 import { LIVE } from "@/components/recordings/RecordingRow";
@@ -12,11 +14,12 @@ import { listRecordings, upsert } from "@/components/recordings/recordings-clien
 const playable = (r: RecordingView, live: boolean) => (live ? LIVE.has(r.status) || r.status === "ready" : r.status === "ready");
 
 /** The console's recordings library: every recording, newest first, live while they are processed. */
-export function RecordingsConsole() {
+export function RecordingsConsole({ role }: { role: Role }) {
   const { desk, status } = useDesk({});
   const [recordings, setRecordings] = useState<RecordingView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [playing, setPlaying] = useState<{ recording: RecordingView; live: boolean } | null>(null);
+  const [trail, setTrail] = useState<RecordingView | null>(null);
 
   const load = useCallback(() => {
     listRecordings({ limit: 200 }).then(
@@ -53,6 +56,7 @@ export function RecordingsConsole() {
         <div className="row" style={{ justifyContent: "space-between" }}>
           <h1 style={{ margin: 0 }}>Recordings</h1>
           {desk && status !== "connected" && <span className="muted">Live updates {status}…</span>}
+          {canAdminister(role) && <AccessExport />}
         </div>
         {error && <p className="error">{error}</p>}
         {playing && (
@@ -64,6 +68,9 @@ export function RecordingsConsole() {
               onClose={() => setPlaying(null)}
             />
           </div>
+        )}
+        {trail && (
+          <AccessTrail key={trail.id} recordingId={trail.id} title={trail.title ?? "Recorded call"} onClose={() => setTrail(null)} />
         )}
         <div style={{ overflowX: "auto" }}>
           <table className="list" data-testid="recordings-table">
@@ -101,6 +108,7 @@ export function RecordingsConsole() {
                   recording={r}
                   onChange={change}
                   onPlay={(recording, live) => setPlaying({ recording, live: !!live })}
+                  onShowAccess={canSupervise(role) ? setTrail : undefined}
                 />
               ))}
             </tbody>

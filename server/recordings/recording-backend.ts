@@ -6,6 +6,8 @@ import type { Env } from "@/lib/config/env";
 import type { Recording } from "@/lib/domain/recording";
 import type { RecordingView } from "@/lib/realtime/views";
 import { applyLifecycleRule } from "@/server/recordings/bucket-lifecycle";
+import { runEvery } from "@/server/platform/run-every";
+import { RecordingAccessLog } from "@/server/recordings/recording-access-log";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
@@ -41,7 +43,9 @@ export async function startRecordingBackend(
   },
 ): Promise<RecordingBackend> {
   const { prisma } = core.db;
+  const access = new RecordingAccessLog(prisma);
   const library = new RecordingLibrary(prisma, {
+    access,
     s3: core.storage.client,
     bucket: core.storage.bucket,
     directory: recorderDirectory(env),
@@ -123,12 +127,23 @@ export async function startRecordingBackend(
     ...recordingRetention(library.store, (id) => library.announce(id)),
   };
   let stopSweeper: (() => void) | undefined;
+  let stopAuditPurge: (() => void) | undefined;
   if (opts.runWorker) {
     await pipeline.startWorker(env.COMPOSE_CONCURRENCY);
     const queued = await pipeline.enqueueBacklog();
     if (queued) opts.logger.info({ queued }, "queued recordings waiting for compositing");
     if (env.RECORDING_RETENTION_DAYS > 0) {
       stopSweeper = startRetentionSweeper({ ...sweep, intervalMs: env.RETENTION_SWEEP_INTERVAL_SECONDS * 1000 });
+    }
+    if (env.AUDIT_RETENTION_DAYS > 0) {
+      stopAuditPurge = runEvery(
+        env.RETENTION_SWEEP_INTERVAL_SECONDS * 1000,
+        async () => {
+          const purged = await access.purgeOlderThan(new Date(Date.now() - env.AUDIT_RETENTION_DAYS * 86_400_000));
+          if (purged) opts.logger.info({ purged }, "access-trail entries past AUDIT_RETENTION_DAYS deleted");
+        },
+        (err) => opts.logger.warn({ err }, "access-trail purge failed; next sweep retries"),
+      );
     }
     // Housekeeping where the store supports it (the embedded one does not); retention is the sweeper's alone.
     const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket).catch((err: Error) => ({
@@ -193,6 +208,7 @@ export async function startRecordingBackend(
     sweepNow: () => sweepExpiredRecordings(sweep),
     async close() {
       stopSweeper?.();
+      stopAuditPurge?.();
       stopRawSweeper();
       stopRelay?.();
       await live?.close();

@@ -6,6 +6,9 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { decodeSpans, encodeSpans, isActive, LAYOUTS, layoutOf, type Layout, type RecordingStatus } from "@/lib/domain/recording";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
+import { canSupervise } from "@/lib/domain/agent-account";
+import type { AccessEntry, ClientInfo } from "@/lib/domain/recording-access";
+import type { RecordingAccessLog } from "@/server/recordings/recording-access-log";
 import type { Identity } from "@/lib/realtime/identity";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
@@ -32,6 +35,8 @@ export interface RecordingLibraryOptions {
   rawGraceMs?: number;
   /** Agents following recordings get each change (status, progress). */
   publish?: (view: RecordingView) => void;
+  /** The access trail: every link issued, live view, keep, delete and layout change is written here first. */
+  access: RecordingAccessLog;
 }
 
 const include = { meetingPoint: { select: { title: true, hostId: true, ticket: { select: { id: true, visitorName: true } } } } } as const;
@@ -57,9 +62,11 @@ function requireWon(applied: Applied): void {
   if (applied.outcome.kind === "allowed") throw conflict("the recording changed meanwhile; try again");
 }
 
-function requireAgentIdentity(who: Identity): void {
+function requireAgentIdentity(who: Identity): asserts who is AgentIdentity {
   if (who.kind !== "agent") throw forbidden("recordings are visible to agents only");
 }
+
+type AgentIdentity = Extract<Identity, { kind: "agent" }>;
 
 export class RecordingLibrary {
   /** Writes go through the store (the only writer of recordings); this class reads for views. */
@@ -99,10 +106,16 @@ export class RecordingLibrary {
     return { ...(await this.view(row, sessions)), spans, sessions, live };
   }
 
-  async playbackLink(who: Identity, id: string, opts: { download: boolean }): Promise<{ url: string; expiresAt: string }> {
+  async playbackLink(
+    who: Identity,
+    id: string,
+    opts: { download: boolean },
+    client: ClientInfo,
+  ): Promise<{ url: string; expiresAt: string }> {
     requireAgentIdentity(who);
     const row = await this.row(id);
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
+    await this.opts.access.record(who, id, opts.download ? "download" : "play", client);
     const base = { s3: this.opts.s3, bucket: this.opts.bucket, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
     if (this.opts.appMediaSecret) {
       const expires = Math.floor(Date.now() / 1000) + clampLinkSeconds(this.opts.linkSeconds);
@@ -114,9 +127,26 @@ export class RecordingLibrary {
   }
 
   /** The HLS playlist of the recording's live output (EVENT while it runs; `vod` once stopped). */
-  async livePlaylist(who: Identity, id: string, opts: { vod: boolean }): Promise<Response> {
+  async livePlaylist(who: Identity, id: string, opts: { vod: boolean }, client: ClientInfo): Promise<Response> {
     requireAgentIdentity(who);
-    return livePlaylist(this.liveOptions(), await this.row(id), opts);
+    const row = await this.row(id);
+    const playlist = await livePlaylist(this.liveOptions(), row, opts);
+    // Written once a playlist is handed out (its segment links are in it); a 409 "no segments yet" gives nothing.
+    if (playlist.ok) await this.opts.access.record(who, id, opts.vod ? "play-hls" : "live-view", client);
+    return playlist;
+  }
+
+  /** Every recording's access trail between two instants, as CSV (the route is for admins). */
+  accessCsv(range: { from: Date; to: Date }): ReadableStream<Uint8Array> {
+    return this.opts.access.csv(range);
+  }
+
+  /** The recording's access trail, newest first (supervisors and admins). */
+  async accessTrail(who: Identity, id: string): Promise<AccessEntry[]> {
+    requireAgentIdentity(who);
+    if (!canSupervise(who.role)) throw forbidden("the access trail is for supervisors and admins");
+    await this.row(id);
+    return this.opts.access.forRecording(id);
   }
 
   async liveObject(
@@ -174,9 +204,10 @@ export class RecordingLibrary {
    * the job then loses its write and removes what it uploaded. Deleting again retries what the store refused;
    * raw files on another node's recorder (or in use by a running job) go with the raw-files sweep.
    */
-  async remove(who: Identity, id: string): Promise<RecordingView> {
+  async remove(who: Identity, id: string, client: ClientInfo): Promise<RecordingView> {
     requireAgentIdentity(who);
     const before = await this.row(id);
+    await this.opts.access.record(who, id, "delete", client, `status was ${before.status}`);
     const applied = await this.store.markDeleted(id, new Date());
     if (!applied.won && applied.outcome.kind !== "noop") requireWon(applied);
     const row = await this.row(id);
@@ -192,9 +223,13 @@ export class RecordingLibrary {
     return this.changed(await this.row(id));
   }
 
-  async update(who: Identity, id: string, patch: { keep?: boolean; layout?: Layout }): Promise<RecordingView> {
+  async update(who: Identity, id: string, patch: { keep?: boolean; layout?: Layout }, client: ClientInfo): Promise<RecordingView> {
     requireAgentIdentity(who);
     const row = await this.row(id);
+    if (patch.layout !== undefined && patch.layout !== layoutOf(row.layout)) {
+      await this.opts.access.record(who, id, "layout", client, `${layoutOf(row.layout)} → ${patch.layout}`);
+    }
+    if (patch.keep !== undefined && patch.keep !== row.keep) await this.opts.access.record(who, id, patch.keep ? "keep" : "unkeep", client);
     if (patch.layout !== undefined) {
       if (!LAYOUTS.includes(patch.layout)) throw conflict("unknown layout");
       if (capturing(row) && (who.kind !== "agent" || who.id !== row.meetingPoint.hostId))

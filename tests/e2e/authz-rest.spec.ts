@@ -76,6 +76,23 @@ const ROWS: Record<string, RestRow> = {
     data: { password: "matrix-new-pass" },
     expect: adminOnly(200),
   },
+  // The recordings' access trail: supervisors and admins read it per recording; admins export it.
+  "GET /api/admin/access.csv": {
+    setup: "none",
+    url: () => "/api/admin/access.csv",
+    expect: adminOnly(200),
+    async check({ res, allowed }) {
+      if (allowed) expect(res.headers()["content-type"]).toBe("text/csv; charset=utf-8");
+    },
+  },
+  "GET /api/recordings/[id]/access": {
+    setup: "finished",
+    url: (t) => `/api/recordings/${t.recordingId}/access`,
+    expect: adminOnly(200),
+    async check({ res, allowed }) {
+      if (allowed) expect((await res.json()).entries).toEqual(expect.any(Array));
+    },
+  },
   "GET /api/admin/skills": { setup: "none", url: () => "/api/admin/skills", expect: adminOnly(200) },
   "POST /api/admin/skills": {
     setup: "none",

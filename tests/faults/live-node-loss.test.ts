@@ -22,6 +22,7 @@ import { TWO_PERSON_MEDIA } from "@/tests/support/media/synthetic-recording";
 import { jsonLine, startChild, type ChildHandle } from "@/tests/support/process-helpers";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger } from "@/tests/support/test-database";
+import { TEST_CLIENT } from "@/tests/support/test-database";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const BUCKET = "live-node-loss";
@@ -161,7 +162,7 @@ describe.skipIf(!hasFfmpeg)("a node lost mid-recording", () => {
 
     // UPLOAD_RAW_TRACKS: the node streamed its raw files while it ran, so a full re-composite still works with its
     // disk gone (a layout change after the fact: the stored windows are of the old layout, and no recorder has them).
-    await other.library.update(host, rec.id, { layout: "active-speaker" });
+    await other.library.update(host, rec.id, { layout: "active-speaker" }, TEST_CLIENT);
     const again = await untilRecordingStatus(stack.db, rec.id, "ready", 120_000, (r) => r.readyAt! > row.readyAt!);
     const recomposed = path.join(dir, "recomposed.mp4");
     const second = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: again.movieKey! }));

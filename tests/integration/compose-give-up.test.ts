@@ -16,6 +16,7 @@ import type { CoreServices } from "@/server/service-registry";
 import { agentIdentity, stoppedRecording, untilRecordingStatus } from "@/tests/support/faults/recording-fixtures";
 import { RECORDER_SECRET, startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
+import { TEST_CLIENT } from "@/tests/support/test-database";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 
@@ -76,7 +77,7 @@ describe(`compose jobs that end outside their handler (${testDatabaseMode()})`, 
     const row = await untilRecordingStatus(stack.db, stopped.id, "failed", 15_000);
     expect(row.error).toContain("no heartbeat");
     // And a failed recording can be deleted (a processing one could not).
-    await library.remove(host, stopped.id);
+    await library.remove(host, stopped.id, TEST_CLIENT);
     expect((await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: stopped.id } })).status).toBe("deleted");
   }, 30_000);
 
@@ -86,7 +87,7 @@ describe(`compose jobs that end outside their handler (${testDatabaseMode()})`, 
       const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 2);
       await backend.pipeline.enqueue(stopped.id);
       const first = await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
-      const view = await backend.library.update(host, stopped.id, { layout: "active-speaker" });
+      const view = await backend.library.update(host, stopped.id, { layout: "active-speaker" }, TEST_CLIENT);
       expect(view.status).not.toBe("ready");
       const again = await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
       expect(again.layout).toBe("active-speaker");

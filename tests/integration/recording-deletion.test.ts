@@ -18,6 +18,7 @@ import type { CoreServices } from "@/server/service-registry";
 import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
+import { TEST_CLIENT } from "@/tests/support/test-database";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const BUCKET = "deletion-test";
@@ -102,7 +103,7 @@ describe.skipIf(!hasFfmpeg)(`deleting a recording removes all it owns (${testDat
     expect(stored).toEqual(expect.arrayContaining([`recordings/${id}/movie.mp4`, `recordings/${id}/poster.jpg`]));
     expect(stored.filter((k) => k.includes("/raw/")).length).toBeGreaterThanOrEqual(4);
 
-    await backend.library.remove(host, id);
+    await backend.library.remove(host, id, TEST_CLIENT);
     expect(await listed(`recordings/${id}/`)).toEqual([]);
     expect(existsSync(path.join(recordingsDir(), id))).toBe(false);
     const control = createRecorderControl({ secret: SECRET, directory: recordingsDir() });
@@ -137,9 +138,11 @@ describe.skipIf(!hasFfmpeg)(`deleting a recording removes all it owns (${testDat
 
   it("after the grace period a movie's layout can no longer change (its raw tracks are gone)", async () => {
     const id = await readyRecording();
-    await expect(backend.library.update(host, id, { layout: "active-speaker" })).resolves.toMatchObject({ layout: "active-speaker" });
+    await expect(backend.library.update(host, id, { layout: "active-speaker" }, TEST_CLIENT)).resolves.toMatchObject({
+      layout: "active-speaker",
+    });
     await stack.db.prisma.recording.update({ where: { id }, data: { status: "ready", readyAt: new Date(Date.now() - 25 * HOUR) } });
-    await expect(backend.library.update(host, id, { layout: "grid" })).rejects.toMatchObject({
+    await expect(backend.library.update(host, id, { layout: "grid" }, TEST_CLIENT)).rejects.toMatchObject({
       message: expect.stringMatching(/RAW_FILES_GRACE_HOURS/),
     });
   }, 120_000);

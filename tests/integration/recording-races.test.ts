@@ -22,6 +22,7 @@ import type { CoreServices } from "@/server/service-registry";
 import { agentIdentity, stoppedRecording, untilRecordingStatus } from "@/tests/support/faults/recording-fixtures";
 import { RECORDER_SECRET, startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger, testDatabaseMode } from "@/tests/support/test-database";
+import { TEST_CLIENT } from "@/tests/support/test-database";
 
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const BUCKET = "races-test";
@@ -128,7 +129,7 @@ describe(`recording races (${testDatabaseMode()})`, () => {
       const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 4);
       const done = jobsDone.length;
       let removal: Promise<unknown> | undefined;
-      onProcessing.set(stopped.id, () => void (removal = backend.library.remove(host, stopped.id).catch((e: Error) => e)));
+      onProcessing.set(stopped.id, () => void (removal = backend.library.remove(host, stopped.id, TEST_CLIENT).catch((e: Error) => e)));
       await backend.onChange(stopped);
 
       await expect.poll(() => jobsDone.length, { timeout: 60_000, interval: 200 }).toBeGreaterThan(done);
@@ -162,7 +163,7 @@ describe(`recording races (${testDatabaseMode()})`, () => {
         listExpired: async () => {
           const due = await source.listExpired();
           expect(due.map((d) => d.id)).toContain(stopped.id);
-          await backend.library.update(host, stopped.id, { keep: true });
+          await backend.library.update(host, stopped.id, { keep: true }, TEST_CLIENT);
           return due;
         },
       });

@@ -14,6 +14,7 @@ import type { HelpDesk, HelpDeskOptions } from "@/server/help-desk/create-help-d
 import { createRealtimeDesk } from "@/server/composition-root-realtime";
 import { prepareRecordingFolder } from "@/server/recordings/co-located-recorder";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
+import { RecordingAccessLog } from "@/server/recordings/recording-access-log";
 import { AgentSessions } from "@/server/platform/auth/agent-sessions";
 import { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
@@ -113,6 +114,7 @@ export async function startRealtimeStack(
   });
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, {
+    access: new RecordingAccessLog(db.prisma),
     s3: new S3Client({ region: "us-east-1" }),
     bucket: "unused",
     directory: recordingDir,

@@ -7,6 +7,9 @@ import { createScratchDatabase } from "@/tests/support/scratch-database";
 
 export const silentLogger = pino({ level: "silent" });
 
+/** Who calls the recordings library in tests, as the access trail records it. */
+export const TEST_CLIENT = { ip: "127.0.0.1", userAgent: "vitest" };
+
 export function testDatabaseMode(): "postgres" | "pglite" {
   return parseEnv(process.env).DATABASE_URL ? "postgres" : "pglite";
 }

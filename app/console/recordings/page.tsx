@@ -11,7 +11,7 @@ export default async function RecordingsPage() {
   if (!session) redirect("/login?callbackUrl=/console/recordings");
   return (
     <main style={{ maxWidth: 1400 }}>
-      <RecordingsConsole />
+      <RecordingsConsole role={session.user.role} />
     </main>
   );
 }

@@ -4,6 +4,8 @@
 import type { z } from "zod";
 import { canAdminister, canSupervise } from "@/lib/domain/agent-account";
 import { answerFor } from "@/lib/errors/catalog";
+import type { ClientInfo } from "@/lib/domain/recording-access";
+import { CLIENT_IP_HEADER } from "@/server/platform/auth/next-auth-options";
 import type { Identity } from "@/lib/realtime/identity";
 import { authenticateAgent } from "@/server/platform/auth/agent-session";
 import { apiError, pathId, readJson, type ParseResult } from "@/server/platform/http/json";
@@ -32,6 +34,8 @@ export interface RouteInput<A extends Auth, B, Q> {
   id: string;
   body: B extends z.ZodType ? z.infer<B> : undefined;
   query: Q extends z.ZodType ? z.infer<Q> : undefined;
+  /** The caller's address (from the front door, never a client header) and user agent, for the access trail. */
+  client: ClientInfo;
   services: Services;
 }
 
@@ -67,7 +71,8 @@ export function apiRoute<A extends Auth, B extends z.ZodType | undefined = undef
     const body = spec.body ? await readJson(req, spec.body) : { data: undefined };
     if ("error" in body) return body.error;
     try {
-      return await handle({ req, identity, id, body: body.data, query: query.data, services } as RouteInput<A, B, Q>);
+      const client = { ip: req.headers.get(CLIENT_IP_HEADER) ?? "unknown", userAgent: req.headers.get("user-agent") ?? "" };
+      return await handle({ req, identity, id, body: body.data, query: query.data, client, services } as RouteInput<A, B, Q>);
     } catch (error) {
       const answer = answerFor(error);
       if (!answer.expected) services.logger.error({ err: error, url: req.url, ...(id ? { id } : {}) }, `${spec.action} failed`);

@@ -22,9 +22,9 @@ export const GET = apiRoute({ auth: "agent", id: true, action: "reading a record
 
 export const PATCH = apiRoute(
   { auth: "agent", id: true, body: patchBody, action: "updating a recording" },
-  async ({ identity, id, body, services }) => Response.json(await services.library.update(identity, id, body), noStore),
+  async ({ identity, id, body, client, services }) => Response.json(await services.library.update(identity, id, body, client), noStore),
 );
 
-export const DELETE = apiRoute({ auth: "agent", id: true, action: "deleting a recording" }, async ({ identity, id, services }) =>
-  Response.json(await services.library.remove(identity, id), noStore),
+export const DELETE = apiRoute({ auth: "agent", id: true, action: "deleting a recording" }, async ({ identity, id, client, services }) =>
+  Response.json(await services.library.remove(identity, id, client), noStore),
 );

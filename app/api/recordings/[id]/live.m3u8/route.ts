@@ -7,5 +7,5 @@ export const dynamic = "force-dynamic";
 
 export const GET = apiRoute(
   { auth: "agent", id: true, query: z.object({}).strict(), action: "watching a recording live" },
-  async ({ identity, id, services }) => services.library.livePlaylist(identity, id, { vod: false }),
+  async ({ identity, id, client, services }) => services.library.livePlaylist(identity, id, { vod: false }, client),
 );

@@ -11,10 +11,10 @@ const query = z.object({ download: z.enum(["0", "1", "true", "false"]).optional(
 
 export const GET = apiRoute(
   { auth: "agent", id: true, query, action: "making a playback link" },
-  async ({ identity, id, query, services }) => {
-    if (query.format === "hls") return services.library.livePlaylist(identity, id, { vod: true });
+  async ({ identity, id, query, client, services }) => {
+    if (query.format === "hls") return services.library.livePlaylist(identity, id, { vod: true }, client);
     const download = query.download === "1" || query.download === "true";
-    const link = await services.library.playbackLink(identity, id, { download });
+    const link = await services.library.playbackLink(identity, id, { download }, client);
     return new Response(null, {
       status: 302,
       headers: { location: link.url, "cache-control": "no-store", "referrer-policy": "no-referrer" },
