@@ -6,7 +6,8 @@ interface DataEvent {
   execute(data: Buffer): void;
 }
 
-const MAX_EARLY_PACKETS = 16;
+/** A ClientHello fits one datagram; anything larger is not the first flight. */
+const MAX_RECORD_BYTES = 4096;
 
 /**
  * Makes werift the DTLS server and says so in the answer (`a=setup:passive`): as DTLS client werift
@@ -25,13 +26,16 @@ export function answerAsDtlsServer(pc: RTCPeerConnection, answerSdp: string): st
 const isDtlsRecord = (data: Buffer) => Buffer.isBuffer(data) && data.length > 0 && data[0] >= 20 && data[0] <= 63;
 
 /**
- * Keeps the DTLS records that arrive before werift's DTLS server exists and hands them to it.
+ * Keeps the DTLS records that arrive before werift's DTLS server exists and hands the newest to it.
  *
  * The browser (DTLS client) sends its ClientHello as soon as its ICE check succeeds; werift creates
  * its DTLS server only once its own ICE agent reports connected, a few ms later, and drops what came
  * before. The handshake then waited for the browser's retransmission, 50 ms later (measured: werift's
  * server handled the first ClientHello 42 ms after it started). werift's server subscribes to the ICE
- * data synchronously when its transport turns "connecting"; the kept records are replayed right after.
+ * data synchronously when its transport turns "connecting"; the kept record is replayed right after.
+ * Only one ClientHello may reach the server: a retransmission that arrives between the state change and
+ * the replay already started the handshake, and a second, older copy replayed after it would restart it.
+ * So only the newest kept record is replayed, and none once a record got through directly.
  * Uses werift 0.24.4 internals (the ICE connection's `onData` event); without them it does nothing.
  */
 export function replayEarlyDtls(pc: RTCPeerConnection): void {
@@ -39,20 +43,28 @@ export function replayEarlyDtls(pc: RTCPeerConnection): void {
     const connection = (dtls.iceTransport as unknown as { connection?: { onData?: DataEvent } }).connection;
     const onData = connection?.onData;
     if (!onData || typeof onData.subscribe !== "function") continue;
-    const early: Buffer[] = [];
-    let keeping = true;
+    let newest: Buffer | undefined;
+    let phase: "keeping" | "replaying" | "done" = "keeping";
     const keep = onData.subscribe((data) => {
-      if (keeping && isDtlsRecord(data) && early.length < MAX_EARLY_PACKETS) early.push(data);
+      if (!isDtlsRecord(data)) return;
+      if (phase === "keeping" && data.length <= MAX_RECORD_BYTES) newest = data;
+      else if (phase === "replaying") newest = undefined; // the server got one directly
     });
     const state = dtls.onStateChange.subscribe((s) => {
-      if (!keeping || (s !== "connecting" && s !== "closed" && s !== "failed")) return;
-      keeping = false;
-      keep.unSubscribe();
+      if (phase !== "keeping" || (s !== "connecting" && s !== "closed" && s !== "failed")) return;
       state.unSubscribe();
-      if (s !== "connecting") return;
-      // Records that came after this point reach the server directly; the kept ones all came before.
+      if (s !== "connecting") {
+        phase = "done";
+        keep.unSubscribe();
+        return;
+      }
+      phase = "replaying";
       setImmediate(() => {
-        for (const data of early.splice(0)) onData.execute(data);
+        phase = "done";
+        keep.unSubscribe();
+        const record = newest;
+        newest = undefined;
+        if (record) onData.execute(record);
       });
     });
   }
