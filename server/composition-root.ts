@@ -78,7 +78,7 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
     const backend = owned.own(
       "recording backend",
       await startRecordingBackend(env, platform, {
-        publish: (recording) => notifier.toAgents("recording:updated", { recording }),
+        publish: (recording, audience) => notifier.toSupervisorsAnd(audience, "recording:updated", { recording }),
         runWorker: env.WORKER_IN_PROCESS,
         logger,
         onJobDone: (seconds, outcome) => metrics.observeJob(COMPOSE_RECORDING_QUEUE, seconds, outcome),

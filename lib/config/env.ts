@@ -159,6 +159,8 @@ const schema = z.object({
   /** Days a movie is kept unless marked "keep"; 0 keeps forever. */
   RECORDING_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(3),
   RETENTION_SWEEP_INTERVAL_SECONDS: positiveInt.max(86_400).default(3600),
+  /** "handled": agents see the recordings of tickets they hosted or were assigned; "all": every agent sees every one. */
+  RECORDINGS_VISIBLE_TO: z.enum(["handled", "all"]).default("handled"),
   /** Days entries of the recordings' access trail are kept, whatever happens to the recordings; 0 keeps them forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(3650),
   UPLOAD_RAW_TRACKS: bool.default(false),

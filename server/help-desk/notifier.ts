@@ -9,4 +9,6 @@ export interface Notifier {
   toUser<E extends EventName>(userId: string, event: E, payload: EventPayload<E>): void;
   /** Every signed-in agent. */
   toAgents<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Supervisors and admins, and these agents (by account id); "all": every agent. */
+  toSupervisorsAnd<E extends EventName>(agentIds: string[] | "all", event: E, payload: EventPayload<E>): void;
 }

@@ -18,13 +18,25 @@ export function startSessionSweep(
     running = true;
     try {
       const agents = [...io.of("/").sockets.values()].filter((s) => s.data.identity?.kind === "agent" && s.data.sessionEpoch !== undefined);
-      const ended = await sessions.ended(agents.map((s) => ({ agentId: s.data.identity.id, epoch: s.data.sessionEpoch! })));
+      const identities = agents.map((s) => ({
+        socket: s,
+        identity: s.data.identity as Extract<typeof s.data.identity, { kind: "agent" }>,
+      }));
+      const { ended, roleChanged } = await sessions.check(
+        identities.map(({ socket, identity }) => ({ agentId: identity.id, epoch: socket.data.sessionEpoch!, role: identity.role })),
+      );
       let closed = 0;
-      for (const socket of agents) {
-        if (!ended.has(`${socket.data.identity.id}@${socket.data.sessionEpoch}`)) continue;
-        socket.emit("session:ended", { message: "your session was ended by an administrator; sign in again" });
-        socket.disconnect(true);
-        closed++;
+      for (const { socket, identity } of identities) {
+        const key = `${identity.id}@${socket.data.sessionEpoch}`;
+        if (ended.has(key)) {
+          socket.emit("session:ended", { message: "your session was ended by an administrator; sign in again" });
+          socket.disconnect(true);
+          closed++;
+        } else if (roleChanged.has(key)) {
+          // The client reconnects by itself and joins the rooms of its new role (supervisors see every recording).
+          socket.conn.close();
+          closed++;
+        }
       }
       if (closed) opts.logger.info({ closed }, "closed the sockets of ended agent sessions");
       return closed;

@@ -2,6 +2,7 @@
 // is validated against the protocol's schema and answered with an ack, whatever the client sends.
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
+import { canSupervise } from "@/lib/domain/agent-account";
 import { answerFor } from "@/lib/errors/catalog";
 import type { Ack } from "@/lib/realtime/ack";
 import type { Identity } from "@/lib/realtime/identity";
@@ -40,6 +41,8 @@ export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inter
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const AGENTS_ROOM = "agents";
+/** Supervisors and admins (by their role at the handshake; the session sweep reconnects them when it changes). */
+export const SUPERVISORS_ROOM = "supervisors";
 
 export interface SocketServerDeps {
   secret: string;
@@ -145,6 +148,7 @@ export function attachRequestHandlers(
     const userId = userIdOf(identity);
     void socket.join(userRoom(userId));
     if (identity.kind === "agent") void socket.join(AGENTS_ROOM);
+    if (identity.kind === "agent" && canSupervise(identity.role)) void socket.join(SUPERVISORS_ROOM);
     if (services.presence.connected(userId)) {
       services.meetingPoints.announcePresenceOf(userId).catch((err) => logger.warn({ err, userId }, "presence announcement failed"));
     }

@@ -36,7 +36,7 @@ export async function startRecordingBackend(
   env: Env,
   core: CoreServices,
   opts: {
-    publish?: (view: RecordingView) => void;
+    publish?: (view: RecordingView, audience: string[] | "all") => void;
     runWorker: boolean;
     logger: Logger;
     onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
@@ -46,6 +46,7 @@ export async function startRecordingBackend(
   const access = new RecordingAccessLog(prisma);
   const library = new RecordingLibrary(prisma, {
     access,
+    visibility: env.RECORDINGS_VISIBLE_TO,
     s3: core.storage.client,
     bucket: core.storage.bucket,
     directory: recorderDirectory(env),

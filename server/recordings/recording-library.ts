@@ -3,20 +3,21 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { decodeSpans, encodeSpans, isActive, LAYOUTS, layoutOf, type Layout, type RecordingStatus } from "@/lib/domain/recording";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
 import { canSupervise } from "@/lib/domain/agent-account";
 import type { AccessEntry, ClientInfo } from "@/lib/domain/recording-access";
+import { canSeeRecording, recordingAudience, type RecordingVisibility } from "@/lib/domain/recording-visibility";
 import type { RecordingAccessLog } from "@/server/recordings/recording-access-log";
 import type { Identity } from "@/lib/realtime/identity";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
-import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
+import type { PrismaClient } from "@/server/platform/database/generated/client";
 import { attachmentDisposition, clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
 import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/recordings/media-link";
 import { recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
 import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
+import { recordingInclude, type RecordingRow, recordingView } from "@/server/recordings/recording-view";
 import { liveObject, livePlaylist } from "@/server/recordings/live/live-playback";
 import { readLiveIndex } from "@/server/recordings/live/live-index";
 
@@ -33,14 +34,17 @@ export interface RecordingLibraryOptions {
   appMediaSecret?: string;
   /** How long raw tracks stay after the movie is ready (RAW_FILES_GRACE_HOURS): a re-composite needs them. */
   rawGraceMs?: number;
-  /** Agents following recordings get each change (status, progress). */
-  publish?: (view: RecordingView) => void;
+  /** Each change (status, progress), to supervisors and admins and to the agents `audience` names ("all": every agent). */
+  publish?: (view: RecordingView, audience: string[] | "all") => void;
+  /** Which recordings agents see (RECORDINGS_VISIBLE_TO); supervisors and admins see all. Default "handled". */
+  visibility?: RecordingVisibility;
   /** The access trail: every link issued, live view, keep, delete and layout change is written here first. */
   access: RecordingAccessLog;
 }
 
-const include = { meetingPoint: { select: { title: true, hostId: true, ticket: { select: { id: true, visitorName: true } } } } } as const;
-type Row = Prisma.RecordingGetPayload<{ include: typeof include }>;
+const include = recordingInclude;
+type Row = RecordingRow;
+const ownersOf = (row: Row) => ({ hostId: row.meetingPoint.hostId, ticketAgentId: row.meetingPoint.ticket?.agentId ?? null });
 
 export interface RecordingDetailsView extends RecordingView {
   spans: { from: string; to: string | null }[];
@@ -81,8 +85,11 @@ export class RecordingLibrary {
 
   async list(who: Identity, opts: { ticketId?: string; limit?: number } = {}): Promise<RecordingView[]> {
     requireAgentIdentity(who);
+    const mine = canSeeRecording(who, { hostId: null, ticketAgentId: null }, this.visibility)
+      ? {}
+      : { OR: [{ meetingPoint: { hostId: who.id } }, { meetingPoint: { ticket: { agentId: who.id } } }] };
     const rows = await this.prisma.recording.findMany({
-      where: opts.ticketId ? { meetingPoint: { ticket: { id: opts.ticketId } } } : {},
+      where: { ...(opts.ticketId ? { meetingPoint: { ticket: { id: opts.ticketId } } } : {}), ...mine },
       include,
       orderBy: { createdAt: "desc" },
       take: Math.min(opts.limit ?? 50, 200),
@@ -92,7 +99,7 @@ export class RecordingLibrary {
 
   async get(who: Identity, id: string): Promise<RecordingDetailsView> {
     requireAgentIdentity(who);
-    const row = await this.row(id);
+    const row = await this.visibleRow(who, id);
     const sessions = await listRecordingSessions(this.opts.directory, id);
     const spans = encodeSpans(decodeSpans(row.spans));
     const index = await readLiveIndex({ client: this.opts.s3, bucket: this.opts.bucket }, id).catch(() => null);
@@ -113,7 +120,7 @@ export class RecordingLibrary {
     client: ClientInfo,
   ): Promise<{ url: string; expiresAt: string }> {
     requireAgentIdentity(who);
-    const row = await this.row(id);
+    const row = await this.visibleRow(who, id);
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
     await this.opts.access.record(who, id, opts.download ? "download" : "play", client);
     const base = { s3: this.opts.s3, bucket: this.opts.bucket, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
@@ -129,7 +136,7 @@ export class RecordingLibrary {
   /** The HLS playlist of the recording's live output (EVENT while it runs; `vod` once stopped). */
   async livePlaylist(who: Identity, id: string, opts: { vod: boolean }, client: ClientInfo): Promise<Response> {
     requireAgentIdentity(who);
-    const row = await this.row(id);
+    const row = await this.visibleRow(who, id);
     const playlist = await livePlaylist(this.liveOptions(), row, opts);
     // Written once a playlist is handed out (its segment links are in it); a 409 "no segments yet" gives nothing.
     if (playlist.ok) await this.opts.access.record(who, id, opts.vod ? "play-hls" : "live-view", client);
@@ -145,7 +152,7 @@ export class RecordingLibrary {
   async accessTrail(who: Identity, id: string): Promise<AccessEntry[]> {
     requireAgentIdentity(who);
     if (!canSupervise(who.role)) throw forbidden("the access trail is for supervisors and admins");
-    await this.row(id);
+    await this.visibleRow(who, id);
     return this.opts.access.forRecording(id);
   }
 
@@ -154,8 +161,7 @@ export class RecordingLibrary {
     id: string,
     link: { file: string; expires: number; sig: string; range: string | null },
   ): Promise<Response> {
-    requireAgentIdentity(who);
-    return liveObject(this.liveOptions(), await this.row(id), link);
+    return liveObject(this.liveOptions(), await this.visibleRow(who, id), link);
   }
 
   private liveOptions() {
@@ -176,7 +182,7 @@ export class RecordingLibrary {
     if (!secret) throw notFound("movies are served by the object store here");
     const verdict = verifyMediaLink(secret, { recordingId: id, download: link.download, expires: link.expires }, link.sig);
     if (!verdict.ok) throw forbidden(`playback link refused: ${verdict.reason}`);
-    const row = await this.row(id);
+    const row = await this.visibleRow(who, id);
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
     const range = singleByteRange(link.range);
     const object = await this.opts.s3
@@ -206,7 +212,7 @@ export class RecordingLibrary {
    */
   async remove(who: Identity, id: string, client: ClientInfo): Promise<RecordingView> {
     requireAgentIdentity(who);
-    const before = await this.row(id);
+    const before = await this.visibleRow(who, id);
     await this.opts.access.record(who, id, "delete", client, `status was ${before.status}`);
     const applied = await this.store.markDeleted(id, new Date());
     if (!applied.won && applied.outcome.kind !== "noop") requireWon(applied);
@@ -225,7 +231,7 @@ export class RecordingLibrary {
 
   async update(who: Identity, id: string, patch: { keep?: boolean; layout?: Layout }, client: ClientInfo): Promise<RecordingView> {
     requireAgentIdentity(who);
-    const row = await this.row(id);
+    const row = await this.visibleRow(who, id);
     if (patch.layout !== undefined && patch.layout !== layoutOf(row.layout)) {
       await this.opts.access.record(who, id, "layout", client, `${layoutOf(row.layout)} → ${patch.layout}`);
     }
@@ -253,8 +259,20 @@ export class RecordingLibrary {
 
   private async changed(row: Row): Promise<RecordingView> {
     const view = await this.view(row);
-    this.opts.publish?.(view);
+    this.opts.publish?.(view, recordingAudience(ownersOf(row), this.visibility));
     return view;
+  }
+
+  /** The recording if `who` may see it; one they may not is answered like one that does not exist. */
+  private async visibleRow(who: Identity, id: string): Promise<Row> {
+    requireAgentIdentity(who);
+    const row = await this.prisma.recording.findUnique({ where: { id }, include });
+    if (!row || !canSeeRecording(who, ownersOf(row), this.visibility)) throw notFound("no such recording");
+    return row;
+  }
+
+  private get visibility(): RecordingVisibility {
+    return this.opts.visibility ?? "handled";
   }
 
   private async row(id: string): Promise<Row> {
@@ -263,42 +281,7 @@ export class RecordingLibrary {
     return row;
   }
 
-  private async view(row: Row, sessions?: StoredSession[]): Promise<RecordingView> {
-    const stored = sessions ?? (await listRecordingSessions(this.opts.directory, row.id));
-    const participants = [
-      ...new Map(stored.map((s) => [s.participantId, { participantId: s.participantId, displayName: s.displayName }])).values(),
-    ];
-    const posterUrl =
-      row.status === "ready" && row.posterKey
-        ? await getSignedUrl(
-            this.opts.s3,
-            new GetObjectCommand({ Bucket: this.opts.bucket, Key: row.posterKey, ResponseContentType: "image/jpeg" }),
-            {
-              expiresIn: clampLinkSeconds(this.opts.linkSeconds),
-            },
-          )
-        : null;
-    const iso = (d: Date | null) => (d ? d.toISOString() : null);
-    return {
-      id: row.id,
-      meetingPointId: row.meetingPointId,
-      ticketId: row.meetingPoint.ticket?.id ?? null,
-      title:
-        row.meetingPoint.title ?? (row.meetingPoint.ticket ? `Ticket with ${row.meetingPoint.ticket.visitorName ?? "a visitor"}` : null),
-      status: row.status,
-      progress: row.status === "processing" ? (row.progress ?? 0) : null,
-      createdAt: row.createdAt.toISOString(),
-      startedAt: iso(row.startedAt),
-      stoppedAt: iso(row.stoppedAt),
-      readyAt: iso(row.readyAt),
-      durationMs: row.durationMs,
-      layout: layoutOf(row.layout),
-      participants,
-      posterUrl,
-      movieBytes: row.movieBytes === null ? null : Number(row.movieBytes),
-      expiresAt: row.keep ? null : iso(row.expiresAt),
-      keep: row.keep,
-      error: row.error,
-    };
+  private view(row: Row, sessions?: StoredSession[]): Promise<RecordingView> {
+    return recordingView(row, { ...this.opts, sessions });
   }
 }

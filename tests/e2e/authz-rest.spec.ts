@@ -1,7 +1,7 @@
 // Authorization matrix over every HTTP route under app/api and every role, against the production server.
 // The table is checked against the route files on disk, so a new route or method without a row fails.
 // Roles: anonymous (no cookie), a visitor (its token as bearer and in the cookie's place), agent2 (not the
-// host), agent1 (the host), admin, and agent1's own session sent with another site's Origin (CSRF).
+// host), agent1 (the host), a supervisor, admin, and agent1's own session sent with another site's Origin (CSRF).
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -31,9 +31,21 @@ interface RestRow {
   check?: (ctx: { res: APIResponse; role: RestRole; t: Target; actors: Actors; allowed: boolean }) => Promise<void>;
 }
 
-const agentsOnly = { anonymous: 401, visitor: 401, agent2: 200, agent1: 200, admin: 200, agent1Cross: 403 };
-const hostOnly = (ok: number) => ({ anonymous: 401, visitor: 401, agent2: 403, agent1: ok, admin: 403, agent1Cross: 403 });
-const adminOnly = (ok: number) => ({ anonymous: 401, visitor: 401, agent2: 403, agent1: 403, admin: ok, agent1Cross: 403 });
+const agentsOnly = { anonymous: 401, visitor: 401, agent2: 200, agent1: 200, supervisor: 200, admin: 200, agent1Cross: 403 };
+// Recordings (RECORDINGS_VISIBLE_TO=handled): the agent who handled it and supervisors/admins; to another agent
+// it does not exist.
+const handlersOnly = { ...agentsOnly, agent2: 404 };
+const hostOnly = (ok: number) => ({ anonymous: 401, visitor: 401, agent2: 403, agent1: ok, supervisor: 403, admin: 403, agent1Cross: 403 });
+const adminOnly = (ok: number) => ({
+  anonymous: 401,
+  visitor: 401,
+  agent2: 403,
+  agent1: 403,
+  supervisor: 403,
+  admin: ok,
+  agent1Cross: 403,
+});
+const supervisorsOnly = (ok: number) => ({ ...adminOnly(ok), supervisor: ok });
 const RUN = Date.now().toString(36);
 const everyone = (status: number) => Object.fromEntries(REST_ROLES.map((r) => [r, status])) as Record<RestRole, number>;
 const mpUrl = (t: Target) => `/api/meeting-points/${t.meetingPointId}`;
@@ -88,7 +100,7 @@ const ROWS: Record<string, RestRow> = {
   "GET /api/recordings/[id]/access": {
     setup: "finished",
     url: (t) => `/api/recordings/${t.recordingId}/access`,
-    expect: adminOnly(200),
+    expect: supervisorsOnly(200),
     async check({ res, allowed }) {
       if (allowed) expect((await res.json()).entries).toEqual(expect.any(Array));
     },
@@ -143,7 +155,7 @@ const ROWS: Record<string, RestRow> = {
     setup: "none",
     url: () => "/api/meeting-points",
     data: { title: "Matrix" },
-    expect: { ...agentsOnly, agent2: 201, agent1: 201, admin: 201 },
+    expect: { ...agentsOnly, agent2: 201, agent1: 201, supervisor: 201, admin: 201 },
   },
   "GET /api/meeting-points/[id]": { setup: "meetingPoint", url: mpUrl, expect: hostOnly(200) },
   "POST /api/meeting-points/[id]/recording": {
@@ -190,18 +202,19 @@ const ROWS: Record<string, RestRow> = {
     setup: "finished",
     url: () => "/api/recordings",
     expect: agentsOnly,
-    async check({ res, t, allowed }) {
-      if (allowed) expect((await res.json()).recordings.map((r: { id: string }) => r.id)).toContain(t.recordingId);
+    async check({ res, t, allowed, role }) {
+      // agent2 lists recordings too, but not agent1's.
+      if (allowed && role !== "agent2") expect((await res.json()).recordings.map((r: { id: string }) => r.id)).toContain(t.recordingId);
       else expect(await res.text()).not.toContain(t.recordingId);
     },
   },
-  "GET /api/recordings/[id]": { setup: "finished", url: recUrl, expect: agentsOnly },
+  "GET /api/recordings/[id]": { setup: "finished", url: recUrl, expect: handlersOnly },
   "PATCH /api/recordings/[id]": {
     setup: "finished",
     fresh: true,
     url: recUrl,
     data: { keep: true },
-    expect: agentsOnly,
+    expect: handlersOnly,
     async check({ actors, t, allowed }) {
       expect((await recordingAsHost(actors, t)).keep).toBe(allowed);
     },
@@ -210,7 +223,7 @@ const ROWS: Record<string, RestRow> = {
     setup: "finished",
     fresh: true,
     url: recUrl,
-    expect: agentsOnly,
+    expect: handlersOnly,
     async check({ actors, t, allowed }) {
       expect((await recordingAsHost(actors, t)).status).toBe(allowed ? "deleted" : "ready");
     },
@@ -219,7 +232,7 @@ const ROWS: Record<string, RestRow> = {
   "GET /api/recordings/[id]/playback": {
     setup: "finished",
     url: (t) => `${recUrl(t)}/playback`,
-    expect: { ...agentsOnly, agent2: 302, agent1: 302, admin: 302 },
+    expect: { ...handlersOnly, agent1: 302, supervisor: 302, admin: 302 },
     async check({ res, allowed }) {
       const location = res.headers().location ?? "";
       if (allowed) expect(location).toMatch(/\/media\?expires=\d+&sig=/);
@@ -234,7 +247,7 @@ const ROWS: Record<string, RestRow> = {
       const expires = Math.floor(Date.now() / 1000) + 300;
       return mediaLinkPath(appMediaSecret(secret), { recordingId: t.recordingId!, download: false, expires });
     },
-    expect: agentsOnly,
+    expect: handlersOnly,
     async check({ res, allowed }) {
       if (allowed) expect(res.headers()["content-type"]).toBe("video/mp4");
     },
@@ -243,7 +256,7 @@ const ROWS: Record<string, RestRow> = {
   "GET /api/recordings/[id]/live.m3u8": {
     setup: "finished",
     url: (t) => `${recUrl(t)}/live.m3u8`,
-    expect: agentsOnly,
+    expect: handlersOnly,
     async check({ res, allowed }) {
       if (!allowed) return;
       expect(res.headers()["content-type"]).toBe("application/vnd.apple.mpegurl");
@@ -258,7 +271,7 @@ const ROWS: Record<string, RestRow> = {
       const expires = Math.floor(Date.now() / 1000) + 300;
       return liveObjectPath(appMediaSecret(secret), { recordingId: t.recordingId!, file: "init.mp4", expires });
     },
-    expect: agentsOnly,
+    expect: handlersOnly,
     async check({ res, allowed }) {
       if (allowed) expect(res.headers()["content-type"]).toBe("video/mp4");
     },

@@ -1,6 +1,6 @@
 // Who saw what: every playback and download link issued, live view and delete of a recording is in its access trail
 // (who, role, when, client IP, user agent), shown to admins on the Recordings page and exported as CSV; agents see
-// no access log.
+// no access log, and another agent's recordings not at all.
 import { expect, test } from "@playwright/test";
 import { signIn } from "@/tests/support/e2e/agent-session";
 import { call, makeActors, setUp } from "@/tests/support/e2e/authz-fixtures";
@@ -11,17 +11,19 @@ test("play, download, live view and delete are in the access trail, on the page 
   const finished = await setUp(actors, "finished");
   const id = finished.recordingId;
   expect((await call(actors, "agent1", "GET", `/api/recordings/${id}/playback`)).status()).toBe(302);
-  expect((await call(actors, "agent2", "GET", `/api/recordings/${id}/playback?download=1`)).status()).toBe(302);
+  expect((await call(actors, "admin", "GET", `/api/recordings/${id}/playback?download=1`)).status()).toBe(302);
+  // Another agent does not see agent1's recording at all (RECORDINGS_VISIBLE_TO=handled), and nothing is written.
+  expect((await call(actors, "agent2", "GET", `/api/recordings/${id}/playback`)).status()).toBe(404);
 
   // A live view: the playlist is handed out once the first window exists; reloads add no further entries.
   const running = await setUp(actors, "recording");
   await expect
-    .poll(async () => (await call(actors, "agent2", "GET", `/api/recordings/${running.recordingId}/live.m3u8`)).status(), {
+    .poll(async () => (await call(actors, "agent1", "GET", `/api/recordings/${running.recordingId}/live.m3u8`)).status(), {
       timeout: 90_000,
       intervals: [1000],
     })
     .toBe(200);
-  await call(actors, "agent2", "GET", `/api/recordings/${running.recordingId}/live.m3u8`);
+  await call(actors, "agent1", "GET", `/api/recordings/${running.recordingId}/live.m3u8`);
 
   const trail = async (recordingId: string) =>
     (await (await call(actors, "admin", "GET", `/api/recordings/${recordingId}/access`)).json()).entries as {
@@ -31,11 +33,11 @@ test("play, download, live view and delete are in the access trail, on the page 
       clientIp: string;
       userAgent: string;
     }[];
-  expect((await trail(running.recordingId)).map((e) => [e.action, e.actorUsername])).toEqual([["live-view", "agent2"]]);
+  expect((await trail(running.recordingId)).map((e) => [e.action, e.actorUsername])).toEqual([["live-view", "agent1"]]);
   const seen = await trail(id);
   expect(seen.map((e) => [e.action, e.actorUsername, e.actorRole]).reverse()).toEqual([
     ["play", "agent1", "agent"],
-    ["download", "agent2", "agent"],
+    ["download", "admin", "admin"],
   ]);
   expect(seen[0]).toMatchObject({ clientIp: "127.0.0.1", userAgent: expect.stringContaining("Mozilla/5.0") });
   // Agents do not read the trail.
@@ -50,7 +52,7 @@ test("play, download, live view and delete are in the access trail, on the page 
   const log = page.getByTestId("access-trail");
   await expect(log.getByTestId("access-entry")).toHaveCount(2);
   await expect(log.locator('[data-action="play"]')).toContainText("agent1");
-  await expect(log.locator('[data-action="download"]')).toContainText("agent2");
+  await expect(log.locator('[data-action="download"]')).toContainText("admin");
   await page.screenshot({ path: test.info().outputPath("access-log.png") });
 
   // Deleting is written too, before the movie goes.
@@ -67,9 +69,9 @@ test("play, download, live view and delete are in the access trail, on the page 
   expect(rows[0]).toBe("at,recordingId,action,detail,actorUsername,actorRole,actorId,clientIp,userAgent");
   for (const [recordingId, action, who] of [
     [id, "play", "agent1"],
-    [id, "download", "agent2"],
+    [id, "download", "admin"],
     [id, "delete", "agent1"],
-    [running.recordingId, "live-view", "agent2"],
+    [running.recordingId, "live-view", "agent1"],
   ]) {
     expect(
       rows.some((r) => r.includes(`,${recordingId},${action},`) && r.includes(`,${who},`)),

@@ -7,11 +7,14 @@ import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorCode } from "@/lib/realtime/ack";
 import { requests, type RequestName } from "@/lib/realtime/protocol";
+import { StaffAccounts } from "@/server/help-desk/staff-accounts";
 import { startRealtimeStack, type RealtimeStack, type TestClient } from "@/tests/support/realtime-stack";
 import { testDatabaseMode } from "@/tests/support/test-database";
 
-type Role = "visitorA" | "visitorB" | "agent2" | "agent1" | "admin";
-const ROLES: Role[] = ["visitorA", "visitorB", "agent2", "agent1", "admin"];
+type Role = "visitorA" | "visitorB" | "agent2" | "agent1" | "supervisor" | "admin";
+const ROLES: Role[] = ["visitorA", "visitorB", "agent2", "agent1", "supervisor", "admin"];
+type AgentRole = Exclude<Role, "visitorA" | "visitorB">;
+const AGENT_ROLES: AgentRole[] = ["agent1", "agent2", "supervisor", "admin"];
 type Outcome = "ok" | ErrorCode;
 type VisitorClient = Awaited<ReturnType<RealtimeStack["visitor"]>>;
 /** How far the fixture is built before the request (each stage includes the ones before it). */
@@ -22,7 +25,7 @@ interface World {
   a: VisitorClient;
   b: VisitorClient;
   client: Record<Role, TestClient>;
-  agentId: Record<"agent1" | "agent2" | "admin", string>;
+  agentId: Record<AgentRole, string>;
   ticketId: string;
   meetingPointId: string;
   invitationId: string;
@@ -38,12 +41,13 @@ interface Row {
 }
 
 const F = "FORBIDDEN" as const;
-const all = (o: Outcome): Record<Role, Outcome> => ({ visitorA: o, visitorB: o, agent2: o, agent1: o, admin: o });
-const agentsOnly = { visitorA: F, visitorB: F, agent2: "ok", agent1: "ok", admin: "ok" } as const;
-const visitorsOnly = { visitorA: "ok", visitorB: "ok", agent2: F, agent1: F, admin: F } as const;
-const hostOnly = { visitorA: F, visitorB: F, agent2: F, agent1: "ok", admin: F } as const;
-const ownerOnly = { visitorA: "ok", visitorB: F, agent2: F, agent1: F, admin: F } as const;
-const ownerAndHost = { visitorA: "ok", visitorB: F, agent2: F, agent1: "ok", admin: F } as const;
+// A supervisor is an agent who hosts nothing here: it gets what agent2 gets (admins alone close others' tickets).
+const all = (o: Outcome): Record<Role, Outcome> => ({ visitorA: o, visitorB: o, agent2: o, agent1: o, supervisor: o, admin: o });
+const agentsOnly = { visitorA: F, visitorB: F, agent2: "ok", agent1: "ok", supervisor: "ok", admin: "ok" } as const;
+const visitorsOnly = { visitorA: "ok", visitorB: "ok", agent2: F, agent1: F, supervisor: F, admin: F } as const;
+const hostOnly = { visitorA: F, visitorB: F, agent2: F, agent1: "ok", supervisor: F, admin: F } as const;
+const ownerOnly = { visitorA: "ok", visitorB: F, agent2: F, agent1: F, supervisor: F, admin: F } as const;
+const ownerAndHost = { visitorA: "ok", visitorB: F, agent2: F, agent1: "ok", supervisor: F, admin: F } as const;
 const mp = (w: World) => ({ meetingPointId: w.meetingPointId });
 const userIdOfRole = (w: World, role: Role) =>
   role === "visitorA" ? `visitor:${w.a.visitorId}` : role === "visitorB" ? `visitor:${w.b.visitorId}` : `agent:${w.agentId[role]}`;
@@ -111,7 +115,7 @@ const MATRIX: Record<RequestName, Row> = {
   "mp:leave": {
     stage: "inCall",
     payload: mp,
-    expect: { visitorA: "ok", visitorB: "NOT_FOUND", agent2: "NOT_FOUND", agent1: "ok", admin: "NOT_FOUND" },
+    expect: { visitorA: "ok", visitorB: "NOT_FOUND", agent2: "NOT_FOUND", agent1: "ok", supervisor: "NOT_FOUND", admin: "NOT_FOUND" },
   },
   "mp:end": { stage: "assigned", payload: mp, expect: hostOnly },
   "chat:send": {
@@ -143,13 +147,20 @@ const MATRIX: Record<RequestName, Row> = {
 
 describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
   let stack: RealtimeStack;
-  const agents = {} as Record<"agent1" | "agent2" | "admin", TestClient>;
-  const agentId = {} as Record<"agent1" | "agent2" | "admin", string>;
+  const agents = {} as Record<AgentRole, TestClient>;
+  const agentId = {} as Record<AgentRole, string>;
 
   beforeAll(async () => {
     // A long grace period: a visitor socket closed at the end of a case must not act later in another.
     stack = await startRealtimeStack({ graceMs: 600_000 });
-    for (const name of ["agent1", "agent2", "admin"] as const) {
+    await new StaffAccounts(stack.db.prisma).create({
+      username: "supervisor",
+      displayName: "Sue Supervisor",
+      password: "supervisor-pass",
+      role: "supervisor",
+      skills: ["general"],
+    });
+    for (const name of AGENT_ROLES) {
       agents[name] = await stack.agent(name);
       agentId[name] = (await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: name } })).id;
     }

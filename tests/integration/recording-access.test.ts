@@ -21,6 +21,7 @@ let host: Agent;
 let admin: Agent;
 let recordingId: string;
 let store: ObjectStore;
+let libraryOptions: ConstructorParameters<typeof RecordingLibrary>[1];
 
 beforeAll(async () => {
   stack = await startRealtimeStack();
@@ -33,14 +34,15 @@ beforeAll(async () => {
     embeddedDir: path.join(dir, "s3"),
     embeddedPort: 0,
   });
-  library = new RecordingLibrary(stack.db.prisma, {
+  libraryOptions = {
     access,
     s3: store.client,
     bucket: store.bucket,
     directory: path.join(dir, "recordings"),
     linkSeconds: 60,
     appMediaSecret: "m".repeat(40),
-  });
+  };
+  library = new RecordingLibrary(stack.db.prisma, libraryOptions);
   const as = async (username: string): Promise<Agent> => {
     const a = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username } });
     return { kind: "agent", id: a.id, username, name: a.displayName, role: a.role };
@@ -56,6 +58,36 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.close();
   await stack?.close();
+});
+
+describe("recording visibility", () => {
+  it("an agent sees the recordings of tickets they handled; supervisors and admins all; RECORDINGS_VISIBLE_TO=all everyone", async () => {
+    const other = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: "agent2" } });
+    const agent2: Agent = { kind: "agent", id: other.id, username: "agent2", name: other.displayName, role: "agent" };
+    const supervisor: Agent = { ...agent2, role: "supervisor" };
+    await expect(library.get(agent2, recordingId)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(library.playbackLink(agent2, recordingId, { download: false }, client)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(library.livePlaylist(agent2, recordingId, { vod: false }, client)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(library.update(agent2, recordingId, { keep: true }, client)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await library.list(agent2)).map((r) => r.id)).not.toContain(recordingId);
+    expect((await library.list(host)).map((r) => r.id)).toContain(recordingId);
+    expect((await library.get(supervisor, recordingId)).id).toBe(recordingId);
+    expect((await library.list(supervisor)).map((r) => r.id)).toContain(recordingId);
+    expect(await access.forRecording(recordingId)).toEqual([]); // refused calls wrote nothing
+
+    const published: (string[] | "all")[] = [];
+    const open = new RecordingLibrary(stack.db.prisma, {
+      ...libraryOptions,
+      visibility: "all",
+      publish: (_v, audience) => published.push(audience),
+    });
+    expect((await open.get(agent2, recordingId)).id).toBe(recordingId);
+    await open.announce(recordingId);
+    await library.announce(recordingId); // no publish option: nothing
+    const scoped = new RecordingLibrary(stack.db.prisma, { ...libraryOptions, publish: (_v, audience) => published.push(audience) });
+    await scoped.announce(recordingId);
+    expect(published).toEqual(["all", [host.id]]);
+  });
 });
 
 describe("recording access trail", () => {

@@ -93,7 +93,7 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
       expect.stringMatching(/^Recording resumed/),
       expect.stringMatching(/^Recording stopped by /),
     ]);
-    const details = await stack.library.get({ kind: "agent", id: "x", username: "agent1", name: "A", role: "agent" }, armed.recording.id);
+    const details = await stack.library.get({ kind: "agent", id: "x", username: "admin", name: "A", role: "admin" }, armed.recording.id);
     expect(details.spans).toHaveLength(2);
     expect(details.spans.every((s) => s.to !== null)).toBe(true);
   });

@@ -48,7 +48,8 @@ export interface RealtimeStack {
   io: AppSocketServer;
   url: string;
   tokens: VisitorTokens;
-  agent(username: "agent1" | "agent2" | "admin"): Promise<TestClient>;
+  /** A socket with a session cookie of this (seeded or test-created) account. */
+  agent(username: string): Promise<TestClient>;
   visitor(opts?: { name?: string; visitorId?: string; token?: string }): Promise<TestClient & { visitorId: string; token: string }>;
   close(): Promise<void>;
 }

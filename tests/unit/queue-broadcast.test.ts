@@ -33,6 +33,7 @@ function setUp() {
   const toUser: { userId: string; position: number | null }[] = [];
   const notifier: Notifier = {
     toAgents: (_event, payload) => void toAgents.push(payload),
+    toSupervisorsAnd: () => {},
     toUser: (userId, _event, payload) =>
       void toUser.push({ userId, position: (payload as { ticket: { position: number | null } }).ticket.position }),
   };

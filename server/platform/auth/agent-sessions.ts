@@ -44,9 +44,12 @@ export class AgentSessions {
     return honoured(row, epoch);
   }
 
-  /** Of these sessions, the ones no longer honoured (read fresh: this is the sweep that closes sockets). */
-  async ended(sessions: { agentId: string; epoch: number }[]): Promise<Set<string>> {
-    if (!sessions.length) return new Set();
+  /**
+   * Of these sessions (`agentId@epoch`), the ones no longer honoured, and those whose role is no longer the one
+   * given (read fresh: this is the sweep that closes sockets).
+   */
+  async check(sessions: { agentId: string; epoch: number; role: Role }[]): Promise<{ ended: Set<string>; roleChanged: Set<string> }> {
+    if (!sessions.length) return { ended: new Set(), roleChanged: new Set() };
     const ids = [...new Set(sessions.map((s) => s.agentId))];
     const rows = await this.prisma.agent.findMany({
       where: { id: { in: ids } },
@@ -55,7 +58,14 @@ export class AgentSessions {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const at = this.now();
     for (const id of ids) this.cache.set(id, { row: byId.get(id) ?? null, at });
-    return new Set(sessions.filter((s) => !honoured(byId.get(s.agentId) ?? null, s.epoch)).map((s) => `${s.agentId}@${s.epoch}`));
+    const ended = new Set<string>();
+    const roleChanged = new Set<string>();
+    for (const s of sessions) {
+      const current = honoured(byId.get(s.agentId) ?? null, s.epoch);
+      if (!current) ended.add(`${s.agentId}@${s.epoch}`);
+      else if (current.role !== s.role) roleChanged.add(`${s.agentId}@${s.epoch}`);
+    }
+    return { ended, roleChanged };
   }
 }
 

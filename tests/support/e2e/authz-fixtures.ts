@@ -8,8 +8,8 @@ import { io } from "socket.io-client";
 
 export const EVIL_ORIGIN = "https://evil.example";
 /** agent1Cross is agent1's real session sent with another site's Origin (a forged cross-site request). */
-export type RestRole = "anonymous" | "visitor" | "agent2" | "agent1" | "admin" | "agent1Cross";
-export const REST_ROLES: RestRole[] = ["anonymous", "visitor", "agent2", "agent1", "admin", "agent1Cross"];
+export type RestRole = "anonymous" | "visitor" | "agent2" | "agent1" | "supervisor" | "admin" | "agent1Cross";
+export const REST_ROLES: RestRole[] = ["anonymous", "visitor", "agent2", "agent1", "supervisor", "admin", "agent1Cross"];
 
 export interface Actors {
   baseURL: string;
@@ -47,6 +47,7 @@ export async function makeActors(baseURL: string): Promise<Actors> {
     extraHTTPHeaders: { authorization: `Bearer ${visitorToken}`, cookie: `next-auth.session-token=${visitorToken}` },
   });
   const agent1 = await agentSession(baseURL, "agent1", "agent1-pass");
+  const admin = await agentSession(baseURL, "admin", "admin-pass");
   const agent1Cookie = (await agent1.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ");
   expect(agent1Cookie).toContain("next-auth.session-token=");
   return {
@@ -59,9 +60,20 @@ export async function makeActors(baseURL: string): Promise<Actors> {
       agent1,
       agent1Cross: agent1,
       agent2: await agentSession(baseURL, "agent2", "agent2-pass"),
-      admin: await agentSession(baseURL, "admin", "admin-pass"),
+      supervisor: await supervisorSession(baseURL, admin),
+      admin,
     },
   };
+}
+
+/** A supervisor account the admin creates once per run (a second call finds it taken), signed in. */
+async function supervisorSession(baseURL: string, admin: APIRequestContext): Promise<APIRequestContext> {
+  const created = await admin.post("/api/admin/agents", {
+    data: { username: "supervisor", displayName: "Sue Supervisor", password: "supervisor-pass", role: "supervisor" },
+    headers: { origin: new URL(baseURL).origin },
+  });
+  expect([201, 409], await created.text()).toContain(created.status());
+  return agentSession(baseURL, "supervisor", "supervisor-pass");
 }
 
 /** Calls as a role: same-origin Origin for everyone but agent1Cross, which sends another site's. */
@@ -107,6 +119,14 @@ export async function setUp(actors: Actors, setup: Setup): Promise<Target> {
       intervals: [500, 1000, 2000],
     })
     .toBe("ready");
+  // The live output's last window and closed playlist can land a moment after "ready" (its own job): rows that
+  // fetch the live playlist need it.
+  await expect
+    .poll(async () => (await (await host("GET", `/api/recordings/${target.recordingId}`)).json()).live?.ended ?? false, {
+      timeout: 60_000,
+      intervals: [250, 500, 1000],
+    })
+    .toBe(true);
   return target;
 }
 

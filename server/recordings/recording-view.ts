@@ -1,0 +1,51 @@
+// A recording as agents see it (RecordingView): its row, the raw sessions' participants, a presigned poster link.
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { layoutOf } from "@/lib/domain/recording";
+import type { RecordingView } from "@/lib/realtime/views";
+import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
+import type { Prisma } from "@/server/platform/database/generated/client";
+import { clampLinkSeconds } from "@/server/recordings/playback-links";
+
+/** What every read of a recording loads with it: the meeting point's title and host, the ticket and its agent. */
+export const recordingInclude = {
+  meetingPoint: { select: { title: true, hostId: true, ticket: { select: { id: true, visitorName: true, agentId: true } } } },
+} as const;
+export type RecordingRow = Prisma.RecordingGetPayload<{ include: typeof recordingInclude }>;
+
+export async function recordingView(
+  row: RecordingRow,
+  opts: { s3: S3Client; bucket: string; directory: string; linkSeconds: number; sessions?: StoredSession[] },
+): Promise<RecordingView> {
+  const stored = opts.sessions ?? (await listRecordingSessions(opts.directory, row.id));
+  const participants = [
+    ...new Map(stored.map((s) => [s.participantId, { participantId: s.participantId, displayName: s.displayName }])).values(),
+  ];
+  const posterUrl =
+    row.status === "ready" && row.posterKey
+      ? await getSignedUrl(opts.s3, new GetObjectCommand({ Bucket: opts.bucket, Key: row.posterKey, ResponseContentType: "image/jpeg" }), {
+          expiresIn: clampLinkSeconds(opts.linkSeconds),
+        })
+      : null;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: row.id,
+    meetingPointId: row.meetingPointId,
+    ticketId: row.meetingPoint.ticket?.id ?? null,
+    title: row.meetingPoint.title ?? (row.meetingPoint.ticket ? `Ticket with ${row.meetingPoint.ticket.visitorName ?? "a visitor"}` : null),
+    status: row.status,
+    progress: row.status === "processing" ? (row.progress ?? 0) : null,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: iso(row.startedAt),
+    stoppedAt: iso(row.stoppedAt),
+    readyAt: iso(row.readyAt),
+    durationMs: row.durationMs,
+    layout: layoutOf(row.layout),
+    participants,
+    posterUrl,
+    movieBytes: row.movieBytes === null ? null : Number(row.movieBytes),
+    expiresAt: row.keep ? null : iso(row.expiresAt),
+    keep: row.keep,
+    error: row.error,
+  };
+}
