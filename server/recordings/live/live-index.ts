@@ -61,16 +61,30 @@ export async function writeLiveIndex(storage: Store, recordingId: string, index:
   );
 }
 
-/** null when the recording has no live output (or it is unreadable: then it is not trusted either). */
-export async function readLiveIndex(storage: Store, recordingId: string): Promise<LiveIndex | null> {
+/**
+ * null when the recording has no live output (or it does not match the schema: then it is not trusted either).
+ * A body that is not JSON is read again: the embedded store writes an object in place, so a read racing the next
+ * window's index update has been seen to get it empty (measured in the node-loss test).
+ */
+export async function readLiveIndex(storage: Store, recordingId: string, attempts = 4): Promise<LiveIndex | null> {
+  let text: string;
   try {
     const got = await storage.client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: livePrefix(recordingId) + liveKeys.index }));
-    const parsed = liveIndexSchema.safeParse(JSON.parse((await got.Body?.transformToString()) ?? ""));
-    return parsed.success ? parsed.data : null;
+    text = (await got.Body?.transformToString()) ?? "";
   } catch (err) {
     if ((err as { name?: string }).name === "NoSuchKey") return null;
     throw err;
   }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    if (attempts <= 1) throw err;
+    await new Promise((r) => setTimeout(r, 50));
+    return readLiveIndex(storage, recordingId, attempts - 1);
+  }
+  const parsed = liveIndexSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 /**
