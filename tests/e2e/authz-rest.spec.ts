@@ -254,7 +254,7 @@ const ROWS: Record<string, RestRow> = {
   },
   // The live (HLS) playlist of a recording: agents only; its links are signed like the movie's.
   "GET /api/recordings/[id]/live.m3u8": {
-    setup: "finished",
+    setup: "finishedLive",
     url: (t) => `${recUrl(t)}/live.m3u8`,
     expect: handlersOnly,
     async check({ res, allowed }) {
@@ -265,7 +265,7 @@ const ROWS: Record<string, RestRow> = {
   },
   // One live segment through a valid signed link: still only for agents.
   "GET /api/recordings/[id]/live/[file]": {
-    setup: "finished",
+    setup: "finishedLive",
     url: (t) => {
       const secret = readFileSync(path.join(process.env.E2E_DATA_DIR!, "auth-secret"), "utf8").trim();
       const expires = Math.floor(Date.now() / 1000) + 300;

@@ -6,7 +6,7 @@ import { signIn } from "@/tests/support/e2e/agent-session";
 import { call, makeActors, setUp } from "@/tests/support/e2e/authz-fixtures";
 
 test("play, download, live view and delete are in the access trail, on the page and in the CSV export", async ({ browser, baseURL }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const actors = await makeActors(baseURL!);
   const finished = await setUp(actors, "finished");
   const id = finished.recordingId;
@@ -19,7 +19,8 @@ test("play, download, live view and delete are in the access trail, on the page 
   const running = await setUp(actors, "recording");
   await expect
     .poll(async () => (await call(actors, "agent1", "GET", `/api/recordings/${running.recordingId}/live.m3u8`)).status(), {
-      timeout: 90_000,
+      // The live composer works through its queue; this suite leaves a dozen recordings running before this spec.
+      timeout: 180_000,
       intervals: [1000],
     })
     .toBe(200);
