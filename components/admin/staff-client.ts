@@ -1,22 +1,7 @@
 // Browser side of the admin API (/api/admin/*); the session cookie authenticates, the server checks the role.
-import type { Role } from "@/lib/domain/agent-account";
+import type { Role, SkillView as Skill, StaffAccountView as StaffAccount } from "@/lib/domain/agent-account";
 
-export interface StaffAccount {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  active: boolean;
-  skills: string[];
-  createdAt: string;
-}
-
-export interface Skill {
-  id: string;
-  name: string;
-  label: string;
-  agents: number;
-}
+export type { Skill, StaffAccount };
 
 async function call<T>(input: string, init?: RequestInit): Promise<T> {
   const res = await fetch(input, {

@@ -13,6 +13,25 @@ export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 export const SKILL_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const MIN_PASSWORD_LENGTH = 10;
 
+/** An account as the admin API shows it (never its password hash). */
+export interface StaffAccountView {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+  skills: string[];
+  createdAt: string;
+}
+
+/** A skill with how many agents have it. */
+export interface SkillView {
+  id: string;
+  name: string;
+  label: string;
+  agents: number;
+}
+
 export interface AccountState {
   id: string;
   role: Role;

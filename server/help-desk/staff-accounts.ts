@@ -1,27 +1,18 @@
 // Staff accounts and skills, managed by admins (console and `npm run agents`). Every change that could leave
 // the desk without an admin runs under one advisory lock, so two admins demoting each other at once cannot
 // both succeed. Ending someone's sessions raises their sessionEpoch: every session issued before is refused.
-import { checkAdminRemains, checkPassword, normalizeUsername, type Role, SKILL_NAME_PATTERN } from "@/lib/domain/agent-account";
+import {
+  checkAdminRemains,
+  checkPassword,
+  normalizeUsername,
+  type Role,
+  SKILL_NAME_PATTERN,
+  type SkillView,
+  type StaffAccountView,
+} from "@/lib/domain/agent-account";
 import { badRequest, conflict, notFound } from "@/lib/domain/result";
 import { hashPassword } from "@/server/platform/auth/passwords";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
-
-export interface StaffAccountView {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  active: boolean;
-  skills: string[];
-  createdAt: string;
-}
-
-export interface SkillView {
-  id: string;
-  name: string;
-  label: string;
-  agents: number;
-}
 
 export interface NewStaffAccount {
   username: string;
