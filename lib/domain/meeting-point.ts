@@ -59,7 +59,9 @@ export type Command =
   | { type: "decline"; invitationId: string }
   | { type: "host" }
   | { type: "leave" }
-  | { type: "end" };
+  | { type: "end" }
+  /** The ticket moves on: the call stops and `newHost` (or, for a queue, nobody yet) takes the meeting point. */
+  | { type: "handOver"; newHost: Actor | null };
 
 /** What a command changes; the repository persists these in one transaction. */
 export type Change =
@@ -69,7 +71,8 @@ export type Change =
   | { kind: "waitListUpdated"; entryId: string; status: WaitListStatus }
   | { kind: "participantJoined"; participant: Participant }
   | { kind: "participantLeft"; userId: string }
-  | { kind: "stateChanged"; state: MeetingPointState };
+  | { kind: "stateChanged"; state: MeetingPointState }
+  | { kind: "hostChanged"; hostId: string };
 
 export interface DecideContext {
   now: Date;
@@ -198,18 +201,42 @@ export function decide(mp: MeetingPoint, actor: Actor, command: Command, ctx: De
       if (!isActiveParticipant(mp, actor.userId)) throw notFound("you are not in the meeting point");
       return [{ kind: "participantLeft", userId: actor.userId }];
     }
+    case "handOver": {
+      requireHost();
+      const changes = clearCall(mp);
+      if (mp.state === "live") changes.push({ kind: "stateChanged", state: "scheduled" });
+      if (command.newHost) {
+        if (command.newHost.userId !== mp.hostId) changes.push({ kind: "hostChanged", hostId: command.newHost.userId });
+        // The new host is in the meeting point from the start, as its creator is (newMeetingPoint).
+        changes.push({
+          kind: "participantJoined",
+          participant: {
+            userId: command.newHost.userId,
+            displayName: command.newHost.displayName,
+            role: "host",
+            joinedAt: ctx.now,
+            leftAt: null,
+          },
+        });
+      }
+      return changes;
+    }
     case "end": {
       requireHost();
-      return [
-        ...mp.invitations
-          .filter((i) => i.status === "pending")
-          .map((i): Change => ({ kind: "invitationUpdated", invitationId: i.id, status: "revoked" })),
-        ...waitingList(mp).map((e): Change => ({ kind: "waitListUpdated", entryId: e.id, status: "withdrawn" })),
-        ...activeParticipants(mp).map((p): Change => ({ kind: "participantLeft", userId: p.userId })),
-        { kind: "stateChanged", state: "ended" },
-      ];
+      return [...clearCall(mp), { kind: "stateChanged", state: "ended" }];
     }
   }
+}
+
+/** Everyone leaves, nobody stays invited or waiting: the call is over (ended, or handed over). */
+function clearCall(mp: MeetingPoint): Change[] {
+  return [
+    ...mp.invitations
+      .filter((i) => i.status === "pending")
+      .map((i): Change => ({ kind: "invitationUpdated", invitationId: i.id, status: "revoked" })),
+    ...waitingList(mp).map((e): Change => ({ kind: "waitListUpdated", entryId: e.id, status: "withdrawn" })),
+    ...activeParticipants(mp).map((p): Change => ({ kind: "participantLeft", userId: p.userId })),
+  ];
 }
 
 function join(mp: MeetingPoint, who: Actor, ctx: DecideContext, role: "host" | "guest" = "guest"): Change[] {
@@ -249,6 +276,9 @@ export function applyChanges(mp: MeetingPoint, changes: Change[], now: Date): Me
         break;
       case "participantLeft":
         for (const p of next.participants) if (p.userId === change.userId && p.leftAt === null) p.leftAt = now;
+        break;
+      case "hostChanged":
+        next.hostId = change.hostId;
         break;
       case "stateChanged":
         next.state = change.state;

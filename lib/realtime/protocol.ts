@@ -5,7 +5,12 @@ import type { SignalMessage } from "@/lib/rtc/signalling";
 import type { Ack } from "@/lib/realtime/ack";
 import { isReservedName, RESERVED_NAME_MESSAGE } from "@/lib/domain/display-name";
 import type { Identity } from "@/lib/realtime/identity";
+import { AVAILABILITIES } from "@/lib/domain/availability";
+import { RATING_COMMENT_MAX, RATING_MAX, RATING_MIN } from "@/lib/domain/ticket";
 import type {
+  AgentAvailabilityView,
+  TicketEventView,
+  TransferTarget,
   ChatMessageView,
   InvitationNotice,
   MeetingPointView,
@@ -62,6 +67,28 @@ export const requests = {
   "ticket:get": z.object({ ticketId: id }).strict(),
   "ticket:close": z.object({ ticketId: id }).strict(),
   "ticket:inviteToVideo": z.object({ ticketId: id }).strict(),
+  "ticket:transferTargets": z.object({}).strict(),
+  "ticket:transfer": z
+    .object({
+      ticketId: id,
+      to: z.discriminatedUnion("kind", [
+        z.object({ kind: z.literal("agent"), agentId: id }).strict(),
+        z.object({ kind: z.literal("queue"), skill: z.string().max(40).nullable() }).strict(),
+      ]),
+      note: z.string().trim().max(1000).optional(),
+    })
+    .strict(),
+  "ticket:note": z.object({ ticketId: id, body: z.string().trim().min(1).max(4000) }).strict(),
+  "ticket:timeline": z.object({ ticketId: id }).strict(),
+  "ticket:rate": z
+    .object({
+      ticketId: id,
+      rating: z.number().int().min(RATING_MIN).max(RATING_MAX),
+      comment: z.string().trim().max(RATING_COMMENT_MAX).optional(),
+    })
+    .strict(),
+  "availability:get": z.object({}).strict(),
+  "availability:set": z.object({ availability: z.enum(AVAILABILITIES) }).strict(),
   "queue:list": z.object({}).strict(),
   "queue:takeNext": z.object({}).strict(),
   "queue:mine": z.object({}).strict(),
@@ -104,6 +131,13 @@ export interface Replies {
   "ticket:get": { ticket: TicketView; messages: ChatMessageView[] };
   "ticket:close": { ticket: TicketView };
   "ticket:inviteToVideo": { ticket: TicketView; meetingPoint: MeetingPointView };
+  "ticket:transferTargets": { agents: TransferTarget[]; skills: string[] };
+  "ticket:transfer": { ticket: TicketView };
+  "ticket:note": { event: TicketEventView };
+  "ticket:timeline": { events: TicketEventView[] };
+  "ticket:rate": { ticket: TicketView };
+  "availability:get": { availability: AgentAvailabilityView };
+  "availability:set": { availability: AgentAvailabilityView };
   "queue:list": { tickets: TicketView[] };
   "queue:takeNext": { ticket: TicketView | null; meetingPoint: MeetingPointView | null };
   "queue:mine": { tickets: TicketView[] };
@@ -148,6 +182,10 @@ export interface ServerToClientEvents {
   "rtc:signal": (payload: { meetingPointId: string; from: string; message: SignalMessage }) => void;
   /** To agents: a recording's status or processing progress changed. */
   "recording:updated": (payload: { recording: RecordingView }) => void;
+  /** To the agent, on every tab: their availability changed (by them, or Away/back by presence). */
+  "availability:updated": (payload: { availability: AgentAvailabilityView }) => void;
+  /** To the ticket's agents (never its visitor): a transfer or an internal note. */
+  "ticket:event": (payload: { event: TicketEventView }) => void;
   /** To an agent whose session was ended (deactivated, password reset); the server closes the socket next. */
   "session:ended": (payload: { message: string }) => void;
 }

@@ -1,6 +1,7 @@
 // What clients receive: plain JSON (dates as ISO strings), shaped for the person receiving it.
 import type { InvitationStatus, MeetingPointState, WaitListStatus } from "@/lib/domain/meeting-point";
 import type { TicketStatus, VisitorProgress } from "@/lib/domain/ticket";
+import type { Availability } from "@/lib/domain/availability";
 
 export interface TicketView {
   id: string;
@@ -16,6 +17,36 @@ export interface TicketView {
   closedAt: string | null;
   /** 1-based place among waiting tickets, for waiting tickets only. */
   position: number | null;
+  /** Waiting tickets: the expected wait from now (0: any moment); null when no agent is available or unknown. */
+  estimatedWaitMs?: number | null;
+  /** The visitor's rating after the call. */
+  rating: { value: number; comment: string | null; at: string } | null;
+}
+
+export interface AgentAvailabilityView {
+  availability: Availability;
+  since: string;
+  /** Set Away by the server because every tab was gone; they become Available again when they come back. */
+  whileGone: boolean;
+}
+
+/** A colleague a ticket can be transferred to (active and Available). */
+export interface TransferTarget {
+  id: string;
+  name: string;
+  skills: string[];
+}
+
+/** A ticket's internal history entry (agents only): a transfer with its note, or an internal note. */
+export interface TicketEventView {
+  id: string;
+  ticketId: string;
+  kind: "transferred" | "note";
+  actor: { id: string; name: string };
+  body: string | null;
+  /** Transfers: to an agent, or back to a skill queue (skill null: any agent). */
+  to: { agentId: string; name: string } | { skill: string | null } | null;
+  createdAt: string;
 }
 
 export interface ParticipantView {

@@ -5,6 +5,8 @@ import { TicketStore } from "@/server/help-desk/ticket-store";
 import { EventHub } from "@/server/platform/event-hub";
 import type { Logger } from "@/server/platform/logger";
 import { HelpDeskService } from "@/server/help-desk/help-desk-service";
+import { AgentAvailability } from "@/server/help-desk/agent-availability";
+import { TicketHandling } from "@/server/help-desk/ticket-handling";
 import { MeetingPointService } from "@/server/help-desk/meeting-point-service";
 import type { Notifier } from "@/server/help-desk/notifier";
 import { Presence } from "@/server/help-desk/presence";
@@ -14,6 +16,7 @@ import { RecordingStore } from "@/server/recordings/recording-store";
 
 export interface HelpDesk {
   helpDesk: HelpDeskService;
+  ticketHandling: TicketHandling;
   meetingPoints: MeetingPointService;
   presence: Presence;
   notifier: Notifier;
@@ -44,8 +47,10 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
       void departures.emit("gone", userId).catch((err) => opts.logger.error({ err, userId }, "handling a departure failed")),
   });
   const meetingPoints = new MeetingPointService(meetingPointStore, tickets, presence, opts.notifier);
+  const availability = new AgentAvailability(opts.prisma);
   const queueBroadcast = new QueueBroadcast(tickets, opts.notifier, {
     windowMs: opts.queueBroadcastMs ?? 100,
+    capacity: () => availability.capacity(),
     onError: (err) => opts.logger.error({ err }, "broadcasting the queue failed"),
   });
   const helpDesk = new HelpDeskService(
@@ -55,7 +60,9 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
     opts.notifier,
     (u) => presence.isOnline(u),
     queueBroadcast,
+    availability,
   );
+  const ticketHandling = new TicketHandling(tickets, availability, helpDesk, meetingPoints, opts.notifier, queueBroadcast);
 
   departures.on("gone", async (userId) => {
     const [kind, id] = userId.split(":") as [string, string];
@@ -67,6 +74,8 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
         await meetingPoints.run({ kind: "visitor", id }, mpId, { type: "leave" }).catch(() => {});
       }
     }
+    // An agent with no tab left is Away until they come back (socket connection: helpDesk.agentArrived).
+    if (kind === "agent") await helpDesk.agentGone(id);
     await meetingPoints.announcePresenceOf(userId);
   });
 
@@ -85,5 +94,5 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
     presence.close();
     queueBroadcast.close();
   };
-  return { helpDesk, meetingPoints, presence, notifier: opts.notifier, recordings, close };
+  return { helpDesk, ticketHandling, meetingPoints, presence, notifier: opts.notifier, recordings, close };
 }

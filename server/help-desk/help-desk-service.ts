@@ -5,10 +5,12 @@ import type { Identity } from "@/lib/realtime/identity";
 import type { ChatMessageView, MeetingPointView, TicketView } from "@/lib/realtime/views";
 import type { MeetingPointStore } from "@/server/help-desk/meeting-point-store";
 import type { TicketStore } from "@/server/help-desk/ticket-store";
-import type { MeetingPointService } from "@/server/help-desk/meeting-point-service";
+import { actorOf, type MeetingPointService } from "@/server/help-desk/meeting-point-service";
 import type { Notifier } from "@/server/help-desk/notifier";
 import { QUEUE_VIEW_LIMIT, type QueueBroadcast } from "@/server/help-desk/queue-broadcast";
 import { ticketView } from "@/server/help-desk/views";
+import { assertAvailable, type Availability, estimateWaitMs } from "@/lib/domain/availability";
+import type { AgentAvailability, AgentAvailabilityView } from "@/server/help-desk/agent-availability";
 
 type Agent = Extract<Identity, { kind: "agent" }>;
 type Visitor = Extract<Identity, { kind: "visitor" }>;
@@ -31,6 +33,7 @@ export class HelpDeskService {
     private readonly notifier: Notifier,
     private readonly isOnline: (userId: string) => boolean,
     private readonly queueBroadcast: QueueBroadcast,
+    private readonly availability: AgentAvailability,
   ) {}
 
   /** Opens the visitor's ticket, or returns the one it already has open (a reload keeps its place). */
@@ -62,7 +65,7 @@ export class HelpDeskService {
     // "ready" only describes a visitor still waiting or between calls; it must not overwrite "in_call".
     if (ticket.progress === "in_call" || ticket.progress === "invited") return this.withPosition(ticket);
     const updated = (await this.tickets.setProgressIfOpen(ticketId, progress)) ?? ticket;
-    await this.ticketChanged(updated);
+    await this.announce(updated);
     return this.withPosition(updated);
   }
 
@@ -101,24 +104,63 @@ export class HelpDeskService {
 
   async queue(who: Identity): Promise<TicketView[]> {
     requireAgent(who);
-    return (await this.tickets.listWaiting(QUEUE_VIEW_LIMIT)).map((t, i) => ticketView(t, i + 1));
+    const capacity = await this.availability.capacity();
+    return (await this.tickets.listWaiting(QUEUE_VIEW_LIMIT)).map((t, i) => ({
+      ...ticketView(t, i + 1),
+      estimatedWaitMs: estimateWaitMs(i + 1, capacity),
+    }));
   }
 
-  /** Hands the agent the oldest waiting ticket it can serve, exclusively, with a meeting point it hosts. */
+  /**
+   * Hands the agent the oldest waiting ticket it can serve, exclusively, with a meeting point it hosts: a new
+   * one, or the ticket's own when it came back to the queue by a transfer (its conversation and recordings stay).
+   */
   async takeNext(who: Identity): Promise<{ ticket: TicketView | null; meetingPoint: MeetingPointView | null }> {
     const agent = requireAgent(who);
+    assertAvailable((await this.availability.of(agent.id))?.availability ?? "away");
     const claimed = await this.meetingPointStore.withTransaction(async (tx) => {
       const ticketId = await this.tickets.claimOldest(tx, agent.id);
       if (!ticketId) return null;
+      const existing = (await this.tickets.find(ticketId, tx))?.meetingPointId;
+      if (existing) return { ticketId, meetingPointId: existing, handOver: true };
       const mp = await this.meetingPoints.create(agent, null, tx);
       await this.tickets.update(ticketId, { meetingPointId: mp.id }, tx);
-      return { ticketId, mp };
+      return { ticketId, meetingPointId: mp.id, handOver: false };
     });
     if (!claimed) return { ticket: null, meetingPoint: null };
+    if (claimed.handOver) {
+      await this.meetingPoints.runAsHost(claimed.meetingPointId, { type: "handOver", newHost: actorOf(agent) });
+    }
     const ticket = await this.load(claimed.ticketId);
-    await this.ticketChanged(ticket);
+    await this.announce(ticket);
     this.queueBroadcast.changed();
-    return { ticket: ticketView(ticket), meetingPoint: this.meetingPoints.view(claimed.mp, ticket.id, `agent:${agent.id}`) };
+    return { ticket: ticketView(ticket), meetingPoint: await this.meetingPoints.get(agent, claimed.meetingPointId) };
+  }
+
+  async myAvailability(who: Identity): Promise<AgentAvailabilityView> {
+    const agent = requireAgent(who);
+    const view = await this.availability.of(agent.id);
+    if (!view) throw notFound("no such agent");
+    return view;
+  }
+
+  async setAvailability(who: Identity, availability: Availability): Promise<AgentAvailabilityView> {
+    const agent = requireAgent(who);
+    const view = await this.availability.set(agent.id, availability);
+    this.availabilityChanged(agent.id, view);
+    return view;
+  }
+
+  /** An agent's first connection (on any node): back from an automatic Away. */
+  async agentArrived(agentId: string): Promise<void> {
+    const view = await this.availability.markBack(agentId);
+    if (view) this.availabilityChanged(agentId, view);
+  }
+
+  /** Every tab of the agent gone past the grace period. */
+  async agentGone(agentId: string): Promise<void> {
+    const view = await this.availability.markGone(agentId);
+    if (view) this.availabilityChanged(agentId, view);
   }
 
   async history(who: Identity, limit = 50): Promise<TicketView[]> {
@@ -150,7 +192,7 @@ export class HelpDeskService {
       await this.meetingPoints.run({ kind: "visitor", id: visitorId }, ticket.meetingPointId, { type: "leave" }).catch(() => {});
     }
     const updated = await this.tickets.setProgressIfOpen(ticket.id, "left");
-    if (updated) await this.ticketChanged(updated);
+    if (updated) await this.announce(updated);
   }
 
   private async finish(ticket: Ticket, status: "closed" | "abandoned", who: Identity): Promise<TicketView> {
@@ -163,8 +205,9 @@ export class HelpDeskService {
     const progress: VisitorProgress =
       status === "abandoned" || who.kind === "visitor" ? "left" : ticket.progress === "in_call" ? "ready" : ticket.progress;
     const updated = await this.tickets.update(ticket.id, { status, closedAt: new Date(), progress });
-    await this.ticketChanged(updated);
-    if (ticket.status === "waiting") this.queueBroadcast.changed();
+    await this.announce(updated);
+    // A waiting ticket leaves the queue; an assigned one frees its agent: either way expected waits move.
+    this.queueBroadcast.changed();
     return ticketView(updated);
   }
 
@@ -176,7 +219,13 @@ export class HelpDeskService {
 
   private async withPosition(ticket: Ticket): Promise<TicketView> {
     if (ticket.status !== "waiting") return ticketView(ticket);
-    return ticketView(ticket, await this.tickets.positionOf(ticket));
+    const [position, capacity] = await Promise.all([this.tickets.positionOf(ticket), this.availability.capacity()]);
+    return { ...ticketView(ticket, position), estimatedWaitMs: estimateWaitMs(position, capacity) };
+  }
+
+  private availabilityChanged(agentId: string, view: AgentAvailabilityView): void {
+    this.notifier.toUser(`agent:${agentId}`, "availability:updated", { availability: view });
+    this.queueBroadcast.changed();
   }
 
   private async meetingPointViewFor(id: string, recipient: string): Promise<MeetingPointView | null> {
@@ -184,12 +233,12 @@ export class HelpDeskService {
     return stored ? this.meetingPoints.view(stored.meetingPoint, stored.ticketId, recipient, stored.recording) : null;
   }
 
-  private async ticketChanged(ticket: Ticket): Promise<void> {
+  /** Tells the ticket's visitor, its agent and `alsoTell` (an agent it was just taken from) its new state. */
+  async announce(ticket: Ticket, alsoTell: string[] = []): Promise<void> {
     const view = await this.withPosition(ticket);
     this.notifier.toUser(`visitor:${ticket.visitorId}`, "ticket:updated", { ticket: view });
-    if (ticket.agentId) this.notifier.toUser(`agent:${ticket.agentId}`, "ticket:updated", { ticket: view });
+    const agents = new Set([...(ticket.agentId ? [ticket.agentId] : []), ...alsoTell]);
+    for (const agentId of agents) this.notifier.toUser(`agent:${agentId}`, "ticket:updated", { ticket: view });
     if (ticket.status === "waiting") this.notifier.toAgents("ticket:updated", { ticket: view });
   }
-
-  /** The queue moved: agents get the new list, each waiting visitor its new position. */
 }

@@ -46,7 +46,7 @@ export class MeetingPointService {
     this.liveListeners.push(listener);
   }
 
-  /** Called after a meeting point ends (a running recording stops with it). */
+  /** Called after a meeting point ends or its call stops on a hand-over (a running recording stops with it). */
   onEnded(listener: (meetingPointId: string) => Promise<void>): void {
     this.endedListeners.push(listener);
   }
@@ -103,7 +103,8 @@ export class MeetingPointService {
     if (changes.some((c) => c.kind === "stateChanged" && c.state === "live")) {
       for (const listener of this.liveListeners) await listener(id);
     }
-    if (changes.some((c) => c.kind === "stateChanged" && c.state === "ended")) {
+    // Ended, or the call stopped because the meeting point was handed over: a running recording stops.
+    if (changes.some((c) => c.kind === "stateChanged" && (c.state === "ended" || c.state === "scheduled"))) {
       for (const listener of this.endedListeners) await listener(id);
     }
     return this.view(after, stored.ticketId, actor!.userId, stored.recording);

@@ -128,6 +128,9 @@ export class MeetingPointStore {
         case "participantLeft":
           await tx.participant.updateMany({ where: { meetingPointId, userId: change.userId, leftAt: null }, data: { leftAt: now } });
           break;
+        case "hostChanged":
+          await tx.meetingPoint.update({ where: { id: meetingPointId }, data: { hostId: agentIdOf(change.hostId) } });
+          break;
         case "stateChanged":
           await tx.meetingPoint.update({
             where: { id: meetingPointId },

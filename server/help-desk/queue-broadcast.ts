@@ -1,6 +1,7 @@
 // Tells agents the queue and visitors their place after the queue changed. Changes are coalesced: a burst
 // (a hundred visitors arriving in a second) costs one read and one broadcast per window instead of one
-// per change, and a visitor is told only when their position moved. Measured with bench/load.ts.
+// per change, and a visitor is told only when their position or expected wait moved. Measured with bench/load.ts.
+import { type DeskCapacity, estimateWaitMs } from "@/lib/domain/availability";
 import type { TicketStore } from "@/server/help-desk/ticket-store";
 import type { Notifier } from "@/server/help-desk/notifier";
 import { ticketView } from "@/server/help-desk/views";
@@ -11,12 +12,12 @@ export const QUEUE_VIEW_LIMIT = 500;
 export class QueueBroadcast {
   private pending?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private told = new Map<string, number>();
+  private told = new Map<string, string>();
 
   constructor(
     private readonly tickets: TicketStore,
     private readonly notifier: Notifier,
-    private readonly opts: { windowMs: number; onError?: (err: unknown) => void },
+    private readonly opts: { windowMs: number; capacity: () => Promise<DeskCapacity>; onError?: (err: unknown) => void },
   ) {}
 
   /** The queue changed; the broadcast follows within the window. */
@@ -37,12 +38,17 @@ export class QueueBroadcast {
   }
 
   private async broadcast(): Promise<void> {
-    const waiting = (await this.tickets.listWaiting()).map((t, i) => ticketView(t, i + 1));
+    const capacity = await this.opts.capacity();
+    const waiting = (await this.tickets.listWaiting()).map((t, i) => ({
+      ...ticketView(t, i + 1),
+      estimatedWaitMs: estimateWaitMs(i + 1, capacity),
+    }));
     this.notifier.toAgents("queue:updated", { tickets: waiting.slice(0, QUEUE_VIEW_LIMIT) });
-    const told = new Map<string, number>();
+    const told = new Map<string, string>();
     for (const view of waiting) {
-      told.set(view.id, view.position!);
-      if (this.told.get(view.id) !== view.position) this.notifier.toUser(view.visitorUserId, "ticket:updated", { ticket: view });
+      const said = `${view.position}:${view.estimatedWaitMs}`;
+      told.set(view.id, said);
+      if (this.told.get(view.id) !== said) this.notifier.toUser(view.visitorUserId, "ticket:updated", { ticket: view });
     }
     this.told = told;
   }

@@ -1,7 +1,7 @@
 // Persists tickets. "Take next" is one atomic statement with SKIP LOCKED, so two agents pressing at the
 // same instant can never be handed the same ticket.
 import type { Ticket, TicketStatus, VisitorProgress } from "@/lib/domain/ticket";
-import type { ChatMessageView } from "@/lib/realtime/views";
+import type { ChatMessageView, TicketEventView } from "@/lib/realtime/views";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
 import type { Tx } from "@/server/help-desk/meeting-point-store";
 
@@ -22,6 +22,7 @@ function toDomain(row: Row): Ticket {
     createdAt: row.createdAt,
     assignedAt: row.assignedAt,
     closedAt: row.closedAt,
+    rating: row.rating !== null && row.ratedAt ? { value: row.rating, comment: row.ratingComment, at: row.ratedAt } : null,
   };
 }
 
@@ -46,6 +47,10 @@ export class TicketStore {
       select: { id: true, displayName: true },
       orderBy: { displayName: "asc" },
     });
+  }
+
+  async skillNames(): Promise<string[]> {
+    return (await this.prisma.skill.findMany({ select: { name: true }, orderBy: { name: "asc" } })).map((s) => s.name);
   }
 
   async skillExists(name: string): Promise<boolean> {
@@ -125,6 +130,55 @@ export class TicketStore {
     return rows[0]?.id ?? null;
   }
 
+  /** Hands an assigned ticket to another agent; false when it is no longer assigned to `fromAgentId`. */
+  async reassign(id: string, fromAgentId: string, toAgentId: string): Promise<boolean> {
+    const { count } = await this.prisma.ticket.updateMany({
+      where: { id, status: "assigned", agentId: fromAgentId },
+      data: { agentId: toAgentId },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Puts an assigned ticket back in the queue (for `skill`, or any agent when null). It keeps its creation time,
+   * so the visitor, who already waited, is near the front.
+   */
+  async requeue(id: string, fromAgentId: string, skill: string | null): Promise<boolean> {
+    const skillId = skill ? ((await this.prisma.skill.findUnique({ where: { name: skill }, select: { id: true } }))?.id ?? null) : null;
+    const { count } = await this.prisma.ticket.updateMany({
+      where: { id, status: "assigned", agentId: fromAgentId },
+      data: { status: "waiting", agentId: null, assignedAt: null, skillId },
+    });
+    return count === 1;
+  }
+
+  /** Stores the visitor's rating unless one is already there; false when it was. */
+  async rate(id: string, value: number, comment: string | null): Promise<boolean> {
+    const { count } = await this.prisma.ticket.updateMany({
+      where: { id, rating: null },
+      data: { rating: value, ratingComment: comment, ratedAt: new Date() },
+    });
+    return count === 1;
+  }
+
+  async addEvent(input: {
+    ticketId: string;
+    kind: "transferred" | "note";
+    actorId: string;
+    actorName: string;
+    body: string | null;
+    toAgentId?: string | null;
+    toAgentName?: string | null;
+    toSkill?: string | null;
+  }): Promise<TicketEventView> {
+    return toEventView(await this.prisma.ticketEvent.create({ data: input }));
+  }
+
+  async eventsOf(ticketId: string): Promise<TicketEventView[]> {
+    const rows = await this.prisma.ticketEvent.findMany({ where: { ticketId }, orderBy: { createdAt: "asc" }, take: 1000 });
+    return rows.map(toEventView);
+  }
+
   async update(
     id: string,
     data: { status?: TicketStatus; progress?: VisitorProgress; meetingPointId?: string; closedAt?: Date },
@@ -160,6 +214,23 @@ function toMessageView(row: Prisma.ChatMessageGetPayload<object>): ChatMessageVi
     senderId: row.senderId,
     senderName: row.senderName,
     body: row.body,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function toEventView(row: Prisma.TicketEventGetPayload<object>): TicketEventView {
+  return {
+    id: row.id,
+    ticketId: row.ticketId,
+    kind: row.kind,
+    actor: { id: row.actorId, name: row.actorName },
+    body: row.body,
+    to:
+      row.kind === "transferred"
+        ? row.toAgentId
+          ? { agentId: row.toAgentId, name: row.toAgentName ?? "Agent" }
+          : { skill: row.toSkill }
+        : null,
     createdAt: row.createdAt.toISOString(),
   };
 }

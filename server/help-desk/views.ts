@@ -20,6 +20,7 @@ export function ticketView(ticket: Ticket, position: number | null = null): Tick
     assignedAt: iso(ticket.assignedAt),
     closedAt: iso(ticket.closedAt),
     position: ticket.status === "waiting" ? position : null,
+    rating: ticket.rating ? { ...ticket.rating, at: ticket.rating.at.toISOString() } : null,
   };
 }
 

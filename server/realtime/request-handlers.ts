@@ -3,6 +3,7 @@
 import { userIdOf, type Identity } from "@/lib/realtime/identity";
 import type { Replies, RequestName, RequestPayload } from "@/lib/realtime/protocol";
 import type { HelpDeskService } from "@/server/help-desk/help-desk-service";
+import type { TicketHandling } from "@/server/help-desk/ticket-handling";
 import type { MeetingPointService } from "@/server/help-desk/meeting-point-service";
 import type { Notifier } from "@/server/help-desk/notifier";
 import type { RecordingService } from "@/server/recordings/recording-control";
@@ -14,6 +15,7 @@ import type { RecordingIndicator } from "@/lib/realtime/views";
 export interface RealtimeServices {
   visitorTokens: VisitorTokens;
   helpDesk: HelpDeskService;
+  ticketHandling: TicketHandling;
   meetingPoints: MeetingPointService;
   notifier: Notifier;
   recordings: RecordingService;
@@ -32,6 +34,7 @@ export type RequestHandlers = { [E in RequestName]: RequestHandler<E> };
 export function requestHandlers({
   visitorTokens,
   helpDesk,
+  ticketHandling,
   meetingPoints,
   notifier,
   recordings,
@@ -54,6 +57,13 @@ export function requestHandlers({
     "ticket:get": (who, p) => helpDesk.get(who, p.ticketId),
     "ticket:close": async (who, p) => ({ ticket: await helpDesk.close(who, p.ticketId) }),
     "ticket:inviteToVideo": (who, p) => helpDesk.inviteToVideo(who, p.ticketId),
+    "ticket:transferTargets": (who) => ticketHandling.transferTargets(who),
+    "ticket:transfer": async (who, p) => ({ ticket: await ticketHandling.transfer(who, p.ticketId, p.to, p.note || null) }),
+    "ticket:note": async (who, p) => ({ event: await ticketHandling.addNote(who, p.ticketId, p.body) }),
+    "ticket:timeline": async (who, p) => ({ events: await ticketHandling.timeline(who, p.ticketId) }),
+    "ticket:rate": async (who, p) => ({ ticket: await ticketHandling.rate(who, p.ticketId, p.rating, p.comment || null) }),
+    "availability:get": async (who) => ({ availability: await helpDesk.myAvailability(who) }),
+    "availability:set": async (who, p) => ({ availability: await helpDesk.setAvailability(who, p.availability) }),
     "queue:list": async (who) => ({ tickets: await helpDesk.queue(who) }),
     "queue:takeNext": (who) => helpDesk.takeNext(who),
     "queue:mine": async (who) => ({ tickets: await helpDesk.assigned(who) }),

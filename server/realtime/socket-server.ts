@@ -151,6 +151,9 @@ export function attachRequestHandlers(
     if (identity.kind === "agent" && canSupervise(identity.role)) void socket.join(SUPERVISORS_ROOM);
     if (services.presence.connected(userId)) {
       services.meetingPoints.announcePresenceOf(userId).catch((err) => logger.warn({ err, userId }, "presence announcement failed"));
+      if (identity.kind === "agent") {
+        services.helpDesk.agentArrived(identity.id).catch((err) => logger.warn({ err, userId }, "restoring availability failed"));
+      }
     }
     // Closing the transport (not a server disconnect) makes the client reconnect by itself, with the
     // credential it holds by then (a renewed visitor token, the agent's refreshed session cookie).

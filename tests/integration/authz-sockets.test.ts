@@ -85,6 +85,24 @@ const MATRIX: Record<RequestName, Row> = {
   // The assigned agent closes; an admin may close anyone's ticket (lib/domain/ticket.ts assertCanClose).
   "ticket:close": { stage: "assigned", payload: (w) => ({ ticketId: w.ticketId }), expect: { ...hostOnly, admin: "ok" } },
   "ticket:inviteToVideo": { stage: "assigned", payload: (w) => ({ ticketId: w.ticketId }), expect: hostOnly },
+  "ticket:transferTargets": { stage: "none", payload: () => ({}), expect: agentsOnly },
+  // The assigned agent hands the ticket on; supervisors and admins may move anyone's (assertCanTransfer).
+  "ticket:transfer": {
+    stage: "assigned",
+    payload: (w) => ({ ticketId: w.ticketId, to: { kind: "queue", skill: null }, note: "matrix" }),
+    expect: { ...hostOnly, supervisor: "ok", admin: "ok" },
+  },
+  "ticket:note": {
+    stage: "assigned",
+    payload: (w) => ({ ticketId: w.ticketId, body: "internal" }),
+    expect: { ...hostOnly, supervisor: "ok", admin: "ok" },
+    check: (r, w, role) => expect((r.event as { actor: { id: string } }).actor.id).toBe(w.agentId[role as AgentRole]),
+  },
+  // Internal history: every agent, never a visitor (not even the ticket's own).
+  "ticket:timeline": { stage: "assigned", payload: (w) => ({ ticketId: w.ticketId }), expect: agentsOnly },
+  "ticket:rate": { stage: "assigned", payload: (w) => ({ ticketId: w.ticketId, rating: 5, comment: "thanks" }), expect: ownerOnly },
+  "availability:get": { stage: "none", payload: () => ({}), expect: agentsOnly },
+  "availability:set": { stage: "none", payload: () => ({ availability: "available" }), expect: agentsOnly },
   "queue:list": { stage: "none", payload: () => ({}), expect: agentsOnly },
   "queue:takeNext": {
     stage: "waiting",

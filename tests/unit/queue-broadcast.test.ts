@@ -18,6 +18,7 @@ const ticket = (id: string, minute: number): Ticket => ({
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)),
   assignedAt: null,
   closedAt: null,
+  rating: null,
 });
 
 function setUp() {
@@ -30,15 +31,25 @@ function setUp() {
     },
   } as unknown as TicketStore;
   const toAgents: unknown[] = [];
-  const toUser: { userId: string; position: number | null }[] = [];
+  const toUser: { userId: string; position: number | null; estimatedWaitMs?: number | null }[] = [];
+  let capacity = { available: 1, free: 0, handlingMs: 60_000 };
   const notifier: Notifier = {
     toAgents: (_event, payload) => void toAgents.push(payload),
     toSupervisorsAnd: () => {},
-    toUser: (userId, _event, payload) =>
-      void toUser.push({ userId, position: (payload as { ticket: { position: number | null } }).ticket.position }),
+    toUser: (userId, _event, payload) => {
+      const { position, estimatedWaitMs } = (payload as { ticket: { position: number | null; estimatedWaitMs?: number | null } }).ticket;
+      toUser.push(capacity.available === 1 ? { userId, position } : { userId, position, estimatedWaitMs });
+    },
   };
-  const broadcast = new QueueBroadcast(store, notifier, { windowMs: 100 });
-  return { broadcast, reads, toAgents, toUser, set: (t: Ticket[]) => (waiting = t) };
+  const broadcast = new QueueBroadcast(store, notifier, { windowMs: 100, capacity: async () => capacity });
+  return {
+    broadcast,
+    reads,
+    toAgents,
+    toUser,
+    set: (t: Ticket[]) => (waiting = t),
+    setCapacity: (c: typeof capacity) => (capacity = c),
+  };
 }
 
 describe("queue broadcast", () => {
@@ -73,6 +84,16 @@ describe("queue broadcast", () => {
     await vi.advanceTimersByTimeAsync(150);
     expect(q.toUser).toEqual([]);
     expect(q.toAgents).toHaveLength(3);
+
+    // A second agent becomes Available: nobody moved, but every expected wait did, so every visitor is told.
+    q.setCapacity({ available: 2, free: 1, handlingMs: 60_000 });
+    q.broadcast.changed();
+    await vi.advanceTimersByTimeAsync(150);
+    expect(q.toUser).toEqual([
+      { userId: "visitor:v-b", position: 1, estimatedWaitMs: 0 },
+      { userId: "visitor:v-c", position: 2, estimatedWaitMs: 60_000 },
+      { userId: "visitor:v-d", position: 3, estimatedWaitMs: 60_000 },
+    ]);
     q.broadcast.close();
   });
 });
