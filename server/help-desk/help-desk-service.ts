@@ -160,7 +160,10 @@ export class HelpDeskService {
   /** Every tab of the agent gone past the grace period. */
   async agentGone(agentId: string): Promise<void> {
     const view = await this.availability.markGone(agentId);
-    if (view) this.availabilityChanged(agentId, view);
+    if (!view) return;
+    // Back while this was being stored (their connection's own check ran before it): undo.
+    if (this.isOnline(`agent:${agentId}`)) return this.agentArrived(agentId);
+    this.availabilityChanged(agentId, view);
   }
 
   async history(who: Identity, limit = 50): Promise<TicketView[]> {

@@ -149,10 +149,13 @@ export function attachRequestHandlers(
     void socket.join(userRoom(userId));
     if (identity.kind === "agent") void socket.join(AGENTS_ROOM);
     if (identity.kind === "agent" && canSupervise(identity.role)) void socket.join(SUPERVISORS_ROOM);
+    // Requests wait for an agent's return from an automatic Away to be stored: "Take next" sent right after
+    // connecting must see them Available.
+    let arrived: Promise<void> = Promise.resolve();
     if (services.presence.connected(userId)) {
       services.meetingPoints.announcePresenceOf(userId).catch((err) => logger.warn({ err, userId }, "presence announcement failed"));
       if (identity.kind === "agent") {
-        services.helpDesk.agentArrived(identity.id).catch((err) => logger.warn({ err, userId }, "restoring availability failed"));
+        arrived = services.helpDesk.agentArrived(identity.id).catch((err) => logger.warn({ err, userId }, "restoring availability failed"));
       }
     }
     // Closing the transport (not a server disconnect) makes the client reconnect by itself, with the
@@ -203,6 +206,7 @@ export function attachRequestHandlers(
           socket.conn.close();
           return ack(refusal("UNAUTHENTICATED", "the credential of this connection has expired; reconnect"));
         }
+        await arrived;
         const limited = await limiters.get(event)?.take(userId);
         if (limited && !limited.allowed) {
           return ack(refusal("RATE_LIMITED", `too many ${event} requests; retry in ${limited.retryAfterSeconds} s`));

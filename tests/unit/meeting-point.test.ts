@@ -134,4 +134,35 @@ describe("meeting point state machine", () => {
     expect(h.mp.waitList[0]!.status).toBe("withdrawn");
     expect(concernedUsers(h.mp)).toEqual([host.userId]);
   });
+
+  it("hands over: the call stops, everyone leaves, the new host takes it and can start the call again", () => {
+    const h = harness();
+    const bob: Actor = { userId: "agent:00000000-0000-4000-8000-000000000002", displayName: "Bob" };
+    h.run(host, { type: "invite", inviteeId: v1.userId });
+    h.run(v1, { type: "accept", invitationId: h.mp.invitations[0]!.id });
+    h.run(host, { type: "host" });
+    h.run(host, { type: "invite", inviteeId: v2.userId });
+    expect(h.refused(v1, { type: "handOver", newHost: v1 })).toBe("FORBIDDEN");
+    expect(h.refused(bob, { type: "handOver", newHost: bob })).toBe("FORBIDDEN");
+    h.run(host, { type: "handOver", newHost: bob });
+    expect(h.mp).toMatchObject({ hostId: bob.userId, state: "scheduled" });
+    expect(h.mp.participants.filter((p) => !p.leftAt).map((p) => [p.displayName, p.role])).toEqual([["Bob", "host"]]);
+    expect(h.mp.invitations.map((i) => i.status)).toEqual(["accepted", "revoked"]);
+    // The former host has no rights left; the new one starts the call again.
+    expect(h.refused(host, { type: "invite", inviteeId: v1.userId })).toBe("FORBIDDEN");
+    h.run(bob, { type: "invite", inviteeId: v1.userId });
+    h.run(bob, { type: "host" });
+    expect(h.mp.state).toBe("live");
+  });
+
+  it("hands over to nobody yet (back to a queue): the host stays until the next agent takes it", () => {
+    const h = harness();
+    h.run(host, { type: "host" });
+    h.run(host, { type: "handOver", newHost: null });
+    expect(h.mp).toMatchObject({ hostId: host.userId, state: "scheduled" });
+    expect(h.mp.participants.every((p) => p.leftAt)).toBe(true);
+    // Taken again by the same agent: they rejoin as host.
+    h.run(host, { type: "handOver", newHost: host });
+    expect(h.mp.participants.filter((p) => !p.leftAt).map((p) => p.role)).toEqual(["host"]);
+  });
 });
