@@ -7,6 +7,8 @@ import { GuestCalls } from "@/components/console/GuestCalls";
 import { HistoryPanel } from "@/components/console/HistoryPanel";
 import { QueuePanel } from "@/components/console/QueuePanel";
 import { TicketPanel } from "@/components/console/TicketPanel";
+import { AvailabilitySwitch } from "@/components/console/AvailabilitySwitch";
+import { useAvailability } from "@/components/console/useAvailability";
 
 /** The agent's workspace: live queue, own tickets, the selected ticket (call + chat), history. */
 export function AgentConsole({ self, iceServers }: { self: { id: string; name: string }; iceServers: RTCIceServer[] }) {
@@ -17,6 +19,7 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [historyKey, setHistoryKey] = useState(0);
+  const availability = useAvailability(desk, status === "connected");
 
   useEffect(() => {
     if (!desk || status !== "connected") return;
@@ -38,7 +41,15 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
     const offQueue = desk.on("queue:updated", ({ tickets }) => setQueue(tickets));
     const offTicket = desk.on("ticket:updated", ({ ticket }) => {
       if (ticket.status === "waiting") setQueue((q) => q.map((t) => (t.id === ticket.id ? { ...ticket, position: t.position } : t)));
-      if (ticket.agent?.id !== self.id) return;
+      if (ticket.agent?.id !== self.id) {
+        // Transferred away (by this agent in another tab, or by a supervisor): no longer ours.
+        setMine((list) => {
+          if (!list.some((t) => t.id === ticket.id)) return list;
+          setNotice(`${ticket.visitorName ?? "A visitor"}'s ticket went to ${ticket.agent?.name ?? "the queue"}.`);
+          return list.filter((t) => t.id !== ticket.id);
+        });
+        return;
+      }
       setMine((list) => {
         const open = ticket.status === "assigned";
         const known = list.some((t) => t.id === ticket.id);
@@ -90,7 +101,9 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
           onTakeNext={takeNext}
           onSelect={setSelectedId}
           busy={busy}
-          notice={notice}
+          notice={notice ?? availability.error}
+          away={availability.view?.availability === "away"}
+          availability={<AvailabilitySwitch view={availability.view} onChange={(a) => void availability.set(a)} />}
         />
         {selected ? (
           <TicketPanel
@@ -103,6 +116,13 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
               setMine((list) => list.filter((t) => t.id !== closed.id));
               setSelectedId(null);
               setHistoryKey((k) => k + 1);
+            }}
+            onTransferred={(moved) => {
+              setMine((list) => list.filter((t) => t.id !== moved.id));
+              setSelectedId(null);
+              setNotice(
+                `${moved.visitorName ?? "The visitor"}'s ticket went to ${moved.agent?.name ?? `the ${moved.skill ?? "general"} queue`}.`,
+              );
             }}
           />
         ) : (

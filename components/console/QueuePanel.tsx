@@ -1,5 +1,6 @@
 "use client";
 
+import type { ReactNode } from "react";
 import type { TicketView } from "@/lib/realtime/views";
 import { formatWait, useNow } from "@/components/visitor/WaitingScreen";
 
@@ -16,6 +17,9 @@ export function QueuePanel(props: {
   onSelect: (ticketId: string) => void;
   busy: boolean;
   notice: string | null;
+  /** The Available / Away switch; Take next is off while Away. */
+  availability: ReactNode;
+  away: boolean;
 }) {
   const now = useNow();
   return (
@@ -28,10 +32,14 @@ export function QueuePanel(props: {
               ({props.queue.length})
             </span>
           </h2>
-          <button type="button" className="button" onClick={props.onTakeNext} disabled={props.busy}>
+          <button type="button" className="button" onClick={props.onTakeNext} disabled={props.busy || props.away}>
             Take next ticket
           </button>
         </div>
+        <div className="row" style={{ marginTop: 12 }}>
+          {props.availability}
+        </div>
+        {props.away && <p className="muted">You are Away: no tickets are offered to you. Set yourself Available to take tickets.</p>}
         {props.notice && <p className="muted">{props.notice}</p>}
         <table className="list" data-testid="queue">
           <thead>

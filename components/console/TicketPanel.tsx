@@ -11,6 +11,8 @@ import { RecordingBadge } from "@/components/call/RecordingBadge";
 import { ColleagueInvite } from "@/components/console/ColleagueInvite";
 import { RecordingControls } from "@/components/console/RecordingControls";
 import { ProgressBadge } from "@/components/console/QueuePanel";
+import { TicketTimeline } from "@/components/console/TicketTimeline";
+import { TransferForm } from "@/components/console/TransferForm";
 
 /** One ticket the agent is working on: invite to video, the call, chat, end call, close. */
 export function TicketPanel(props: {
@@ -19,6 +21,8 @@ export function TicketPanel(props: {
   self: { id: string; name: string };
   iceServers: RTCIceServer[];
   onClosed: (ticket: TicketView) => void;
+  /** The ticket went to a colleague or back to a queue. */
+  onTransferred: (ticket: TicketView) => void;
 }) {
   const { desk, ticket } = props;
   const selfId = `agent:${props.self.id}`;
@@ -26,6 +30,7 @@ export function TicketPanel(props: {
   // Switching tickets must never leave the previous ticket's meeting point under the new ticket's buttons.
   const meetingPoint = loaded && loaded.id === ticket.meetingPointId ? loaded : null;
   const { busy, error, setError, act } = useBusyAction();
+  const [transferring, setTransferring] = useState(false);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: setError comes from useBusyAction's state and never changes
   useEffect(() => {
@@ -84,6 +89,11 @@ export function TicketPanel(props: {
             </button>
           )}
           {open && (
+            <button type="button" className="button secondary" disabled={busy || transferring} onClick={() => setTransferring(true)}>
+              Transfer…
+            </button>
+          )}
+          {open && (
             <button
               type="button"
               className="button secondary"
@@ -96,6 +106,9 @@ export function TicketPanel(props: {
         </div>
       </div>
       {error && <p className="error">{error}</p>}
+      {open && transferring && (
+        <TransferForm desk={desk} ticket={ticket} onDone={props.onTransferred} onCancel={() => setTransferring(false)} />
+      )}
       {open && meetingPoint && meetingPoint.hostId === selfId && <RecordingControls desk={desk} meetingPoint={meetingPoint} />}
       {!live && meetingPoint && <RecordingBadge recording={meetingPoint.recording} />}
       {meetingPoint?.state === "ended" && (
@@ -120,6 +133,7 @@ export function TicketPanel(props: {
         />
       )}
       {meetingPoint && <ChatPanel desk={desk} meetingPointId={meetingPoint.id} selfId={selfId} disabled={!open} />}
+      <TicketTimeline desk={desk} ticketId={ticket.id} canWrite={open} />
     </section>
   );
 }
