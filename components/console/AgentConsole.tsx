@@ -9,10 +9,22 @@ import { QueuePanel } from "@/components/console/QueuePanel";
 import { TicketPanel } from "@/components/console/TicketPanel";
 import { AvailabilitySwitch } from "@/components/console/AvailabilitySwitch";
 import { useAvailability } from "@/components/console/useAvailability";
+import { AlertSettings } from "@/components/console/AlertSettings";
+import { useTicketAlerts } from "@/components/console/useTicketAlerts";
 
 /** The agent's workspace: live queue, own tickets, the selected ticket (call + chat), history. */
-export function AgentConsole({ self, iceServers }: { self: { id: string; name: string }; iceServers: RTCIceServer[] }) {
+export function AgentConsole({
+  self,
+  skills,
+  iceServers,
+}: {
+  self: { id: string; name: string };
+  /** The agent's skills when the page loaded: which new tickets alert them. */
+  skills: string[];
+  iceServers: RTCIceServer[];
+}) {
   const { desk, status, error } = useDesk({});
+  const alerts = useTicketAlerts(desk, status, skills);
   const [queue, setQueue] = useState<TicketView[]>([]);
   const [mine, setMine] = useState<TicketView[]>([]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -86,6 +98,7 @@ export function AgentConsole({ self, iceServers }: { self: { id: string; name: s
 
   return (
     <div className="stack">
+      <AlertSettings alerts={alerts} />
       {status !== "connected" && (
         <p className="error">
           Connection {status}
