@@ -142,7 +142,7 @@ export function AgentConsole({
           <section className="panel muted">Take the next ticket to start helping a visitor.</section>
         )}
       </div>
-      <HistoryPanel desk={desk} refreshKey={historyKey} />
+      <HistoryPanel desk={desk} refreshKey={historyKey} selfId={self.id} />
     </div>
   );
 }

@@ -5,6 +5,11 @@ import type { Desk } from "@/lib/sdk/desk";
 import type { ChatMessageView, TicketView } from "@/lib/realtime/views";
 import { TicketRecordings } from "@/components/recordings/TicketRecordings";
 import { isNotice } from "@/lib/realtime/views";
+import { TicketTimeline } from "@/components/console/TicketTimeline";
+
+function stars(rating: TicketView["rating"]): string {
+  return rating ? `${"★".repeat(rating.value)}${"☆".repeat(5 - rating.value)}` : "–";
+}
 
 function duration(from: string | null, to: string | null): string {
   if (!from || !to) return "–";
@@ -13,7 +18,7 @@ function duration(from: string | null, to: string | null): string {
 }
 
 /** Closed and abandoned tickets, newest first, with the conversation of the one selected. */
-export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: number }) {
+export function HistoryPanel({ desk, refreshKey, selfId }: { desk: Desk; refreshKey: number; selfId: string }) {
   const [tickets, setTickets] = useState<TicketView[]>([]);
   const [selected, setSelected] = useState<{ ticket: TicketView; messages: ChatMessageView[] } | null>(null);
 
@@ -37,12 +42,13 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
             <th>Agent</th>
             <th>Status</th>
             <th>Waited</th>
+            <th>Rating</th>
           </tr>
         </thead>
         <tbody>
           {tickets.length === 0 && (
             <tr>
-              <td colSpan={6} className="muted">
+              <td colSpan={7} className="muted">
                 No closed tickets yet.
               </td>
             </tr>
@@ -60,6 +66,9 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
               <td>{t.agent?.name ?? "–"}</td>
               <td>{t.status}</td>
               <td>{duration(t.createdAt, t.assignedAt ?? t.closedAt)}</td>
+              <td data-testid="history-rating" title={t.rating ? `${t.rating.value} of 5` : "not rated"}>
+                {stars(t.rating)}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -73,6 +82,12 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
             Opened {new Date(selected.ticket.createdAt).toLocaleString()} · handled by {selected.ticket.agent?.name ?? "nobody"} · time to
             answer {duration(selected.ticket.createdAt, selected.ticket.assignedAt)}
           </p>
+          {selected.ticket.rating && (
+            <p data-testid="history-rating-detail">
+              Visitor's rating: <strong>{stars(selected.ticket.rating)}</strong> ({selected.ticket.rating.value} of 5)
+              {selected.ticket.rating.comment && <> · “{selected.ticket.rating.comment}”</>}
+            </p>
+          )}
           <ol>
             {selected.messages.map((m) => (
               <li key={m.id} data-kind={isNotice(m) ? "notice" : "message"}>
@@ -87,6 +102,7 @@ export function HistoryPanel({ desk, refreshKey }: { desk: Desk; refreshKey: num
             ))}
             {selected.messages.length === 0 && <li className="muted">No messages.</li>}
           </ol>
+          <TicketTimeline key={selected.ticket.id} desk={desk} ticketId={selected.ticket.id} canWrite={selected.ticket.agent?.id === selfId} />
           <TicketRecordings desk={desk} ticketId={selected.ticket.id} />
         </div>
       )}

@@ -16,6 +16,7 @@ import {
 } from "@/components/visitor/visitor-session";
 import { VisitorIntro } from "@/components/visitor/VisitorIntro";
 import { WaitingScreen } from "@/components/visitor/WaitingScreen";
+import { RatingForm } from "@/components/visitor/RatingForm";
 
 interface Props {
   skills: { name: string; label: string }[];
@@ -109,6 +110,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
     return (
       <div className="panel" data-testid="ticket-finished">
         <h1>{ticket.status === "closed" ? "Thank you, your request is closed." : "You left the queue."}</h1>
+        {ticket.assignedAt && <RatingForm desk={desk} ticket={ticket} onRated={setTicket} />}
         <button type="button" className="button" onClick={startOver}>
           Ask for help again
         </button>

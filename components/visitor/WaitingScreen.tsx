@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { describeWait } from "@/lib/domain/availability";
 import type { TicketView } from "@/lib/realtime/views";
 
 export function formatWait(sinceIso: string, now: number): string {
@@ -24,9 +25,19 @@ export function WaitingScreen({ ticket, onCancel }: { ticket: TicketView; onCanc
   return (
     <div className="panel" data-testid="waiting-screen">
       <h1>Please wait, an agent will be with you shortly</h1>
+      {ticket.meetingPointId && (
+        <p className="invitation" data-testid="requeued-notice">
+          Your request was passed on to another team; you keep your place near the front of the queue.
+        </p>
+      )}
       <p>
         You are number <strong data-testid="queue-position">{ticket.position ?? "…"}</strong> in the queue.
       </p>
+      {ticket.estimatedWaitMs !== undefined && (
+        <p data-testid="estimated-wait">
+          Estimated wait: <strong>{describeWait(ticket.estimatedWaitMs)}</strong>
+        </p>
+      )}
       <p className="muted">
         Waiting for <span data-testid="time-waited">{formatWait(ticket.createdAt, now)}</span>
         {ticket.skill ? ` · topic: ${ticket.skill}` : ""}
