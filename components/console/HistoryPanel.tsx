@@ -33,46 +33,48 @@ export function HistoryPanel({ desk, refreshKey, selfId }: { desk: Desk; refresh
   return (
     <section className="panel" aria-label="History">
       <h2 style={{ marginTop: 0 }}>History</h2>
-      <table className="list" data-testid="history">
-        <thead>
-          <tr>
-            <th>Closed</th>
-            <th>Visitor</th>
-            <th>Skill</th>
-            <th>Agent</th>
-            <th>Status</th>
-            <th>Waited</th>
-            <th>Rating</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tickets.length === 0 && (
+      <div style={{ overflowX: "auto" }}>
+        <table className="list" data-testid="history">
+          <thead>
             <tr>
-              <td colSpan={7} className="muted">
-                No closed tickets yet.
-              </td>
+              <th>Closed</th>
+              <th>Visitor</th>
+              <th>Skill</th>
+              <th>Agent</th>
+              <th>Status</th>
+              <th>Waited</th>
+              <th>Rating</th>
             </tr>
-          )}
-          {tickets.map((t) => (
-            <tr
-              key={t.id}
-              data-testid="history-row"
-              style={{ cursor: "pointer" }}
-              onClick={() => void desk.request("ticket:get", { ticketId: t.id }).then(setSelected)}
-            >
-              <td>{t.closedAt ? new Date(t.closedAt).toLocaleString() : "–"}</td>
-              <td>{t.visitorName ?? "Anonymous visitor"}</td>
-              <td>{t.skill ?? "any"}</td>
-              <td>{t.agent?.name ?? "–"}</td>
-              <td>{t.status}</td>
-              <td>{duration(t.createdAt, t.assignedAt ?? t.closedAt)}</td>
-              <td data-testid="history-rating" title={t.rating ? `${t.rating.value} of 5` : "not rated"}>
-                {stars(t.rating)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {tickets.length === 0 && (
+              <tr>
+                <td colSpan={7} className="muted">
+                  No closed tickets yet.
+                </td>
+              </tr>
+            )}
+            {tickets.map((t) => (
+              <tr
+                key={t.id}
+                data-testid="history-row"
+                style={{ cursor: "pointer" }}
+                onClick={() => void desk.request("ticket:get", { ticketId: t.id }).then(setSelected)}
+              >
+                <td>{t.closedAt ? new Date(t.closedAt).toLocaleString() : "–"}</td>
+                <td>{t.visitorName ?? "Anonymous visitor"}</td>
+                <td>{t.skill ?? "any"}</td>
+                <td>{t.agent?.name ?? "–"}</td>
+                <td>{t.status}</td>
+                <td>{duration(t.createdAt, t.assignedAt ?? t.closedAt)}</td>
+                <td data-testid="history-rating" title={t.rating ? `${t.rating.value} of 5` : "not rated"}>
+                  {stars(t.rating)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {selected && (
         <div data-testid="history-details" style={{ marginTop: 16 }}>
           <h3>
@@ -102,7 +104,12 @@ export function HistoryPanel({ desk, refreshKey, selfId }: { desk: Desk; refresh
             ))}
             {selected.messages.length === 0 && <li className="muted">No messages.</li>}
           </ol>
-          <TicketTimeline key={selected.ticket.id} desk={desk} ticketId={selected.ticket.id} canWrite={selected.ticket.agent?.id === selfId} />
+          <TicketTimeline
+            key={selected.ticket.id}
+            desk={desk}
+            ticketId={selected.ticket.id}
+            canWrite={selected.ticket.agent?.id === selfId}
+          />
           <TicketRecordings desk={desk} ticketId={selected.ticket.id} />
         </div>
       )}

@@ -111,7 +111,12 @@ export function VisitorApp({ skills, iceServers }: Props) {
       <div className="panel" data-testid="ticket-finished">
         <h1>{ticket.status === "closed" ? "Thank you, your request is closed." : "You left the queue."}</h1>
         {ticket.assignedAt && <RatingForm desk={desk} ticket={ticket} onRated={setTicket} />}
-        <button type="button" className="button" onClick={startOver}>
+        <button
+          type="button"
+          className={`button ${ticket.assignedAt && !ticket.rating ? "secondary" : ""}`}
+          style={{ marginTop: 16 }}
+          onClick={startOver}
+        >
           Ask for help again
         </button>
       </div>
