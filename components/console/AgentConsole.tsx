@@ -24,7 +24,7 @@ export function AgentConsole({
   iceServers: RTCIceServer[];
 }) {
   const { desk, status, error } = useDesk({});
-  const alerts = useTicketAlerts(desk, status, skills);
+
   const [queue, setQueue] = useState<TicketView[]>([]);
   const [mine, setMine] = useState<TicketView[]>([]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -32,6 +32,7 @@ export function AgentConsole({
   const [notice, setNotice] = useState<string | null>(null);
   const [historyKey, setHistoryKey] = useState(0);
   const availability = useAvailability(desk, status === "connected");
+  const alerts = useTicketAlerts(desk, status, skills, availability.view?.availability === "away");
 
   useEffect(() => {
     if (!desk || status !== "connected") return;

@@ -58,14 +58,14 @@ const hidden = () => document.visibilityState === "hidden";
  * Announces new waiting tickets the agent can take: a chime (unless muted), and while the console is in the
  * background a desktop notification (opt-in) and a count in the tab title.
  */
-export function useTicketAlerts(desk: Desk | null, status: ConnectionStatus, skills: readonly string[]): TicketAlerts {
+export function useTicketAlerts(desk: Desk | null, status: ConnectionStatus, skills: readonly string[], away = false): TicketAlerts {
   const [muted, setMuted] = useState(false);
   const [soundAllowed, setSoundAllowed] = useState(false);
   const [notifications, setNotifications] = useState<NotificationState>("unsupported");
   // Read by socket and DOM listeners, which are attached once: refs rather than effect dependencies.
   const tracker = useRef<AlertTracker>(initialAlertTracker);
-  const settings = useRef({ muted, notifications, skills });
-  settings.current = { muted, notifications, skills };
+  const settings = useRef({ muted, notifications, skills, away });
+  settings.current = { muted, notifications, skills, away };
   const shown = useRef(new Map<string, Notification>());
 
   // Stored settings are read after mount: the server render cannot know them.
@@ -78,7 +78,9 @@ export function useTicketAlerts(desk: Desk | null, status: ConnectionStatus, ski
     if (!desk || status !== "connected") return;
     const receive = ({ tickets }: { tickets: TicketView[] }) => {
       const background = hidden();
-      const step = trackWaitingList(tracker.current, tickets, settings.current.skills, background);
+      // Away: no ticket is offered to the agent, so none is announced (they still count as seen).
+      const away = settings.current.away;
+      const step = trackWaitingList(tracker.current, tickets, settings.current.skills, background && !away);
       tracker.current = step.tracker;
       for (const [id, n] of shown.current) {
         if (step.tracker.unseen.includes(id)) continue;
@@ -86,7 +88,7 @@ export function useTicketAlerts(desk: Desk | null, status: ConnectionStatus, ski
         shown.current.delete(id);
       }
       if (background) document.title = titleWithCount(document.title, step.tracker.unseen.length);
-      if (step.alerts.length === 0) return;
+      if (step.alerts.length === 0 || away) return;
       if (!settings.current.muted) playChime();
       if (!background || settings.current.notifications !== "on") return;
       for (const ticket of step.alerts) {

@@ -146,8 +146,22 @@ test("new tickets in the agent's skills chime, notify and count in the title whi
   await expect(agent).toHaveTitle(TITLE);
   await settings.getByRole("button", { name: "Unmute sound" }).click();
 
+  // Away: no ticket is offered to the agent, so none is announced, in view or in the background.
+  await agent.getByTestId("availability").getByRole("button", { name: "Away" }).click();
+  await expect(agent.getByTestId("availability")).toHaveAttribute("data-state", "away");
+  await agent.evaluate(() => window.__setHidden(true));
+  const away = await openTicket(visitors, "Ada Away", "general");
+  await expect(agent.getByTestId("queue-row")).toHaveCount(5);
+  now = await recorded(agent);
+  expect(now.chimes).toEqual([]);
+  expect(now.notifications).toEqual([]);
+  await expect(agent).toHaveTitle(TITLE);
+  await agent.evaluate(() => window.__setHidden(false));
+  await agent.getByTestId("availability").getByRole("button", { name: "Available" }).click();
+  await expect(agent.getByTestId("availability")).toHaveAttribute("data-state", "available");
+
   // Leave no waiting ticket behind for the tests that follow.
-  for (const visitor of [early, tina, bill, quiet]) await visitor.getByRole("button", { name: "Leave the queue" }).click();
+  for (const visitor of [early, tina, bill, quiet, away]) await visitor.getByRole("button", { name: "Leave the queue" }).click();
   await expect(agent.getByTestId("queue-count")).toHaveText("(0)");
   await visitors.close();
   await agentContext.close();
