@@ -142,6 +142,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
       if (!sessions.has(e.sessionId)) sessions.set(e.sessionId, newDraft(e));
       continue;
     }
+    if (e.type === "consent") continue; // whose media is not recorded: the layout's concern (not-recorded tiles)
     const s = sessions.get(e.sessionId);
     if (!s) continue; // an event of a session whose start line was lost: nothing to place it with
     switch (e.type) {

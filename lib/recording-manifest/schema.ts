@@ -83,6 +83,23 @@ export const trackEndLine = z.object({
 });
 export const sessionEndLine = z.object({ type: z.literal("session-end"), ...base, reason: z.string().min(1) });
 
+/**
+ * A participant's recording consent, as the app recorded it (who, when, to which text). `declined` and `withdrawn`
+ * mean nothing of theirs is recorded from `atMs` on (the recorder ends their sessions and refuses new ones) and the
+ * movie shows their name tile marked "not recorded" until a later `given`; `given` admits their media again.
+ */
+export const CONSENT_DECISIONS = ["given", "declined", "withdrawn"] as const;
+export const consentLine = z.object({
+  type: z.literal("consent"),
+  atMs: time,
+  /** The participant's id as in `session-start` (`visitor:<uuid>`); their screen share follows it. */
+  participantId: z.string().min(1),
+  displayName: z.string(),
+  decision: z.enum(CONSENT_DECISIONS),
+  /** SHA-256 (hex) of the consent text shown to the participant (RECORDING_CONSENT_TEXT). */
+  textSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
 export const manifestLine = z.union([
   sessionStartLine,
   trackStartLine,
@@ -92,6 +109,7 @@ export const manifestLine = z.union([
   muteLine,
   trackEndLine,
   sessionEndLine,
+  consentLine,
 ]);
 
 /** Each line kind's schema by its `type`, for errors that name the field at fault. */
@@ -105,6 +123,7 @@ export const manifestLineSchemas = {
   unmute: muteLine,
   "track-end": trackEndLine,
   "session-end": sessionEndLine,
+  consent: consentLine,
 } as const;
 
 export type ManifestLine = z.infer<typeof manifestLine>;
@@ -118,6 +137,8 @@ export type AudioLevelLine = z.infer<typeof audioLevelLine>;
 export type MuteLine = z.infer<typeof muteLine>;
 export type TrackEndLine = z.infer<typeof trackEndLine>;
 export type SessionEndLine = z.infer<typeof sessionEndLine>;
+export type ConsentLine = z.infer<typeof consentLine>;
+export type ConsentDecision = (typeof CONSENT_DECISIONS)[number];
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 export type RecordedCodec = (typeof RECORDED_CODECS)[number];
 export type SessionSource = (typeof SESSION_SOURCES)[number];

@@ -53,7 +53,7 @@ export async function completeManifest(
   const file = path.join(recordingDir, MANIFEST_FILE);
   const lines = await readAndTrim(file);
   if (!lines) return 0;
-  const mine = lines.filter((l) => l.sessionId === session.sessionId);
+  const mine = lines.filter((l) => "sessionId" in l && l.sessionId === session.sessionId);
   const ended = new Set(mine.flatMap((l) => (l.type === "track-end" ? [l.trackId] : [])));
   const out: ManifestLineInput[] = [];
   const unended = mine.filter((l): l is TrackStartLine => l.type === "track-start" && !ended.has(l.trackId));

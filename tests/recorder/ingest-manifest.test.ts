@@ -109,7 +109,8 @@ describe.skipIf(!haveBrowserAndFfmpeg)("recording manifest from two Chromium pub
     expect(after.some((s) => s === "connected" || s === "completed")).toBe(true);
 
     function sessionOfEarly(p: string) {
-      return readManifest(dir, "rec-m").find((l) => l.type === "session-start" && l.participantId === p)!.sessionId as string;
+      const start = readManifest(dir, "rec-m").find((l) => l.type === "session-start" && l.participantId === p);
+      return start?.type === "session-start" ? start.sessionId : "";
     }
     const text = readFileSync(path.join(dir, "rec-m", "manifest.jsonl"), "utf8");
     const lines = text
