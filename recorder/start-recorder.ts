@@ -5,7 +5,7 @@
  * `handle` on the app's server (server/recordings/co-located-recorder.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { createRecorderControl } from "@/recorder/control";
+import { createRecorderControl, type RecorderControl } from "@/recorder/control";
 import { createRecorderIngest, type PublisherClaims, type WhipHandler } from "@/recorder/ingest";
 import { recoverUnfinishedSessions, type RecoveredRecording } from "@/recorder/recovery";
 
@@ -44,6 +44,8 @@ export interface StartedRecorder {
   ingest: WhipHandler;
   /** WHIP (/whip/…), the control API (/recordings/…, /health); false = not the recorder's. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** A participant's recording consent: into the manifest, and enforced on their sessions. */
+  recordConsent: RecorderControl["recordConsent"];
   /** Finishes every session's files (Segment size, Duration, session.json). */
   close(): Promise<void>;
 }
@@ -66,13 +68,20 @@ export async function startRecorder(settings: RecorderSettings, hooks: RecorderH
     maxRecordingMs: settings.maxRecordingMs,
     maxTracksPerRecording: settings.maxTracksPerRecording,
     minFreeBytes: settings.minFreeBytes,
-    admit: hooks.admit ?? control.admit,
+    // The app decides who may publish when co-located; consent is enforced here either way.
+    admit: hooks.admit
+      ? async (claims) => {
+          await hooks.admit!(claims);
+          await control.admitConsent(claims);
+        }
+      : control.admit,
     log: hooks.log,
   });
   control.attachIngest(ingest);
   return {
     ingest,
     handle: async (req, res) => (await ingest(req, res)) || (await control(req, res)),
+    recordConsent: control.recordConsent,
     close: () => ingest.closeAll("shutdown"),
   };
 }

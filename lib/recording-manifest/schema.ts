@@ -25,6 +25,7 @@ export const SESSION_END_REASONS = [
   "limit-duration",
   "limit-disk",
   "recovered-after-crash",
+  "consent-withdrawn",
 ] as const;
 
 const kind = z.enum(MEDIA_KINDS);

@@ -1,5 +1,6 @@
 import type { StoredSession } from "@/recorder/ingest/list-sessions";
 import { issueControlToken } from "@/recorder/control/control-token";
+import type { ConsentRequest } from "@/recorder/control/consent";
 
 /** What the control endpoint answers for a recording. */
 export interface RemoteRecordingState {
@@ -29,13 +30,15 @@ export class RecorderControlError extends Error {
   }
 }
 
-async function call(method: "GET" | "PUT" | "DELETE", r: RemoteRecordingRequest, sub = ""): Promise<RemoteRecordingState> {
+async function call(method: "GET" | "PUT" | "DELETE", r: RemoteRecordingRequest, sub = "", body?: unknown): Promise<RemoteRecordingState> {
   const url = `${r.baseUrl.replace(/\/$/, "")}/recordings/${encodeURIComponent(r.recordingId)}${sub}`;
   // A fresh short-lived token per call: nothing long-lived to leak or revoke.
   const token = issueControlToken(r.secret, r.recordingId, 60);
   const res = await fetch(url, {
     method,
-    headers: { Authorization: `Bearer ${token}` },
+    headers:
+      body === undefined ? { Authorization: `Bearer ${token}` } : { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(r.timeoutMs ?? 15_000),
   });
   const text = await res.text();
@@ -69,4 +72,9 @@ export function pauseRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteR
 /** Resume after a pause: the recorder admits publishers of the recording again. */
 export function resumeRemoteRecording(r: RemoteRecordingRequest): Promise<RemoteRecordingState> {
   return call("DELETE", r, "/paused");
+}
+
+/** A participant's consent decision, to a recorder running elsewhere (written into its manifest and enforced there). */
+export function putRemoteConsent(r: RemoteRecordingRequest, consent: ConsentRequest): Promise<RemoteRecordingState> {
+  return call("PUT", r, "/consent", consent);
 }

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { listRecordingSessions } from "@/recorder/ingest/list-sessions";
 import { WhipHttpError, type WhipHandler } from "@/recorder/whip/whip-handler";
-import { bearerToken, sendProblem } from "@/recorder/whip/http-io";
+import { BodyTooLargeError, bearerToken, readBodyLimited, sendProblem } from "@/recorder/whip/http-io";
+import { ConsentLedger, consentRequest, type ConsentRequest, isParticipantOrTheirs } from "@/recorder/control/consent";
 import { verifyControlToken } from "@/recorder/control/control-token";
 import { listRecordingFiles, safeRelativePath, sendRecordingFile } from "@/recorder/control/recording-files";
 
@@ -25,6 +26,8 @@ function sendJson(res: ServerResponse, value: unknown) {
  *   DELETE {base}/recordings/{id}  ends every session of the recording and refuses new ones (409)
  *   PUT    {base}/recordings/{id}/paused  ends every session and refuses new ones until DELETE …/paused (a pause)
  *   DELETE {base}/recordings/{id}/paused  admits publishers again (resume)
+ *   PUT    {base}/recordings/{id}/consent  {participantId, displayName, decision, textSha256}: written into the manifest;
+ *          declined or withdrawn ends the participant's sessions and refuses theirs until given again
  *   GET    {base}/recordings/{id}  the recording's sessions as stored on disk
  *   GET    {base}/recordings/{id}/files         every raw file of the recording, with sizes
  *   GET    {base}/recordings/{id}/files/{path}  one raw file (a compositing worker on another host fetches them)
@@ -43,8 +46,12 @@ export interface RecorderControlOptions {
 
 export interface RecorderControl {
   (req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  /** Pass as createRecorderIngest's `admit`: refuses sessions for closed recordings. */
-  admit(claims: { recordingId: string }): Promise<void>;
+  /** Pass as createRecorderIngest's `admit`: refuses sessions for closed recordings and participants without consent. */
+  admit(claims: { recordingId: string; participantId?: string }): Promise<void>;
+  /** Refuses a participant whose consent was declined or withdrawn (part of `admit`, for a custom admit to add). */
+  admitConsent(claims: { recordingId: string; participantId?: string }): Promise<void>;
+  /** A participant's consent decision in-process (what PUT …/consent does, without HTTP). */
+  recordConsent(recordingId: string, request: ConsentRequest): Promise<void>;
   /** The ingest whose sessions DELETE ends; set once it exists (it needs `admit` first). */
   attachIngest(ingest: WhipHandler): void;
   /** Closes a recording in-process (what DELETE does, without HTTP). */
@@ -62,11 +69,15 @@ export const PAUSED_MARKER = "paused.json";
 const ID = "[A-Za-z0-9_-]{1,128}";
 /** A POST that passed `admit` just before DELETE may still be negotiating (up to 10 s); sweep again after. */
 const LATE_SESSION_SWEEP_MS = 11_000;
+const CONSENT_BODY_LIMIT = 4096;
 
 export function createRecorderControl(opts: RecorderControlOptions): RecorderControl {
   const base = (opts.basePath ?? "").replace(/\/$/, "");
-  const recordingRe = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})(/files(?:/(.+))?|/paused)?/?$`);
+  const recordingRe = new RegExp(
+    `^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/recordings/(${ID})(/files(?:/(.+))?|/paused|/consent)?/?$`,
+  );
   const closed = new Set<string>();
+  const consent = new ConsentLedger(opts.directory);
   let ingest: WhipHandler | undefined;
   const marked = (recordingId: string, marker: string) =>
     access(path.join(opts.directory, recordingId, marker)).then(
@@ -111,6 +122,14 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
     opts.log?.("recording-closed", { recordingId });
   };
 
+  const recordConsent = async (recordingId: string, request: ConsentRequest) => {
+    await consent.record(recordingId, request);
+    if (request.decision !== "given") {
+      await ingest?.closeParticipant(recordingId, (p) => isParticipantOrTheirs(request.participantId, p), "consent-withdrawn");
+    }
+    opts.log?.("consent-recorded", { recordingId, participantId: request.participantId, decision: request.decision });
+  };
+
   const handler = (async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = (req.url ?? "/").split("?")[0];
     if (url === `${base}/health`) {
@@ -126,10 +145,11 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
     const m = recordingRe.exec(url);
     if (!m) return false;
     const recordingId = m[1];
-    const pausedRoute = m[2] === "/paused" || m[2] === "/paused/";
-    const files = m[2] !== undefined && !pausedRoute;
+    const pausedRoute = m[2] === "/paused";
+    const consentRoute = m[2] === "/consent";
+    const files = m[2] !== undefined && !pausedRoute && !consentRoute;
     try {
-      const allow = files ? "GET" : pausedRoute ? "PUT, DELETE" : "GET, DELETE";
+      const allow = files ? "GET" : pausedRoute ? "PUT, DELETE" : consentRoute ? "PUT" : "GET, DELETE";
       if (!allow.split(", ").includes(req.method ?? "")) {
         sendProblem(res, 405, "method-not-allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
         return true;
@@ -153,8 +173,25 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
         else if (!(await sendRecordingFile(res, opts.directory, recordingId, rel))) sendProblem(res, 404, "not-found", "no such file");
         return true;
       }
+      if (consentRoute) {
+        let body: unknown;
+        try {
+          body = JSON.parse(await readBodyLimited(req, CONSENT_BODY_LIMIT));
+        } catch (err) {
+          if (err instanceof BodyTooLargeError) sendProblem(res, 413, "body-too-large", `the body exceeds ${CONSENT_BODY_LIMIT} bytes`);
+          else sendProblem(res, 400, "bad-json", "the body is not JSON");
+          return true;
+        }
+        const parsed = consentRequest.safeParse(body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          sendProblem(res, 400, "bad-consent", `${issue.path.join(".") || "body"}: ${issue.message}`);
+          return true;
+        }
+        await recordConsent(recordingId, parsed.data);
+      }
       if (pausedRoute) await setPaused(recordingId, req.method === "PUT");
-      else if (req.method === "DELETE") await closeRecording(recordingId);
+      else if (req.method === "DELETE" && !consentRoute) await closeRecording(recordingId);
       sendJson(res, {
         recordingId,
         closed: await isClosed(recordingId),
@@ -168,14 +205,21 @@ export function createRecorderControl(opts: RecorderControlOptions): RecorderCon
     return true;
   }) as RecorderControl;
 
-  handler.admit = async ({ recordingId }) => {
+  handler.admit = async ({ recordingId, participantId }) => {
     if (await isClosed(recordingId)) {
       throw new WhipHttpError(409, "recording-not-running", `recording ${recordingId} was stopped; it accepts no new publishers`);
     }
     if (await isPaused(recordingId)) {
       throw new WhipHttpError(409, "recording-paused", `recording ${recordingId} is paused; publish again once it resumes`);
     }
+    await handler.admitConsent({ recordingId, participantId });
   };
+  handler.admitConsent = async ({ recordingId, participantId }) => {
+    if (participantId && (await consent.refuses(recordingId, participantId))) {
+      throw new WhipHttpError(403, "consent-not-given", "this participant has not consented to being recorded");
+    }
+  };
+  handler.recordConsent = recordConsent;
   handler.attachIngest = (i) => {
     ingest = i;
   };

@@ -11,6 +11,7 @@ export {
   closeRemoteRecording,
   getRemoteRecording,
   pauseRemoteRecording,
+  putRemoteConsent,
   RecorderControlError,
   resumeRemoteRecording,
   type RemoteRecordingRequest,
@@ -22,3 +23,4 @@ export {
   type FetchRecordingRequest,
   type RecordingFile,
 } from "@/recorder/control/recording-files";
+export { ConsentLedger, consentRequest, consentSubject, isParticipantOrTheirs, type ConsentRequest } from "@/recorder/control/consent";

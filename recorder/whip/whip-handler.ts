@@ -177,6 +177,8 @@ export function createWhipHandler(opts: WhipHandlerOptions): WhipHandler {
 
   Object.defineProperty(handler, "sessionCount", { get: () => sessions.size });
   handler.closeRecording = (recordingId, reason = "recording-stopped") => closeWhere((e) => e.recordingId === recordingId, reason);
+  handler.closeParticipant = (recordingId, match, reason) =>
+    closeWhere((e) => e.recordingId === recordingId && match(e.participantId), reason);
   handler.closeAll = (reason = "shutdown") => closeWhere(() => true, reason);
   async function closeWhere(match: (entry: SessionEntry) => boolean, reason: string) {
     const all = [...sessions.entries()].filter(([, e]) => match(e));

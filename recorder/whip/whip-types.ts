@@ -66,6 +66,8 @@ export interface WhipHandler {
   closeAll(reason?: string): Promise<void>;
   /** Ends every session publishing into one recording (the recording was stopped). */
   closeRecording(recordingId: string, reason?: string): Promise<void>;
+  /** Ends the sessions of one recording whose participant id `match`es (e.g. a participant and their screen share). */
+  closeParticipant(recordingId: string, match: (participantId: string) => boolean, reason: string): Promise<void>;
 }
 
 /** A live session as the HTTP layer tracks it. */

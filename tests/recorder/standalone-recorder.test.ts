@@ -5,7 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRecorderEnv as loadRecorderConfig } from "@/lib/config/env";
-import { closeRemoteRecording, getRemoteRecording, issueControlToken, type RecorderControlError } from "@/recorder/control";
+import {
+  closeRemoteRecording,
+  getRemoteRecording,
+  issueControlToken,
+  putRemoteConsent,
+  type RecorderControlError,
+} from "@/recorder/control";
+import { readManifest } from "@/recorder/ingest/manifest";
 import { issuePublisherToken } from "@/recorder/ingest";
 import { publishWhip } from "@/tools/whip-publish";
 import { runRecorderToExit, startRecorder, type RecorderProcess } from "@/tests/support/recorder/recorder-process";
@@ -154,6 +161,65 @@ describe("control API", () => {
     45_000,
   );
 
+  it.skipIf(!hasFfmpeg)(
+    "withdrawn consent ends the participant's live sessions, is written into the manifest, and refuses them until given",
+    async () => {
+      const visitor = "visitor:00000000-0000-4000-8000-0000000000c1";
+      const text = "a".repeat(64);
+      const token = (participantId: string) =>
+        issuePublisherToken(secret, { recordingId: "rec-consent", participantId, displayName: "Cora" });
+      const stop = new AbortController();
+      let mediaStart = 0;
+      const publishing = publishWhip({
+        url: `${recorder.baseUrl}/whip/rec-consent`,
+        token: token(visitor),
+        seconds: 30,
+        signal: stop.signal,
+        icePortRange: [46450, 46499],
+        rtpPortRange: [46500, 46549],
+        onMediaStart: (at) => (mediaStart = at),
+      });
+      const r = { baseUrl: recorder.baseUrl, secret, recordingId: "rec-consent" };
+      try {
+        while (!mediaStart) await new Promise((res) => setTimeout(res, 50));
+        await new Promise((res) => setTimeout(res, 1500));
+        const before = Date.now();
+        const after = await putRemoteConsent(r, { participantId: visitor, displayName: "Cora", decision: "withdrawn", textSha256: text });
+        expect(after.sessions[0]).toMatchObject({ participantId: visitor, endReason: "consent-withdrawn" });
+        expect(after.sessions[0]!.endedAtMs).toBeGreaterThanOrEqual(before);
+      } finally {
+        stop.abort();
+        await publishing.catch(() => undefined);
+      }
+      const line = readManifest(dir, "rec-consent").find((l) => l.type === "consent");
+      expect(line).toMatchObject({ participantId: visitor, displayName: "Cora", decision: "withdrawn", textSha256: text });
+
+      // Neither their camera nor their screen is admitted now; a malformed decision is refused with the field named.
+      const quick = (participantId: string) =>
+        publishWhip({ url: `${recorder.baseUrl}/whip/rec-consent`, token: token(participantId), seconds: 1, icePortRange: [46450, 46499] });
+      await expect(quick(visitor)).rejects.toThrow(/403.*consent-not-given/);
+      await expect(quick(`${visitor}:screen`)).rejects.toThrow(/403.*consent-not-given/);
+      const bad = await fetch(`${recorder.baseUrl}/recordings/rec-consent/consent`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${issueControlToken(secret, "rec-consent", 60)}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ participantId: visitor, displayName: "Cora", decision: "maybe", textSha256: text }),
+      });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: "bad-consent", message: expect.stringMatching(/^decision: /) });
+
+      await putRemoteConsent(r, { participantId: visitor, displayName: "Cora", decision: "given", textSha256: text });
+      await expect(quick(visitor)).resolves.toBeDefined();
+      expect(
+        readManifest(dir, "rec-consent")
+          .filter((l) => l.type === "consent")
+          .map((l) => l.type === "consent" && l.decision),
+      ).toEqual(["withdrawn", "given"]);
+      // Withdrawn again for the restart test below.
+      await putRemoteConsent(r, { participantId: visitor, displayName: "Cora", decision: "withdrawn", textSha256: text });
+    },
+    45_000,
+  );
+
   it("a stopped recording stays stopped across a restart, and SIGTERM exits 0", async () => {
     recorder.child.kill("SIGTERM");
     expect(await recorder.exited).toEqual({ code: 0, signal: null });
@@ -161,5 +227,12 @@ describe("control API", () => {
     recorder = await startRecorder(goodEnv);
     const state = await getRemoteRecording({ baseUrl: recorder.baseUrl, secret, recordingId: "rec-live" });
     expect(state.closed).toBe(hasFfmpeg);
+    if (hasFfmpeg) {
+      // A withdrawn consent is still enforced after the restart.
+      const participantId = "visitor:00000000-0000-4000-8000-0000000000c1";
+      const token = issuePublisherToken(secret, { recordingId: "rec-consent", participantId, displayName: "Cora" });
+      const again = publishWhip({ url: `${recorder.baseUrl}/whip/rec-consent`, token, seconds: 1, icePortRange: [46450, 46499] });
+      await expect(again).rejects.toThrow(/403.*consent-not-given/);
+    }
   });
 });
