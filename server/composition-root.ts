@@ -104,9 +104,10 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
               : undefined,
         },
         recording: {
-          ...recordingOptions(env, platform, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, (id) =>
-            localRecorder.emit("closeRecording", id),
-          ),
+          ...recordingOptions(env, platform, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, {
+            close: (id) => localRecorder.emit("closeRecording", id),
+            consent: (id, request) => localRecorder.emit("consent", id, request),
+          }),
           onChange: (r) =>
             backend.onChange(r).catch((err: unknown) => logger.error({ err, recordingId: r.id }, "following a recording change failed")),
         },

@@ -2,6 +2,7 @@
 // `RecorderEnv` (the standalone recorder, `npm run recorder`).
 import { isIP } from "node:net";
 import { z } from "zod";
+import { DEFAULT_CONSENT_TEXT } from "@/lib/domain/recording-consent";
 import type { FailureKind } from "@/lib/errors/catalog";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
@@ -161,6 +162,8 @@ const schema = z.object({
   RETENTION_SWEEP_INTERVAL_SECONDS: positiveInt.max(86_400).default(3600),
   /** "handled": agents see the recordings of tickets they hosted or were assigned; "all": every agent sees every one. */
   RECORDINGS_VISIBLE_TO: z.enum(["handled", "all"]).default("handled"),
+  /** What a visitor agrees to before their media is recorded (shown with the consent button; its SHA-256 is stored). */
+  RECORDING_CONSENT_TEXT: z.string().trim().min(10).max(2000).default(DEFAULT_CONSENT_TEXT),
   /** Days entries of the recordings' access trail are kept, whatever happens to the recordings; 0 keeps them forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(3650),
   UPLOAD_RAW_TRACKS: bool.default(false),

@@ -6,6 +6,7 @@ import type { Ack } from "@/lib/realtime/ack";
 import { isReservedName, RESERVED_NAME_MESSAGE } from "@/lib/domain/display-name";
 import type { Identity } from "@/lib/realtime/identity";
 import { AVAILABILITIES } from "@/lib/domain/availability";
+import { CONSENT_DECISIONS, type ConsentDecision } from "@/lib/domain/recording-consent";
 import { RATING_COMMENT_MAX, RATING_MAX, RATING_MIN } from "@/lib/domain/ticket";
 import type {
   AgentAvailabilityView,
@@ -115,6 +116,14 @@ export const requests = {
   "recording:pause": z.object(mp).strict(),
   "recording:resume": z.object(mp).strict(),
   "recording:publish": z.object({ ...mp, source: z.enum(["camera", "screen"]) }).strict(),
+  /** A visitor's answer to the consent text (`textSha256`: the hash they were given with it). */
+  "recording:consent": z
+    .object({
+      ...mp,
+      decision: z.enum(CONSENT_DECISIONS),
+      textSha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256"),
+    })
+    .strict(),
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -166,6 +175,7 @@ export interface Replies {
   "recording:resume": { recording: RecordingIndicator };
   /** A short-lived WHIP credential to publish one's own camera or screen into the running recording. */
   "recording:publish": { recordingId: string; whipUrl: string; token: string; expiresAt: string };
+  "recording:consent": { consent: { decision: ConsentDecision; at: string } };
 }
 
 export type ClientToServerEvents = {

@@ -2,6 +2,7 @@
 import type { InvitationStatus, MeetingPointState, WaitListStatus } from "@/lib/domain/meeting-point";
 import type { TicketStatus, VisitorProgress } from "@/lib/domain/ticket";
 import type { Availability } from "@/lib/domain/availability";
+import type { ConsentDecision } from "@/lib/domain/recording-consent";
 
 export interface TicketView {
   id: string;
@@ -82,6 +83,10 @@ export interface RecordingIndicator {
   /** armed: starts with the call; paused: nothing is captured until resumed. */
   status: "armed" | "recording" | "paused";
   startedAt: string | null;
+  /** To a visitor: their own consent to this recording (null: not asked yet); nothing of theirs is recorded without it. */
+  myConsent?: ConsentDecision | null;
+  /** To the host: each visitor's latest decision. */
+  consents?: { userId: string; displayName: string; decision: ConsentDecision }[];
 }
 
 /** A recording as agents see it in the console and the HTTP API. */
@@ -101,6 +106,8 @@ export interface RecordingView {
   durationMs: number | null;
   layout: "grid" | "active-speaker" | "screen-share";
   participants: { participantId: string; displayName: string }[];
+  /** Every recording-consent decision, oldest first: who, which decision, when, and the SHA-256 of the text shown. */
+  consents: { userId: string; displayName: string; decision: ConsentDecision; textSha256: string; at: string }[];
   /** Short-lived presigned link to the poster image, when ready. */
   posterUrl: string | null;
   movieBytes: number | null;

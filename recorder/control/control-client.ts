@@ -30,11 +30,20 @@ export class RecorderControlError extends Error {
   }
 }
 
+async function fetchOrFail(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    throw new RecorderControlError(0, "unreachable", `recorder unreachable at ${url}: ${(err as Error).message}`);
+  }
+}
+
 async function call(method: "GET" | "PUT" | "DELETE", r: RemoteRecordingRequest, sub = "", body?: unknown): Promise<RemoteRecordingState> {
   const url = `${r.baseUrl.replace(/\/$/, "")}/recordings/${encodeURIComponent(r.recordingId)}${sub}`;
   // A fresh short-lived token per call: nothing long-lived to leak or revoke.
   const token = issueControlToken(r.secret, r.recordingId, 60);
-  const res = await fetch(url, {
+  // Unreachable (refused, timed out) is the same failure as an error answer: the recorder was not told.
+  const res = await fetchOrFail(url, {
     method,
     headers:
       body === undefined ? { Authorization: `Bearer ${token}` } : { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },

@@ -13,9 +13,13 @@ import { Presence } from "@/server/help-desk/presence";
 import { QueueBroadcast } from "@/server/help-desk/queue-broadcast";
 import { RecordingService, type RecordingServiceOptions } from "@/server/recordings/recording-control";
 import { RecordingStore } from "@/server/recordings/recording-store";
+import { ConsentControl } from "@/server/recordings/consent-control";
+import { RecordingConsents } from "@/server/recordings/recording-consents";
+import { DEFAULT_CONSENT_TEXT } from "@/lib/domain/recording-consent";
 
 export interface HelpDesk {
   helpDesk: HelpDeskService;
+  consent: ConsentControl;
   ticketHandling: TicketHandling;
   meetingPoints: MeetingPointService;
   presence: Presence;
@@ -79,12 +83,20 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
     await meetingPoints.announcePresenceOf(userId);
   });
 
-  const recordings = new RecordingService(new RecordingStore(opts.prisma), meetingPointStore, {
+  const announce = async (meetingPointId: string, notice: string) => {
+    await meetingPoints.announceState(meetingPointId);
+    await meetingPoints.postNotice(meetingPointId, notice);
+  };
+  const recordingStore = new RecordingStore(opts.prisma);
+  const consent = new ConsentControl(new RecordingConsents(opts.prisma), recordingStore, meetingPointStore, {
+    text: opts.recording.consentText ?? DEFAULT_CONSENT_TEXT,
+    recordConsent: opts.recording.recordConsent,
+    announce,
+  });
+  const recordings = new RecordingService(recordingStore, meetingPointStore, {
     ...opts.recording,
-    announce: async (meetingPointId, notice) => {
-      await meetingPoints.announceState(meetingPointId);
-      await meetingPoints.postNotice(meetingPointId, notice);
-    },
+    announce,
+    mayPublish: (recordingId, userId) => consent.mayPublish(recordingId, userId),
   });
   const log = (what: string) => (err: unknown) => opts.logger.error({ err }, what);
   meetingPoints.onLive((id) => recordings.callStarted(id).catch(log("starting an armed recording failed")));
@@ -94,5 +106,5 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
     presence.close();
     queueBroadcast.close();
   };
-  return { helpDesk, ticketHandling, meetingPoints, presence, notifier: opts.notifier, recordings, close };
+  return { helpDesk, consent, ticketHandling, meetingPoints, presence, notifier: opts.notifier, recordings, close };
 }

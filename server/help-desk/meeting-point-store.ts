@@ -1,5 +1,6 @@
 // Persists meeting points: loads the domain snapshot under a row lock, applies the domain's changes.
 import type { Change, MeetingPoint } from "@/lib/domain/meeting-point";
+import type { ConsentEntry } from "@/lib/domain/recording-consent";
 import { notFound } from "@/lib/domain/result";
 import type { Prisma, PrismaClient } from "@/server/platform/database/generated/client";
 
@@ -15,7 +16,12 @@ const include = {
     where: { status: { in: ["armed", "recording", "paused"] } },
     orderBy: { createdAt: "desc" },
     take: 1,
-    select: { id: true, status: true, startedAt: true },
+    select: {
+      id: true,
+      status: true,
+      startedAt: true,
+      consents: { select: { userId: true, displayName: true, decision: true, textSha256: true, at: true }, orderBy: { at: "asc" } },
+    },
   },
 } as const satisfies Prisma.MeetingPointInclude;
 type Row = Prisma.MeetingPointGetPayload<{ include: typeof include }>;
@@ -33,6 +39,8 @@ export interface ActiveRecording {
   id: string;
   status: "armed" | "recording" | "paused";
   startedAt: Date | null;
+  /** Recording consent decisions of its participants, oldest first. */
+  consents: ConsentEntry[];
 }
 
 const agentUserId = (agentId: string) => `agent:${agentId}`;

@@ -1,7 +1,8 @@
 // Domain objects to the JSON views clients receive, shaped per recipient.
 import { activeParticipants, waitingList, type MeetingPoint } from "@/lib/domain/meeting-point";
 import type { Ticket } from "@/lib/domain/ticket";
-import type { MeetingPointView, TicketView } from "@/lib/realtime/views";
+import type { MeetingPointView, RecordingIndicator, TicketView } from "@/lib/realtime/views";
+import { latestConsent, needsConsent } from "@/lib/domain/recording-consent";
 import type { ActiveRecording } from "@/server/help-desk/meeting-point-store";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -22,6 +23,20 @@ export function ticketView(ticket: Ticket, position: number | null = null): Tick
     position: ticket.status === "waiting" ? position : null,
     rating: ticket.rating ? { ...ticket.rating, at: ticket.rating.at.toISOString() } : null,
   };
+}
+
+/** The running recording as `recipient` sees it: a visitor their own consent, the host everyone's. */
+function recordingIndicator(recording: ActiveRecording, mp: MeetingPoint, recipient: string): RecordingIndicator {
+  const indicator: RecordingIndicator = { id: recording.id, status: recording.status, startedAt: iso(recording.startedAt) };
+  if (needsConsent(recipient)) indicator.myConsent = latestConsent(recording.consents, recipient)?.decision ?? null;
+  if (recipient === mp.hostId) {
+    const visitors = [...new Set(recording.consents.map((c) => c.userId))];
+    indicator.consents = visitors.map((userId) => {
+      const latest = latestConsent(recording.consents, userId)!;
+      return { userId, displayName: latest.displayName, decision: latest.decision };
+    });
+  }
+  return indicator;
 }
 
 export function meetingPointView(
@@ -47,8 +62,7 @@ export function meetingPointView(
       joinedAt: p.joinedAt.toISOString(),
       online: isOnline(p.userId),
     })),
-    recording:
-      recording && mp.state !== "ended" ? { id: recording.id, status: recording.status, startedAt: iso(recording.startedAt) } : null,
+    recording: recording && mp.state !== "ended" ? recordingIndicator(recording, mp, recipient) : null,
   };
   if (recipient === mp.hostId) {
     view.waitList = waitingList(mp).map((e) => ({ ...e, requestedAt: e.requestedAt.toISOString() }));

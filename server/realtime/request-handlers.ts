@@ -7,6 +7,7 @@ import type { TicketHandling } from "@/server/help-desk/ticket-handling";
 import type { MeetingPointService } from "@/server/help-desk/meeting-point-service";
 import type { Notifier } from "@/server/help-desk/notifier";
 import type { RecordingService } from "@/server/recordings/recording-control";
+import type { ConsentControl } from "@/server/recordings/consent-control";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { IssuedIceServers } from "@/server/platform/auth/turn-credentials";
 import type { Recording } from "@/lib/domain/recording";
@@ -19,6 +20,7 @@ export interface RealtimeServices {
   meetingPoints: MeetingPointService;
   notifier: Notifier;
   recordings: RecordingService;
+  consent: ConsentControl;
   /** ICE servers for one user (a fresh TURN credential when TURN is configured). */
   iceServers: (userId: string) => IssuedIceServers;
 }
@@ -38,6 +40,7 @@ export function requestHandlers({
   meetingPoints,
   notifier,
   recordings,
+  consent,
   iceServers,
 }: RealtimeServices): RequestHandlers {
   const mp = (who: Identity, id: string, command: Parameters<MeetingPointService["run"]>[2]) =>
@@ -104,5 +107,6 @@ export function requestHandlers({
     "recording:pause": async (who, p) => ({ recording: indicator(await recordings.control(who, p.meetingPointId, "pause")) }),
     "recording:resume": async (who, p) => ({ recording: indicator(await recordings.control(who, p.meetingPointId, "resume")) }),
     "recording:publish": (who, p) => recordings.publisher(who, p.meetingPointId, { source: p.source }),
+    "recording:consent": async (who, p) => ({ consent: await consent.decide(who, p.meetingPointId, p.decision, p.textSha256) }),
   };
 }

@@ -7,7 +7,13 @@ import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import { insufficientStorage } from "@/lib/domain/result";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { closeRemoteRecording, pauseRemoteRecording, resumeRemoteRecording } from "@/recorder/control";
+import {
+  closeRemoteRecording,
+  type ConsentRequest,
+  pauseRemoteRecording,
+  putRemoteConsent,
+  resumeRemoteRecording,
+} from "@/recorder/control";
 import { checkFreeSpace, type WhipHandler } from "@/recorder/ingest";
 import { recoverUnfinishedSessions, type RecoveredRecording } from "@/recorder/recovery";
 import { startRecorder } from "@/recorder/start-recorder";
@@ -29,7 +35,10 @@ export interface Recorder {
  * ingest asks control whom to admit). Control emits into this hub, created before both; the recorder
  * subscribes when it starts. Without a co-located recorder nothing subscribes: there are no local sessions.
  */
-export type LocalRecorderEvents = EventHub<{ closeRecording: [recordingId: string] }>;
+export type LocalRecorderEvents = EventHub<{
+  closeRecording: [recordingId: string];
+  consent: [recordingId: string, request: ConsentRequest];
+}>;
 
 export const isRecorderPath = (url: string | undefined) => !!url && (url.startsWith("/whip") || url.startsWith("/recordings/"));
 
@@ -67,7 +76,13 @@ export function prepareRecordingFolder(directory: string, ownUrl: string | null)
  * Where a recording's sessions are ended (stop, pause) and admitted again (resume): the co-located ingest, whose
  * admission reads the recording's status, or the control API of the recorder that owns it.
  */
-function recorderLink(env: Env, secret: string, closeLocal: (id: string) => Promise<void>, logger: Logger) {
+function recorderLink(
+  env: Env,
+  secret: string,
+  local: { close: (id: string) => Promise<void>; consent: (id: string, request: ConsentRequest) => Promise<void> },
+  logger: Logger,
+) {
+  const closeLocal = local.close;
   const localBase = env.RECORDER_WHIP_URL ?? null;
   const own = ownRecorderUrl(env);
   // The recorder's control API sits beside its WHIP endpoint (…/whip → …); null: the co-located one.
@@ -85,6 +100,12 @@ function recorderLink(env: Env, secret: string, closeLocal: (id: string) => Prom
       if (baseUrl === null) return closeLocal(recordingId);
       await closeRemoteRecording({ baseUrl, secret, recordingId }).then(() => undefined, report(recordingId, baseUrl, "close"));
     },
+    // Not reported and swallowed like a close: a consent the recorder did not get is not enforced, so it fails.
+    consent: async (recordingId: string, destination: string | null, request: ConsentRequest) => {
+      const baseUrl = remoteBase(destination);
+      if (baseUrl === null) return local.consent(recordingId, request);
+      await putRemoteConsent({ baseUrl, secret, recordingId }, request);
+    },
     pause: async (recordingId: string, destination: string | null, paused: boolean) => {
       const baseUrl = remoteBase(destination);
       if (baseUrl === null) return paused ? closeLocal(recordingId) : undefined;
@@ -99,11 +120,11 @@ export function recordingOptions(
   env: Env,
   core: CoreServices,
   publicUrl: string,
-  closeLocal: (recordingId: string) => Promise<void>,
+  local: { close: (recordingId: string) => Promise<void>; consent: (recordingId: string, request: ConsentRequest) => Promise<void> },
 ): Omit<RecordingServiceOptions, "announce"> {
   const secret = publisherSecret(env, core.authSecret);
   const directory = recorderDirectory(env);
-  const link = recorderLink(env, secret, closeLocal, core.logger);
+  const link = recorderLink(env, secret, local, core.logger);
   return {
     publisherSecret: secret,
     whipBaseUrl: env.RECORDER_WHIP_URL ?? ownRecorderUrl(env) ?? `${publicUrl}/whip`,
@@ -111,6 +132,8 @@ export function recordingOptions(
     destinations: env.RECORDER_DESTINATIONS,
     closeRecording: link.close,
     pauseRecording: link.pause,
+    recordConsent: link.consent,
+    consentText: env.RECORDING_CONSENT_TEXT,
     prepare: env.RECORDER_WHIP_URL ? undefined : prepareRecordingFolder(directory, ownRecorderUrl(env)),
     preflight: async () => {
       if (env.RECORDER_WHIP_URL) return; // the recorder deployment checks its own disk when sessions arrive
@@ -204,11 +227,13 @@ export async function startCoLocatedRecorder(
     },
   );
   const unsubscribe = deps.events.on("closeRecording", (recordingId) => recorder.ingest.closeRecording(recordingId));
+  const unsubscribeConsent = deps.events.on("consent", (recordingId, request) => recorder.recordConsent(recordingId, request));
   return {
     ingest: recorder.ingest,
     handle: recorder.handle,
     async close() {
       unsubscribe();
+      unsubscribeConsent();
       await recorder.close();
     },
   };

@@ -7,6 +7,8 @@ import { controlRecording, isActive, startRecording, type Recording, type Record
 import type { Identity } from "@/lib/realtime/identity";
 import { userIdOf } from "@/lib/realtime/identity";
 import { issuePublisherToken, WhipHttpError } from "@/recorder/ingest";
+import type { ConsentRequest } from "@/recorder/control";
+import { needsConsent } from "@/lib/domain/recording-consent";
 import type { MeetingPointStore } from "@/server/help-desk/meeting-point-store";
 import type { RecordingStore } from "@/server/recordings/recording-store";
 
@@ -37,6 +39,12 @@ export interface RecordingServiceOptions {
   announce?: (meetingPointId: string, notice: string) => Promise<void>;
   /** After every status change (the compositing pipeline and webhooks follow these). */
   onChange?: (recording: Recording) => Promise<void> | void;
+  /** RECORDING_CONSENT_TEXT: what visitors agree to before their media is recorded. */
+  consentText?: string;
+  /** Tells the recorder a participant's consent decision (destination null = co-located). */
+  recordConsent?: (recordingId: string, destination: string | null, request: ConsentRequest) => Promise<void>;
+  /** Whether a participant who needs consent gave it for this recording (wired by createHelpDesk). */
+  mayPublish?: (recordingId: string, userId: string) => Promise<boolean>;
 }
 
 export type RecordingAction = "pause" | "resume";
@@ -157,6 +165,10 @@ export class RecordingService {
     // Participants publish once the call captures; the host may add an external source to an armed recording.
     if (recording.status !== "recording" && !(external && recording.status === "armed"))
       throw conflict(`the recording is ${recording.status}`);
+    // A visitor's media reaches the recorder only with their consent (the recorder refuses it too).
+    if (!external && needsConsent(me) && !(await this.opts.mayPublish?.(recording.id, me))) {
+      throw forbidden("you have not agreed to be recorded: give your consent first");
+    }
     const source: PublisherSource = external ? "external" : opts.source === "screen" ? "screen" : "camera";
     const participantId = external ? `source:${randomUUID()}` : source === "screen" ? `${me}:screen` : me;
     const base = who.name ?? "Participant";

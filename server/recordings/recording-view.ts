@@ -10,6 +10,7 @@ import { clampLinkSeconds } from "@/server/recordings/playback-links";
 /** What every read of a recording loads with it: the meeting point's title and host, the ticket and its agent. */
 export const recordingInclude = {
   meetingPoint: { select: { title: true, hostId: true, ticket: { select: { id: true, visitorName: true, agentId: true } } } },
+  consents: { orderBy: { at: "asc" } },
 } as const;
 export type RecordingRow = Prisma.RecordingGetPayload<{ include: typeof recordingInclude }>;
 
@@ -42,6 +43,13 @@ export async function recordingView(
     durationMs: row.durationMs,
     layout: layoutOf(row.layout),
     participants,
+    consents: row.consents.map((c) => ({
+      userId: c.userId,
+      displayName: c.displayName,
+      decision: c.decision,
+      textSha256: c.textSha256,
+      at: c.at.toISOString(),
+    })),
     posterUrl,
     movieBytes: row.movieBytes === null ? null : Number(row.movieBytes),
     expiresAt: row.keep ? null : iso(row.expiresAt),

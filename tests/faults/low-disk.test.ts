@@ -48,7 +48,7 @@ describe.skipIf(!mounted)(`low disk on the recorder (${testDatabaseMode()})`, ()
   beforeAll(async () => {
     const env = parseEnv({ RECORDER_DIR: recorderDir, DATA_DIR: root, RECORDER_MIN_FREE_MB: String(MIN_FREE_MB) });
     const core = { authSecret: "d".repeat(48), logger: silentLogger } as unknown as CoreServices;
-    const { preflight } = recordingOptions(env, core, "http://127.0.0.1:9", async () => {});
+    const { preflight } = recordingOptions(env, core, "http://127.0.0.1:9", { close: async () => {}, consent: async () => {} });
     stack = await startRealtimeStack({ recordingsDir: recorderDir, recording: { preflight } });
   });
   afterAll(async () => {

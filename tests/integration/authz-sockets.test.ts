@@ -10,6 +10,8 @@ import { requests, type RequestName } from "@/lib/realtime/protocol";
 import { StaffAccounts } from "@/server/help-desk/staff-accounts";
 import { startRealtimeStack, type RealtimeStack, type TestClient } from "@/tests/support/realtime-stack";
 import { testDatabaseMode } from "@/tests/support/test-database";
+import { DEFAULT_CONSENT_TEXT } from "@/lib/domain/recording-consent";
+import { consentTextSha256 } from "@/server/recordings/consent-control";
 
 type Role = "visitorA" | "visitorB" | "agent2" | "agent1" | "supervisor" | "admin";
 const ROLES: Role[] = ["visitorA", "visitorB", "agent2", "agent1", "supervisor", "admin"];
@@ -18,8 +20,8 @@ const AGENT_ROLES: AgentRole[] = ["agent1", "agent2", "supervisor", "admin"];
 type Outcome = "ok" | ErrorCode;
 type VisitorClient = Awaited<ReturnType<RealtimeStack["visitor"]>>;
 /** How far the fixture is built before the request (each stage includes the ones before it). */
-type Stage = "none" | "waiting" | "assigned" | "waitList" | "invited" | "inCall" | "recording" | "paused";
-const ORDER: Stage[] = ["none", "waiting", "assigned", "invited", "inCall", "recording", "paused"];
+type Stage = "none" | "waiting" | "assigned" | "waitList" | "invited" | "inCall" | "recording" | "consented" | "paused";
+const ORDER: Stage[] = ["none", "waiting", "assigned", "invited", "inCall", "recording", "consented", "paused"];
 
 interface World {
   a: VisitorClient;
@@ -41,6 +43,7 @@ interface Row {
 }
 
 const F = "FORBIDDEN" as const;
+const CONSENT_HASH = consentTextSha256(DEFAULT_CONSENT_TEXT);
 // A supervisor is an agent who hosts nothing here: it gets what agent2 gets (admins alone close others' tickets).
 const all = (o: Outcome): Record<Role, Outcome> => ({ visitorA: o, visitorB: o, agent2: o, agent1: o, supervisor: o, admin: o });
 const agentsOnly = { visitorA: F, visitorB: F, agent2: "ok", agent1: "ok", supervisor: "ok", admin: "ok" } as const;
@@ -160,7 +163,14 @@ const MATRIX: Record<RequestName, Row> = {
   "recording:pause": { stage: "recording", payload: mp, expect: hostOnly },
   "recording:resume": { stage: "paused", payload: mp, expect: hostOnly },
   // Participants publish their own media; only the host adds external sources (REST).
-  "recording:publish": { stage: "recording", payload: (w) => ({ ...mp(w), source: "camera" }), expect: ownerAndHost },
+  // Visitor A publishes once they agreed to be recorded (without consent: FORBIDDEN, tests/integration/recording-consent.test.ts).
+  "recording:publish": { stage: "consented", payload: (w) => ({ ...mp(w), source: "camera" }), expect: ownerAndHost },
+  // Only the visitors in the call are asked; agents are not, and nobody answers for someone else.
+  "recording:consent": {
+    stage: "recording",
+    payload: (w) => ({ ...mp(w), decision: "given", textSha256: CONSENT_HASH }),
+    expect: ownerOnly,
+  },
 };
 
 describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
@@ -222,6 +232,7 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
     }
     if (reached("inCall")) await a.ok("mp:accept", { ...mp(w), invitationId: w.invitationId });
     if (reached("recording")) expect((await agents.agent1.ok("recording:start", mp(w))).recording.status).toBe("recording");
+    if (reached("consented")) await a.ok("recording:consent", { ...mp(w), decision: "given", textSha256: stack.desk.consent.textSha256 });
     if (reached("paused")) await agents.agent1.ok("recording:pause", mp(w));
     return { w, extra };
   }
@@ -236,6 +247,7 @@ describe(`socket authorization matrix (${testDatabaseMode()})`, () => {
         include: { invitations: true, waitList: true, participants: true, recordings: true },
       }),
       messages: await p.chatMessage.count(),
+      consents: await p.recordingConsent.count(),
       focus: w.meetingPointId,
     };
     return JSON.stringify(state, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));

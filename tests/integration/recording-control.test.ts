@@ -51,6 +51,13 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     await live;
     await visitor.ok("mp:accept", { meetingPointId, invitationId: notice.invitationId });
 
+    // A visitor publishes only after agreeing to be recorded.
+    expect(await visitor.request("recording:publish", { meetingPointId, source: "camera" })).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
+    await visitor.ok("recording:consent", { meetingPointId, decision: "given", textSha256: stack.desk.consent.textSha256 });
+
     // Participants get credentials for their own camera and screen, bound to this recording.
     const cam = await visitor.ok("recording:publish", { meetingPointId, source: "camera" });
     const screen = await visitor.ok("recording:publish", { meetingPointId, source: "screen" });
@@ -89,6 +96,7 @@ describe(`recording control over Socket.IO (${testDatabaseMode()})`, () => {
     expect(history).toEqual([
       expect.stringMatching(/will record this call once it starts/),
       expect.stringMatching(/^Recording started\. This call is being recorded/),
+      "Vera agreed to be recorded.",
       "Recording paused.",
       expect.stringMatching(/^Recording resumed/),
       expect.stringMatching(/^Recording stopped by /),

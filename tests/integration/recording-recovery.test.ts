@@ -79,7 +79,7 @@ describe.skipIf(!hasFfmpeg)(`recording recovery and limits (${testDatabaseMode()
   it("refuses to start a recording when the disk is low, with a clear error", async () => {
     const env = parseEnv({ RECORDER_DIR: dir, DATA_DIR: dir, RECORDER_MIN_FREE_MB: String(1024 * 1024 * 1024) });
     const core = { authSecret: "a".repeat(48), logger: silentLogger } as unknown as CoreServices;
-    const options = recordingOptions(env, core, "http://127.0.0.1:9", async () => {});
+    const options = recordingOptions(env, core, "http://127.0.0.1:9", { close: async () => {}, consent: async () => {} });
     const service = new RecordingService(new RecordingStore(stack.db.prisma), new MeetingPointStore(stack.db.prisma), options);
     const mp = await stack.desk.meetingPoints.create(host, null);
     await expect(service.start(host, mp.id)).rejects.toMatchObject({

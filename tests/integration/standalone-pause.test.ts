@@ -37,8 +37,13 @@ describe("pause with a standalone recorder", () => {
     const env = parseEnv({ RECORDER_WHIP_URL: `${recorder.baseUrl}/whip`, RECORDER_SECRET: SECRET, DATA_DIR: path.join(dir, "app") });
     const core = { authSecret: "a".repeat(48), logger: silentLogger } as unknown as CoreServices;
     stack = await startRealtimeStack({
-      recording: recordingOptions(env, core, "http://localhost:3000", async () => {
-        throw new Error("no co-located recorder in this set-up");
+      recording: recordingOptions(env, core, "http://localhost:3000", {
+        close: async () => {
+          throw new Error("no co-located recorder in this set-up");
+        },
+        consent: async () => {
+          throw new Error("no co-located recorder in this set-up");
+        },
       }),
     });
     const agent = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: "agent1" } });

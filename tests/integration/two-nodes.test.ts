@@ -79,6 +79,11 @@ describe.skipIf(!haveRedis)(`two app nodes over Redis (${testDatabaseMode()})`, 
     await agent.ok("recording:start", { meetingPointId: notice.meetingPointId });
     await recording;
     // Started on node B: every participant publishes to B's recorder, whichever node issues the credential.
+    await visitor.ok("recording:consent", {
+      meetingPointId: notice.meetingPointId,
+      decision: "given",
+      textSha256: nodeA.desk.consent.textSha256,
+    });
     const credential = await visitor.ok("recording:publish", { meetingPointId: notice.meetingPointId, source: "camera" });
     expect(credential.whipUrl).toBe(`http://node-b.test/whip/${credential.recordingId}`);
   });
