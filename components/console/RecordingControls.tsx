@@ -71,6 +71,16 @@ export function RecordingControls({ desk, meetingPoint }: { desk: Desk; meetingP
         </label>
       )}
       {error && <span className="error">{error}</span>}
+      {meetingPoint.recording?.consents?.map((c) => (
+        <span
+          key={c.userId}
+          className={`badge ${c.decision === "given" ? "ready" : "left"}`}
+          data-testid="consent-badge"
+          data-consent={c.decision}
+        >
+          {c.displayName}: {c.decision === "given" ? "agreed to be recorded" : "not recorded"}
+        </span>
+      ))}
     </div>
   );
 }

@@ -17,14 +17,17 @@ import {
 import { VisitorIntro } from "@/components/visitor/VisitorIntro";
 import { WaitingScreen } from "@/components/visitor/WaitingScreen";
 import { RatingForm } from "@/components/visitor/RatingForm";
+import { type ConsentText, RecordingConsent } from "@/components/visitor/RecordingConsent";
 
 interface Props {
   skills: { name: string; label: string }[];
   iceServers: RTCIceServer[];
+  /** RECORDING_CONSENT_TEXT and its hash: what the visitor is asked before anything of theirs is recorded. */
+  consent: ConsentText;
 }
 
 /** The visitor's side: request help, wait in the queue, chat, answer the invitation, be in the call. */
-export function VisitorApp({ skills, iceServers }: Props) {
+export function VisitorApp({ skills, iceServers, consent }: Props) {
   const [session, setSession] = useState<VisitorSession | null>(null);
   const [request, setRequest] = useState<{ name?: string; skill?: string } | null>(null);
   // undefined: not known yet (connecting); null: this visitor has no open ticket.
@@ -147,6 +150,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
             The call has ended.
           </p>
         )}
+        {meetingPoint && <RecordingConsent desk={desk} meetingPoint={meetingPoint} consent={consent} />}
         {invitation && handle && (
           <div className="invitation" data-testid="invitation">
             <p>
@@ -154,7 +158,7 @@ export function VisitorApp({ skills, iceServers }: Props) {
             </p>
             {meetingPoint?.recording && (
               <p className="muted" data-testid="recording-notice">
-                This call will be recorded. By accepting you agree to the recording.
+                This call will be recorded; you are asked for your consent first.
               </p>
             )}
             <button
@@ -198,7 +202,8 @@ export function VisitorApp({ skills, iceServers }: Props) {
                 .catch((e: Error) => setError(e.message))
             }
             recording={meetingPoint!.recording}
-            requestCredential={(source) => handle.publishCredential(source)}
+            // Without consent nothing is published (the server would refuse the credential, the recorder the media).
+            requestCredential={meetingPoint!.recording?.myConsent === "given" ? (source) => handle.publishCredential(source) : undefined}
           />
         )}
       </div>

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
-import { openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 
@@ -68,6 +68,7 @@ test("a call recorded for a minute: watched live in the console, ready within 5 
     cameraSize: [320, 240],
   });
   await agent.getByRole("button", { name: "Start recording" }).click();
+  await agreeToRecording(visitor);
   for (const page of [agent, visitor]) {
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
   }

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
-import { openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 
 interface ManifestEvent {
@@ -101,6 +101,7 @@ test("Start recording during a call: both browsers publish; 8 s files decode, st
 
   const clickedAt = Date.now();
   await agent.getByRole("button", { name: "Start recording" }).click();
+  await agreeToRecording(visitor);
   for (const page of [agent, visitor]) {
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-status", "recording");
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
@@ -209,6 +210,7 @@ test("a screen share during the recording is its own session and track, started 
   test.setTimeout(120_000);
   const { visitor, agent, contexts } = await openCall(browser, { visitorName: "Sam Screen" });
   await agent.getByRole("button", { name: "Start recording" }).click();
+  await agreeToRecording(visitor);
   await expect(agent.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
   const recordingId = await currentRecordingId(agent);
   await tracksStarted(recordingId, 4);

@@ -7,13 +7,14 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
 
 const VISITOR_NAME = "Rhea Replay";
 
 /** Records about 8 s of the call, stops, closes the ticket; returns the recording's id. */
 async function recordCall(agent: Page, visitor: Page): Promise<string> {
   await agent.getByRole("button", { name: "Start recording" }).click();
+  await agreeToRecording(visitor);
   for (const page of [agent, visitor]) {
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-status", "recording");
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });

@@ -7,6 +7,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { agreeToRecording } from "@/tests/support/e2e/help-desk-call";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { signIn } from "@/tests/support/e2e/agent-session";
 import { killOnExit, SERVER_ENTRY, startAppNode, waitHealthy, type AppNode } from "@/tests/support/e2e/cluster/app-node";
@@ -170,6 +171,7 @@ test("relay-only browsers: the call and the recorder's publishers connect throug
 
   // Recording: both browsers publish to the co-located recorder over WHIP, through the relay too.
   await agent.getByRole("button", { name: "Start recording" }).click();
+  await agreeToRecording(visitor);
   for (const page of [agent, visitor]) {
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 30_000 });
   }

@@ -10,7 +10,7 @@ import { signIn } from "@/tests/support/e2e/agent-session";
 import { CLUSTER_PORTS, SERVER_ENTRY, startCluster, type Cluster } from "@/tests/support/e2e/cluster/cluster";
 import { downloadAndProbe, expectVideoPlaying } from "@/tests/support/e2e/cluster/media-checks";
 import { sendColourAndTone } from "@/tests/support/e2e/fake-camera";
-import { openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
 import { expectMovieContent, PARTICIPANT_MEDIA, type SentMedia } from "@/tests/support/media/movie-content";
 
 test.skip(!existsSync(SERVER_ENTRY), `${SERVER_ENTRY} is missing: the two-node test runs the production build (npm run build)`);
@@ -97,6 +97,7 @@ test("visitor on node A, agent on node B: queue, take, invite, call, chat and a 
   expect(new Set(cluster.fronts.b.routes), "front door B only used node B").toEqual(new Set([CLUSTER_PORTS.nodeB]));
 
   await agent.getByRole("button", { name: "Start recording" }).click();
+  await agreeToRecording(visitor);
   for (const [page, who] of [
     [agent, "agent"],
     [visitor, "visitor"],

@@ -16,7 +16,14 @@ export interface OpenCall {
 
 export async function openCall(
   browser: Browser,
-  opts: { visitorName: string; armBeforeCall?: boolean; colourAndTone?: boolean; cameraSize?: [number, number] },
+  opts: {
+    visitorName: string;
+    armBeforeCall?: boolean;
+    colourAndTone?: boolean;
+    cameraSize?: [number, number];
+    /** The visitor's answer to the consent question of an armed recording (default: they agree). */
+    consent?: "given" | "declined";
+  },
 ): Promise<OpenCall> {
   const visitorContext = await browser.newContext();
   const agentContext = await browser.newContext();
@@ -43,9 +50,21 @@ export async function openCall(
   }
   await agent.getByRole("button", { name: "Invite to video" }).click();
   await expect(visitor.getByTestId("invitation")).toBeVisible();
-  if (opts.armBeforeCall) await expect(visitor.getByTestId("recording-notice")).toBeVisible();
+  if (opts.armBeforeCall) {
+    await expect(visitor.getByTestId("recording-notice")).toBeVisible();
+    if (opts.consent === "declined") {
+      await visitor.getByRole("button", { name: "Don't record me" }).click();
+      await expect(visitor.getByTestId("recording-consent")).toHaveAttribute("data-consent", "declined");
+    } else await agreeToRecording(visitor);
+  }
   await visitor.getByRole("button", { name: "Accept" }).click();
   await expect(agent.getByTestId("remote-video")).toBeVisible({ timeout: 20_000 });
   await expect(visitor.getByTestId("remote-video")).toBeVisible({ timeout: 20_000 });
   return { visitor, agent, contexts: [visitorContext, agentContext], sent };
+}
+
+/** The visitor answers the recording-consent question with yes (nothing of theirs is recorded before). */
+export async function agreeToRecording(visitor: Page): Promise<void> {
+  await visitor.getByRole("button", { name: "I agree to be recorded" }).click();
+  await expect(visitor.getByTestId("recording-consent")).toHaveAttribute("data-consent", "given");
 }

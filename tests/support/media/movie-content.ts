@@ -155,3 +155,37 @@ export function expectMovieContent(movie: string, sent: SentMedia[], o: { minTon
   if (problems.length) throw new Error(`${movie} does not hold what was sent:\n  ${problems.join("\n  ")}`);
   return content;
 }
+
+/**
+ * Second by second, whether a participant's media is anywhere in the movie: their colour on at least 1 % of the
+ * frame (one frame per second, downscaled) and their tone standing out in that second's audio. For checks of who
+ * must NOT be in a movie, or only for part of it, whatever the layout.
+ */
+export function traceOverTime(movie: string, p: SentMedia): { second: number; colour: boolean; tone: boolean }[] {
+  const { durationSeconds } = probe(movie);
+  const [w, h] = [160, 90];
+  const frames = execFileSync(
+    "ffmpeg",
+    ["-v", "error", "-i", movie, "-vf", `fps=1:start_time=0.5,scale=${w}:${h}`, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+    { maxBuffer: 64 << 20 },
+  );
+  const samples = monoSamples(movie);
+  const seconds = Math.min(Math.floor(durationSeconds), Math.floor(frames.length / (w * h * 3)));
+  const out: { second: number; colour: boolean; tone: boolean }[] = [];
+  for (let s = 0; s < seconds; s++) {
+    let matching = 0;
+    for (let i = 0; i < w * h; i++) {
+      const o = (s * w * h + i) * 3;
+      if (distance([frames[o]!, frames[o + 1]!, frames[o + 2]!], p.rgb) <= COLOUR_TOLERANCE) matching++;
+    }
+    let tone = false;
+    if ((s + 1) * SAMPLE_RATE <= samples.length) {
+      const at = s * SAMPLE_RATE;
+      const level = amplitudeAt(samples, at, SAMPLE_RATE, p.toneHz);
+      const nearby = Math.max(...[0.83, 1.21].map((f) => amplitudeAt(samples, at, SAMPLE_RATE, p.toneHz * f)));
+      tone = level >= MIN_TONE_AMPLITUDE && level >= MIN_TONE_CONTRAST * nearby;
+    }
+    out.push({ second: s, colour: matching >= 0.01 * w * h, tone });
+  }
+  return out;
+}
