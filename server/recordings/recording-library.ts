@@ -44,7 +44,11 @@ export interface RecordingLibraryOptions {
 
 const include = recordingInclude;
 type Row = RecordingRow;
-const ownersOf = (row: Row) => ({ hostId: row.meetingPoint.hostId, ticketAgentId: row.meetingPoint.ticket?.agentId ?? null });
+const ownersOf = (row: Row) => ({
+  hostId: row.meetingPoint.hostId,
+  ticketAgentId: row.meetingPoint.ticket?.agentId ?? null,
+  starterId: row.startedById.startsWith("agent:") ? row.startedById.slice("agent:".length) : null,
+});
 
 export interface RecordingDetailsView extends RecordingView {
   spans: { from: string; to: string | null }[];
@@ -87,7 +91,9 @@ export class RecordingLibrary {
     requireAgentIdentity(who);
     const mine = canSeeRecording(who, { hostId: null, ticketAgentId: null }, this.visibility)
       ? {}
-      : { OR: [{ meetingPoint: { hostId: who.id } }, { meetingPoint: { ticket: { agentId: who.id } } }] };
+      : {
+          OR: [{ meetingPoint: { hostId: who.id } }, { meetingPoint: { ticket: { agentId: who.id } } }, { startedById: `agent:${who.id}` }],
+        };
     const rows = await this.prisma.recording.findMany({
       where: { ...(opts.ticketId ? { meetingPoint: { ticket: { id: opts.ticketId } } } : {}), ...mine },
       include,

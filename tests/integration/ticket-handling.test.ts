@@ -128,6 +128,17 @@ describe(`ticket handling: availability, transfer, notes, rating (${testDatabase
     const stored = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: recording.id } });
     expect(["stopped", "processing", "ready", "failed"]).toContain(stored.status);
     expect((await bob.ok("chat:history", { meetingPointId })).messages.map((m) => m.body)).toContain("My invoice is wrong");
+    // Alice started that recording: she keeps seeing it after handing the ticket on (RECORDINGS_VISIBLE_TO=handled).
+    const aliceRow = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: "agent1" } });
+    const aliceIdentity = {
+      kind: "agent" as const,
+      id: aliceRow.id,
+      username: "agent1",
+      name: aliceRow.displayName,
+      role: "agent" as const,
+    };
+    expect((await stack.library.get(aliceIdentity, recording.id)).id).toBe(recording.id);
+    expect((await stack.library.list(aliceIdentity)).map((r) => r.id)).toContain(recording.id);
     expect(await alice.request("ticket:inviteToVideo", { ticketId: ticket.id })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect((await bob.ok("ticket:inviteToVideo", { ticketId: ticket.id })).meetingPoint.state).toBe("live");
     expect(await alice.request("ticket:transfer", { ticketId: ticket.id, to: { kind: "queue", skill: null } })).toMatchObject({
