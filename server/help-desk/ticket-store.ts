@@ -115,8 +115,10 @@ export class TicketStore {
    * Returns its id, or null when nothing matches.
    */
   async claimOldest(tx: Tx, agentId: string): Promise<string | null> {
+    // The time is bound, as Prisma writes every other timestamp (UTC, from this process's clock): SQL's now() in a
+    // column without time zone would be the session's local time, hours off createdAt where that zone is not UTC.
     const rows = await tx.$queryRaw<{ id: string }[]>`
-      UPDATE "Ticket" SET status = 'assigned', "agentId" = ${agentId}, "assignedAt" = now()
+      UPDATE "Ticket" SET status = 'assigned', "agentId" = ${agentId}, "assignedAt" = ${new Date()}
       WHERE id = (
         SELECT t.id FROM "Ticket" t
         WHERE t.status = 'waiting'
