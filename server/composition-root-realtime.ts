@@ -1,4 +1,5 @@
-// The realtime help desk on a Socket.IO server: services, presence across nodes, request handlers.
+// The realtime help desk on a Socket.IO server: services, presence across nodes, request handlers, the supervisor
+// figures' push.
 // Shared by the web process (server/composition-root.ts) and the integration test stacks.
 import type { PrismaClient } from "@/server/platform/database/generated/client";
 import { createHelpDesk, type HelpDesk, type HelpDeskOptions } from "@/server/help-desk/create-help-desk";
@@ -8,6 +9,7 @@ import type { Logger } from "@/server/platform/logger";
 import { socketPresenceLink } from "@/server/realtime/presence-link";
 import { attachRequestHandlers, type AppSocketServer } from "@/server/realtime/socket-server";
 import type { Notifier } from "@/server/help-desk/notifier";
+import { startSupervisorFiguresPush } from "@/server/realtime/supervisor-figures-push";
 
 export interface RealtimeDeskOptions {
   io: AppSocketServer;
@@ -45,5 +47,12 @@ export function createRealtimeDesk(opts: RealtimeDeskOptions): HelpDesk {
     opts.requestLogger ?? opts.logger,
     opts.requests,
   );
-  return desk;
+  const figuresPush = startSupervisorFiguresPush(opts.io, () => desk.supervisorView.read(), { logger: opts.logger });
+  return {
+    ...desk,
+    close: () => {
+      figuresPush.stop();
+      desk.close();
+    },
+  };
 }

@@ -134,3 +134,8 @@ export function decodeLayoutChanges(json: unknown): LayoutChange[] {
 }
 
 export const layoutOf = (stored: string): Layout => ((LAYOUTS as readonly string[]).includes(stored) ? (stored as Layout) : "grid");
+
+/** What a recording is called: its meeting point's title, else the ticket's visitor; null for an untitled call. */
+export function recordingTitle(meetingPointTitle: string | null, ticket: { visitorName: string | null } | null): string | null {
+  return meetingPointTitle ?? (ticket ? `Ticket with ${ticket.visitorName ?? "a visitor"}` : null);
+}

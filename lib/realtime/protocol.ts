@@ -7,6 +7,7 @@ import { isReservedName, RESERVED_NAME_MESSAGE } from "@/lib/domain/display-name
 import type { Identity } from "@/lib/realtime/identity";
 import { AVAILABILITIES } from "@/lib/domain/availability";
 import { CONSENT_DECISIONS, type ConsentDecision } from "@/lib/domain/recording-consent";
+import type { DeskFigures } from "@/lib/domain/desk-figures";
 import { RATING_COMMENT_MAX, RATING_MAX, RATING_MIN } from "@/lib/domain/ticket";
 import type {
   AgentAvailabilityView,
@@ -95,6 +96,8 @@ export const requests = {
   "queue:mine": z.object({}).strict(),
   "agents:list": z.object({}).strict(),
   "history:list": z.object({ limit: z.number().int().min(1).max(100).optional() }).strict(),
+  /** Supervisors and admins: the desk's figures now (later changes are pushed as "supervisor:figures"). */
+  "supervisor:figures": z.object({}).strict(),
   "mp:create": z.object({ title: z.string().trim().max(120).optional() }).strict(),
   "mp:get": z.object(mp).strict(),
   "mp:invite": z.object({ ...mp, inviteeId: userId, message: z.string().max(500).optional() }).strict(),
@@ -152,6 +155,7 @@ export interface Replies {
   "queue:mine": { tickets: TicketView[] };
   "history:list": { tickets: TicketView[] };
   "agents:list": { agents: { userId: string; name: string; online: boolean }[] };
+  "supervisor:figures": { figures: DeskFigures };
   "mp:create": { meetingPoint: MeetingPointView };
   "mp:get": { meetingPoint: MeetingPointView };
   "mp:invite": { meetingPoint: MeetingPointView };
@@ -196,6 +200,8 @@ export interface ServerToClientEvents {
   "availability:updated": (payload: { availability: AgentAvailabilityView }) => void;
   /** To the ticket's agents (never its visitor): a transfer or an internal note. */
   "ticket:event": (payload: { event: TicketEventView }) => void;
+  /** To supervisors and admins: the desk's figures, when a reading (every 2 s) differs from the last one pushed. */
+  "supervisor:figures": (payload: { figures: DeskFigures }) => void;
   /** To an agent whose session was ended (deactivated, password reset); the server closes the socket next. */
   "session:ended": (payload: { message: string }) => void;
 }

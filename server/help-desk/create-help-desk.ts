@@ -10,6 +10,8 @@ import { TicketHandling } from "@/server/help-desk/ticket-handling";
 import { MeetingPointService } from "@/server/help-desk/meeting-point-service";
 import type { Notifier } from "@/server/help-desk/notifier";
 import { Presence } from "@/server/help-desk/presence";
+import { DeskFiguresStore } from "@/server/help-desk/desk-figures-store";
+import { SupervisorView } from "@/server/help-desk/supervisor-view";
 import { QueueBroadcast } from "@/server/help-desk/queue-broadcast";
 import { RecordingService, type RecordingServiceOptions } from "@/server/recordings/recording-control";
 import { RecordingStore } from "@/server/recordings/recording-store";
@@ -25,6 +27,7 @@ export interface HelpDesk {
   presence: Presence;
   notifier: Notifier;
   recordings: RecordingService;
+  supervisorView: SupervisorView;
   close(): void;
 }
 
@@ -106,5 +109,6 @@ export function createHelpDesk(opts: HelpDeskOptions): HelpDesk {
     presence.close();
     queueBroadcast.close();
   };
-  return { helpDesk, consent, ticketHandling, meetingPoints, presence, notifier: opts.notifier, recordings, close };
+  const supervisorView = new SupervisorView(new DeskFiguresStore(opts.prisma));
+  return { helpDesk, consent, ticketHandling, meetingPoints, presence, notifier: opts.notifier, recordings, supervisorView, close };
 }

@@ -5,6 +5,7 @@ import type { Replies, RequestName, RequestPayload } from "@/lib/realtime/protoc
 import type { HelpDeskService } from "@/server/help-desk/help-desk-service";
 import type { TicketHandling } from "@/server/help-desk/ticket-handling";
 import type { MeetingPointService } from "@/server/help-desk/meeting-point-service";
+import type { SupervisorView } from "@/server/help-desk/supervisor-view";
 import type { Notifier } from "@/server/help-desk/notifier";
 import type { RecordingService } from "@/server/recordings/recording-control";
 import type { ConsentControl } from "@/server/recordings/consent-control";
@@ -21,6 +22,7 @@ export interface RealtimeServices {
   notifier: Notifier;
   recordings: RecordingService;
   consent: ConsentControl;
+  supervisorView: SupervisorView;
   /** ICE servers for one user (a fresh TURN credential when TURN is configured). */
   iceServers: (userId: string) => IssuedIceServers;
 }
@@ -41,6 +43,7 @@ export function requestHandlers({
   notifier,
   recordings,
   consent,
+  supervisorView,
   iceServers,
 }: RealtimeServices): RequestHandlers {
   const mp = (who: Identity, id: string, command: Parameters<MeetingPointService["run"]>[2]) =>
@@ -72,6 +75,7 @@ export function requestHandlers({
     "queue:mine": async (who) => ({ tickets: await helpDesk.assigned(who) }),
     "history:list": async (who, p) => ({ tickets: await helpDesk.history(who, p.limit) }),
     "agents:list": async (who) => ({ agents: await helpDesk.colleagues(who) }),
+    "supervisor:figures": async (who) => ({ figures: await supervisorView.figures(who) }),
 
     "mp:create": async (who, p) => {
       const created = await meetingPoints.create(who, p.title ?? null);

@@ -1,7 +1,7 @@
 // A recording as agents see it (RecordingView): its row, the raw sessions' participants, a presigned poster link.
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { layoutOf } from "@/lib/domain/recording";
+import { layoutOf, recordingTitle } from "@/lib/domain/recording";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { Prisma } from "@/server/platform/database/generated/client";
@@ -33,7 +33,7 @@ export async function recordingView(
     id: row.id,
     meetingPointId: row.meetingPointId,
     ticketId: row.meetingPoint.ticket?.id ?? null,
-    title: row.meetingPoint.title ?? (row.meetingPoint.ticket ? `Ticket with ${row.meetingPoint.ticket.visitorName ?? "a visitor"}` : null),
+    title: recordingTitle(row.meetingPoint.title, row.meetingPoint.ticket),
     status: row.status,
     progress: row.status === "processing" ? (row.progress ?? 0) : null,
     createdAt: row.createdAt.toISOString(),

@@ -116,6 +116,13 @@ const MATRIX: Record<RequestName, Row> = {
   "queue:mine": { stage: "none", payload: () => ({}), expect: agentsOnly },
   "agents:list": { stage: "none", payload: () => ({}), expect: agentsOnly },
   "history:list": { stage: "none", payload: () => ({}), expect: agentsOnly },
+  // The desk's figures: supervisors and admins only; agents and visitors are refused.
+  "supervisor:figures": {
+    stage: "waiting",
+    payload: () => ({}),
+    expect: { visitorA: F, visitorB: F, agent2: F, agent1: F, supervisor: "ok", admin: "ok" },
+    check: (r) => expect((r.figures as { waiting: number }).waiting).toBeGreaterThanOrEqual(1),
+  },
   "mp:create": {
     stage: "none",
     payload: () => ({ title: "Matrix" }),
