@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/SignOutButton";
-import { canAdminister } from "@/lib/domain/agent-account";
+import { canAdminister, canSupervise } from "@/lib/domain/agent-account";
 import { getAgentSession } from "@/server/platform/auth/agent-session";
 
 export const dynamic = "force-dynamic";
@@ -18,6 +18,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <nav className="row" aria-label="Console" style={{ gap: 12 }}>
             <Link href="/console">Tickets</Link>
             <Link href="/console/recordings">Recordings</Link>
+            {canSupervise(session.user.role) && <Link href="/console/supervisor">Supervisor</Link>}
             {canAdminister(session.user.role) && <Link href="/console/admin">Agents</Link>}
           </nav>
         </span>
