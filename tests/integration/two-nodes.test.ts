@@ -108,6 +108,24 @@ describe.skipIf(!haveRedis)(`two app nodes over Redis (${testDatabaseMode()})`, 
     expect(row.status).toBe("abandoned");
     await waitFor(() => !nodeA.desk.presence.isOnline(`visitor:${first.visitorId}`) && !onB());
   });
+
+  it("a supervisor gets each change of the figures once, whichever node they are on (each node pushes to its own)", async () => {
+    const onA = await nodeA.agent("admin");
+    const onB = await nodeB.agent("admin");
+    // Each node's first reading after a supervisor arrives is pushed; counting starts after it.
+    await new Promise((r) => setTimeout(r, 2500));
+    const got: Record<"a" | "b", number[]> = { a: [], b: [] };
+    onA.socket.on("supervisor:figures", (p: { figures: { waiting: number } }) => got.a.push(p.figures.waiting));
+    onB.socket.on("supervisor:figures", (p: { figures: { waiting: number } }) => got.b.push(p.figures.waiting));
+    const waiting = (await onA.ok("supervisor:figures", {})).figures.waiting;
+    const visitor = await nodeA.visitor({ name: "Quinn Queue" });
+    await visitor.ok("ticket:open", {});
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(got).toEqual({ a: [waiting + 1], b: [waiting + 1] });
+    visitor.close();
+    onA.close();
+    onB.close();
+  });
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
