@@ -77,6 +77,13 @@ export class TicketHandling {
     return ticketView(updated);
   }
 
+  /** A deactivated agent's open tickets go back to their skill queues, with the reason in each one's history. */
+  async releaseAll(who: Identity, agentId: string, reason: string): Promise<number> {
+    const open = await this.tickets.listOpenForAgent(agentId);
+    for (const ticket of open) await this.transfer(who, ticket.id, { kind: "queue", skill: ticket.skill }, reason);
+    return open.length;
+  }
+
   async addNote(who: Identity, ticketId: string, body: string): Promise<TicketEventView> {
     const ticket = await this.load(ticketId);
     assertCanAddNote(ticket, who);

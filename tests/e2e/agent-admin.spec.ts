@@ -54,6 +54,11 @@ test("admin adds a billing agent, who takes a billing ticket and is signed out w
   test.info().annotations.push({ type: "deactivated → signed out", description: `${signedOutMs} ms` });
   await expect(agent.getByRole("button", { name: "Sign in" })).toBeVisible();
 
+  // Their visitor is not left with nobody: the ticket is back in the queue, first in line.
+  await expect(visitor.getByTestId("waiting-screen")).toBeVisible();
+  await expect(visitor.getByTestId("requeued-notice")).toBeVisible();
+  await expect(visitor.getByTestId("queue-position")).toHaveText("1");
+
   // The old session cookie is refused by the API, by next-auth's session endpoint and by the console.
   expect((await before.get("/api/recordings")).status()).toBe(401);
   expect(await (await before.get("/api/auth/session")).json()).not.toHaveProperty("user");
@@ -66,4 +71,6 @@ test("admin adds a billing agent, who takes a billing ticket and is signed out w
   await stale.getByRole("button", { name: "Sign in" }).click();
   await expect(stale.getByRole("alert")).toBeVisible();
   await expect(stale).toHaveURL(/\/login/);
+  await visitor.getByRole("button", { name: "Leave the queue" }).click();
+  await expect(visitor.getByTestId("ticket-finished")).toBeVisible();
 });

@@ -205,6 +205,23 @@ describe(`ticket handling: availability, transfer, notes, rating (${testDatabase
       kind: "transferred",
       to: { skill: "technical" },
     });
+
+    // Bob is deactivated while he holds it: an admin's release puts it back in the queue with the reason on record.
+    const admin = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username: "admin" } });
+    const adminIdentity = { kind: "agent" as const, id: admin.id, username: "admin", name: admin.displayName, role: "admin" as const };
+    const released = await stack.desk.ticketHandling.releaseAll(
+      adminIdentity,
+      bobTook.ticket!.agent!.id,
+      "Back to the queue: Bob was deactivated.",
+    );
+    expect(released).toBe(1);
+    expect(await visitor.ok("ticket:mine", {})).toMatchObject({ ticket: { status: "waiting", skill: "technical", meetingPointId } });
+    expect((await alice.ok("ticket:timeline", { ticketId: ticket.id })).events.at(-1)).toMatchObject({
+      kind: "transferred",
+      body: "Back to the queue: Bob was deactivated.",
+      actor: { name: admin.displayName },
+    });
+    await visitor.ok("ticket:cancel", { ticketId: ticket.id });
     for (const c of [alice, bob, visitor]) c.close();
   });
 });
