@@ -24,7 +24,8 @@ const SILENT = -127;
 export function activeSpeakers(timeline: Timeline, opts: SpeakerOptions = {}): SpeakerChange[] {
   const hold = opts.speakerHoldMs ?? 1500;
   const threshold = opts.speakingThresholdDbov ?? -50;
-  const people = timeline.sessions.filter((s) => s.source !== "screen");
+  // Someone not recorded has no audio and never becomes the speaker.
+  const people = timeline.sessions.filter((s) => s.source !== "screen" && !s.unrecorded);
   const participants = [...new Set(people.sort((a, b) => firstAt(a.presence) - firstAt(b.presence)).map((s) => s.participantId))];
   const cuts = new Set<number>([0, timeline.durationMs]);
   for (const s of people) {

@@ -33,17 +33,34 @@ export function tileColor(participantId: string): string {
   return TILE_COLORS[h % TILE_COLORS.length];
 }
 
+/** Someone not recorded: their colour mostly greyed and darkened (still lighter than the background, white text legible). */
+export function unrecordedTileColor(participantId: string): string {
+  const v = Number.parseInt(tileColor(participantId).slice(2), 16);
+  const rgb = [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  const grey = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
+  const dim = rgb.map((c) => Math.round(0.75 * (0.35 * c + 0.65 * grey)));
+  return `0x${dim.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+}
+
 const sec = (ms: number) => (ms / 1000).toFixed(3);
 const during = (a: number, b: number) => `'gte(t,${sec(a)})*lt(t,${sec(b)})'`;
 
+const MAX_LABEL = 40;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a tile name must not carry
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 /** drawtext's text= value: option-level then graph-level escaping; expansion is off so % is plain. */
 export function escapeText(text: string): string {
-  const clean = text.replace(CONTROL_CHARACTERS, " ").trim().slice(0, 40) || "?";
+  const clean = text.replace(CONTROL_CHARACTERS, " ").trim().slice(0, MAX_LABEL) || "?";
   const level1 = clean.replace(/[\\':]/g, (c) => `\\${c}`);
   return level1.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+/** What a tile's label says: a screen or someone not recorded is marked so (the mark is never cut off). */
+export function tileLabel(tile: Pick<Tile, "name" | "source" | "unrecorded">): string {
+  const mark = tile.unrecorded ? " (not recorded)" : tile.source === "screen" ? " (screen)" : "";
+  const name = tile.name.replace(CONTROL_CHARACTERS, " ").trim() || "?";
+  return `${name.slice(0, MAX_LABEL - mark.length)}${mark}`;
 }
 
 function escapePath(p: string): string {
@@ -83,13 +100,14 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
   for (const [si, seg] of local.entries()) {
     for (const [ti, tile] of seg.tiles.entries()) {
       const name = `t${si}x${ti}`;
-      const text = o.fontFile ? `fontfile=${escapePath(o.fontFile)}:expansion=none:text=${escapeText(tileName(tile))}:fontcolor=white` : "";
-      const centred =
-        !tile.hasVideo && text
-          ? `,drawtext=${text}:fontsize=${Math.max(12, Math.round(Math.min(tile.h / 6, tile.w / 10)))}:x=(w-text_w)/2:y=(h-text_h)/2`
-          : "";
+      const label = tileLabel(tile);
+      const text = o.fontFile ? `fontfile=${escapePath(o.fontFile)}:expansion=none:text=${escapeText(label)}:fontcolor=white` : "";
+      // At most ~90% of the tile's width (about 0.6 em a character), so a long label is not cut at the tile's edges.
+      const fontsize = Math.max(12, Math.round(Math.min(tile.h / 6, tile.w / 10, (1.5 * tile.w) / label.length)));
+      const centred = !tile.hasVideo && text ? `,drawtext=${text}:fontsize=${fontsize}:x=(w-text_w)/2:y=(h-text_h)/2` : "";
+      const colour = tile.unrecorded ? unrecordedTileColor(tile.participantId) : tileColor(tile.participantId);
       chains.push(
-        `color=c=${tileColor(tile.participantId)}:s=${tile.w}x${tile.h}:r=${o.fps}:d=${sec(seg.toMs - seg.fromMs)},format=yuv420p${centred},` +
+        `color=c=${colour}:s=${tile.w}x${tile.h}:r=${o.fps}:d=${sec(seg.toMs - seg.fromMs)},format=yuv420p${centred},` +
           `setpts=PTS+${sec(seg.fromMs)}/TB[${name}]`,
       );
       overlay(name, tile.x, tile.y);
@@ -152,8 +170,4 @@ export function buildFilterGraph(segments: Segment[], inputs: MediaInput[], wind
   // apad + atrim: the mix always lasts exactly the window, never shorter (no clipped ending), never longer.
   chains.push(`${mixed}apad,atrim=end_sample=${Math.round(D * 48)},asetpts=N/SR/TB[aout]`);
   return { graph: chains.join(";\n"), videoLabel: "[vout]", audioLabel: "[aout]" };
-}
-
-function tileName(tile: Tile): string {
-  return tile.source === "screen" ? `${tile.name} (screen)` : tile.name;
 }

@@ -6,7 +6,8 @@ import type { LayoutName, Timeline, TimelineSession, TimeSpan } from "@/lib/comp
  * draw. A new segment starts whenever anything visible changes (someone joins or leaves, video starts, stops or is
  * muted, the chosen layout or the active speaker changes, a screen share starts or stops); neighbours that would
  * look the same are merged. Tiles are rectangles in output pixels with even values (yuv420p); video keeps its aspect
- * inside its tile (the ffmpeg builder letterboxes); a tile with hasVideo=false is drawn as a name tile.
+ * inside its tile (the ffmpeg builder letterboxes); a tile with hasVideo=false is drawn as a name tile. Someone not
+ * recorded (no consent) has a tile of their own like anyone, placed with the people, never the active speaker.
  */
 
 export interface Tile {
@@ -19,6 +20,8 @@ export interface Tile {
   w: number;
   h: number;
   hasVideo: boolean;
+  /** Drawn as a name tile marked "not recorded" (no consent; see unrecorded.ts). */
+  unrecorded?: true;
 }
 
 export interface Segment extends TimeSpan {
@@ -81,6 +84,7 @@ export function layoutSegments(timeline: Timeline, opts: LayoutOptions = {}): Se
       source: s.source === "screen" ? ("screen" as const) : ("camera" as const),
       ...rect,
       hasVideo: hasVideoAt(s, fromMs),
+      ...(s.unrecorded ? { unrecorded: true as const } : {}),
     }));
     const last = segments.at(-1);
     if (last && last.toMs === fromMs && last.layout === layout && JSON.stringify(last.tiles) === JSON.stringify(tiles)) {
@@ -149,7 +153,8 @@ function grid(people: TimelineSession[], W: number, H: number): Placed[] {
 
 function activeSpeaker(people: TimelineSession[], speakerId: string | null, W: number, H: number): Placed[] {
   if (people.length === 0) return [];
-  const main = people.find((p) => p.participantId === speakerId) ?? people[0];
+  // Nobody speaking yet: the first recorded person is main (someone not recorded is never the speaker).
+  const main = people.find((p) => p.participantId === speakerId && !p.unrecorded) ?? people.find((p) => !p.unrecorded) ?? people[0];
   const others = people.filter((p) => p !== main);
   if (others.length === 0) return [{ session: main, rect: { x: 0, y: 0, w: W, h: H } }];
   const stripH = even(H / 5);

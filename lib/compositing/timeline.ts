@@ -1,5 +1,6 @@
 import type { ManifestEvent, SessionSource } from "@/lib/compositing/manifest";
 import { SpanMap } from "@/lib/compositing/span-map";
+import { unrecordedSessions } from "@/lib/compositing/unrecorded";
 
 export { SpanMap };
 
@@ -54,6 +55,8 @@ export interface TimelineSession {
   participantId: string;
   name: string;
   source: SessionSource;
+  /** A participant without consent to record (unrecorded.ts): present, no tracks, drawn as a "not recorded" name tile. */
+  unrecorded?: true;
   /** Output time while the session was present. */
   presence: TimeSpan[];
   video: TimelineTrack[];
@@ -96,7 +99,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
       if (!sessions.has(e.sessionId)) sessions.set(e.sessionId, newDraft(e));
       continue;
     }
-    if (e.type === "consent") continue; // whose media is not recorded: the layout's concern (not-recorded tiles)
+    if (e.type === "consent") continue; // whose media is not recorded: see unrecordedSessions below
     const s = sessions.get(e.sessionId);
     if (!s) continue; // an event of a session whose start line was lost: nothing to place it with
     switch (e.type) {
@@ -169,6 +172,8 @@ export function buildTimeline(input: TimelineInput): Timeline {
       }),
     });
   }
+  const wall = [...sessions.values()].map((s) => ({ ...s, endMs: s.endMs ?? input.range.toMs }));
+  out.push(...unrecordedSessions(input.events, wall, input.range.toMs, map));
   return {
     durationMs: map.durationMs,
     spans: map.spans.map(({ fromMs, toMs }) => ({ fromMs, toMs })),

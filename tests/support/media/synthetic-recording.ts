@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
+  type ConsentDecision,
   manifestTrackId,
   type ManifestLine,
   type MediaKind,
@@ -189,6 +191,12 @@ export class SyntheticRecording {
 
   end(sessionId: string, atMs: number, reason = "deleted") {
     this.append({ type: "session-end", atMs: T0 + atMs, sessionId, reason });
+  }
+
+  /** A recording-consent decision the app recorded at `atMs` from T0 (a line without a session). */
+  consent(participantId: string, displayName: string, decision: ConsentDecision, atMs: number, consentText = "This call is recorded.") {
+    const textSha256 = createHash("sha256").update(consentText).digest("hex");
+    this.append({ type: "consent", atMs: T0 + atMs, participantId, displayName, decision, textSha256 });
   }
 
   text(): string {
