@@ -244,17 +244,24 @@ export const TWO_PERSON_MEDIA: SentMedia[] = ["ann", "ben"].map((label, i) => ({
  */
 export function writeTwoPersonRecording(recordingDir: string, seconds: number, atMs = 0): SyntheticRecording {
   const m = new SyntheticRecording();
-  for (const { label: who, rgb, toneHz } of TWO_PERSON_MEDIA) {
-    m.session(who, `agent:${who}`, who.toUpperCase(), "camera", atMs);
-    const v = m.track(who, "video", atMs, seconds * 1000, { width: 320, height: 240 });
-    const a = m.track(who, "audio", atMs, seconds * 1000);
-    const hex = rgb.map((c) => c.toString(16).padStart(2, "0")).join("");
-    makeVideo(path.join(recordingDir, v.file), `color=c=0x${hex}:s=320x240:r=25`, seconds);
-    makeAudio(path.join(recordingDir, a.file), `sine=f=${toneHz}:r=48000`, seconds);
-    m.end(who, atMs + seconds * 1000);
-  }
+  for (const sent of TWO_PERSON_MEDIA) writeCameraPerson(m, recordingDir, sent, seconds, atMs);
   m.writeManifest(recordingDir);
   return m;
+}
+
+/**
+ * One camera participant `agent:<label>` (session `<label>`, shown as the label in capitals) sending `sent`'s colour
+ * and tone for `seconds` from T0 + `atMs`: their lines in `m`, their files in `recordingDir`. The caller writes the manifest.
+ */
+export function writeCameraPerson(m: SyntheticRecording, recordingDir: string, sent: SentMedia, seconds: number, atMs = 0) {
+  const { label: who, rgb, toneHz } = sent;
+  m.session(who, `agent:${who}`, who.toUpperCase(), "camera", atMs);
+  const v = m.track(who, "video", atMs, seconds * 1000, { width: 320, height: 240 });
+  const a = m.track(who, "audio", atMs, seconds * 1000);
+  const hex = rgb.map((c) => c.toString(16).padStart(2, "0")).join("");
+  makeVideo(path.join(recordingDir, v.file), `color=c=0x${hex}:s=320x240:r=25`, seconds);
+  makeAudio(path.join(recordingDir, a.file), `sine=f=${toneHz}:r=48000`, seconds);
+  m.end(who, atMs + seconds * 1000);
 }
 
 /** One output frame as RGB24. */
