@@ -39,11 +39,12 @@ fi
 
 # NODE_LTS: a second Node binary (CI passes the current LTS from scripts/current-lts-node.sh). The machine's own Node
 # stays the minimum supported one; this pass shows the code and its dependencies also work on the current line.
-# The media tests check what ffmpeg made (not Node's part in it) and already ran once: left out here.
+# The media tests check what ffmpeg made (not Node's part in it) and the fault tests what the app does when an outside
+# service fails (not Node's part either); both already ran once: left out here.
 if [ -n "${NODE_LTS:-}" ]; then
   step "unit + integration tests on embedded PGlite with Node $("$NODE_LTS" --version)"
   reports+=("$REPORTS/vitest-node-lts.json")
-  env -u DATABASE_URL "$NODE_LTS" node_modules/vitest/vitest.mjs run "${TIMED[@]/#/--exclude=}" --exclude "tests/media/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-node-lts.json"
+  env -u DATABASE_URL "$NODE_LTS" node_modules/vitest/vitest.mjs run "${TIMED[@]/#/--exclude=}" --exclude "tests/media/**" --exclude "tests/faults/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-node-lts.json"
 fi
 
 step "production build"
