@@ -6,7 +6,7 @@ import { signIn } from "@/tests/support/e2e/agent-session";
 const figure = (page: Page, id: string) => page.getByTestId(`figure-${id}`).getByTestId("figure-value");
 const count = async (page: Page, id: string) => Number(await figure(page, id).textContent());
 
-test("an admin sees the queue and the agents change without reloading; an agent is refused", async ({ browser }) => {
+test("an admin sees the queue and the agents change without reloading; an agent is refused", async ({ browser, baseURL }) => {
   const admin = await (await browser.newContext()).newPage();
   await signIn(admin, "admin", "admin-pass");
   await admin.getByRole("link", { name: "Supervisor" }).click();
@@ -28,8 +28,15 @@ test("an admin sees the queue and the agents change without reloading; an agent 
   const shown = await figure(admin, "longest-wait").textContent();
   await expect(figure(admin, "longest-wait")).not.toHaveText(shown ?? "");
 
+  // A new agent, who holds no ticket yet whatever earlier tests left to the seeded ones: taking one makes them busy.
+  const username = `busy-${Date.now()}`;
+  const created = await admin.request.post("/api/admin/agents", {
+    data: { username, displayName: "Barb Busy", password: "barb-busy-pass-1", role: "agent", skills: ["general", "billing", "technical"] },
+    headers: { origin: new URL(baseURL!).origin },
+  });
+  expect(created.status()).toBe(201);
   const agent = await (await browser.newContext()).newPage();
-  await signIn(agent, "agent1", "agent1-pass");
+  await signIn(agent, username, "barb-busy-pass-1");
   await expect(agent.getByRole("link", { name: "Supervisor" })).toHaveCount(0);
   await agent.goto("/console/supervisor");
   await expect(agent.locator("main").getByRole("alert")).toHaveText("Only supervisors and admins see the supervisor view.");
