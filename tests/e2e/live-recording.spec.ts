@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
-import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, currentRecordingId, openCall } from "@/tests/support/e2e/help-desk-call";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 
@@ -28,11 +28,6 @@ function yieldBrowsersToServer(nice = 19) {
 
 // The browser is shared with the tests that run after this one: they get its priority back.
 test.afterEach(() => yieldBrowsersToServer(0));
-
-async function currentRecordingId(agent: Page): Promise<string> {
-  const res = await agent.request.get(`/api/meeting-points/${await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point")}`);
-  return (await res.json()).recording.id as string;
-}
 
 /** Segment URIs and durations of a playlist. */
 function parsePlaylist(text: string) {

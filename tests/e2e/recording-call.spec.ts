@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
-import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, currentRecordingId, openCall } from "@/tests/support/e2e/help-desk-call";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 
 interface ManifestEvent {
@@ -56,12 +56,6 @@ function senderClockZero(timingFile: string): number {
   const sr = lines.find((l) => l.type === "sr");
   expect(sr, `${timingFile} has a sender report`).toBeTruthy();
   return sr.ntpUnixMs - ((sr.rtp - first.originRtp) * 1000) / track.clockRate;
-}
-
-async function currentRecordingId(agent: Page): Promise<string> {
-  const res = await agent.request.get(`/api/meeting-points/${await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point")}`);
-  const mp = await res.json();
-  return mp.recording.id as string;
 }
 
 function checkTrackFile(file: string, expectSeconds: [number, number]) {

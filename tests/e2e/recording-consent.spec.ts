@@ -3,13 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
-import { agreeToRecording, openCall } from "@/tests/support/e2e/help-desk-call";
+import { agreeToRecording, currentRecordingId, openCall } from "@/tests/support/e2e/help-desk-call";
 import { traceOverTime } from "@/tests/support/media/movie-content";
-
-async function currentRecording(agent: Page): Promise<{ id: string }> {
-  const res = await agent.request.get(`/api/meeting-points/${await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point")}`);
-  return (await res.json()).recording as { id: string };
-}
 
 async function stopAndDownload(agent: Page, recordingId: string) {
   await agent.getByRole("button", { name: "Stop recording" }).click();
@@ -40,7 +35,7 @@ test("a visitor who declines is in the call but not in the movie: no trace of th
   await expect(agent.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
   await expect(visitor.getByTestId("recording-indicator")).toHaveAttribute("data-status", "recording");
   await expect(visitor.getByTestId("recording-indicator")).not.toHaveAttribute("data-publishing", "publishing");
-  const recording = await currentRecording(agent);
+  const recording = { id: await currentRecordingId(agent) };
   await agent.waitForTimeout(8000);
   const { movie, details } = await stopAndDownload(agent, recording.id);
 
@@ -75,7 +70,7 @@ test("a visitor who withdraws mid-call is in the movie only up to that moment", 
   for (const page of [agent, visitor]) {
     await expect(page.getByTestId("recording-indicator")).toHaveAttribute("data-publishing", "publishing", { timeout: 20_000 });
   }
-  const recording = await currentRecording(agent);
+  const recording = { id: await currentRecordingId(agent) };
   await visitor.waitForTimeout(7000);
   await visitor.getByRole("button", { name: "Withdraw consent" }).click();
   await expect(visitor.getByTestId("recording-consent")).toHaveAttribute("data-consent", "withdrawn");

@@ -68,3 +68,9 @@ export async function agreeToRecording(visitor: Page): Promise<void> {
   await visitor.getByRole("button", { name: "I agree to be recorded" }).click();
   await expect(visitor.getByTestId("recording-consent")).toHaveAttribute("data-consent", "given");
 }
+
+/** The id of the recording running in the agent's selected ticket, from the meeting point's API view. */
+export async function currentRecordingId(agent: Page): Promise<string> {
+  const res = await agent.request.get(`/api/meeting-points/${await agent.getByTestId("ticket-panel").getAttribute("data-meeting-point")}`);
+  return (await res.json()).recording.id as string;
+}
