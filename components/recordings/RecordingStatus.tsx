@@ -2,7 +2,10 @@
 
 import type { RecordingView } from "@/lib/realtime/views";
 
-/** The status word; a progress bar while the movie is being made; the reason when it failed. */
+/**
+ * The status word; a progress bar while the movie is being made; the reason when it failed, or when a ready
+ * recording's movie could not be made again with a new layout (the earlier movie is kept).
+ */
 export function RecordingStatus({ recording }: { recording: RecordingView }) {
   const { status, progress, error } = recording;
   return (
@@ -15,7 +18,7 @@ export function RecordingStatus({ recording }: { recording: RecordingView }) {
         // No value while the percentage is unknown: an indeterminate bar.
         <progress data-testid="recording-progress" max={100} value={progress ?? undefined} aria-label="Processing" style={{ width: 120 }} />
       )}
-      {status === "failed" && error && (
+      {(status === "failed" || status === "ready") && error && (
         <span className="error" data-testid="recording-error" style={{ margin: 0 }}>
           {error}
         </span>

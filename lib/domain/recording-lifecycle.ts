@@ -45,6 +45,8 @@ export type LifecycleEvent =
   /** The movie is uploaded and confirmed. */
   | "composed"
   | "composeFailed"
+  /** A movie made again (a layout chosen after the fact) could not be: the one made before stays, ready. */
+  | "recomposeFailed"
   /** The retention sweep claims it (before deleting its objects). */
   | "expire"
   | "delete"
@@ -61,6 +63,7 @@ export const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = [
   "composeStarted",
   "composed",
   "composeFailed",
+  "recomposeFailed",
   "expire",
   "delete",
   "keep",
@@ -111,6 +114,9 @@ export function transition(status: RecordingStatus, event: LifecycleEvent): Life
     case "composeFailed":
       if (status === "processing" || status === "stopped" || status === "interrupted") return allowed("failed");
       return status === "failed" ? NOOP : refused(`the recording is ${status}, not being composited`);
+    case "recomposeFailed":
+      if (status === "processing" || status === "stopped") return allowed("ready");
+      return status === "ready" ? NOOP : refused(`the recording is ${status}, not being composited again`);
     case "expire":
       if (status === "ready") return allowed("expired");
       return status === "expired" ? NOOP : refused(`only a ready recording expires; this one is ${status}`);

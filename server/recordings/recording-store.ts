@@ -155,6 +155,8 @@ export class RecordingStore {
       progress: null,
       error: null,
       movieKey: movie.movieKey,
+      // A processing recording's layout cannot change: this is the layout the job composited.
+      composedLayout: { layout: layoutOf(row.layout), layoutChanges: decodeLayoutChanges(row.layoutChanges) },
       posterKey: movie.posterKey,
       movieBytes: BigInt(movie.movieBytes),
       durationMs: movie.durationMs ?? row.durationMs,
@@ -163,7 +165,27 @@ export class RecordingStore {
     }));
   }
 
+  /**
+   * The job gave up. A recording that already has a movie (made again for a layout chosen after the fact) goes
+   * back to ready with that movie and the layout it was made with, the failure kept in `error`; others fail.
+   */
   async markCompositingFailed(id: string, message: string): Promise<Applied> {
+    const before = await this.prisma.recording.findUnique({ where: { id }, select: { movieKey: true, composedLayout: true } });
+    const previous = before?.movieKey ? composedLayoutOf(before.composedLayout) : null;
+    if (previous) {
+      const applied = await this.apply(
+        id,
+        "recomposeFailed",
+        () => ({
+          error: `The movie could not be made again with the new layout (${message.slice(0, 800)}); the ${previous.layout} movie made before is kept.`,
+          progress: null,
+          layout: previous.layout,
+          layoutChanges: previous.layoutChanges,
+        }),
+        { movieKey: before!.movieKey },
+      );
+      if (applied.won || applied.outcome.kind !== "refused") return applied;
+    }
     return this.apply(id, "composeFailed", () => ({ error: message.slice(0, 1000), progress: null }));
   }
 
@@ -287,4 +309,13 @@ export class RecordingStore {
     }
     return { won: false, outcome: { kind: "noop" }, row };
   }
+}
+
+/** The stored `composedLayout`, or null when absent (movies made before it was recorded) or unreadable. */
+function composedLayoutOf(json: unknown): { layout: Layout; layoutChanges: { atMs: number; layout: Layout }[] } | null {
+  if (!json || typeof json !== "object" || !("layout" in json)) return null;
+  const stored = json as { layout: unknown; layoutChanges?: unknown };
+  return typeof stored.layout === "string"
+    ? { layout: layoutOf(stored.layout), layoutChanges: decodeLayoutChanges(stored.layoutChanges) }
+    : null;
 }

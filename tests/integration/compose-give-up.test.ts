@@ -3,6 +3,7 @@
 // which also refused its deletion. And a layout chosen after the movie was made changed the record but never
 // the movie. Both on the real job queue, database and compositor.
 import { spawnSync } from "node:child_process";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -92,6 +93,30 @@ describe(`compose jobs that end outside their handler (${testDatabaseMode()})`, 
       const again = await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
       expect(again.layout).toBe("active-speaker");
       expect(again.readyAt!.getTime()).toBeGreaterThan(first.readyAt!.getTime());
+    },
+    150_000,
+  );
+
+  it.skipIf(!hasFfmpeg)(
+    "a movie that cannot be made again with a new layout leaves the earlier movie ready, with its layout and the reason",
+    async () => {
+      const stopped = await stoppedRecording(stack, host, path.join(dataDir, "recordings"), 2);
+      await backend.pipeline.enqueue(stopped.id);
+      const first = await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
+      expect(first.layout).toBe("grid");
+      const movie = await store.client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: first.movieKey! }));
+      // The raw tracks are gone (a lost disk): the new layout cannot be composited, and nothing else holds them.
+      rmSync(path.join(dataDir, "recordings", stopped.id), { recursive: true, force: true });
+      await backend.library.update(host, stopped.id, { layout: "active-speaker" }, TEST_CLIENT);
+      const after = await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000, (r) => r.error !== null);
+      expect(after.layout).toBe("grid");
+      expect(after.error).toMatch(/could not be made again with the new layout .*the grid movie made before is kept/);
+      expect(after.movieKey).toBe(first.movieKey);
+      const still = await store.client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: first.movieKey! }));
+      expect(still.ETag).toBe(movie.ETag);
+      // Agents see it ready, with the reason beside it.
+      const view = await backend.library.get(host, stopped.id);
+      expect(view).toMatchObject({ status: "ready", layout: "grid", error: after.error });
     },
     150_000,
   );

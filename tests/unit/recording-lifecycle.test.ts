@@ -24,6 +24,7 @@ const COLUMNS: LifecycleEvent[] = [
   "composeStarted",
   "composed",
   "composeFailed",
+  "recomposeFailed",
   "expire",
   "delete",
   "keep",
@@ -32,17 +33,17 @@ const COLUMNS: LifecycleEvent[] = [
 
 // prettier-ignore
 const TABLE: Record<RecordingStatus, string[]> = {
-  //            start callStarted   pause       resume        stop          interrupt        composeStarted  composed   composeFailed  expire       delete       keep            layout
-  armed: ["!", "→recording", "!", "!", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "→armed", "→armed"],
-  recording: ["!", "·", "→paused", "!", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "→recording", "→recording"],
-  paused: ["!", "·", "!", "→recording", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "→paused", "→paused"],
-  stopped: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "→deleted", "→stopped", "→stopped"],
-  interrupted: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "→deleted", "→interrupted", "→interrupted"],
-  processing: ["·", "·", "!", "!", "!", "·", "→processing", "→ready", "→failed", "!", "→deleted", "→processing", "!"],
-  ready: ["·", "·", "!", "!", "!", "·", "·", "·", "!", "→expired", "→deleted", "→ready", "→stopped"],
-  failed: ["·", "·", "!", "!", "!", "·", "→processing", "!", "·", "!", "→deleted", "→failed", "→stopped"],
-  expired: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "·", "→deleted", "!", "!"],
-  deleted: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "!", "·", "!", "!"],
+  //            start callStarted   pause       resume        stop          interrupt        composeStarted  composed   composeFailed  recomposeFailed  expire       delete       keep            layout
+  armed: ["!", "→recording", "!", "!", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "!", "→armed", "→armed"],
+  recording: ["!", "·", "→paused", "!", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "!", "→recording", "→recording"],
+  paused: ["!", "·", "!", "→recording", "→stopped", "→interrupted", "!", "!", "!", "!", "!", "!", "→paused", "→paused"],
+  stopped: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "→ready", "!", "→deleted", "→stopped", "→stopped"],
+  interrupted: ["·", "·", "!", "!", "!", "·", "→processing", "!", "→failed", "!", "!", "→deleted", "→interrupted", "→interrupted"],
+  processing: ["·", "·", "!", "!", "!", "·", "→processing", "→ready", "→failed", "→ready", "!", "→deleted", "→processing", "!"],
+  ready: ["·", "·", "!", "!", "!", "·", "·", "·", "!", "·", "→expired", "→deleted", "→ready", "→stopped"],
+  failed: ["·", "·", "!", "!", "!", "·", "→processing", "!", "·", "!", "!", "→deleted", "→failed", "→stopped"],
+  expired: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "!", "·", "→deleted", "!", "!"],
+  deleted: ["·", "·", "!", "!", "!", "·", "!", "!", "!", "!", "!", "·", "!", "!"],
 };
 
 function cell(status: RecordingStatus, event: LifecycleEvent): string {
