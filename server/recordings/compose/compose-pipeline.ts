@@ -25,6 +25,7 @@ import { rawChunksComplete } from "@/server/recordings/live/raw-track-stream";
 import { rawFilesSource, restoreChunks } from "@/server/recordings/compose/raw-files-source";
 import { basisOf, dropStaleLiveOutput, layoutBasisOf } from "@/server/recordings/live/live-index";
 import { findLostRecordings } from "@/server/recordings/live/live-watch";
+import { untilLiveOutputEnds } from "@/server/recordings/live/live-output-end";
 import { runEvery } from "@/server/platform/run-every";
 
 export interface RecordingPipelineOptions {
@@ -56,6 +57,7 @@ export interface RecordingPipelineOptions {
   /** The node's live compositing: finishes a recording it renders before the job looks for its segments. */
   live?: {
     finish(recordingId: string): Promise<boolean>;
+    rendersHere(recordingId: string): boolean;
     localFragments(recordingId: string): { file: string; segments: number } | undefined;
     release(recordingId: string): Promise<void>;
   };
@@ -145,7 +147,10 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     const rawFiles = () => rawFilesOf(recordingId, row.destination, path.join(out, "raw"), log);
     // Rendered live on this node: its last window goes in first. Then the stored segments are the movie if they
     // cover the recording as it stands (a layout change since, or a lost node's unfinished output, means not).
+    // Rendered elsewhere (another node, or the web process while this is a separate worker): finished there first.
+    const rendersHere = o.live?.rendersHere(recordingId) ?? false;
     await o.live?.finish(recordingId);
+    if (!rendersHere) await untilLiveOutputEnds(o.storage, recordingId, { staleMs: o.liveLostMs || 30_000, maxMs: 10 * 60_000 });
     const basis = basisOf({ spans, layout: row.layout, layoutChanges, output: o.output });
     const liveMovie = { storage: o.storage, recordingId, basis, outFile: movie, posterFile: poster, tools: o.tools, signal: job.signal };
     const fromLive = await tryLiveMovie({ ...liveMovie, local: o.live?.localFragments(recordingId) }).finally(() =>

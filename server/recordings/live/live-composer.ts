@@ -41,6 +41,8 @@ export interface LiveComposer {
   /** Finishes a followed recording (true when its index is closed over every window); false when not followed. */
   finish(recordingId: string): Promise<boolean>;
   isFollowing(recordingId: string): boolean;
+  /** Rendered on this node: followed now, or finished (or failed to finish) here and not released yet. */
+  rendersHere(recordingId: string): boolean;
   /** The finished recording's segments as one local file (this node rendered them), until released. */
   localFragments(recordingId: string): { file: string; segments: number } | undefined;
   /** The movie is made (or the job moved on): the local copy goes. */
@@ -53,6 +55,7 @@ export interface LiveComposer {
 export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
   const running = new Map<string, Running>();
   const finished = new Map<string, { file: string; segments: number; dir: string }>();
+  const failedHere = new Set<string>();
   const log = o.logger.child({ component: "live-compositing" });
 
   function tick(recordingId: string, r: Running) {
@@ -146,9 +149,13 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
             segments: r.live.segments.length,
             dir: path.join(o.workDir, recordingId),
           });
-        else await rm(path.join(o.workDir, recordingId), { recursive: true, force: true });
+        else {
+          failedHere.add(recordingId);
+          await rm(path.join(o.workDir, recordingId), { recursive: true, force: true });
+        }
         return closed;
       } catch (err) {
+        failedHere.add(recordingId);
         log.warn({ err, recordingId }, "live output could not be finished; the job composites from the raw files");
         return false;
       } finally {
@@ -166,10 +173,12 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     },
     finish,
     isFollowing: (id) => running.has(id),
+    rendersHere: (id) => running.has(id) || finished.has(id) || failedHere.has(id),
     localFragments: (id) => finished.get(id),
     async release(id) {
       const done = finished.get(id);
       finished.delete(id);
+      failedHere.delete(id);
       if (done) await rm(done.dir, { recursive: true, force: true });
     },
     stats: () =>
