@@ -43,7 +43,7 @@ function pcm(file: string): Float32Array {
   return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 }
 
-async function runLive(o: { dir: string; store: ObjectStore; recordingId: string; seconds: number; windowMs: number }) {
+async function runLive(o: { dir: string; store: ObjectStore; recordingId: string; seconds: number; windowMs: number; stepMs?: number }) {
   const spans: LiveSource["spans"] = [{ from: new Date(T0), to: null }];
   const source = (): LiveSource => ({ spans, layout: "grid", layoutChanges: [] });
   let now = T0;
@@ -61,7 +61,7 @@ async function runLive(o: { dir: string; store: ObjectStore; recordingId: string
   });
   // The call runs: the clock passes each window's end (plus the settle margin) and a tick renders what closed.
   const rendered: number[] = [];
-  for (let t = 0; t <= o.seconds * 1000; t += 1000) {
+  for (let t = 0; t <= o.seconds * 1000; t += o.stepMs ?? 1000) {
     now = T0 + t;
     await live.advance(false);
     rendered.push(live.segments.length);
@@ -183,6 +183,31 @@ describe("live compositing", () => {
     expect(await readLiveIndex(store, "two")).not.toBeNull();
     expect(await dropStaleLiveOutput(store, "two", "x")).toBe(true);
     expect(await readLiveIndex(store, "two")).toBeNull();
+  }, 180_000);
+
+  it("catches up with the faster preset when windows wait behind each other, and the movie plays through every join", async () => {
+    const seconds = 20;
+    writeTwoPersonRecording(path.join(dir, "behind"), seconds);
+    // The renderer looks only every 19 s: three windows are closed at once. The first is the configured preset (it
+    // makes the init segment), the second has a whole window behind it (catch-up), the third does not.
+    const { live, basis } = await runLive({ dir, store, recordingId: "behind", seconds, windowMs: 5760, stepMs: 19_000 });
+    expect(live.windowsCaughtUp).toBe(1);
+    const movie = path.join(dir, "behind-movie.mp4");
+    const made = await tryLiveMovie({ storage: store, recordingId: "behind", basis, outFile: movie, posterFile: `${movie}.jpg` });
+    expect(made?.durationMs).toBe(seconds * 1000);
+    // Decoding the whole movie reports nothing: the catch-up window's parameter sets are the init segment's.
+    const decodeErrors = execFileSync("ffmpeg", ["-v", "error", "-i", movie, "-f", "null", "-"], { encoding: "utf8", stdio: "pipe" });
+    expect(decodeErrors).toBe("");
+    expect(
+      Number(
+        execFileSync(
+          "ffprobe",
+          ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", movie],
+          { encoding: "utf8" },
+        ),
+      ),
+    ).toBe(seconds * 25);
+    expectMovieContent(movie, TWO_PERSON_MEDIA);
   }, 180_000);
 
   it("renders the blank windows of a recording left running in an empty call once, and the movie stays whole", async () => {

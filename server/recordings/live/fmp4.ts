@@ -26,7 +26,7 @@ function boxesIn(buf: Buffer, from: number, to: number): Box[] {
 const children = (buf: Buffer, b: Box) => boxesIn(buf, b.start + 8, b.start + b.size);
 
 export interface SplitFragments {
-  /** ftyp + moov: the same for every window of a recording (same encoder settings). */
+  /** ftyp + moov: the same decoder configuration for every window of a recording (see avcDecoderConfig). */
   init: Buffer;
   /** moof + mdat pairs, in order. */
   media: Buffer;
@@ -90,4 +90,26 @@ export function adtsFrames(buf: Buffer): Buffer[] {
     at += length;
   }
   return frames;
+}
+
+/**
+ * The video track's decoder configuration (the avcC box: profile, level, SPS and PPS) of an init segment; null when
+ * there is none. Windows must agree on it to play after one init segment; the rest of the moov may differ between
+ * windows (the esds carries each window's own audio bitrate) without consequence.
+ */
+export function avcDecoderConfig(init: Buffer): Buffer | null {
+  const find = (within: Box[], type: string) => within.find((b) => b.type === type);
+  const moov = find(boxesIn(init, 0, init.length), "moov");
+  for (const trak of moov ? children(init, moov).filter((b) => b.type === "trak") : []) {
+    const mdia = find(children(init, trak), "mdia");
+    const minf = mdia && find(children(init, mdia), "minf");
+    const table = minf && find(children(init, minf), "stbl");
+    const stsd = table && find(children(init, table), "stsd");
+    // stsd: full box header (4) and entry count (4) before its entries.
+    const avc1 = stsd && boxesIn(init, stsd.start + 16, stsd.start + stsd.size).find((b) => b.type === "avc1" || b.type === "avc3");
+    // A visual sample entry has 78 bytes of fields before its child boxes.
+    const avcC = avc1 && boxesIn(init, avc1.start + 86, avc1.start + avc1.size).find((b) => b.type === "avcC");
+    if (avcC) return init.subarray(avcC.start, avcC.start + avcC.size);
+  }
+  return null;
 }

@@ -5,7 +5,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_ENCODER, type EncoderSettings } from "@/lib/compositing/ffmpeg-args";
-import { closedWindow, isBlankWindow, liveKeys, type LiveSegment } from "@/lib/compositing/live";
+import { closedWindow, isBlankWindow, liveKeys, type LiveSegment, windowPreset } from "@/lib/compositing/live";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
 import type { Logger } from "@/server/platform/logger";
 import type { ObjectStore } from "@/server/platform/object-store";
@@ -17,7 +17,7 @@ import {
   type ProbeCache,
 } from "@/server/recordings/compose/compose-recording";
 import { basisOf, layoutBasisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
-import { shiftFragments } from "@/server/recordings/live/fmp4";
+import { avcDecoderConfig, shiftFragments } from "@/server/recordings/live/fmp4";
 import { type LiveWindowResult, renderLiveWindow } from "@/server/recordings/live/render-live-window";
 
 /** What the database says about the recording right now. */
@@ -119,8 +119,9 @@ export class LiveRecording {
     for (let w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps); w; ) {
       const index = this.segments.length;
       const started = performance.now();
-      const result = await this.produce(composition, w, !final || w.toMs < captured, index);
+      const result = await this.produce(composition, w, !final || w.toMs < captured, index, captured - w.toMs);
       if (!this.initStored) await this.put(liveKeys.init, result.init, CONTENT_TYPES.init!);
+      this.init ??= result.init;
       await this.put(liveKeys.segment(index), result.segment, CONTENT_TYPES.segment!);
       // The same bytes, in order, in one local file: at Stop this node assembles the movie without downloading them.
       await appendFile(this.localFragments, this.initStored ? result.segment : Buffer.concat([result.init, result.segment]));
@@ -146,7 +147,19 @@ export class LiveRecording {
    */
   private readonly blanks = new Map<number, { media: Buffer; timescales: Map<number, number>; tailPcm: Buffer }>();
 
-  private async produce(composition: Composition, w: TimeSpan, lookahead: boolean, index: number): Promise<LiveWindowResult> {
+  /** The init segment stored (every window must match it), and whether windows behind others may encode faster. */
+  private init: Buffer | null = null;
+  private catchUp = true;
+  /** Windows encoded with the catch-up preset (see windowPreset). */
+  windowsCaughtUp = 0;
+
+  private async produce(
+    composition: Composition,
+    w: TimeSpan,
+    lookahead: boolean,
+    index: number,
+    backlogMs: number,
+  ): Promise<LiveWindowResult> {
     const silentBefore = !this.tail?.some((byte) => byte !== 0);
     const blank =
       silentBefore &&
@@ -163,15 +176,32 @@ export class LiveRecording {
       return { init: Buffer.alloc(0), segment, unshifted: known, durationMs, tailPcm: known.tailPcm };
     }
     this.windowsRendered++;
-    const result = await renderLiveWindow({
-      composition,
-      window: w,
-      lookahead,
-      previousTail: this.tail,
-      workDir: path.join(this.o.workDir, `w${index}`),
-      encoder: this.o.encoder,
-      ffmpeg: this.o.tools?.ffmpeg,
-    });
+    const configured = this.o.encoder?.preset ?? DEFAULT_ENCODER.preset;
+    const render = (preset: string) =>
+      renderLiveWindow({
+        composition,
+        window: w,
+        lookahead,
+        previousTail: this.tail,
+        workDir: path.join(this.o.workDir, `w${index}`),
+        encoder: { ...this.o.encoder, preset },
+        ffmpeg: this.o.tools?.ffmpeg,
+      });
+    // Only once a window of the configured preset made the init segment: that is the one every window must match.
+    const preset = this.catchUp && this.init && !blank ? windowPreset(configured, backlogMs, this.o.windowMs) : configured;
+    let result = await render(preset);
+    if (preset !== configured) {
+      const config = avcDecoderConfig(result.init);
+      if (!config || !config.equals(avcDecoderConfig(this.init!) ?? Buffer.alloc(0))) {
+        // An x264 whose faster preset changes a parameter set: this recording catches up at the usual speed.
+        this.catchUp = false;
+        this.o.logger.warn(
+          { recordingId: this.o.recordingId, preset },
+          "catch-up preset changes the video decoder configuration; not used",
+        );
+        result = await render(configured);
+      } else this.windowsCaughtUp++;
+    }
     if (blank) this.blanks.set(durationMs, { ...result.unshifted, tailPcm: result.tailPcm });
     return result;
   }

@@ -6,6 +6,7 @@ import {
   LOOKAHEAD_MS,
   liveWindowMs,
   mediaPlaylist,
+  windowPreset,
   windowUnitSamples,
 } from "@/lib/compositing/live";
 
@@ -67,5 +68,14 @@ describe("live windows", () => {
     const vod = mediaPlaylist({ segments, windowMs: 5760, ended: true, vod: true, initUri: "i.mp4", segmentUri: (i) => `s${i}.m4s` });
     expect(vod).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
     expect(vod.endsWith("#EXT-X-ENDLIST\n")).toBe(true);
+  });
+
+  it("catches up with the faster preset of the same parameter sets only while a whole window waits behind", () => {
+    expect(windowPreset("veryfast", 5759, 5760)).toBe("veryfast");
+    expect(windowPreset("veryfast", 5760, 5760)).toBe("superfast");
+    expect(windowPreset("veryfast", 60_000, 5760)).toBe("superfast");
+    // No preset with the same headers is known for the others: they keep theirs.
+    expect(windowPreset("medium", 60_000, 5760)).toBe("medium");
+    expect(windowPreset("superfast", 60_000, 5760)).toBe("superfast");
   });
 });
