@@ -10,10 +10,10 @@
 //     (a) post-call: the whole composeRecording after Stop (lengths up to --post-call-max; an hour takes ~12 min);
 //     (b) live: the production LiveRecording renders windows while the "call" runs (its clock advances a second
 //         per tick; not timed), then at Stop the last window, the closed index and the MP4 assembled from the
-//         stored segments (timed; the upload of the movie and the database update are not included).
+//         stored segments and its upload with the poster (timed; the database update is not included).
 // Inputs are generated once (low bitrate, libvpx realtime) and cached in os.tmpdir()/bench-composite-inputs-v1.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +21,7 @@ import { liveWindowMs } from "@/lib/compositing/live";
 import { createLogger } from "@/server/platform/logger";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { composeRecording } from "@/server/recordings/compose/compose-recording";
+import { uploadRecordingFiles } from "@/server/recordings/compose/upload-sink";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
 import { basisOf } from "@/server/recordings/live/live-index";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
@@ -40,6 +41,8 @@ if (!(REPS >= 1 && REPS <= 10) || LENGTHS_S.some((s) => !(s >= 30 && s <= 3600))
   process.exit(2);
 }
 const OUT = { width: 1280, height: 720 };
+/** Inputs longer than this are a generated minute looped (see inputs()). */
+const LOOPED_ABOVE_S = 600;
 const CACHE = path.join(os.tmpdir(), "bench-composite-inputs-v1");
 const run = promisify(execFile);
 const ffmpeg = (args: string[]) => run("ffmpeg", ["-v", "error", "-y", ...args], { maxBuffer: 16 << 20 });
@@ -113,7 +116,18 @@ async function inputs(w: number, h: number, seconds: number): Promise<Inputs> {
   if (!existsSync(done)) {
     const t = Date.now();
     for (const f of files.flat()) mkdirSync(path.dirname(f), { recursive: true });
-    await Promise.all(jobs.map((j) => j())); // 2 cores: the two participants encode side by side
+    if (seconds > LOOPED_ABOVE_S) {
+      // An hour of VP8 takes about an hour to encode here: a minute of it is played over and over instead (stream
+      // copy, timestamps continued by ffmpeg), the same bytes per second as a recorded hour of the same pattern.
+      const minute = await inputs(w, h, 60);
+      await Promise.all(
+        files
+          .flat()
+          .map((f, i) =>
+            ffmpeg(["-stream_loop", "-1", "-i", minute.files.flat()[i]!, "-t", String(seconds), "-c", "copy", "-f", "webm", f]),
+          ),
+      );
+    } else await Promise.all(jobs.map((j) => j())); // 2 cores: the two participants encode side by side
     writeFileSync(path.join(dir, "manifest.jsonl"), manifestText);
     writeFileSync(done, "");
     console.log(`generated ${w}x${h} ${seconds} s inputs in ${((Date.now() - t) / 1000).toFixed(1)} s (cached in ${dir})`);
@@ -255,16 +269,30 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
   spans[0]!.to = new Date(T0 + seconds * 1000);
   const movie = path.join(work, `live-${seconds}.mp4`);
   let lastS = 0;
+  let uploadS = 0;
   const liveS = await timed(async () => {
     lastS = await timed(() => live.advance(true));
     const basis = basisOf({ spans: [{ fromMs: T0, toMs: T0 + seconds * 1000 }], layout: "grid", layoutChanges: [], output: OUT });
     const local = { file: live.localFragments, segments: live.segments.length };
     if (!(await tryLiveMovie({ storage: store, recordingId, basis, outFile: movie, posterFile: `${movie}.jpg`, local })))
       throw new Error("INVALID: the live segments did not make the movie");
+    // As the compose job stores them before the recording is ready (the database update is not included).
+    uploadS = await timed(() =>
+      uploadRecordingFiles({
+        s3: store.client,
+        bucket: store.bucket,
+        prefix: `recordings/${recordingId}/`,
+        files: [
+          { path: movie, key: "movie.mp4", contentType: "video/mp4" },
+          { path: `${movie}.jpg`, key: "poster.jpg", contentType: "image/jpeg" },
+        ],
+      }),
+    );
   });
+  const movieMB = statSync(movie).size / 1e6;
   await checkMovie(movie, seconds);
   rmSync(movie, { force: true });
-  return { seconds, postS, liveS, lastS, duringS, windows: windowsDuring };
+  return { seconds, postS, liveS, lastS, uploadS, movieMB, duringS, windows: windowsDuring };
 }
 
 try {
@@ -292,13 +320,13 @@ try {
   for (const s of LENGTHS_S) rows.push(await stopToPlayable(s, store));
   await store.close();
   console.log(
-    "\n| recording | Stop → playable, post-call s | post-call / length | Stop → playable, live s | of which the last window s | live / post-call | windows rendered during the call (machine time) |",
+    "\n| recording | Stop → playable, post-call s | post-call / length | Stop → playable, live s | of which the last window s | of which the upload s (movie MB) | live / post-call | windows rendered during the call (machine time) |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const post = r.postS === null ? "not run" : r.postS.toFixed(1);
     console.log(
-      `| ${r.seconds / 60} min | ${post} | ${r.postS === null ? "–" : (r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.lastS.toFixed(1)} | ` +
+      `| ${r.seconds / 60} min | ${post} | ${r.postS === null ? "–" : (r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.lastS.toFixed(1)} | ${r.uploadS.toFixed(1)} (${r.movieMB.toFixed(0)}) | ` +
         `${r.postS === null ? "–" : `${(r.liveS / r.postS).toFixed(3)}x`} | ${r.windows} in ${r.duringS.toFixed(0)} s (${(r.duringS / r.seconds).toFixed(2)} of real time) |`,
     );
   }

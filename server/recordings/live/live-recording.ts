@@ -191,8 +191,7 @@ export class LiveRecording {
     const preset = this.catchUp && this.init && !blank ? windowPreset(configured, backlogMs, this.o.windowMs) : configured;
     let result = await render(preset);
     if (preset !== configured) {
-      const config = avcDecoderConfig(result.init);
-      if (!config || !config.equals(avcDecoderConfig(this.init!) ?? Buffer.alloc(0))) {
+      if (!avcDecoderConfig(result.init)?.equals(avcDecoderConfig(this.init!) ?? Buffer.alloc(0))) {
         // An x264 whose faster preset changes a parameter set: this recording catches up at the usual speed.
         this.catchUp = false;
         this.o.logger.warn(
