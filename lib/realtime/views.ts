@@ -110,6 +110,8 @@ export interface RecordingView {
   consents: { userId: string; displayName: string; decision: ConsentDecision; textSha256: string; at: string }[];
   /** Short-lived presigned link to the poster image, when ready. */
   posterUrl: string | null;
+  /** The movie's chapters as WebVTT (an app route, same access as the movie), when ready; 404 for a movie without. */
+  chaptersUrl: string | null;
   movieBytes: number | null;
   expiresAt: string | null;
   keep: boolean;

@@ -15,7 +15,7 @@ import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { PrismaClient } from "@/server/platform/database/generated/client";
 import { attachmentDisposition, clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
 import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/recordings/media-link";
-import { recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
+import { chaptersKey, recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
 import { RecordingStore, type Applied } from "@/server/recordings/recording-store";
 import { recordingInclude, type RecordingRow, recordingView } from "@/server/recordings/recording-view";
 import { liveObject, livePlaylist } from "@/server/recordings/live/live-playback";
@@ -137,6 +137,26 @@ export class RecordingLibrary {
     }
     const link = opts.download ? await createDownloadLink({ ...base, filename: movieFilename(row) }) : await createPlaybackLink(base);
     return { url: link.url, expiresAt: typeof link.expiresAt === "string" ? link.expiresAt : new Date(link.expiresAt).toISOString() };
+  }
+
+  /**
+   * The movie's chapters (WebVTT, stored beside it) through the app's origin, so a `<track>` loads it without CORS on
+   * the store: whoever may play the movie may read them. Not in the access trail (they are not the movie; each
+   * play is). 404 for a movie made before chapters were.
+   */
+  async chapters(who: Identity, id: string): Promise<Response> {
+    requireAgentIdentity(who);
+    const row = await this.visibleRow(who, id);
+    if (row.status !== "ready") throw conflict(`the recording is ${row.status}, not ready to play`);
+    const object = await this.opts.s3
+      .send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: chaptersKey(id) }))
+      .catch((err: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
+        if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return null;
+        throw err;
+      });
+    const text = await object?.Body?.transformToString("utf-8");
+    if (text === undefined) throw notFound("this recording has no chapters");
+    return new Response(text, { headers: { "content-type": "text/vtt; charset=utf-8", "cache-control": "private, no-store" } });
   }
 
   /** The HLS playlist of the recording's live output (EVENT while it runs; `vod` once stopped). */

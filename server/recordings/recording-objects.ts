@@ -13,6 +13,10 @@ export interface RecordingObjects {
 
 export const recordingPrefix = (recordingId: string) => `recordings/${recordingId}/`;
 
+/** The movie's chapters (WebVTT), beside the movie: no database column, it is found by its name. */
+export const CHAPTERS_FILE = "chapters.vtt";
+export const chaptersKey = (recordingId: string) => `${recordingPrefix(recordingId)}${CHAPTERS_FILE}`;
+
 export async function deleteRecordingObjects(s3: S3Client, bucket: string, recording: RecordingObjects): Promise<number> {
   const keys = new Set(recording.keys);
   if (recording.prefix) for (const key of await listObjectKeys(s3, bucket, recording.prefix)) keys.add(key);

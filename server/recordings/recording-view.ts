@@ -51,6 +51,7 @@ export async function recordingView(
       at: c.at.toISOString(),
     })),
     posterUrl,
+    chaptersUrl: row.status === "ready" ? `/api/recordings/${row.id}/chapters` : null,
     movieBytes: row.movieBytes === null ? null : Number(row.movieBytes),
     expiresAt: row.keep ? null : iso(row.expiresAt),
     keep: row.keep,

@@ -237,6 +237,18 @@ const ROWS: Record<string, RestRow> = {
       const location = res.headers().location ?? "";
       if (allowed) expect(location).toMatch(/\/media\?expires=\d+&sig=/);
       else expect(location).toBe("");
+      if (allowed) expect(res.headers().link).toMatch(/^<\/api\/recordings\/[^>]+\/chapters>; rel="chapters"/);
+    },
+  },
+  // The movie's chapters (WebVTT), through the app with the movie's own authorization.
+  "GET /api/recordings/[id]/chapters": {
+    setup: "finished",
+    url: (t) => `${recUrl(t)}/chapters`,
+    expect: handlersOnly,
+    async check({ res, allowed }) {
+      if (!allowed) return;
+      expect(res.headers()["content-type"]).toBe("text/vtt; charset=utf-8");
+      expect(await res.text()).toMatch(/^WEBVTT\n/);
     },
   },
   // The movie itself, through a valid signed link: still only for agents (a leaked link plays nothing).

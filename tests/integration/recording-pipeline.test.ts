@@ -163,7 +163,11 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     expect(Math.abs(row.durationMs! - SECONDS * 1000)).toBeLessThan(500);
     expect(row.expiresAt!.getTime() - row.readyAt!.getTime()).toBe(3 * 86_400_000);
     const objects = await listed(`recordings/${id}/`);
-    expect(Object.keys(objects).sort()).toEqual([`recordings/${id}/movie.mp4`, `recordings/${id}/poster.jpg`]);
+    expect(Object.keys(objects).sort()).toEqual([
+      `recordings/${id}/chapters.vtt`,
+      `recordings/${id}/movie.mp4`,
+      `recordings/${id}/poster.jpg`,
+    ]);
     expect(objects[`recordings/${id}/movie.mp4`]).toBe(Number(row.movieBytes));
     expect(published.some((p) => p.id === id && p.status === "processing" && (p.progress ?? 0) > 0)).toBe(true);
 
@@ -185,12 +189,12 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
       .toEqual(["recording.stopped", "recording.ready"]);
     expect(webhooks.every((w) => w.verified)).toBe(true);
 
-    // A rerun (e.g. a retried job after a crash) composes to the same keys: still exactly two objects.
+    // A rerun (e.g. a retried job after a crash) composes to the same keys: still exactly three objects.
     await stack.db.prisma.recording.update({ where: { id }, data: { status: "stopped" } });
     await backend.pipeline.enqueue(id);
     await untilStatus(id, "processing", 20_000).catch(() => undefined);
     await untilStatus(id, "ready");
-    expect(Object.keys(await listed(`recordings/${id}/`))).toHaveLength(2);
+    expect(Object.keys(await listed(`recordings/${id}/`))).toHaveLength(3);
   }, 120_000);
 
   it("raw files on another host: the worker fetches them from the recorder that captured them", async () => {
@@ -264,6 +268,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     }
     expect(row.status, row.error ?? "").toBe("ready");
     expect(Object.keys(await listed(`recordings/${stopped.id}/`)).sort()).toEqual([
+      `recordings/${stopped.id}/chapters.vtt`,
       `recordings/${stopped.id}/movie.mp4`,
       `recordings/${stopped.id}/poster.jpg`,
     ]);
@@ -302,7 +307,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     expect((await stack.db.prisma.recording.findUniqueOrThrow({ where: { id } })).status).not.toBe("ready");
     await openStore();
     const row = await untilStatus(id, "ready", 90_000);
-    expect(Object.keys(await listed(`recordings/${id}/`))).toHaveLength(2);
+    expect(Object.keys(await listed(`recordings/${id}/`))).toHaveLength(3);
     expect(row.movieBytes).toBeGreaterThan(0n);
   }, 150_000);
 
@@ -353,7 +358,7 @@ describe.skipIf(!hasFfmpeg)(`recording pipeline: compose, upload, ready, retenti
     const result = await backend.sweepNow();
     expect(result.expired.map((e) => e.id)).toEqual([expired!.id]);
     expect(await listed(`recordings/${expired!.id}/`)).toEqual({});
-    expect(Object.keys(await listed(`recordings/${kept!.id}/`))).toHaveLength(2);
+    expect(Object.keys(await listed(`recordings/${kept!.id}/`))).toHaveLength(3);
     expect((await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: expired!.id } })).status).toBe("expired");
   }, 60_000);
 });

@@ -151,7 +151,7 @@ describe(`recording races (${testDatabaseMode()})`, () => {
       await backend.onChange(stopped);
       await untilRecordingStatus(stack.db, stopped.id, "ready", 60_000);
       const objects = await listed(`recordings/${stopped.id}/`);
-      expect(objects).toHaveLength(2);
+      expect(objects).toHaveLength(3); // movie, poster, chapters
       await stack.db.prisma.recording.update({ where: { id: stopped.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
 
       // The sweep has listed it as due; the agent keeps it before the sweep gets to it.

@@ -1,7 +1,7 @@
 // After capture: a stopped (or interrupted) recording becomes one movie in a background job on pg-boss,
 // is uploaded to S3 (confirmed by size before local files go), and is marked ready with its expiry.
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import { capturedSpansMs } from "@/lib/domain/recording";
@@ -27,6 +27,8 @@ import { basisOf, dropStaleLiveOutput, layoutBasisOf } from "@/server/recordings
 import { findLostRecordings } from "@/server/recordings/live/live-watch";
 import { untilLiveOutputEnds } from "@/server/recordings/live/live-output-end";
 import { runEvery } from "@/server/platform/run-every";
+import { writeChaptersFile } from "@/server/recordings/compose/chapters-file";
+import { CHAPTERS_FILE } from "@/server/recordings/recording-objects";
 
 export interface RecordingPipelineOptions {
   db: Database;
@@ -174,8 +176,9 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       await composeFromRawFiles(scratch);
     }
     let madeFromRaw = false;
+    let manifestText: string | undefined;
     async function composeFromRawFiles(recordingDir: string) {
-      const manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
+      manifestText = await readFile(path.join(recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
       await composeRecording({
         recordingDir,
         manifestText,
@@ -209,6 +212,27 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       { path: movie, key: "movie.mp4", contentType: "video/mp4" },
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
     ];
+    // Assembled from live segments: the co-located recorder's manifest (its folder without one: nobody published).
+    // Raw files on another host, or a movie salvaged without them: no chapters rather than wrong ones.
+    const localDir = path.join(o.recordingsDir, recordingId);
+    manifestText ??= await readFile(path.join(localDir, "manifest.jsonl"), "utf8").catch(() =>
+      stat(localDir).then(
+        (s) => (s.isDirectory() ? "" : undefined),
+        () => undefined,
+      ),
+    );
+    if (manifestText !== undefined) {
+      const chapters = path.join(out, CHAPTERS_FILE);
+      await writeChaptersFile({
+        manifestText,
+        spans,
+        layoutChanges,
+        defaultLayout: row.layout,
+        durationMs: probe.durationMs,
+        outFile: chapters,
+      });
+      files.push({ path: chapters, key: CHAPTERS_FILE, contentType: "text/vtt" });
+    } else log.warn("no manifest at hand: the movie is stored without chapters");
     // Streamed while recording: already in storage.
     if (o.uploadRawTracks && !(await rawChunksComplete(o.storage, recordingId))) {
       const recordingDir = await rawFiles();

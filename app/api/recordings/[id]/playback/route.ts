@@ -17,7 +17,13 @@ export const GET = apiRoute(
     const link = await services.library.playbackLink(identity, id, { download }, client);
     return new Response(null, {
       status: 302,
-      headers: { location: link.url, "cache-control": "no-store", "referrer-policy": "no-referrer" },
+      headers: {
+        location: link.url,
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer",
+        // The movie's chapters (WebVTT), served by the app with the same authorization.
+        link: `</api/recordings/${id}/chapters>; rel="chapters"; type="text/vtt"`,
+      },
     });
   },
 );
