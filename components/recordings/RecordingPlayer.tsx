@@ -1,9 +1,10 @@
 "use client";
 
-import { useRef } from "react";
+import { useRef, useState } from "react";
 import type { RecordingView } from "@/lib/realtime/views";
 import { formatDuration, playbackUrl } from "@/components/recordings/recordings-client";
 import { LivePlayer } from "@/components/recordings/LivePlayer";
+import { ChapterList, useChapters } from "@/components/recordings/ChapterList";
 
 /** At most one fresh link per this many ms: a movie that really cannot play must not loop. */
 const RELINK_EVERY_MS = 30_000;
@@ -15,6 +16,10 @@ const RELINK_EVERY_MS = 30_000;
  */
 export function RecordingPlayer({ recording, live, onClose }: { recording: RecordingView; live?: boolean; onClose: () => void }) {
   const lastRelink = useRef(0);
+  // State, not a ref: the chapter list follows this element's time once it exists.
+  const [video, setVideo] = useState<HTMLVideoElement | null>(null);
+  const chaptersUrl = live ? null : recording.chaptersUrl;
+  const chapters = useChapters(chaptersUrl);
 
   const relink = (video: HTMLVideoElement) => {
     if (Date.now() - lastRelink.current < RELINK_EVERY_MS) return;
@@ -46,20 +51,26 @@ export function RecordingPlayer({ recording, live, onClose }: { recording: Recor
       {live ? (
         <LivePlayer recordingId={recording.id} />
       ) : (
-        // biome-ignore lint/a11y/useMediaCaption: recordings have no caption track yet (no transcript is made)
-        <video
-          key={recording.id}
-          data-testid="recording-player"
-          data-recording-id={recording.id}
-          src={playbackUrl(recording.id)}
-          poster={recording.posterUrl ?? undefined}
-          onError={(e) => relink(e.currentTarget)}
-          controls
-          autoPlay
-          playsInline
-          preload="metadata"
-          style={{ width: "100%", maxHeight: "70vh", background: "#000", borderRadius: 6 }}
-        />
+        <div className="row" style={{ alignItems: "flex-start", flexWrap: "wrap", gap: 16 }}>
+          {/* biome-ignore lint/a11y/useMediaCaption: recordings have no caption track yet (no transcript is made); chapters only */}
+          <video
+            key={recording.id}
+            ref={setVideo}
+            data-testid="recording-player"
+            data-recording-id={recording.id}
+            src={playbackUrl(recording.id)}
+            poster={recording.posterUrl ?? undefined}
+            onError={(e) => relink(e.currentTarget)}
+            controls
+            autoPlay
+            playsInline
+            preload="metadata"
+            style={{ flex: "3 1 480px", minWidth: 0, width: "100%", maxHeight: "70vh", background: "#000", borderRadius: 6 }}
+          >
+            {chaptersUrl && <track kind="chapters" src={chaptersUrl} srcLang="en" label="Chapters" default />}
+          </video>
+          <ChapterList chapters={chapters} video={video} />
+        </div>
       )}
     </div>
   );

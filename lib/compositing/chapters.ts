@@ -6,8 +6,8 @@ import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timel
  * The recording's timeline as chapters of the movie: who joined and left, screen shares, consent decisions, pauses
  * and layout changes, each placed in OUTPUT time through the same capture spans the compositor uses (a pause is not
  * in the movie: it is one instant, where the next span starts; an event during a pause lands there too; one after
- * the end is not in the movie at all). Events at the same output millisecond share one chapter, titles joined in the
- * order they happened, so that seeking to a chapter never lands between two cues with the same start.
+ * the end is not in the movie at all). Events within MERGE_MS of a chapter's start share it, titles joined in the
+ * order they happened: one readable entry per moment, and a chapter never starts after any of its events.
  */
 
 export interface Chapter {
@@ -37,6 +37,10 @@ const LAYOUT_TITLES: Record<LayoutName, string> = {
 
 // Ends that are not somebody leaving: the recording ending, or a consent decision (its own chapter says why).
 const NOT_A_LEAVE = new Set(["recording-stopped", "consent-withdrawn"]);
+// How long after a resume the browsers' publishing again still counts as having stayed (measured: about 1 s).
+const REJOIN_GRACE_MS = 10_000;
+// Events this close after a chapter's start join it: people present at the start are one chapter, not one each.
+const MERGE_MS = 500;
 
 interface WallEvent {
   atMs: number;
@@ -47,7 +51,7 @@ export function recordingChapters(input: ChaptersInput): Chapter[] {
   const map = new SpanMap(input.range, input.spans);
   const durationMs = Math.min(map.durationMs, input.durationMs ?? Number.POSITIVE_INFINITY);
   if (durationMs <= 0) return [];
-  const wall = [...presenceEvents(input.events), ...consentEvents(input.events), ...pauseEvents(map)];
+  const wall = [...presenceEvents(input.events, map), ...consentEvents(input.events), ...pauseEvents(map)];
   // Stable: events at the same wall instant keep the manifest's order.
   wall.sort((a, b) => a.atMs - b.atMs);
   const placed: { atMs: number; title: string }[] = [{ atMs: 0, title: "Recording started" }];
@@ -61,7 +65,7 @@ export function recordingChapters(input: ChaptersInput): Chapter[] {
   for (const p of placed) {
     if (p.atMs >= durationMs) continue;
     const last = chapters.at(-1);
-    if (last && last.startMs === p.atMs) {
+    if (last && p.atMs - last.startMs <= MERGE_MS) {
       if (!last.title.split(" · ").includes(p.title)) last.title += ` · ${p.title}`;
     } else chapters.push({ startMs: p.atMs, endMs: durationMs, title: p.title });
   }
@@ -70,38 +74,54 @@ export function recordingChapters(input: ChaptersInput): Chapter[] {
 }
 
 /**
- * Joins and leaves per participant (a reconnect's new session may start before the old one has ended: presence
- * counts sessions, so that is no leave), and screen shares per session.
+ * Joins and leaves per participant, screen shares started and stopped per participant. Presence counts sessions:
+ * a reconnect whose new session starts before the old one has ended is no leave. A pause ends every session
+ * (`recording-paused`) and browsers publish again after the resume: someone whose sessions a pause ended and who
+ * is back within REJOIN_GRACE_MS of the resume never left; someone who is not left at the resume.
  */
-function presenceEvents(events: ManifestEvent[]): WallEvent[] {
+function presenceEvents(events: ManifestEvent[], map: SpanMap): WallEvent[] {
   const out: WallEvent[] = [];
-  const sessions = new Map<string, { participantId: string; name: string; screen: boolean }>();
-  const present = new Map<string, number>();
+  const sessions = new Map<string, { key: string; name: string; screen: boolean }>();
+  const count = new Map<string, number>();
+  const awayForPause = new Map<string, { name: string; screen: boolean; resumeMs: number }>();
+  const joined = (name: string, screen: boolean) => (screen ? `${name} started sharing the screen` : `${name} joined`);
+  const left = (name: string, screen: boolean) => (screen ? `${name} stopped sharing the screen` : `${name} left`);
   for (const e of events) {
     if (e.type === "session-start") {
       if (sessions.has(e.sessionId)) continue;
       const screen = e.source === "screen";
-      sessions.set(e.sessionId, { participantId: e.participantId, name: e.displayName, screen });
-      if (screen) out.push({ atMs: e.atMs, title: `${e.displayName} started sharing the screen` });
-      else {
-        const n = present.get(e.participantId) ?? 0;
-        present.set(e.participantId, n + 1);
-        if (n === 0) out.push({ atMs: e.atMs, title: `${e.displayName} joined` });
-      }
+      const key = `${e.participantId}${screen ? "#screen" : ""}`;
+      sessions.set(e.sessionId, { key, name: e.displayName, screen });
+      const n = count.get(key) ?? 0;
+      count.set(key, n + 1);
+      if (n > 0) continue;
+      const away = awayForPause.get(key);
+      awayForPause.delete(key);
+      if (away && e.atMs <= away.resumeMs + REJOIN_GRACE_MS) continue;
+      if (away) out.push({ atMs: away.resumeMs, title: left(away.name, screen) });
+      out.push({ atMs: e.atMs, title: joined(e.displayName, screen) });
     } else if (e.type === "session-end") {
       const s = sessions.get(e.sessionId);
       if (!s) continue;
       sessions.delete(e.sessionId);
-      if (s.screen) {
-        if (!NOT_A_LEAVE.has(e.reason)) out.push({ atMs: e.atMs, title: `${s.name} stopped sharing the screen` });
-        continue;
-      }
-      const n = (present.get(s.participantId) ?? 1) - 1;
-      present.set(s.participantId, n);
-      if (n === 0 && !NOT_A_LEAVE.has(e.reason)) out.push({ atMs: e.atMs, title: `${s.name} left` });
+      const n = (count.get(s.key) ?? 1) - 1;
+      count.set(s.key, n);
+      if (n > 0 || NOT_A_LEAVE.has(e.reason)) continue;
+      const resumeMs = resumeAfter(map, e.atMs);
+      if (resumeMs !== undefined && (e.reason === "recording-paused" || !inSpan(map, e.atMs)))
+        awayForPause.set(s.key, { name: s.name, screen: s.screen, resumeMs });
+      else out.push({ atMs: e.atMs, title: left(s.name, s.screen) });
     }
   }
+  for (const away of awayForPause.values()) out.push({ atMs: away.resumeMs, title: left(away.name, away.screen) });
   return out;
+}
+
+const inSpan = (map: SpanMap, atMs: number) => map.spans.some((s) => atMs >= s.fromMs && atMs < s.toMs);
+
+/** The wall time of the first span that starts at or after `atMs`, other than the first span (a resume). */
+function resumeAfter(map: SpanMap, atMs: number): number | undefined {
+  return map.spans.slice(1).find((s) => s.fromMs >= atMs)?.fromMs;
 }
 
 function consentEvents(events: ManifestEvent[]): WallEvent[] {

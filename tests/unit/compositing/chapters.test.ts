@@ -182,4 +182,65 @@ describe("recording chapters", () => {
   it("no captured time: no chapters", () => {
     expect(recordingChapters({ events: [], range: { fromMs: T0, toMs: T0 } })).toEqual([]);
   });
+
+  it("events within half a second of a chapter's start are that chapter", () => {
+    const m = new SyntheticRecording();
+    m.session("a1", "agent:ann", "Ann", "camera", 120);
+    m.session("b1", "visitor:ben", "Ben", "camera", 450);
+    m.session("c1", "visitor:cat", "Cat", "camera", 700);
+    expect(starts(chapters(m))).toEqual([
+      [0, "Recording started · Ann joined · Ben joined"],
+      [700, "Cat joined"],
+    ]);
+  });
+
+  describe("a pause ends every session and browsers publish again after the resume", () => {
+    const spans = [span(0, 10_000), span(20_000, END)];
+    function pausedCall(rejoinAt: number | null, reason = "recording-paused") {
+      const m = new SyntheticRecording();
+      m.session("a1", "agent:ann", "Ann", "camera", 0);
+      m.session("b1", "visitor:ben", "Ben", "camera", 1_000);
+      m.session("s1", "agent:ann", "Ann", "screen", 2_000);
+      for (const id of ["a1", "b1", "s1"]) m.end(id, 10_050, reason);
+      m.session("a2", "agent:ann", "Ann", "camera", 20_700);
+      m.session("s2", "agent:ann", "Ann", "screen", 20_900);
+      if (rejoinAt !== null) m.session("b2", "visitor:ben", "Ben", "camera", rejoinAt);
+      return m;
+    }
+
+    it("those back soon after the resume never left, nor stopped sharing", () => {
+      expect(starts(chapters(pausedCall(21_000), { spans }))).toEqual([
+        [0, "Recording started · Ann joined"],
+        [1_000, "Ben joined"],
+        [2_000, "Ann started sharing the screen"],
+        [10_000, "Recording paused · Recording resumed"],
+      ]);
+    });
+
+    it("the same when the recorder said nothing of why (a session that ended during the pause)", () => {
+      expect(starts(chapters(pausedCall(21_000, "deleted"), { spans }))).toHaveLength(4);
+    });
+
+    it("someone back long after the resume left at the resume and joined when back", () => {
+      expect(starts(chapters(pausedCall(45_000), { spans })).slice(3)).toEqual([
+        [10_000, "Recording paused · Ben left · Recording resumed"],
+        [35_000, "Ben joined"],
+      ]);
+    });
+
+    it("someone never back left at the resume", () => {
+      expect(starts(chapters(pausedCall(null), { spans })).slice(3)).toEqual([[10_000, "Recording paused · Ben left · Recording resumed"]]);
+    });
+
+    it("a leave in a span before a pause is a leave where it happened", () => {
+      const m = new SyntheticRecording();
+      m.session("b1", "visitor:ben", "Ben", "camera", 0);
+      m.end("b1", 5_000, "deleted");
+      expect(starts(chapters(m, { spans }))).toEqual([
+        [0, "Recording started · Ben joined"],
+        [5_000, "Ben left"],
+        [10_000, "Recording paused · Recording resumed"],
+      ]);
+    });
+  });
 });
