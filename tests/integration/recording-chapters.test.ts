@@ -84,11 +84,11 @@ describe.skipIf(!hasFfmpeg)(`recording chapters stored with the movie (${testDat
     const mp = await stack.desk.meetingPoints.create(host, null);
     await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
     const rec = await stack.desk.recordings.start(host, mp.id);
-    // Wall clock from T0: ANN 0-10 s; BEN agrees at 1.5 s, is there 2-7 s; CAT declines at 8 s; paused 4-6 s.
+    // Wall clock from T0: ANN 0-10 s; BEN agrees at 1.2 s, is there 2-7 s; CAT declines at 8 s; paused 4-6 s.
     const m = new SyntheticRecording();
     const dir = path.join(recordingsDir(), rec.id);
     writeCameraPerson(m, dir, TWO_PERSON_MEDIA[0]!, 10, 0);
-    m.consent("visitor:ben", "BEN", "given", 1_500);
+    m.consent("visitor:ben", "BEN", "given", 1_200);
     writeCameraPerson(m, dir, TWO_PERSON_MEDIA[1]!, 5, 2_000);
     m.consent("visitor:cat", "Cat & <Co>", "declined", 8_000);
     m.writeManifest(dir);
@@ -100,8 +100,8 @@ describe.skipIf(!hasFfmpeg)(`recording chapters stored with the movie (${testDat
           { from: new Date(T0).toISOString(), to: new Date(T0 + 4_000).toISOString() },
           { from: new Date(T0 + 6_000).toISOString(), to: new Date(T0 + 10_000).toISOString() },
         ],
-        // Chosen while recording, at 8.5 s wall clock: 6.5 s into the movie.
-        layoutChanges: [{ atMs: T0 + 8_500, layout: "active-speaker" }],
+        // Chosen while recording, at 9 s wall clock: 7 s into the movie.
+        layoutChanges: [{ atMs: T0 + 9_000, layout: "active-speaker" }],
       },
     });
     await backend.onChange(stopped);
@@ -115,12 +115,12 @@ describe.skipIf(!hasFfmpeg)(`recording chapters stored with the movie (${testDat
     const chapters = parseWebVttChapters(first.text);
     expect(chapters.map((c) => [c.startMs, c.title])).toEqual([
       [0, "Recording started · ANN joined"],
-      [1_500, "BEN agreed to be recorded"],
+      [1_200, "BEN agreed to be recorded"],
       [2_000, "BEN joined"],
       [4_000, "Recording paused · Recording resumed"],
       [5_000, "BEN left"],
       [6_000, "Cat & <Co> declined to be recorded"],
-      [6_500, "Layout: active speaker"],
+      [7_000, "Layout: active speaker"],
     ]);
     expect(chapters.at(-1)!.endMs).toBe(row.durationMs);
 
