@@ -76,7 +76,7 @@ export function recordingChapters(input: ChaptersInput): Chapter[] {
 /**
  * Joins and leaves per participant, screen shares started and stopped per participant. Presence counts sessions:
  * a reconnect whose new session starts before the old one has ended is no leave. A pause ends every session
- * (`recording-paused`) and browsers publish again after the resume: someone whose sessions a pause ended and who
+ * (`recording-paused`, or `recording-stopped` from the co-located recorder) and browsers publish again after the resume: someone whose sessions a pause ended and who
  * is back within REJOIN_GRACE_MS of the resume never left; someone who is not left at the resume.
  */
 function presenceEvents(events: ManifestEvent[], map: SpanMap): WallEvent[] {
@@ -106,11 +106,12 @@ function presenceEvents(events: ManifestEvent[], map: SpanMap): WallEvent[] {
       sessions.delete(e.sessionId);
       const n = (count.get(s.key) ?? 1) - 1;
       count.set(s.key, n);
-      if (n > 0 || NOT_A_LEAVE.has(e.reason)) continue;
+      if (n > 0 || e.reason === "consent-withdrawn") continue;
       const resumeMs = resumeAfter(map, e.atMs);
-      if (resumeMs !== undefined && (e.reason === "recording-paused" || !inSpan(map, e.atMs)))
-        awayForPause.set(s.key, { name: s.name, screen: s.screen, resumeMs });
-      else out.push({ atMs: e.atMs, title: left(s.name, s.screen) });
+      // The co-located recorder ends sessions at a pause as at a stop ("recording-stopped"); a resume follows a pause.
+      const byPause = e.reason === "recording-paused" || e.reason === "recording-stopped" || !inSpan(map, e.atMs);
+      if (resumeMs !== undefined && byPause) awayForPause.set(s.key, { name: s.name, screen: s.screen, resumeMs });
+      else if (!NOT_A_LEAVE.has(e.reason)) out.push({ atMs: e.atMs, title: left(s.name, s.screen) });
     }
   }
   for (const away of awayForPause.values()) out.push({ atMs: away.resumeMs, title: left(away.name, away.screen) });

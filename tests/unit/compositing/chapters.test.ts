@@ -221,6 +221,13 @@ describe("recording chapters", () => {
       expect(starts(chapters(pausedCall(21_000, "deleted"), { spans }))).toHaveLength(4);
     });
 
+    it("the same when the pause ended them as a stop would (the co-located recorder)", () => {
+      expect(starts(chapters(pausedCall(21_000, "recording-stopped"), { spans }))).toHaveLength(4);
+      expect(starts(chapters(pausedCall(null, "recording-stopped"), { spans })).slice(3)).toEqual([
+        [10_000, "Recording paused · Ben left · Recording resumed"],
+      ]);
+    });
+
     it("someone back long after the resume left at the resume and joined when back", () => {
       expect(starts(chapters(pausedCall(45_000), { spans })).slice(3)).toEqual([
         [10_000, "Recording paused · Ben left · Recording resumed"],
