@@ -72,9 +72,13 @@ export const PREROLL_MS = (PREROLL_FRAMES * AAC_FRAME * 1000) / AUDIO_RATE;
  */
 export const CATCH_UP_PRESETS: Readonly<Record<string, string>> = { veryfast: "superfast" };
 
-/** The preset for a window: the faster one while a whole window or more waits behind it. */
-export function windowPreset(preset: string, backlogMs: number, windowMs: number): string {
-  return backlogMs >= windowMs ? (CATCH_UP_PRESETS[preset] ?? preset) : preset;
+/**
+ * The preset for a window: the faster one while another window is already closed behind it (at least the shortest
+ * one rendered while running). A renderer that keeps up starts each window as soon as it closes, with nothing
+ * behind it; one that fell behind switches at once, before its lag grows past the live latency bound.
+ */
+export function windowPreset(preset: string, backlogMs: number): string {
+  return backlogMs >= MIN_WINDOW_MS ? (CATCH_UP_PRESETS[preset] ?? preset) : preset;
 }
 
 /**

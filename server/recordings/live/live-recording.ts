@@ -188,7 +188,7 @@ export class LiveRecording {
         ffmpeg: this.o.tools?.ffmpeg,
       });
     // Only once a window of the configured preset made the init segment: that is the one every window must match.
-    const preset = this.catchUp && this.init && !blank ? windowPreset(configured, backlogMs, this.o.windowMs) : configured;
+    const preset = this.catchUp && this.init && !blank ? windowPreset(configured, backlogMs) : configured;
     let result = await render(preset);
     if (preset !== configured) {
       if (!avcDecoderConfig(result.init)?.equals(avcDecoderConfig(this.init!) ?? Buffer.alloc(0))) {

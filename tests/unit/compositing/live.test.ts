@@ -70,12 +70,13 @@ describe("live windows", () => {
     expect(vod.endsWith("#EXT-X-ENDLIST\n")).toBe(true);
   });
 
-  it("catches up with the faster preset of the same parameter sets only while a whole window waits behind", () => {
-    expect(windowPreset("veryfast", 5759, 5760)).toBe("veryfast");
-    expect(windowPreset("veryfast", 5760, 5760)).toBe("superfast");
-    expect(windowPreset("veryfast", 60_000, 5760)).toBe("superfast");
+  it("catches up with the faster preset of the same parameter sets only while another window is closed behind", () => {
+    expect(windowPreset("veryfast", 0)).toBe("veryfast");
+    expect(windowPreset("veryfast", 1899)).toBe("veryfast");
+    expect(windowPreset("veryfast", 1900)).toBe("superfast");
+    expect(windowPreset("veryfast", 60_000)).toBe("superfast");
     // No preset with the same headers is known for the others: they keep theirs.
-    expect(windowPreset("medium", 60_000, 5760)).toBe("medium");
-    expect(windowPreset("superfast", 60_000, 5760)).toBe("superfast");
+    expect(windowPreset("medium", 60_000)).toBe("medium");
+    expect(windowPreset("superfast", 60_000)).toBe("superfast");
   });
 });
