@@ -3,13 +3,13 @@
 // line by rewriting each track fragment's decode time (tfdt). ffmpeg starts every file at 0 whatever
 // -output_ts_offset says, so the shift is done here, in each track's own timescale read from its moov.
 
-interface Box {
+export interface Box {
   type: string;
   start: number;
   size: number;
 }
 
-function boxesIn(buf: Buffer, from: number, to: number): Box[] {
+export function boxesIn(buf: Buffer, from: number, to: number): Box[] {
   const out: Box[] = [];
   for (let at = from; at + 8 <= to; ) {
     let size = buf.readUInt32BE(at);
@@ -23,7 +23,7 @@ function boxesIn(buf: Buffer, from: number, to: number): Box[] {
   return out;
 }
 
-const children = (buf: Buffer, b: Box) => boxesIn(buf, b.start + 8, b.start + b.size);
+export const children = (buf: Buffer, b: Box) => boxesIn(buf, b.start + 8, b.start + b.size);
 
 export interface SplitFragments {
   /** ftyp + moov: the same decoder configuration for every window of a recording (see avcDecoderConfig). */
