@@ -13,6 +13,7 @@ import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { collectSamples, faststartHeader, mdatPayloadRanges, SampleTables } from "@/server/recordings/live/faststart-mp4";
 import { type Box, boxesIn, children, splitFragmentedMp4 } from "@/server/recordings/live/fmp4";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
+import { box, chunkOffsets, ctts, fullBox, mdatHeader, stsc, stss, stsz, stts, u32s, u64 } from "@/server/recordings/live/mp4-box-writer";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 import { T0, TWO_PERSON_MEDIA, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 
@@ -215,5 +216,77 @@ describe("faststart MP4 from live fragments", () => {
       video.decodeEnd - video.firstDecodeTime + video.durations.length * 2 ** 31,
     );
     expect(Number(header.readBigUInt64BE(header.length - 8))).toBe(16 + far.payloadBytes);
+  });
+});
+
+describe("faststart MP4 tables (no ffmpeg)", () => {
+  /** A moov with one track: enough for SampleTables (track_ID and timescale). */
+  const init = (trackId: number, timescale: number) =>
+    box(
+      "moov",
+      box(
+        "trak",
+        fullBox("tkhd", 0, 3, u32s([0, 0, trackId, 0, 0]), Buffer.alloc(60)),
+        box("mdia", fullBox("mdhd", 0, 0, u32s([0, 0, timescale, 0, 0]))),
+      ),
+    );
+
+  /** One moof + mdat with a single trun of samples (duration, size), data_offset from the moof (default-base-is-moof). */
+  function fragment(trackId: number, decodeTime: number, samples: [number, number][], fill = 0) {
+    const moof = (dataOffset: number) =>
+      box(
+        "moof",
+        fullBox("mfhd", 0, 0, u32s([1])),
+        box(
+          "traf",
+          fullBox("tfhd", 0, 0x020000, u32s([trackId])),
+          fullBox("tfdt", 1, 0, u64(decodeTime)),
+          fullBox("trun", 0, 0x301, u32s([samples.length, dataOffset]), u32s(samples.flat())),
+        ),
+      );
+    const bytes = samples.reduce((n, [, size]) => n + size, 0);
+    return Buffer.concat([moof(moof(0).length + 8), box("mdat", Buffer.alloc(bytes, fill))]);
+  }
+
+  it("makes decode times continuous from tfdt: a fragment's last sample lasts until the next one starts", () => {
+    const tables = new SampleTables(init(1, 1000));
+    const first = fragment(1, 0, [
+      [40, 10],
+      [40, 20],
+    ]);
+    tables.add(first);
+    tables.add(fragment(1, 90, [[40, 5]], 7));
+    const track = tables.tracks.get(1)!;
+    expect(track.durations).toEqual([40, 50, 40]);
+    expect(track.decodeEnd).toBe(130);
+    expect(track.chunks).toEqual([
+      { position: 0, samples: 2 },
+      { position: 30, samples: 1 },
+    ]);
+    expect(tables.payloadBytes).toBe(35);
+    expect(mdatPayloadRanges(first)).toEqual([{ start: first.length - 30, end: first.length }]);
+    // Earlier than the last sample's start: the fragments overlap, no duration makes that a time line.
+    expect(() => tables.add(fragment(1, 80, [[40, 5]]))).toThrow(/overlap/);
+  });
+
+  it("writes each table in its smallest valid form", () => {
+    expect(ctts([0, 0, 0])).toBeNull();
+    const negative = ctts([-512, -512, 0])!;
+    expect(negative[8]).toBe(1);
+    expect([12, 16, 20, 24, 28].map((at) => negative.readInt32BE(at))).toEqual([2, 2, -512, 1, 0]);
+    expect(ctts([1024, 0])![8]).toBe(0);
+    expect(stss([true, true])).toBeNull();
+    const sync = stss([true, false, false, true])!;
+    expect([sync.readUInt32BE(12), sync.readUInt32BE(16), sync.readUInt32BE(20)]).toEqual([2, 1, 4]);
+    const chunks = stsc([3, 3, 2, 3]);
+    expect(Array.from({ length: 10 }, (_, i) => chunks.readUInt32BE(12 + 4 * i))).toEqual([3, 1, 3, 1, 3, 2, 1, 4, 3, 1]);
+    expect(stts([512, 512, 512, 256]).subarray(12)).toEqual(u32s([2, 3, 512, 1, 256]));
+    expect(stsz([371, 371]).subarray(12)).toEqual(u32s([371, 2]));
+    expect(chunkOffsets([8, 2 ** 32 - 1]).toString("latin1", 4, 8)).toBe("stco");
+    const large = chunkOffsets([8, 2 ** 32]);
+    expect(large.toString("latin1", 4, 8)).toBe("co64");
+    expect(Number(large.readBigUInt64BE(24))).toBe(2 ** 32);
+    const mdat = mdatHeader(5 * 2 ** 30);
+    expect([mdat.readUInt32BE(0), mdat.toString("latin1", 4, 8), Number(mdat.readBigUInt64BE(8))]).toEqual([1, "mdat", 16 + 5 * 2 ** 30]);
   });
 });
