@@ -233,25 +233,30 @@ function elst(entries: { duration: number; mediaTime: number }[]): Buffer {
   return box("edts", fullBox("elst", v1 ? 1 : 0, 0, u32s([entries.length]), ...body));
 }
 
-function sampleTable(buf: Buffer, stbl: Box, track: TrackSamples, offsetBase: number, co64: boolean): Buffer {
-  const stsd = find(children(buf, stbl), "stsd");
-  if (!stsd) throw new Error(`track ${track.trackId} has no sample description`);
-  const boxes = [
-    buf.subarray(stsd.start, stsd.start + stsd.size),
-    stts(track.durations),
-    ctts(track.compositionOffsets),
-    stss(track.sync),
-    stsz(track.sizes),
-    stsc(track.chunks.map((c) => c.samples)),
-    chunkOffsets(
-      track.chunks.map((c) => offsetBase + c.position),
-      co64,
-    ),
-  ];
-  return box("stbl", ...boxes.filter((b): b is Buffer => b !== null));
+/** The stbl boxes that do not depend on where the mdat lands, per track: built once per header. */
+type TableCache = Map<number, Buffer[]>;
+
+function sampleTable(buf: Buffer, stbl: Box, track: TrackSamples, at: { offsetBase: number; co64: boolean; cache: TableCache }): Buffer {
+  let fixed = at.cache.get(track.trackId);
+  if (!fixed) {
+    const stsd = find(children(buf, stbl), "stsd");
+    if (!stsd) throw new Error(`track ${track.trackId} has no sample description`);
+    const boxes = [
+      buf.subarray(stsd.start, stsd.start + stsd.size),
+      stts(track.durations),
+      ctts(track.compositionOffsets),
+      stss(track.sync),
+      stsz(track.sizes),
+      stsc(track.chunks.map((c) => c.samples)),
+    ];
+    fixed = boxes.filter((b): b is Buffer => b !== null);
+    at.cache.set(track.trackId, fixed);
+  }
+  const offsets = track.chunks.map((c) => at.offsetBase + c.position);
+  return box("stbl", ...fixed, chunkOffsets(offsets, at.co64));
 }
 
-function regularMoov(buf: Buffer, moov: Box, tables: SampleTables, offsetBase: number, co64: boolean): Buffer {
+function regularMoov(buf: Buffer, moov: Box, tables: SampleTables, at: { offsetBase: number; co64: boolean; cache: TableCache }): Buffer {
   const top = children(buf, moov);
   const mvhd = find(top, "mvhd")!;
   const movieScale = buf.readUInt32BE(mvhd.start + (buf[mvhd.start + 8] === 1 ? 28 : 20));
@@ -273,7 +278,7 @@ function regularMoov(buf: Buffer, moov: Box, tables: SampleTables, offsetBase: n
         if (b.type === "tkhd") return [withDuration(buf, b, 8, trackDuration)];
         if (b.type === "edts") return [];
         if (b.type === "mdhd") return [withDuration(buf, b, 4, mediaDuration)];
-        if (b.type === "stbl") return [sampleTable(buf, b, track, offsetBase, co64)];
+        if (b.type === "stbl") return [sampleTable(buf, b, track, at)];
         if (b.type === "mdia" || b.type === "minf") return [box(b.type, ...rewrite(b))];
         return [buf.subarray(b.start, b.start + b.size)];
       });
@@ -298,16 +303,17 @@ export function faststartHeader(init: Buffer, tables: SampleTables, o: { minByte
   if (!ftyp || !moov) throw new Error("init segment without ftyp or moov");
   const ftypBytes = init.subarray(ftyp.start, ftyp.start + ftyp.size);
   const lastPosition = Math.max(0, ...[...tables.tracks.values()].map((t) => t.chunks.at(-1)?.position ?? 0));
+  const cache: TableCache = new Map();
   const layout = (co64: boolean) => {
     // The moov's length depends on the offsets' width only, not their values.
-    const bare = ftypBytes.length + regularMoov(init, moov, tables, 0, co64).length + 16;
+    const bare = ftypBytes.length + regularMoov(init, moov, tables, { offsetBase: 0, co64, cache }).length + 16;
     const gap = (o.minBytes ?? 0) - bare;
     const padding = gap <= 0 ? 0 : Math.max(8, gap);
     return { headerBytes: bare + padding, padding };
   };
   const co64 = needs64(layout(false).headerBytes + lastPosition);
   const l = layout(co64);
-  const parts = [ftypBytes, regularMoov(init, moov, tables, l.headerBytes, co64)];
+  const parts = [ftypBytes, regularMoov(init, moov, tables, { offsetBase: l.headerBytes, co64, cache })];
   if (l.padding) parts.push(freeBox(l.padding));
   parts.push(mdatHeader(tables.payloadBytes));
   return Buffer.concat(parts);
