@@ -6,17 +6,16 @@ import { type Box, boxesIn, children } from "@/server/recordings/live/fmp4";
 import {
   box,
   chunkOffsets,
+  editList,
   ctts,
   freeBox,
-  fullBox,
   mdatHeader,
   needs64,
   stsc,
   stss,
   stsz,
   stts,
-  u32s,
-  u64,
+  withDuration,
 } from "@/server/recordings/live/mp4-box-writer";
 
 /** Byte ranges [start, end) of a fragment buffer that hold sample data (every mdat's payload), in order. */
@@ -184,25 +183,6 @@ export function collectSamples(init: Buffer, fragments: Iterable<Buffer>): Sampl
   return tables;
 }
 
-/**
- * mvhd / mdhd / tkhd with another duration, version 1 when it or the times need 64 bits. `middle`: the bytes
- * between modification_time and duration (timescale, or track_ID + reserved).
- */
-function withDuration(buf: Buffer, b: Box, middle: number, duration: number): Buffer {
-  const v1 = buf[b.start + 8] === 1;
-  const flags = buf.readUInt32BE(b.start + 8) & 0xffffff;
-  const body = buf.subarray(b.start + 12, b.start + b.size);
-  const time = (i: number) => (v1 ? Number(body.readBigUInt64BE(i * 8)) : body.readUInt32BE(i * 4));
-  const times = [time(0), time(1)];
-  const tw = v1 ? 8 : 4;
-  const mid = body.subarray(2 * tw, 2 * tw + middle);
-  const rest = body.subarray(3 * tw + middle);
-  if (v1 || needs64(duration) || times.some(needs64)) {
-    return fullBox(b.type, 1, flags, u64(times[0]!), u64(times[1]!), mid, u64(duration), rest);
-  }
-  return fullBox(b.type, 0, flags, u32s(times), mid, u32s([duration]), rest);
-}
-
 /** The init's edit list's media_time (the video's composition delay, B-frames), or null without one. */
 function editMediaTime(buf: Buffer, trak: Box): number | null {
   const elst = findPath(buf, trak, "edts", "elst");
@@ -214,23 +194,6 @@ function editMediaTime(buf: Buffer, trak: Box): number | null {
     if (mediaTime !== -1) return mediaTime;
   }
   return null;
-}
-
-function elst(entries: { duration: number; mediaTime: number }[]): Buffer {
-  const v1 = entries.some((e) => needs64(e.duration) || needs64(Math.abs(e.mediaTime)));
-  const body = entries.map((e) => {
-    const out = Buffer.alloc(v1 ? 20 : 12);
-    if (v1) {
-      out.writeBigUInt64BE(BigInt(e.duration), 0);
-      out.writeBigInt64BE(BigInt(e.mediaTime), 8);
-    } else {
-      out.writeUInt32BE(e.duration, 0);
-      out.writeInt32BE(e.mediaTime, 4);
-    }
-    out.writeUInt32BE(0x00010000, v1 ? 16 : 8);
-    return out;
-  });
-  return box("edts", fullBox("elst", v1 ? 1 : 0, 0, u32s([entries.length]), ...body));
 }
 
 /** The stbl boxes that do not depend on where the mdat lands, per track: built once per header. */
@@ -275,20 +238,24 @@ function regularMoov(buf: Buffer, moov: Box, tables: SampleTables, at: { offsetB
     movieDuration = Math.max(movieDuration, trackDuration);
     const rewrite = (parent: Box): Buffer[] =>
       children(buf, parent).flatMap((b): Buffer[] => {
-        if (b.type === "tkhd") return [withDuration(buf, b, 8, trackDuration)];
+        if (b.type === "tkhd") return [withDuration(buf.subarray(b.start, b.start + b.size), 8, trackDuration)];
         if (b.type === "edts") return [];
-        if (b.type === "mdhd") return [withDuration(buf, b, 4, mediaDuration)];
+        if (b.type === "mdhd") return [withDuration(buf.subarray(b.start, b.start + b.size), 4, mediaDuration)];
         if (b.type === "stbl") return [sampleTable(buf, b, track, at)];
         if (b.type === "mdia" || b.type === "minf") return [box(b.type, ...rewrite(b))];
         return [buf.subarray(b.start, b.start + b.size)];
       });
     const inner = rewrite(trak);
     // edts goes right after tkhd (where the init had it, if it did).
-    rebuilt.set(trak, box("trak", inner[0]!, ...(edits.length ? [elst(edits)] : []), ...inner.slice(1)));
+    rebuilt.set(trak, box("trak", inner[0]!, ...(edits.length ? [editList(edits)] : []), ...inner.slice(1)));
   }
   const parts = top
     .filter((b) => b.type !== "mvex")
-    .map((b) => (b === mvhd ? withDuration(buf, b, 4, movieDuration) : (rebuilt.get(b) ?? buf.subarray(b.start, b.start + b.size))));
+    .map((b) =>
+      b === mvhd
+        ? withDuration(buf.subarray(b.start, b.start + b.size), 4, movieDuration)
+        : (rebuilt.get(b) ?? buf.subarray(b.start, b.start + b.size)),
+    );
   return box("moov", ...parts);
 }
 

@@ -112,3 +112,41 @@ export function freeBox(bytes: number): Buffer {
   if (bytes < 8) throw new RangeError(`a free box is at least 8 bytes, not ${bytes}`);
   return box("free", Buffer.alloc(bytes - 8));
 }
+
+/**
+ * A whole mvhd / mdhd / tkhd box (8-byte header) with another duration, version 1 when it or the times need 64 bits. `middle`: the bytes
+ * between modification_time and duration (timescale, or track_ID + reserved).
+ */
+export function withDuration(full: Buffer, middle: number, duration: number): Buffer {
+  const type = full.toString("latin1", 4, 8);
+  const v1 = full[8] === 1;
+  const flags = full.readUInt32BE(8) & 0xffffff;
+  const body = full.subarray(12);
+  const time = (i: number) => (v1 ? Number(body.readBigUInt64BE(i * 8)) : body.readUInt32BE(i * 4));
+  const times = [time(0), time(1)];
+  const tw = v1 ? 8 : 4;
+  const mid = body.subarray(2 * tw, 2 * tw + middle);
+  const rest = body.subarray(3 * tw + middle);
+  if (v1 || needs64(duration) || times.some(needs64)) {
+    return fullBox(type, 1, flags, u64(times[0]!), u64(times[1]!), mid, u64(duration), rest);
+  }
+  return fullBox(type, 0, flags, u32s(times), mid, u32s([duration]), rest);
+}
+
+/** An edts with one elst entry per edit (media_time -1: an empty edit). */
+export function editList(entries: { duration: number; mediaTime: number }[]): Buffer {
+  const v1 = entries.some((e) => needs64(e.duration) || needs64(Math.abs(e.mediaTime)));
+  const body = entries.map((e) => {
+    const out = Buffer.alloc(v1 ? 20 : 12);
+    if (v1) {
+      out.writeBigUInt64BE(BigInt(e.duration), 0);
+      out.writeBigInt64BE(BigInt(e.mediaTime), 8);
+    } else {
+      out.writeUInt32BE(e.duration, 0);
+      out.writeInt32BE(e.mediaTime, 4);
+    }
+    out.writeUInt32BE(0x00010000, v1 ? 16 : 8);
+    return out;
+  });
+  return box("edts", fullBox("elst", v1 ? 1 : 0, 0, u32s([entries.length]), ...body));
+}
