@@ -11,7 +11,7 @@ import { createLogger } from "@/server/platform/logger";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { collectSamples, faststartHeader, mdatPayloadRanges, SampleTables } from "@/server/recordings/live/faststart-mp4";
-import { type Box, boxesIn, children, splitFragmentedMp4 } from "@/server/recordings/live/fmp4";
+import { type Box, boxesIn, children, shiftFragments, splitFragmentedMp4 } from "@/server/recordings/live/fmp4";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
 import { box, chunkOffsets, ctts, fullBox, mdatHeader, stsc, stss, stsz, stts, u32s, u64 } from "@/server/recordings/live/mp4-box-writer";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
@@ -77,6 +77,7 @@ describe("faststart MP4 from live fragments", () => {
   let store: ObjectStore;
   let init: Buffer;
   let pairs: Buffer[];
+  let timescales: Map<number, number>;
   let movie: string;
   let remux: string;
 
@@ -115,6 +116,7 @@ describe("faststart MP4 from live fragments", () => {
 
     const split = splitFragmentedMp4(readFileSync(live.localFragments));
     init = split.init;
+    timescales = split.timescales;
     pairs = moofMdatPairs(split.media);
     const tables = new SampleTables(init);
     for (const p of pairs) tables.add(p);
@@ -177,6 +179,17 @@ describe("faststart MP4 from live fragments", () => {
     expect(framemd5(padded, "0:v").map((f) => f.hash)).toEqual(framemd5(movie, "0:v").map((f) => f.hash));
     // Already over the minimum: no padding.
     expect(faststartHeader(init, tables, { minBytes: 100 }).length).toBe(faststartHeader(init, tables).length);
+  }, 60_000);
+
+  it("starts a track whose first fragment is late with an empty edit", () => {
+    const late = pairs.map((p) => shiftFragments(p, timescales, 2000));
+    const file = path.join(dir, "late.mp4");
+    writeMovie(file, faststartHeader(init, collectSamples(init, late)), late);
+    const starts = run("ffprobe", ["-v", "error", "-show_entries", "stream=start_time:format=duration", "-of", "json", file]);
+    const info = JSON.parse(starts) as { streams: { start_time: string }[]; format: { duration: string } };
+    for (const s of info.streams) expect(Number(s.start_time)).toBeCloseTo(2, 2);
+    expect(Math.abs(Number(info.format.duration) - (SECONDS + 2))).toBeLessThanOrEqual(0.04);
+    expect(framemd5(file, "0:v").map((f) => f.hash)).toEqual(framemd5(movie, "0:v").map((f) => f.hash));
   }, 60_000);
 
   it("writes co64 when chunk offsets pass 4 GiB, and version-1 durations when they pass 32 bits", () => {
