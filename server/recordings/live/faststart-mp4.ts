@@ -85,7 +85,10 @@ export class SampleTables {
     }
   }
 
-  /** One window's media (moof + mdat pairs), in recording order. */
+  /**
+   * One window's media (moof + mdat pairs), in recording order. A fragment that throws may have been read in part:
+   * the tables are then not a movie's any more (start again from the stored segments).
+   */
   add(fragment: Buffer): void {
     const top = boxesIn(fragment, 0, fragment.length);
     let position = this.payloadBytes;
