@@ -11,6 +11,7 @@ import { createLogger } from "@/server/platform/logger";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { collectSamples, faststartHeader, mdatPayloadRanges, SampleTables } from "@/server/recordings/live/faststart-mp4";
+import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
 import { type Box, boxesIn, children, shiftFragments, splitFragmentedMp4 } from "@/server/recordings/live/fmp4";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
 import { box, chunkOffsets, ctts, fullBox, mdatHeader, stsc, stss, stsz, stts, u32s, u64 } from "@/server/recordings/live/mp4-box-writer";
@@ -80,6 +81,7 @@ describe("faststart MP4 from live fragments", () => {
   let timescales: Map<number, number>;
   let movie: string;
   let remux: string;
+  let fragmentsFile: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "vhd-faststart-"));
@@ -114,6 +116,7 @@ describe("faststart MP4 from live fragments", () => {
     await live.advance(true);
     expect(live.segments.length).toBeGreaterThanOrEqual(3);
 
+    fragmentsFile = live.localFragments;
     const split = splitFragmentedMp4(readFileSync(live.localFragments));
     init = split.init;
     timescales = split.timescales;
@@ -129,6 +132,12 @@ describe("faststart MP4 from live fragments", () => {
   afterAll(async () => {
     await store?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is what the app writes at Stop from the fragments file, byte for byte (writeFaststartMovie)", async () => {
+    const written = path.join(dir, "written.mp4");
+    await writeFaststartMovie(fragmentsFile, written);
+    expect(readFileSync(written).equals(readFileSync(movie))).toBe(true);
   });
 
   it("is a faststart H.264 + AAC movie of the recording's length that decodes without an error", async () => {

@@ -1,6 +1,6 @@
 // At Stop the stored live segments already are the movie: the init segment and every media segment in order make
-// one fragmented MP4, remuxed (no re-encoding) into a +faststart MP4. Seconds for any length, where compositing the
-// raw files again would take about a fifth of the recording's length.
+// one fragmented MP4, rewritten (no re-encoding, no remux: faststart-movie.ts) into a +faststart MP4. Seconds for
+// any length, where compositing the raw files again would take about a fifth of the recording's length.
 import { createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -8,9 +8,10 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { posterArgs } from "@/lib/compositing/ffmpeg-args";
-import { assembleMovieArgs, liveKeys } from "@/lib/compositing/live";
+import { liveKeys } from "@/lib/compositing/live";
 import type { ObjectStore } from "@/server/platform/object-store";
 import { runFfmpeg } from "@/server/recordings/compose/ffmpeg-runner";
+import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
 import { livePrefix, readLiveIndex, type LiveIndex } from "@/server/recordings/live/live-index";
 
 export interface LiveMovieOptions {
@@ -51,7 +52,7 @@ export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIn
     const durationMs = index.segments.reduce((sum, s) => sum + s.durationMs, 0);
     const run = (args: string[], ms: number) =>
       runFfmpeg(args, { binary: o.tools?.ffmpeg, durationMs: ms, signal: o.signal, timeoutMs: 60_000 + ms / 10 });
-    await run(assembleMovieArgs(joined, o.outFile), durationMs);
+    await writeFaststartMovie(joined, o.outFile);
     await run(posterArgs(o.outFile, Math.min(3000, durationMs / 2), o.posterFile), 1000);
     if (!(await stat(o.posterFile).catch(() => null))) await run(posterArgs(o.outFile, 0, o.posterFile), 1000);
     return { index, durationMs };
