@@ -1,4 +1,4 @@
-// Usage: npx tsx bench/composite.ts [--reps 3] [--lengths 60,600,3600] [--post-call-max 600]
+// Usage: npx tsx bench/composite.ts [--reps 3] [--lengths 60,600,3600] [--post-call-max 600] [--keep-fragments DIR]
 //
 // Speed of the compose job (server/recordings/compose/compose-recording.ts) on synthetic two-participant recordings
 // (VP8 + Opus per participant, laid out the way the recorder writes them, with a manifest):
@@ -13,7 +13,7 @@
 //         stored segments and its upload with the poster (timed; the database update is not included).
 // Inputs are generated once (low bitrate, libvpx realtime) and cached in os.tmpdir()/bench-composite-inputs-v1.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -36,6 +36,8 @@ const REPS = Number(arg("reps", "3"));
 const LENGTHS_S = arg("lengths", "60,600,3600").split(",").map(Number);
 /** Post-call compositing of an hour takes about 12 minutes here: longer lengths skip it unless asked. */
 const POST_CALL_MAX_S = Number(arg("post-call-max", "600"));
+/** Keep each live run's fragments file (init + every window) here, for bench/stop-assembly.ts. */
+const KEEP_FRAGMENTS = arg("keep-fragments", "");
 if (!(REPS >= 1 && REPS <= 10) || LENGTHS_S.some((s) => !(s >= 30 && s <= 3600))) {
   console.error("usage: npx tsx bench/composite.ts [--reps 1..10] [--lengths 60,600,3600 (seconds, 30..3600)] [--post-call-max 600]");
   process.exit(2);
@@ -290,6 +292,10 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
     );
   });
   const movieMB = statSync(movie).size / 1e6;
+  if (KEEP_FRAGMENTS) {
+    mkdirSync(KEEP_FRAGMENTS, { recursive: true });
+    renameSync(live.localFragments, path.join(KEEP_FRAGMENTS, `fragments-${seconds}s.mp4`));
+  }
   await checkMovie(movie, seconds);
   rmSync(movie, { force: true });
   return { seconds, postS, liveS, lastS, uploadS, movieMB, duringS, windows: windowsDuring };
