@@ -13,14 +13,14 @@ import type { StaffAccounts } from "@/server/help-desk/staff-accounts";
 import type { VisitorTokens } from "@/server/platform/auth/visitor-token";
 import type { Database } from "@/server/platform/database/database";
 import type { Logger } from "@/server/platform/logger";
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 
 /** What start-up builds before the HTTP server exists. */
 export interface CoreServices {
   env: Env;
   logger: Logger;
   db: Database;
-  storage: ObjectStore;
+  storage: ObjectStorage;
   login: LoginService;
   /** Whether an agent's session is still honoured, and their current role. */
   sessions: AgentSessions;

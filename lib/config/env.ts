@@ -206,6 +206,28 @@ const schema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(true),
   EMBEDDED_S3_PORT: port.default(0),
 
+  /** Where movies, posters, live segments and raw-track chunks are stored: S3 (or the embedded server) or Azure Blob Storage. */
+  STORAGE_BACKEND: z.enum(["s3", "azure"], { message: "must be s3 or azure" }).default("s3"),
+  /** `DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net` (the key signs SAS links). */
+  AZURE_STORAGE_CONNECTION_STRING: z
+    .string()
+    .refine((v) => /(^|;)\s*AccountName=[^;]+/i.test(v) && /(^|;)\s*AccountKey=[^;]+/i.test(v), "must carry AccountName=… and AccountKey=…")
+    .optional(),
+  AZURE_STORAGE_ACCOUNT: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lowercase letters and digits)")
+    .optional(),
+  AZURE_STORAGE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be the account's base64 access key")
+    .optional(),
+  /** Blob service URL for emulators and sovereign clouds (Azurite: http://127.0.0.1:10000/devstoreaccount1). */
+  AZURE_STORAGE_ENDPOINT: httpUrl.optional(),
+  AZURE_STORAGE_CONTAINER: z
+    .string()
+    .regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, "must be a valid container name (3-63 lowercase letters, digits, single hyphens)")
+    .default("video-help-desk"),
+
   /** The ffmpeg and ffprobe programs used for compositing (default: found on PATH). */
   FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
   FFPROBE_PATH: z.string().min(1).default("ffprobe"),
@@ -246,7 +268,38 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (env.S3_ENDPOINT && !(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY)) {
     throw new EnvError("S3_ACCESS_KEY_ID", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required with S3_ENDPOINT");
   }
+  if (env.STORAGE_BACKEND === "azure") checkAzure(env);
   return env;
+}
+
+function checkAzure(env: Env): void {
+  const pair = env.AZURE_STORAGE_ACCOUNT || env.AZURE_STORAGE_KEY;
+  if (env.AZURE_STORAGE_CONNECTION_STRING && pair) {
+    throw new EnvError(
+      "AZURE_STORAGE_CONNECTION_STRING",
+      "set either AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, not both",
+    );
+  }
+  if (!env.AZURE_STORAGE_CONNECTION_STRING && !(env.AZURE_STORAGE_ACCOUNT && env.AZURE_STORAGE_KEY)) {
+    const missing = env.AZURE_STORAGE_ACCOUNT
+      ? "AZURE_STORAGE_KEY"
+      : env.AZURE_STORAGE_KEY
+        ? "AZURE_STORAGE_ACCOUNT"
+        : "AZURE_STORAGE_CONNECTION_STRING";
+    throw new EnvError(
+      missing,
+      "STORAGE_BACKEND=azure needs AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY",
+    );
+  }
+  if (env.AZURE_STORAGE_ENDPOINT && env.AZURE_STORAGE_CONNECTION_STRING) {
+    throw new EnvError(
+      "AZURE_STORAGE_ENDPOINT",
+      "the connection string names the endpoint (BlobEndpoint=…); AZURE_STORAGE_ENDPOINT goes with AZURE_STORAGE_ACCOUNT",
+    );
+  }
+  if (env.S3_SSE) {
+    throw new EnvError("S3_SSE", "applies to S3 only; Azure Blob Storage encrypts every blob at rest (configure keys on the account)");
+  }
 }
 
 export function loadEnv(): Env {

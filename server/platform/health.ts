@@ -5,7 +5,8 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   database: { mode: string; ok: boolean; latencyMs: number; error?: string };
-  storage: { mode: string; bucket: string; ok: boolean; latencyMs: number; error?: string };
+  /** backend: "s3" or "azure"; mode: "embedded", "s3" or "azure"; bucket: the S3 bucket or Azure container. */
+  storage: { backend: string; mode: string; bucket: string; ok: boolean; latencyMs: number; error?: string };
 }
 
 export async function checkHealth(services: CoreServices): Promise<HealthReport> {
@@ -15,7 +16,7 @@ export async function checkHealth(services: CoreServices): Promise<HealthReport>
     version: services.version,
     uptimeSeconds: Math.round((Date.now() - services.startedAt.getTime()) / 1000),
     database: { mode: services.db.mode, ...database },
-    storage: { mode: services.storage.mode, bucket: services.storage.bucket, ...storage },
+    storage: { backend: services.storage.backend, mode: services.storage.mode, bucket: services.storage.container, ...storage },
   };
 }
 
@@ -23,13 +24,13 @@ export async function checkHealth(services: CoreServices): Promise<HealthReport>
 export interface PublicHealth {
   status: HealthReport["status"];
   database: { mode: string; ok: boolean };
-  storage: { mode: string; ok: boolean };
+  storage: { backend: string; mode: string; ok: boolean };
 }
 
 export function publicHealth(report: HealthReport): PublicHealth {
   return {
     status: report.status,
     database: { mode: report.database.mode, ok: report.database.ok },
-    storage: { mode: report.storage.mode, ok: report.storage.ok },
+    storage: { backend: report.storage.backend, mode: report.storage.mode, ok: report.storage.ok },
   };
 }

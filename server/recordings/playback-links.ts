@@ -1,15 +1,13 @@
-// Short-lived presigned GET links for recordings: the browser streams (Range requests) or downloads the
-// movie straight from S3 without the app proxying bytes. Links are capped at 15 minutes: a leaked link
+// Short-lived signed GET links for recordings (S3 presigned URLs, Azure read-only SAS): the browser streams
+// (Range requests) or downloads the movie straight from the store without the app proxying bytes. Links are capped at 15 minutes: a leaked link
 // stops working soon, and the page asks for a fresh one when playback resumes later.
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 
 export const MAX_LINK_SECONDS = 900;
 export const DEFAULT_LINK_SECONDS = 300;
 
 export interface PlaybackLinkOptions {
-  s3: S3Client;
-  bucket: string;
+  storage: ObjectStorage;
   key: string;
   /** Requested lifetime; clamped to 1..maxSeconds. */
   expiresInSeconds?: number;
@@ -31,12 +29,12 @@ export function clampLinkSeconds(requested: number | undefined, maxSeconds = MAX
 
 /** For a <video> element: served inline as video/mp4 whatever content type the object was stored with. */
 export function createPlaybackLink(opts: PlaybackLinkOptions): Promise<PlaybackLink> {
-  return presign(opts, { ResponseContentType: "video/mp4", ResponseContentDisposition: "inline" });
+  return presign(opts, { contentType: "video/mp4", contentDisposition: "inline" });
 }
 
 /** "Download" button: the browser saves the file under `filename` instead of playing it. */
 export function createDownloadLink(opts: PlaybackLinkOptions & { filename: string }): Promise<PlaybackLink> {
-  return presign(opts, { ResponseContentDisposition: attachmentDisposition(opts.filename) });
+  return presign(opts, { contentDisposition: attachmentDisposition(opts.filename) });
 }
 
 /** `attachment; filename="..."` with a plain ASCII name: accents are folded ("Réunion" -> "Reunion") and
@@ -53,14 +51,9 @@ export function attachmentDisposition(filename: string): string {
   return `attachment; filename="${ascii || "recording.mp4"}"`;
 }
 
-async function presign(
-  opts: PlaybackLinkOptions,
-  response: { ResponseContentType?: string; ResponseContentDisposition?: string },
-): Promise<PlaybackLink> {
+async function presign(opts: PlaybackLinkOptions, response: { contentType?: string; contentDisposition?: string }): Promise<PlaybackLink> {
   const expiresInSeconds = clampLinkSeconds(opts.expiresInSeconds, opts.maxSeconds);
   const expiresAt = new Date(Date.now() + expiresInSeconds * 1000);
-  const url = await getSignedUrl(opts.s3, new GetObjectCommand({ Bucket: opts.bucket, Key: opts.key, ...response }), {
-    expiresIn: expiresInSeconds,
-  });
+  const url = await opts.storage.signedReadUrl(opts.key, { expiresInSeconds, ...response });
   return { url, expiresAt, expiresInSeconds };
 }

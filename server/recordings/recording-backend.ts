@@ -5,7 +5,6 @@ import path from "node:path";
 import type { Env } from "@/lib/config/env";
 import type { Recording } from "@/lib/domain/recording";
 import type { RecordingView } from "@/lib/realtime/views";
-import { applyLifecycleRule } from "@/server/recordings/bucket-lifecycle";
 import { runEvery } from "@/server/platform/run-every";
 import { RecordingAccessLog } from "@/server/recordings/recording-access-log";
 import { RecordingLibrary } from "@/server/recordings/recording-library";
@@ -47,8 +46,7 @@ export async function startRecordingBackend(
   const library = new RecordingLibrary(prisma, {
     access,
     visibility: env.RECORDINGS_VISIBLE_TO,
-    s3: core.storage.client,
-    bucket: core.storage.bucket,
+    storage: core.storage,
     directory: recorderDirectory(env),
     linkSeconds: env.PLAYBACK_LINK_SECONDS,
     rawGraceMs: env.RAW_FILES_GRACE_HOURS * 3_600_000,
@@ -76,7 +74,6 @@ export async function startRecordingBackend(
   const encoder = { preset: env.COMPOSE_PRESET, fps: env.COMPOSE_FPS, crf: env.COMPOSE_CRF };
   const output = { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT };
   const tools = { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH };
-  const sse = env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined;
   const live =
     env.LIVE_WINDOW_MS > 0
       ? createLiveComposer({
@@ -89,7 +86,7 @@ export async function startRecordingBackend(
           encoder,
           tools,
           read: (id) => library.store.liveSource(id),
-          rawTracks: env.UPLOAD_RAW_TRACKS ? { sse } : undefined,
+          rawTracks: env.UPLOAD_RAW_TRACKS ? {} : undefined,
           logger: opts.logger,
         })
       : undefined;
@@ -108,7 +105,6 @@ export async function startRecordingBackend(
     liveLostMs: env.LIVE_WINDOW_MS > 0 ? env.LIVE_LOST_SECONDS * 1000 : 0,
     retentionDays: env.RECORDING_RETENTION_DAYS,
     uploadRawTracks: env.UPLOAD_RAW_TRACKS,
-    sse,
     policy: {
       retryLimit: env.COMPOSE_RETRY_LIMIT,
       retryDelaySeconds: env.COMPOSE_RETRY_DELAY_SECONDS,
@@ -122,8 +118,7 @@ export async function startRecordingBackend(
   if (webhooks && opts.runWorker) await webhooks.work({ concurrency: 2 });
 
   const sweep = {
-    s3: core.storage.client,
-    bucket: core.storage.bucket,
+    storage: core.storage,
     logger: opts.logger,
     ...recordingRetention(library.store, (id) => library.announce(id)),
   };
@@ -146,12 +141,13 @@ export async function startRecordingBackend(
         (err) => opts.logger.warn({ err }, "access-trail purge failed; next sweep retries"),
       );
     }
-    // Housekeeping where the store supports it (the embedded one does not); retention is the sweeper's alone.
-    const rule = await applyLifecycleRule(core.storage.client, core.storage.bucket).catch((err: Error) => ({
+    // Housekeeping where the store supports it (S3's lifecycle rule; the embedded one has none, Azure needs none);
+    // retention is the sweeper's alone.
+    const rule = await core.storage.applyHousekeeping("recordings/").catch((err: Error) => ({
       applied: false as const,
       reason: err.message,
     }));
-    opts.logger.info({ applied: rule.applied, ...("reason" in rule ? { reason: rule.reason } : {}) }, "S3 lifecycle rule");
+    opts.logger.info({ backend: core.storage.backend, ...rule }, "storage housekeeping");
   }
 
   // Raw tracks on this node's disk, whether or not it runs the worker (web nodes each have their own folder).

@@ -2,7 +2,6 @@
 // Only agents see recordings; the movie itself is only ever reached through short-lived presigned links.
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { decodeSpans, encodeSpans, isActive, LAYOUTS, layoutOf, type Layout, type RecordingStatus } from "@/lib/domain/recording";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
 import { canSupervise } from "@/lib/domain/agent-account";
@@ -13,6 +12,7 @@ import type { Identity } from "@/lib/realtime/identity";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { PrismaClient } from "@/server/platform/database/generated/client";
+import { type ObjectStorage, RangeNotSatisfiableError, webStream } from "@/server/platform/storage/object-storage";
 import { attachmentDisposition, clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
 import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/recordings/media-link";
 import { chaptersKey, recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
@@ -22,8 +22,7 @@ import { liveObject, livePlaylist } from "@/server/recordings/live/live-playback
 import { readLiveIndex } from "@/server/recordings/live/live-index";
 
 export interface RecordingLibraryOptions {
-  s3: S3Client;
-  bucket: string;
+  storage: ObjectStorage;
   /** Where the co-located recorder keeps raw tracks. */
   directory: string;
   linkSeconds: number;
@@ -108,7 +107,7 @@ export class RecordingLibrary {
     const row = await this.visibleRow(who, id);
     const sessions = await listRecordingSessions(this.opts.directory, id);
     const spans = encodeSpans(decodeSpans(row.spans));
-    const index = await readLiveIndex({ client: this.opts.s3, bucket: this.opts.bucket }, id).catch(() => null);
+    const index = await readLiveIndex(this.opts.storage, id).catch(() => null);
     const live = index && {
       segments: index.segments.length,
       seconds: index.segments.reduce((sum, s) => sum + s.durationMs, 0) / 1000,
@@ -129,7 +128,7 @@ export class RecordingLibrary {
     const row = await this.visibleRow(who, id);
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
     await this.opts.access.record(who, id, opts.download ? "download" : "play", client);
-    const base = { s3: this.opts.s3, bucket: this.opts.bucket, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
+    const base = { storage: this.opts.storage, key: row.movieKey, expiresInSeconds: this.opts.linkSeconds };
     if (this.opts.appMediaSecret) {
       const expires = Math.floor(Date.now() / 1000) + clampLinkSeconds(this.opts.linkSeconds);
       const url = mediaLinkPath(this.opts.appMediaSecret, { recordingId: id, download: opts.download, expires });
@@ -191,7 +190,7 @@ export class RecordingLibrary {
   }
 
   private liveOptions() {
-    return { s3: this.opts.s3, bucket: this.opts.bucket, linkSeconds: this.opts.linkSeconds, appMediaSecret: this.opts.appMediaSecret };
+    return { storage: this.opts.storage, linkSeconds: this.opts.linkSeconds, appMediaSecret: this.opts.appMediaSecret };
   }
 
   /**
@@ -211,12 +210,10 @@ export class RecordingLibrary {
     const row = await this.visibleRow(who, id);
     if (row.status !== "ready" || !row.movieKey) throw conflict(`the recording is ${row.status}, not ready to play`);
     const range = singleByteRange(link.range);
-    const object = await this.opts.s3
-      .send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: row.movieKey, Range: range }))
-      .catch((err: { name?: string }) => {
-        if (err.name === "InvalidRange") return null;
-        throw err;
-      });
+    const object = await this.opts.storage.getStream(row.movieKey, { range }).catch((err: unknown) => {
+      if (err instanceof RangeNotSatisfiableError) return null;
+      throw err;
+    });
     if (!object) return new Response(null, { status: 416, headers: { "content-range": `bytes */${row.movieBytes ?? 0}` } });
     const headers = new Headers({
       "content-type": "video/mp4",
@@ -224,10 +221,9 @@ export class RecordingLibrary {
       "cache-control": "private, no-store",
       "content-disposition": link.download ? attachmentDisposition(movieFilename(row)) : "inline",
     });
-    if (object.ContentLength !== undefined) headers.set("content-length", String(object.ContentLength));
-    if (object.ContentRange) headers.set("content-range", object.ContentRange);
-    const body = object.Body?.transformToWebStream() ?? null;
-    return new Response(body, { status: range && object.ContentRange ? 206 : 200, headers });
+    if (object.contentLength !== undefined) headers.set("content-length", String(object.contentLength));
+    if (object.contentRange) headers.set("content-range", object.contentRange);
+    return new Response(webStream(object.body), { status: range && object.contentRange ? 206 : 200, headers });
   }
 
   /**
@@ -245,7 +241,7 @@ export class RecordingLibrary {
     const row = await this.row(id);
     const keys = [row.movieKey, row.posterKey].filter((k): k is string => !!k);
     try {
-      await removeAllObjectsOf(this.opts.s3, this.opts.bucket, { id, keys, prefix: recordingPrefix(id) });
+      await removeAllObjectsOf(this.opts.storage, { id, keys, prefix: recordingPrefix(id) });
     } catch (err) {
       throw conflict(`the store refused to delete: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,10 +1,9 @@
 // A recording as agents see it (RecordingView): its row, the raw sessions' participants, a presigned poster link.
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { layoutOf, recordingTitle } from "@/lib/domain/recording";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { Prisma } from "@/server/platform/database/generated/client";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { clampLinkSeconds } from "@/server/recordings/playback-links";
 
 /** What every read of a recording loads with it: the meeting point's title and host, the ticket and its agent. */
@@ -16,7 +15,7 @@ export type RecordingRow = Prisma.RecordingGetPayload<{ include: typeof recordin
 
 export async function recordingView(
   row: RecordingRow,
-  opts: { s3: S3Client; bucket: string; directory: string; linkSeconds: number; sessions?: StoredSession[] },
+  opts: { storage: ObjectStorage; directory: string; linkSeconds: number; sessions?: StoredSession[] },
 ): Promise<RecordingView> {
   const stored = opts.sessions ?? (await listRecordingSessions(opts.directory, row.id));
   const participants = [
@@ -24,9 +23,7 @@ export async function recordingView(
   ];
   const posterUrl =
     row.status === "ready" && row.posterKey
-      ? await getSignedUrl(opts.s3, new GetObjectCommand({ Bucket: opts.bucket, Key: row.posterKey, ResponseContentType: "image/jpeg" }), {
-          expiresIn: clampLinkSeconds(opts.linkSeconds),
-        })
+      ? await opts.storage.signedReadUrl(row.posterKey, { contentType: "image/jpeg", expiresInSeconds: clampLinkSeconds(opts.linkSeconds) })
       : null;
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {

@@ -1,10 +1,10 @@
 // Deletes recordings whose retention period is over. The app's own sweep is the source of truth: it works
-// on every S3 (the embedded s3rver has no lifecycle support). The sweep first claims a recording (so a "keep"
+// on every backend (the embedded s3rver has no lifecycle support; Azure lifecycle policies do not know "keep"). The sweep first claims a recording (so a "keep"
 // arriving meanwhile wins or is refused, never both), and its objects are forgotten only after a listing shows
 // that nothing of it remains, so a failed deletion is retried on the next sweep instead of leaving billable,
 // privacy-relevant video behind a record that claims it is gone.
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import type { RecordingStore } from "@/server/recordings/recording-store";
 import { removeAllObjectsOf, type RecordingObjects } from "@/server/recordings/recording-objects";
 import { runEvery } from "@/server/platform/run-every";
@@ -12,8 +12,7 @@ import { runEvery } from "@/server/platform/run-every";
 export type ExpiredRecording = RecordingObjects;
 
 export interface RetentionSweepOptions {
-  s3: S3Client;
-  bucket: string;
+  storage: ObjectStorage;
   listExpired: () => Promise<ExpiredRecording[]>;
   /** Taken before any object is deleted; false leaves the recording and its objects alone (kept meanwhile). */
   claim?: (id: string) => Promise<boolean>;
@@ -33,7 +32,7 @@ export async function sweepExpiredRecordings(opts: RetentionSweepOptions): Promi
   for (const recording of await opts.listExpired()) {
     try {
       if (opts.claim && !(await opts.claim(recording.id))) continue;
-      const deletedObjects = await removeAllObjectsOf(opts.s3, opts.bucket, recording);
+      const deletedObjects = await removeAllObjectsOf(opts.storage, recording);
       await opts.markExpired(recording.id);
       result.expired.push({ id: recording.id, deletedObjects });
       opts.logger?.info({ recordingId: recording.id, deletedObjects }, "expired recording deleted from storage");

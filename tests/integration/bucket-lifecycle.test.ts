@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ABORT_UPLOADS_RULE_ID, applyLifecycleRule, withOurLifecycleRule } from "@/server/recordings/bucket-lifecycle";
+import { ABORT_UPLOADS_RULE_ID, applyLifecycleRule, withOurLifecycleRule } from "@/server/platform/storage/s3-lifecycle";
 
 const OWNERS_RULE = `<Rule><ID>owner-logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule>`;
 const RETIRED_RULE = `<Rule><ID>vhd-recording-retention</ID><Filter><Prefix>recordings/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>31</Days></Expiration></Rule>`;

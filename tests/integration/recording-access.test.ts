@@ -36,8 +36,7 @@ beforeAll(async () => {
   });
   libraryOptions = {
     access,
-    s3: store.client,
-    bucket: store.bucket,
+    storage: store,
     directory: path.join(dir, "recordings"),
     linkSeconds: 60,
     appMediaSecret: "m".repeat(40),

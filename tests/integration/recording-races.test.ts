@@ -157,8 +157,7 @@ describe(`recording races (${testDatabaseMode()})`, () => {
       // The sweep has listed it as due; the agent keeps it before the sweep gets to it.
       const source = recordingRetention(backend.library.store, async () => undefined);
       const result = await sweepExpiredRecordings({
-        s3: store.client,
-        bucket: BUCKET,
+        storage: store,
         ...source,
         listExpired: async () => {
           const due = await source.listExpired();

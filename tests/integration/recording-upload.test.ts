@@ -11,6 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
+import { S3ObjectStorage } from "@/server/platform/storage/s3-storage";
 import { clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
 import { uploadRecordingFiles, type UploadProgress } from "@/server/recordings/compose/upload-sink";
 
@@ -34,6 +35,7 @@ describe("recording upload and playback links (embedded S3)", () => {
   // Uploads go through a client of our own that outlives the server restarts below; it signs with the
   // first run's key pair, which the embedded server's in-process account keeps accepting.
   let uploader: S3Client;
+  let uploaderStore: S3ObjectStorage;
 
   const openStore = async () =>
     (store = await openObjectStore({ region: "us-east-1", bucket: BUCKET, forcePathStyle: true, embeddedDir: s3dir, embeddedPort: port }));
@@ -66,6 +68,7 @@ describe("recording upload and playback links (embedded S3)", () => {
       responseChecksumValidation: "WHEN_REQUIRED",
       maxAttempts: 1, // the uploader's own retries are under test, not the SDK's
     });
+    uploaderStore = new S3ObjectStorage(uploader, BUCKET, "embedded", store!.endpoint);
   });
   afterAll(async () => {
     uploader?.destroy();
@@ -82,8 +85,7 @@ describe("recording upload and playback links (embedded S3)", () => {
       { path: meta, key: "meta.json", contentType: "application/json" },
     ];
     const first = await uploadRecordingFiles({
-      s3: uploader,
-      bucket: BUCKET,
+      storage: uploaderStore,
       prefix: "recordings/r1",
       files,
       onProgress: (p) => progress.push(p),
@@ -102,14 +104,14 @@ describe("recording upload and playback links (embedded S3)", () => {
     const head = await store!.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "recordings/r1/composite.mp4", Range: "bytes=0-0" }));
     expect(head.ContentType).toBe("video/mp4");
 
-    const rerun = await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r1/", files, deleteLocal: true });
+    const rerun = await uploadRecordingFiles({ storage: uploaderStore, prefix: "recordings/r1/", files, deleteLocal: true });
     expect(rerun.map((r) => [r.uploaded, r.localDeleted])).toEqual([
       [false, true],
       [false, true],
     ]);
     expect(existsSync(movie) || existsSync(meta)).toBe(false);
     // A run restarted after the deletion finds the confirmed objects and succeeds without local files.
-    const afterDeletion = await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r1/", files, deleteLocal: true });
+    const afterDeletion = await uploadRecordingFiles({ storage: uploaderStore, prefix: "recordings/r1/", files, deleteLocal: true });
     expect(afterDeletion.map((r) => r.uploaded)).toEqual([false, false]);
   });
 
@@ -120,8 +122,7 @@ describe("recording upload and playback links (embedded S3)", () => {
     const started = Date.now();
     await expect(
       uploadRecordingFiles({
-        s3: uploader,
-        bucket: BUCKET,
+        storage: uploaderStore,
         prefix: "recordings/r2",
         files,
         deleteLocal: true,
@@ -132,7 +133,7 @@ describe("recording upload and playback links (embedded S3)", () => {
     expect(existsSync(movie)).toBe(true);
 
     await openStore();
-    const done = await uploadRecordingFiles({ s3: uploader, bucket: BUCKET, prefix: "recordings/r2", files, deleteLocal: true });
+    const done = await uploadRecordingFiles({ storage: uploaderStore, prefix: "recordings/r2", files, deleteLocal: true });
     expect(done).toEqual([{ key: "recordings/r2/composite.mp4", size: 3 * MB, uploaded: true, localDeleted: true }]);
     expect(await listed("recordings/r2/")).toEqual({ "recordings/r2/composite.mp4": 3 * MB });
     expect(existsSync(movie)).toBe(false);
@@ -146,8 +147,7 @@ describe("recording upload and playback links (embedded S3)", () => {
     let stopping: Promise<void> | null = null;
     let stoppedWhileFileExisted = false;
     const upload = uploadRecordingFiles({
-      s3: uploader,
-      bucket: BUCKET,
+      storage: uploaderStore,
       prefix: "recordings/r3",
       files: [{ path: movie, key: "composite.mp4", contentType: "video/mp4" }],
       deleteLocal: true,
@@ -179,15 +179,14 @@ describe("recording upload and playback links (embedded S3)", () => {
       const file = localFile("play.mp4", 5000);
       body = (await import("node:fs")).readFileSync(file);
       await uploadRecordingFiles({
-        s3: uploader,
-        bucket: BUCKET,
+        storage: uploaderStore,
         prefix: "recordings/play",
         files: [{ path: file, key: "composite.mp4", contentType: "application/octet-stream" }],
       });
     });
 
     it("serves byte ranges inline as video/mp4", async () => {
-      const link = await createPlaybackLink({ s3: store!.client, bucket: BUCKET, key, expiresInSeconds: 60 });
+      const link = await createPlaybackLink({ storage: store!, key, expiresInSeconds: 60 });
       const res = await fetch(link.url, { headers: { Range: "bytes=0-99" } });
       expect(res.status).toBe(206);
       const bytes = Buffer.from(await res.arrayBuffer());
@@ -198,7 +197,7 @@ describe("recording upload and playback links (embedded S3)", () => {
     });
 
     it("refuses a link after it expired", async () => {
-      const link = await createPlaybackLink({ s3: store!.client, bucket: BUCKET, key, expiresInSeconds: 1 });
+      const link = await createPlaybackLink({ storage: store!, key, expiresInSeconds: 1 });
       expect((await fetch(link.url, { headers: { Range: "bytes=0-9" } })).status).toBe(206);
       await sleep(2000);
       const late = await fetch(link.url, { headers: { Range: "bytes=0-9" } });
@@ -207,7 +206,7 @@ describe("recording upload and playback links (embedded S3)", () => {
     });
 
     it("makes download links that the browser saves as an attachment", async () => {
-      const link = await createDownloadLink({ s3: store!.client, bucket: BUCKET, key, filename: 'Réunion "client" (2026).mp4' });
+      const link = await createDownloadLink({ storage: store!, key, filename: 'Réunion "client" (2026).mp4' });
       const res = await fetch(link.url);
       expect(res.status).toBe(200);
       expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
@@ -220,7 +219,7 @@ describe("recording upload and playback links (embedded S3)", () => {
       expect(clampLinkSeconds(0)).toBe(1);
       expect(clampLinkSeconds(undefined)).toBe(300);
       expect(clampLinkSeconds(600, 120)).toBe(120);
-      const link = await createPlaybackLink({ s3: store!.client, bucket: BUCKET, key, expiresInSeconds: 86_400 });
+      const link = await createPlaybackLink({ storage: store!, key, expiresInSeconds: 86_400 });
       expect(new URL(link.url).searchParams.get("X-Amz-Expires")).toBe("900");
     });
   });

@@ -8,7 +8,8 @@ import path from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
-import { applyLifecycleRule } from "@/server/recordings/bucket-lifecycle";
+import { applyLifecycleRule } from "@/server/platform/storage/s3-lifecycle";
+import { S3ObjectStorage } from "@/server/platform/storage/s3-storage";
 import { sweepExpiredRecordings, type ExpiredRecording } from "@/server/recordings/retention";
 
 const BUCKET = "test-retention";
@@ -48,8 +49,7 @@ describe("retention sweep (embedded S3)", () => {
       { id: "old-2", keys: ["legacy/old-2.mp4", "legacy/already-gone.mp4"] },
     ];
     const result = await sweepExpiredRecordings({
-      s3: store.client,
-      bucket: BUCKET,
+      storage: store,
       listExpired: async () => expired,
       markExpired: async (id) => void marked.push(id),
     });
@@ -77,8 +77,7 @@ describe("retention sweep (embedded S3)", () => {
     });
     const marked: string[] = [];
     const result = await sweepExpiredRecordings({
-      s3: refused,
-      bucket: BUCKET,
+      storage: new S3ObjectStorage(refused, BUCKET, "s3", store.endpoint),
       listExpired: async () => [{ id: "denied", prefix: "recordings/denied/", keys: ["recordings/denied/composite.mp4"] }],
       markExpired: async (id) => void marked.push(id),
     });
@@ -91,8 +90,7 @@ describe("retention sweep (embedded S3)", () => {
 
     // The next sweep with working credentials finishes the job.
     const retry = await sweepExpiredRecordings({
-      s3: store.client,
-      bucket: BUCKET,
+      storage: store,
       listExpired: async () => [{ id: "denied", prefix: "recordings/denied/", keys: ["recordings/denied/composite.mp4"] }],
       markExpired: async (id) => void marked.push(id),
     });

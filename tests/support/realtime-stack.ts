@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import { S3ObjectStorage } from "@/server/platform/storage/s3-storage";
 import type { HelpDesk, HelpDeskOptions } from "@/server/help-desk/create-help-desk";
 import { createRealtimeDesk } from "@/server/composition-root-realtime";
 import { prepareRecordingFolder } from "@/server/recordings/co-located-recorder";
@@ -116,8 +117,7 @@ export async function startRealtimeStack(
   // The agents' view of recordings; its S3 client is never reached before a movie is ready.
   const library = new RecordingLibrary(db.prisma, {
     access: new RecordingAccessLog(db.prisma),
-    s3: new S3Client({ region: "us-east-1" }),
-    bucket: "unused",
+    storage: new S3ObjectStorage(new S3Client({ region: "us-east-1" }), "unused", "s3", ""),
     directory: recordingDir,
     linkSeconds: 60,
   });

@@ -37,6 +37,43 @@ describe("parseEnv", () => {
     }
   });
 
+  it("storage: s3 by default; azure needs credentials, named in one line", () => {
+    expect(parseEnv({}).STORAGE_BACKEND).toBe("s3");
+    const key = Buffer.from("k".repeat(64)).toString("base64");
+    const cs = `DefaultEndpointsProtocol=https;AccountName=acct1;AccountKey=${key};EndpointSuffix=core.windows.net`;
+    expect(parseEnv({ STORAGE_BACKEND: "azure", AZURE_STORAGE_CONNECTION_STRING: cs })).toMatchObject({
+      STORAGE_BACKEND: "azure",
+      AZURE_STORAGE_CONTAINER: "video-help-desk",
+    });
+    expect(parseEnv({ STORAGE_BACKEND: "azure", AZURE_STORAGE_ACCOUNT: "acct1", AZURE_STORAGE_KEY: key })).toMatchObject({
+      AZURE_STORAGE_ACCOUNT: "acct1",
+    });
+    const refused = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+      } catch (error) {
+        return [(error as EnvError).variable, (error as EnvError).message];
+      }
+      return null;
+    };
+    expect(refused({ STORAGE_BACKEND: "gcs" })?.[0]).toBe("STORAGE_BACKEND");
+    expect(refused({ STORAGE_BACKEND: "azure" })).toEqual([
+      "AZURE_STORAGE_CONNECTION_STRING",
+      expect.stringContaining(
+        "STORAGE_BACKEND=azure needs AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY",
+      ),
+    ]);
+    expect(refused({ STORAGE_BACKEND: "azure", AZURE_STORAGE_ACCOUNT: "acct1" })?.[0]).toBe("AZURE_STORAGE_KEY");
+    expect(
+      refused({ STORAGE_BACKEND: "azure", AZURE_STORAGE_CONNECTION_STRING: "SharedAccessSignature=sv=x;BlobEndpoint=https://a" })?.[0],
+    ).toBe("AZURE_STORAGE_CONNECTION_STRING");
+    expect(refused({ STORAGE_BACKEND: "azure", AZURE_STORAGE_CONNECTION_STRING: cs, AZURE_STORAGE_ACCOUNT: "acct1" })?.[0]).toBe(
+      "AZURE_STORAGE_CONNECTION_STRING",
+    );
+    expect(refused({ STORAGE_BACKEND: "azure", AZURE_STORAGE_CONNECTION_STRING: cs, S3_SSE: "AES256" })?.[0]).toBe("S3_SSE");
+    expect(refused({ AZURE_STORAGE_CONTAINER: "No_Such" })?.[0]).toBe("AZURE_STORAGE_CONTAINER");
+  });
+
   it("accepts a real PostgreSQL URL and coerces numbers and booleans", () => {
     const env = parseEnv({ DATABASE_URL: "postgresql://u:p@db.example:5432/app", PORT: "8080", TRUST_PROXY: "true" });
     expect(env.DATABASE_URL).toBe("postgresql://u:p@db.example:5432/app");

@@ -3,7 +3,6 @@
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
 import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import { capturedSpansMs } from "@/lib/domain/recording";
 import { listRecordingSessions } from "@/recorder/ingest";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
@@ -15,7 +14,7 @@ import type { JobQueue } from "@/server/platform/jobs/job-queue";
 import type { Logger } from "@/server/platform/logger";
 import { composeRecording, ComposeError } from "@/server/recordings/compose/compose-recording";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { uploadRecordingFiles, type RecordingFile } from "@/server/recordings/compose/upload-sink";
 import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { RecordingStore } from "@/server/recordings/recording-store";
@@ -34,7 +33,7 @@ export interface RecordingPipelineOptions {
   db: Database;
   /** The started job queue (pg-boss); its owner stops it after the pipeline is closed. */
   jobs: JobQueue;
-  storage: ObjectStore;
+  storage: ObjectStorage;
   library: RecordingLibrary;
   logger: Logger;
   /** The co-located recorder's raw files. */
@@ -50,7 +49,6 @@ export interface RecordingPipelineOptions {
   encoder?: Partial<EncoderSettings>;
   retentionDays: number;
   uploadRawTracks: boolean;
-  sse?: { algorithm: "AES256" | "aws:kms"; kmsKeyId?: string };
   policy: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number; staleSeconds: number };
   /** Absent when no WEBHOOK_URLS are configured. */
   webhooks?: WebhookQueue;
@@ -124,12 +122,9 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
 
   async function removeObjects(keys: string[]): Promise<void> {
     if (!keys.length) return;
-    const done = await o.storage.client.send(
-      new DeleteObjectsCommand({ Bucket: o.storage.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-    );
-    const errors = (done.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
-    if (errors.length)
-      throw new Error(`could not remove ${errors.length} uploaded object(s) of a deleted recording: ${errors[0]!.Key} ${errors[0]!.Code}`);
+    await o.storage.deleteMany(keys).catch((err: Error) => {
+      throw new Error(`could not remove the uploaded objects of a deleted recording: ${err.message}`);
+    });
   }
 
   async function handle(job: ComposeJobContext): Promise<void> {
@@ -247,11 +242,9 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     }
     const prefix = `recordings/${recordingId}/`;
     const uploaded = await uploadRecordingFiles({
-      s3: o.storage.client,
-      bucket: o.storage.bucket,
+      storage: o.storage,
       prefix,
       files,
-      sse: o.sse,
       // Only the movie and poster are scratch files; raw tracks stay where the recorder keeps them.
       deleteLocal: false,
       onProgress: (p) => void job.reportProgress(90 + (10 * (p.fileIndex + (p.total ? p.loaded / p.total : 1))) / p.fileCount, "upload"),
@@ -285,7 +278,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       }
       return;
     }
-    // Confirmed in S3 (size checked): the scratch copies can go.
+    // Confirmed in storage (size checked): the scratch copies can go.
     await rm(out, { recursive: true, force: true });
     lastPush.delete(recordingId);
     await o.library.announce(recordingId);

@@ -5,13 +5,13 @@ import { access, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fetchRecordingFiles } from "@/recorder/control";
 import type { Logger } from "@/server/platform/logger";
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { rawChunksComplete, restoreRawChunks } from "@/server/recordings/live/raw-track-stream";
 
 export interface RawFilesSourceOptions {
   recordingsDir: string;
   remote?: { secret: string; defaultRecorderUrl: string | null };
-  storage: ObjectStore;
+  storage: ObjectStorage;
 }
 
 /** The folder holding the recording's raw files: the co-located recorder's, or a copy fetched from its owner. */
@@ -59,7 +59,7 @@ export function rawFilesSource(o: RawFilesSourceOptions) {
  * Whatever raw bytes are in storage (a lost node's chunks stop where it died) into `scratch`; false when none were
  * streamed. The job's last resort when the raw files are gone and no live windows are of the recording's layout.
  */
-export async function restoreChunks(storage: ObjectStore, recordingId: string, scratch: string, log: Logger): Promise<boolean> {
+export async function restoreChunks(storage: ObjectStorage, recordingId: string, scratch: string, log: Logger): Promise<boolean> {
   await rm(scratch, { recursive: true, force: true });
   const files = await restoreRawChunks(storage, recordingId, scratch);
   if (files > 0) log.info({ files }, "raw files restored from the chunks streamed while recording");

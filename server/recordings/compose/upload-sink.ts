@@ -1,13 +1,11 @@
-// Uploads a finished recording's files to S3 and deletes the local copies only once S3 confirms it holds
-// every byte. Users of recording products lose recordings when an upload fails and the local file is
-// deleted anyway; here a file is deleted only after HeadObject reports its full size, and only once ALL
+// Uploads a finished recording's files to the object store (S3 or Azure) and deletes the local copies only once
+// the store confirms it holds every byte. Users of recording products lose recordings when an upload fails and the local file is
+// deleted anyway; here a file is deleted only after a HEAD reports its full size, and only once ALL
 // files of the call are confirmed, so a restarted run always still has what it needs.
-import { createReadStream } from "node:fs";
 import { stat, unlink } from "node:fs/promises";
-import { HeadObjectCommand, type S3Client, type ServerSideEncryption } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import type { Logger } from "pino";
 import type { FailureKind } from "@/lib/errors/catalog";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 
 export interface RecordingFile {
   /** Local file. */
@@ -33,12 +31,10 @@ export interface RetryPolicy {
 }
 
 export interface UploadRecordingOptions {
-  s3: S3Client;
-  bucket: string;
+  storage: ObjectStorage;
   /** e.g. "recordings/<id>/"; a trailing slash is added when missing. */
   prefix: string;
   files: RecordingFile[];
-  sse?: { algorithm: ServerSideEncryption | `${ServerSideEncryption}`; kmsKeyId?: string };
   onProgress?: (progress: UploadProgress) => void;
   /** Delete the local files after every one of them is confirmed in S3. Default false. */
   deleteLocal?: boolean;
@@ -62,7 +58,7 @@ const PART_SIZE = 8 * 1024 * 1024;
 export class UploadVerificationError extends Error {
   readonly kind: FailureKind = "storage.upload-unverified";
   constructor(key: string, expected: number, actual: number | undefined) {
-    super(`S3 holds ${actual ?? "no"} bytes for ${key}, expected ${expected}`);
+    super(`storage holds ${actual ?? "no"} bytes for ${key}, expected ${expected}`);
     this.name = "UploadVerificationError";
   }
 }
@@ -89,7 +85,7 @@ export async function uploadRecordingFiles(opts: UploadRecordingOptions): Promis
 
 async function uploadOne(opts: UploadRecordingOptions, file: RecordingFile, key: string, fileIndex: number): Promise<UploadedObject> {
   const local = await stat(file.path).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? null : Promise.reject(e)));
-  const remote = await headObject(opts.s3, opts.bucket, key);
+  const remote = await opts.storage.head(key);
   // The size+mtime we wrote as metadata identifies the exact local file an earlier run confirmed: skip
   // re-sending gigabytes after a restart, and accept a local file already deleted after confirmation.
   if (remote && remote.metadata["source-size"] === String(remote.size)) {
@@ -100,41 +96,17 @@ async function uploadOne(opts: UploadRecordingOptions, file: RecordingFile, key:
   }
   if (!local) throw new Error(`local file ${file.path} for ${key} does not exist`);
 
-  const upload = new Upload({
-    client: opts.s3,
-    params: {
-      Bucket: opts.bucket,
-      Key: key,
-      Body: createReadStream(file.path),
-      ContentType: file.contentType,
-      ContentLength: local.size,
-      Metadata: { "source-size": String(local.size), "source-mtime-ms": String(Math.trunc(local.mtimeMs)) },
-      ServerSideEncryption: opts.sse?.algorithm as ServerSideEncryption | undefined,
-      SSEKMSKeyId: opts.sse?.kmsKeyId,
-    },
-    partSize: opts.partSizeBytes ?? PART_SIZE,
+  await opts.storage.putFile(key, file.path, {
+    contentType: file.contentType,
+    metadata: { "source-size": String(local.size), "source-mtime-ms": String(Math.trunc(local.mtimeMs)) },
+    partSizeBytes: opts.partSizeBytes ?? PART_SIZE,
     queueSize: opts.queueSize ?? 2,
-    // Abort the multipart upload on failure so orphaned parts do not accumulate (and bill) in the bucket.
-    leavePartsOnError: false,
+    onProgress: (loaded, total) => opts.onProgress?.({ key, loaded, total, fileIndex, fileCount: opts.files.length }),
   });
-  upload.on("httpUploadProgress", (p) =>
-    opts.onProgress?.({ key, loaded: p.loaded ?? 0, total: p.total ?? local.size, fileIndex, fileCount: opts.files.length }),
-  );
-  await upload.done();
 
-  const confirmed = await headObject(opts.s3, opts.bucket, key);
+  const confirmed = await opts.storage.head(key);
   if (!confirmed || confirmed.size !== local.size) throw new UploadVerificationError(key, local.size, confirmed?.size);
   return { key, size: confirmed.size, uploaded: true, localDeleted: false };
-}
-
-async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ size: number; metadata: Record<string, string> } | null> {
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { size: head.ContentLength ?? -1, metadata: head.Metadata ?? {} };
-  } catch (error) {
-    if (httpStatus(error) === 404) return null;
-    throw error;
-  }
 }
 
 const TRANSIENT_CODES = new Set([
@@ -148,6 +120,7 @@ const TRANSIENT_CODES = new Set([
   "EHOSTUNREACH",
   "ECONNABORTED",
   "UND_ERR_SOCKET",
+  "REQUEST_SEND_ERROR", // Azure SDK: the request never reached the service
 ]);
 const TRANSIENT_NAMES = new Set([
   "TimeoutError",
@@ -175,8 +148,10 @@ export function isTransientS3Error(error: unknown): boolean {
   return e.cause !== undefined && e.cause !== error && isTransientS3Error(e.cause);
 }
 
+/** S3's `$metadata.httpStatusCode`, Azure's `statusCode`. */
 function httpStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const e = error as { $metadata?: { httpStatusCode?: number }; statusCode?: number } | undefined;
+  return e?.$metadata?.httpStatusCode ?? e?.statusCode;
 }
 
 /** Full-jitter exponential backoff: spreads retries of many recorders hitting the same outage. */

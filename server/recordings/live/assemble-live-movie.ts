@@ -5,17 +5,15 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { once } from "node:events";
-import type { Readable } from "node:stream";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { posterArgs } from "@/lib/compositing/ffmpeg-args";
 import { liveKeys } from "@/lib/compositing/live";
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { runFfmpeg } from "@/server/recordings/compose/ffmpeg-runner";
 import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
 import { livePrefix, readLiveIndex, type LiveIndex } from "@/server/recordings/live/live-index";
 
 export interface LiveMovieOptions {
-  storage: ObjectStore;
+  storage: ObjectStorage;
   recordingId: string;
   /** basisOf the recording as it stands: segments rendered from anything else (e.g. before a layout change) are not used. */
   basis: string;
@@ -64,10 +62,8 @@ export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIn
 async function download(o: LiveMovieOptions, index: LiveIndex, into: string): Promise<void> {
   const out = createWriteStream(into);
   for (const key of [liveKeys.init, ...index.segments.map((s) => liveKeys.segment(s.index))]) {
-    const got = await o.storage.client.send(new GetObjectCommand({ Bucket: o.storage.bucket, Key: livePrefix(o.recordingId) + key }), {
-      abortSignal: o.signal,
-    });
-    for await (const chunk of got.Body as Readable) if (!out.write(chunk)) await once(out, "drain");
+    const got = await o.storage.getStream(livePrefix(o.recordingId) + key, { signal: o.signal });
+    for await (const chunk of got.body) if (!out.write(chunk)) await once(out, "drain");
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }

@@ -6,7 +6,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Recording } from "@/lib/domain/recording";
 import { LiveRecording, type LiveRecordingOptions, type LiveSource } from "@/server/recordings/live/live-recording";
-import { RawTrackStream, type RawTrackStreamOptions } from "@/server/recordings/live/raw-track-stream";
+import { RawTrackStream } from "@/server/recordings/live/raw-track-stream";
 
 export interface LiveComposerOptions
   extends Pick<LiveRecordingOptions, "storage" | "windowMs" | "settleMs" | "output" | "encoder" | "tools" | "logger"> {
@@ -16,7 +16,7 @@ export interface LiveComposerOptions
   read: (recordingId: string) => Promise<LiveSource | null>;
   tickMs?: number;
   /** UPLOAD_RAW_TRACKS: the raw files are streamed to storage in chunks while recording (see raw-track-stream.ts). */
-  rawTracks?: { sse?: RawTrackStreamOptions["sse"]; everyMs?: number };
+  rawTracks?: { everyMs?: number };
 }
 
 /** How often a running recording's index is rewritten at least (its heartbeat; see live-watch.ts). */
@@ -118,7 +118,7 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     r.timer.unref();
     r.beat.unref();
     if (o.rawTracks) {
-      const stream = new RawTrackStream({ storage: o.storage, recordingId: recording.id, recordingDir, sse: o.rawTracks.sse });
+      const stream = new RawTrackStream({ storage: o.storage, recordingId: recording.id, recordingDir });
       const raw = {
         stream,
         chain: Promise.resolve() as Promise<unknown>,

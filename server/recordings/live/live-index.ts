@@ -2,11 +2,10 @@
 // exist, whether the recording stopped, and what they were rendered from. Kept in the object store rather than the
 // database so that any node or worker can finish a recording from what is stored, whoever rendered it.
 import { createHash } from "node:crypto";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { liveKeys } from "@/lib/compositing/live";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
-import type { ObjectStore } from "@/server/platform/object-store";
+import { isObjectNotFound, type ObjectStorage } from "@/server/platform/storage/object-storage";
 import { deleteRecordingObjects } from "@/server/recordings/recording-objects";
 
 export const liveIndexSchema = z.object({
@@ -47,18 +46,13 @@ export function layoutBasisOf(b: Omit<LiveBasis, "spans">): string {
 
 export const livePrefix = (recordingId: string) => `recordings/${recordingId}/`;
 
-type Store = Pick<ObjectStore, "client" | "bucket">;
+type Store = ObjectStorage;
 
 export async function writeLiveIndex(storage: Store, recordingId: string, index: LiveIndex): Promise<void> {
-  await storage.client.send(
-    new PutObjectCommand({
-      Bucket: storage.bucket,
-      Key: livePrefix(recordingId) + liveKeys.index,
-      Body: JSON.stringify(index),
-      ContentType: "application/json",
-      CacheControl: "no-store",
-    }),
-  );
+  await storage.put(livePrefix(recordingId) + liveKeys.index, JSON.stringify(index), {
+    contentType: "application/json",
+    cacheControl: "no-store",
+  });
 }
 
 /**
@@ -69,10 +63,9 @@ export async function writeLiveIndex(storage: Store, recordingId: string, index:
 export async function readLiveIndex(storage: Store, recordingId: string, attempts = 4): Promise<LiveIndex | null> {
   let text: string;
   try {
-    const got = await storage.client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: livePrefix(recordingId) + liveKeys.index }));
-    text = (await got.Body?.transformToString()) ?? "";
+    text = (await storage.getBytes(livePrefix(recordingId) + liveKeys.index)).toString("utf8");
   } catch (err) {
-    if ((err as { name?: string }).name === "NoSuchKey") return null;
+    if (isObjectNotFound(err)) return null;
     throw err;
   }
   let json: unknown;
@@ -95,6 +88,6 @@ export async function readLiveIndex(storage: Store, recordingId: string, attempt
 export async function dropStaleLiveOutput(storage: Store, recordingId: string, basis: string): Promise<boolean> {
   const index = await readLiveIndex(storage, recordingId);
   if (!index || (index.basis === basis && index.ended)) return false;
-  await deleteRecordingObjects(storage.client, storage.bucket, { id: recordingId, keys: [], prefix: `${livePrefix(recordingId)}live/` });
+  await deleteRecordingObjects(storage, { id: recordingId, keys: [], prefix: `${livePrefix(recordingId)}live/` });
   return true;
 }

@@ -1,17 +1,15 @@
 // Watching a recording's live output: the HLS media playlist (EVENT while recording, closed at Stop; VOD once
-// ready) whose init and segment URIs are short-lived links, presigned against S3 or, with the embedded store,
+// ready) whose init and segment URIs are short-lived links, signed by the store (S3 presigned, Azure SAS) or, with the embedded store,
 // signed links through the app's origin (`/api/recordings/{id}/live/{file}`), served with Range like the movie.
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { liveKeys, mediaPlaylist } from "@/lib/compositing/live";
 import { conflict, forbidden, notFound } from "@/lib/domain/result";
+import { isObjectNotFound, type ObjectStorage, RangeNotSatisfiableError, webStream } from "@/server/platform/storage/object-storage";
 import { clampLinkSeconds } from "@/server/recordings/playback-links";
 import { liveObjectPath, singleByteRange, verifyLiveObjectLink } from "@/server/recordings/media-link";
 import { livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
 
 export interface LivePlaybackOptions {
-  s3: S3Client;
-  bucket: string;
+  storage: ObjectStorage;
   linkSeconds: number;
   appMediaSecret?: string;
 }
@@ -26,7 +24,7 @@ export async function livePlaylist(
   opts: { vod: boolean },
 ): Promise<Response> {
   if (GONE.has(recording.status)) throw notFound(`the recording is ${recording.status}`);
-  const index = await readLiveIndex({ client: o.s3, bucket: o.bucket }, recording.id);
+  const index = await readLiveIndex(o.storage, recording.id);
   if (!index || index.segments.length === 0) throw conflict("the recording has no live segments yet");
   if (opts.vod && !index.ended) throw conflict("the recording is still running: watch it live");
   const expires = Math.floor(Date.now() / 1000) + clampLinkSeconds(o.linkSeconds);
@@ -36,8 +34,8 @@ export async function livePlaylist(
       file,
       o.appMediaSecret
         ? liveObjectPath(o.appMediaSecret, { recordingId: recording.id, file, expires })
-        : await getSignedUrl(o.s3, new GetObjectCommand({ Bucket: o.bucket, Key: `${livePrefix(recording.id)}live/${file}` }), {
-            expiresIn: expires - Math.floor(Date.now() / 1000),
+        : await o.storage.signedReadUrl(`${livePrefix(recording.id)}live/${file}`, {
+            expiresInSeconds: expires - Math.floor(Date.now() / 1000),
           }),
     );
   }
@@ -66,20 +64,18 @@ export async function liveObject(
   if (!verdict.ok) throw forbidden(`live link refused: ${verdict.reason}`);
   if (GONE.has(recording.status)) throw notFound(`the recording is ${recording.status}`);
   const range = singleByteRange(link.range);
-  const object = await o.s3
-    .send(new GetObjectCommand({ Bucket: o.bucket, Key: `${livePrefix(recording.id)}live/${link.file}`, Range: range }))
-    .catch((err: { name?: string }) => {
-      if (err.name === "NoSuchKey") throw notFound("no such live object");
-      if (err.name === "InvalidRange") return null;
-      throw err;
-    });
+  const object = await o.storage.getStream(`${livePrefix(recording.id)}live/${link.file}`, { range }).catch((err: unknown) => {
+    if (isObjectNotFound(err)) throw notFound("no such live object");
+    if (err instanceof RangeNotSatisfiableError) return null;
+    throw err;
+  });
   if (!object) return new Response(null, { status: 416 });
   const headers = new Headers({
     "content-type": link.file.endsWith(".m4s") ? "video/iso.segment" : "video/mp4",
     "accept-ranges": "bytes",
     "cache-control": "private, max-age=60",
   });
-  if (object.ContentLength !== undefined) headers.set("content-length", String(object.ContentLength));
-  if (object.ContentRange) headers.set("content-range", object.ContentRange);
-  return new Response(object.Body?.transformToWebStream() ?? null, { status: range && object.ContentRange ? 206 : 200, headers });
+  if (object.contentLength !== undefined) headers.set("content-length", String(object.contentLength));
+  if (object.contentRange) headers.set("content-range", object.contentRange);
+  return new Response(webStream(object.body), { status: range && object.contentRange ? 206 : 200, headers });
 }

@@ -3,12 +3,11 @@
 // ending a settle margin before now) and stored as fMP4 segments with the index that lists them.
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_ENCODER, type EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import { closedWindow, isBlankWindow, liveKeys, type LiveSegment, windowPreset } from "@/lib/compositing/live";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
 import type { Logger } from "@/server/platform/logger";
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import {
   type Composition,
   ComposeError,
@@ -31,7 +30,7 @@ export interface LiveRecordingOptions {
   recordingId: string;
   recordingDir: string;
   workDir: string;
-  storage: ObjectStore;
+  storage: ObjectStorage;
   windowMs: number;
   /** Media younger than this may still be in the recorder's jitter buffer or unflushed cluster. */
   settleMs: number;
@@ -241,13 +240,6 @@ export class LiveRecording {
   }
 
   private async put(key: string, body: Buffer, contentType: string): Promise<void> {
-    await this.o.storage.client.send(
-      new PutObjectCommand({
-        Bucket: this.o.storage.bucket,
-        Key: livePrefix(this.o.recordingId) + key,
-        Body: body,
-        ContentType: contentType,
-      }),
-    );
+    await this.o.storage.put(livePrefix(this.o.recordingId) + key, body, { contentType });
   }
 }

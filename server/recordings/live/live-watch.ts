@@ -4,13 +4,13 @@
 // heartbeat stopped and queued: the job makes the movie from the raw files if they are anywhere, else from the
 // stored windows (everything but the window in progress).
 import type { Logger } from "@/server/platform/logger";
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { readLiveIndex } from "@/server/recordings/live/live-index";
 import type { RecordingStore } from "@/server/recordings/recording-store";
 
 export interface LiveWatchOptions {
   store: Pick<RecordingStore, "capturing" | "markLost">;
-  storage: Pick<ObjectStore, "client" | "bucket">;
+  storage: ObjectStorage;
   staleMs: number;
   /** The recording was marked interrupted: announce it and queue its compositing. */
   onLost: (recordingId: string) => Promise<void>;

@@ -5,10 +5,9 @@
 // head chunk of each file is stored again.
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type ServerSideEncryption } from "@aws-sdk/client-s3";
 import { listRecordingFiles, safeRelativePath } from "@/recorder/control/recording-files";
-import type { ObjectStore } from "@/server/platform/object-store";
-import { listObjectKeys, recordingPrefix } from "@/server/recordings/recording-objects";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
+import { recordingPrefix } from "@/server/recordings/recording-objects";
 
 const chunkPrefix = (recordingId: string) => `${recordingPrefix(recordingId)}raw-chunks/`;
 /** Written after the last chunk: the chunks are the whole recording's raw files. */
@@ -17,11 +16,10 @@ const OFFSET_DIGITS = 13;
 const HEAD_BYTES = 64 * 1024;
 
 export interface RawTrackStreamOptions {
-  storage: ObjectStore;
+  storage: ObjectStorage;
   recordingId: string;
   /** The recorder's folder of this recording. */
   recordingDir: string;
-  sse?: { algorithm: ServerSideEncryption | `${ServerSideEncryption}`; kmsKeyId?: string };
 }
 
 export class RawTrackStream {
@@ -67,37 +65,23 @@ export class RawTrackStream {
   }
 
   private async send(name: string, body: Buffer): Promise<void> {
-    await this.o.storage.client.send(
-      new PutObjectCommand({
-        Bucket: this.o.storage.bucket,
-        Key: chunkPrefix(this.o.recordingId) + name,
-        Body: body,
-        ContentType: "application/octet-stream",
-        ServerSideEncryption: this.o.sse?.algorithm as ServerSideEncryption | undefined,
-        SSEKMSKeyId: this.o.sse?.kmsKeyId,
-      }),
-    );
+    await this.o.storage.put(chunkPrefix(this.o.recordingId) + name, body, { contentType: "application/octet-stream" });
   }
 }
 
 /** Whether the streamed chunks are the whole recording (its stream was closed at Stop). */
-export async function rawChunksComplete(storage: ObjectStore, recordingId: string): Promise<boolean> {
-  try {
-    await storage.client.send(new HeadObjectCommand({ Bucket: storage.bucket, Key: chunkPrefix(recordingId) + COMPLETE }));
-    return true;
-  } catch {
-    return false;
-  }
+export async function rawChunksComplete(storage: ObjectStorage, recordingId: string): Promise<boolean> {
+  return storage.exists(chunkPrefix(recordingId) + COMPLETE).catch(() => false);
 }
 
 /**
  * Rebuilds a recording's raw folder from its stored chunks into `into` (each chunk written at its offset, so a head
  * stored again at the end overwrites the first). Returns the number of files, 0 when nothing was streamed.
  */
-export async function restoreRawChunks(storage: ObjectStore, recordingId: string, into: string): Promise<number> {
+export async function restoreRawChunks(storage: ObjectStorage, recordingId: string, into: string): Promise<number> {
   const prefix = chunkPrefix(recordingId);
   const chunks: { key: string; rel: string; offset: number }[] = [];
-  for (const key of await listObjectKeys(storage.client, storage.bucket, prefix)) {
+  for (const key of await storage.list(prefix)) {
     const m = /^(.+)@(\d+)$/.exec(key.slice(prefix.length));
     const rel = m ? safeRelativePath(m[1]!) : null;
     if (m && rel) chunks.push({ key, rel, offset: Number(m[2]) });
@@ -108,9 +92,7 @@ export async function restoreRawChunks(storage: ObjectStore, recordingId: string
   for (const c of chunks) {
     const file = path.join(into, c.rel);
     await mkdir(path.dirname(file), { recursive: true });
-    const body = Buffer.from(
-      await (await storage.client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: c.key }))).Body!.transformToByteArray(),
-    );
+    const body = await storage.getBytes(c.key);
     const fh = await open(file, files.has(c.rel) ? "r+" : "w");
     try {
       await fh.write(body, 0, body.length, c.offset);

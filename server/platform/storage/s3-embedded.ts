@@ -1,0 +1,79 @@
+// The embedded S3-compatible server (s3rver) the app uses when no S3_ENDPOINT is configured, on loopback with its
+// data under the data folder, and the fixes it needs to be safe and to agree with the AWS SDK's signatures.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import type { S3Client } from "@aws-sdk/client-s3";
+import S3rver from "@20minutes/s3rver";
+
+export interface EmbeddedS3 {
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedS3(directory: string, port: number): Promise<EmbeddedS3> {
+  mkdirSync(directory, { recursive: true });
+  const credentials = useFreshEmbeddedKeys();
+  const server = new S3rver({ address: "127.0.0.1", port, directory, silent: true });
+  refuseUnsigned(server);
+  const address = (await server.run()) as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${address.port}`, credentials, close: () => server.close() };
+}
+
+interface KoaContext {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+  status: number;
+  type: string;
+  body: unknown;
+}
+
+/**
+ * s3rver serves a request that carries no signature at all as anonymous, so any local user (or a request forged
+ * through the server) read every movie, and a presigned link without its query string never expired. Every request
+ * of ours is signed: one with no signature is refused before s3rver sees it (signed ones it verifies itself).
+ */
+function refuseUnsigned(server: S3rver): void {
+  const stack = (server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] }).middleware;
+  stack.unshift(async (ctx, next) => {
+    const signed = "authorization" in ctx.headers || "Signature" in ctx.query || "X-Amz-Algorithm" in ctx.query;
+    if (signed || ctx.method === "OPTIONS") return next();
+    ctx.status = 403;
+    ctx.type = "application/xml";
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>unsigned requests are refused</Message></Error>';
+  });
+}
+
+// s3rver accepts a well-known key pair ("S3RVER") out of the box; replace it with a random one per run so
+// only this process can sign requests (and presigned links name a key nobody else knows).
+function useFreshEmbeddedKeys(): { accessKeyId: string; secretAccessKey: string } {
+  const require = createRequire(import.meta.url);
+  const { DUMMY_ACCOUNT } = require("@20minutes/s3rver/lib/models/account.js") as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
+  };
+  DUMMY_ACCOUNT.revokeAccessKey("S3RVER");
+  const keys = {
+    accessKeyId: `VHD${randomBytes(8).toString("hex").toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString("base64url"),
+  };
+  DUMMY_ACCOUNT.createKeyPair(keys.accessKeyId, keys.secretAccessKey);
+  return keys;
+}
+
+// s3rver canonicalizes a bucket-level request as "/bucket" while the SDK sends and signs "/bucket/", so its
+// signature check refuses every bucket-level call. Sending "/bucket" (which S3 treats the same) makes the
+// signatures agree without turning verification off. Added before signing, for the embedded server only.
+export function signBucketPathsWithoutSlash(client: S3Client): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { path?: string };
+      if (typeof request.path === "string" && /^\/[^/]+\/$/.test(request.path)) request.path = request.path.slice(0, -1);
+      return next(args);
+    },
+    { step: "build", name: "embeddedBucketPath" },
+  );
+}
