@@ -22,6 +22,7 @@ import { signBucketPathsWithoutSlash, startEmbeddedS3 } from "@/server/platform/
 import { applyLifecycleRule } from "@/server/platform/storage/s3-lifecycle";
 import {
   ObjectNotFoundError,
+  parseByteRange,
   RangeNotSatisfiableError,
   type HousekeepingResult,
   type ObjectHead,
@@ -120,8 +121,9 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   async getStream(key: string, opts: ReadOptions = {}): Promise<ObjectRead> {
+    const range = opts.range ? await this.explicitRange(key, opts.range) : undefined;
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: opts.range }), {
+      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }), {
         abortSignal: opts.signal,
       });
       return { body: got.Body as Readable, contentLength: got.ContentLength, contentRange: opts.range ? got.ContentRange : undefined };
@@ -131,6 +133,17 @@ export class S3ObjectStorage implements ObjectStorage {
       if (name === "InvalidRange" || httpStatus(error) === 416) throw new RangeNotSatisfiableError(key, opts.range ?? "");
       throw error;
     }
+  }
+
+  /** `bytes=-n` as `bytes=a-b`: the embedded s3rver answers a suffix range with the object's head (measured). */
+  private async explicitRange(key: string, header: string): Promise<string> {
+    const range = parseByteRange(header);
+    if (!range) throw new RangeNotSatisfiableError(key, header);
+    if (!("suffix" in range)) return header;
+    const head = await this.head(key);
+    if (!head) throw new ObjectNotFoundError(key);
+    if (range.suffix === 0 || head.size <= 0) throw new RangeNotSatisfiableError(key, header);
+    return `bytes=${Math.max(0, head.size - range.suffix)}-${head.size - 1}`;
   }
 
   async head(key: string): Promise<ObjectHead | null> {
