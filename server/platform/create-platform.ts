@@ -14,7 +14,7 @@ import { DEFAULT_PASSWORDS, seed } from "@/server/platform/database/seed";
 import type { Logger } from "@/server/platform/logger";
 import type { CoreServices } from "@/server/service-registry";
 import { connectRedisRateLimits } from "@/server/platform/redis-rate-limits";
-import { openStorage } from "@/server/platform/object-store";
+import { openStorage, storageConfig } from "@/server/platform/object-store";
 
 export const APP_VERSION = "0.1.0";
 
@@ -38,33 +38,7 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       logger.warn({ defaults: Object.keys(DEFAULT_PASSWORDS) }, "seeded accounts use README passwords; set SEED_*_PASSWORD in production");
     }
 
-    const storage = await openStorage(
-      env.STORAGE_BACKEND === "azure"
-        ? {
-            backend: "azure",
-            azure: {
-              connectionString: env.AZURE_STORAGE_CONNECTION_STRING,
-              account: env.AZURE_STORAGE_ACCOUNT,
-              key: env.AZURE_STORAGE_KEY,
-              endpoint: env.AZURE_STORAGE_ENDPOINT,
-              container: env.AZURE_STORAGE_CONTAINER,
-            },
-          }
-        : {
-            backend: "s3",
-            s3: {
-              endpoint: env.S3_ENDPOINT,
-              region: env.S3_REGION,
-              bucket: env.S3_BUCKET,
-              accessKeyId: env.S3_ACCESS_KEY_ID,
-              secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-              forcePathStyle: env.S3_FORCE_PATH_STYLE,
-              embeddedDir: path.join(dataDir, "s3"),
-              embeddedPort: env.EMBEDDED_S3_PORT,
-              sse: env.S3_SSE ? { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID } : undefined,
-            },
-          },
-    );
+    const storage = await openStorage(storageConfig(env, dataDir));
 
     const { secret, generated } = resolveAuthSecret(env.AUTH_SECRET, dataDir);
     if (generated) logger.warn("AUTH_SECRET is not set: using a generated secret kept in the data folder (single node only)");
