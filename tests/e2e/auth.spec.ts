@@ -56,7 +56,7 @@ test("health names the database and storage modes", async ({ request }) => {
   expect(await response.json()).toMatchObject({
     status: "ok",
     database: { mode: process.env.DATABASE_URL ? "postgres" : "pglite", ok: true },
-    storage: { mode: "embedded", ok: true },
+    storage: { backend: "s3", mode: "embedded", ok: true },
   });
 });
 
@@ -64,7 +64,7 @@ test("health names the database and storage modes", async ({ request }) => {
 test("health tells anonymous callers only up or down; a signed-in agent sees the details", async ({ page, request }) => {
   const anonymous = await (await request.get("/api/health")).json();
   expect(Object.keys(anonymous).sort()).toEqual(["database", "status", "storage"]);
-  expect(Object.keys(anonymous.storage).sort()).toEqual(["mode", "ok"]);
+  expect(Object.keys(anonymous.storage).sort()).toEqual(["backend", "mode", "ok"]);
   expect(Object.keys(anonymous.database).sort()).toEqual(["mode", "ok"]);
   await signIn(page, "agent1", "agent1-pass");
   const detailed = await (await page.request.get("/api/health")).json();

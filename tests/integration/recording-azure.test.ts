@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
 import type { Identity } from "@/lib/realtime/identity";
-import { checkHealth } from "@/server/platform/health";
+import { checkHealth, publicHealth } from "@/server/platform/health";
 import { openStorage, storageConfig } from "@/server/platform/object-store";
 import type { AzureObjectStorage } from "@/server/platform/storage/azure-storage";
 import { writeLiveIndex } from "@/server/recordings/live/live-index";
@@ -121,6 +121,7 @@ describe.skipIf(!hasFfmpeg)(`recordings in Azure Blob Storage (Azurite, ${testDa
 
     const health = await checkHealth(core);
     expect(health.storage).toMatchObject({ backend: "azure", mode: "azure", bucket: "recordings-test", ok: true });
+    expect(publicHealth(health).storage).toEqual({ backend: "azure", mode: "azure", ok: true });
   }, 120_000);
 
   it("plays through a read-only SAS link: 206 with the stored bytes for a Range request; downloads as an attachment", async () => {
