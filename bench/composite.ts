@@ -281,8 +281,7 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
     // As the compose job stores them before the recording is ready (the database update is not included).
     uploadS = await timed(() =>
       uploadRecordingFiles({
-        s3: store.client,
-        bucket: store.bucket,
+        storage: store,
         prefix: `recordings/${recordingId}/`,
         files: [
           { path: movie, key: "movie.mp4", contentType: "video/mp4" },

@@ -67,8 +67,7 @@ try {
         throw new Error(`INVALID movie from ${name}: ${info.codecs}, ${info.duration} s (reference ${reference.duration} s)`);
       const uploadS = await seconds(() =>
         uploadRecordingFiles({
-          s3: store.client,
-          bucket: store.bucket,
+          storage: store,
           prefix: `recordings/bench-${rep}/`,
           files: [{ path: out, key: "movie.mp4", contentType: "video/mp4" }],
         }),

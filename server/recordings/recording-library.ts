@@ -12,7 +12,7 @@ import type { Identity } from "@/lib/realtime/identity";
 import type { RecordingView } from "@/lib/realtime/views";
 import { listRecordingSessions, type StoredSession } from "@/recorder/ingest";
 import type { PrismaClient } from "@/server/platform/database/generated/client";
-import { type ObjectStorage, RangeNotSatisfiableError, webStream } from "@/server/platform/storage/object-storage";
+import { ObjectNotFoundError, type ObjectStorage, RangeNotSatisfiableError, webStream } from "@/server/platform/storage/object-storage";
 import { attachmentDisposition, clampLinkSeconds, createDownloadLink, createPlaybackLink } from "@/server/recordings/playback-links";
 import { mediaLinkPath, singleByteRange, verifyMediaLink } from "@/server/recordings/media-link";
 import { chaptersKey, recordingPrefix, removeAllObjectsOf } from "@/server/recordings/recording-objects";
@@ -147,13 +147,13 @@ export class RecordingLibrary {
     requireAgentIdentity(who);
     const row = await this.visibleRow(who, id);
     if (row.status !== "ready") throw conflict(`the recording is ${row.status}, not ready to play`);
-    const object = await this.opts.s3
-      .send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: chaptersKey(id) }))
-      .catch((err: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
-        if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return null;
+    const text = await this.opts.storage.getBytes(chaptersKey(id)).then(
+      (bytes) => bytes.toString("utf-8"),
+      (err: unknown) => {
+        if (err instanceof ObjectNotFoundError) return undefined;
         throw err;
-      });
-    const text = await object?.Body?.transformToString("utf-8");
+      },
+    );
     if (text === undefined) throw notFound("this recording has no chapters");
     return new Response(text, { headers: { "content-type": "text/vtt; charset=utf-8", "cache-control": "private, no-store" } });
   }

@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext, } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
 import { agreeToRecording, currentRecordingId, openCall } from "@/tests/support/e2e/help-desk-call";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, test, } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { downloadAndProbe } from "@/tests/support/e2e/cluster/media-checks";
 import { agreeToRecording, currentRecordingId, openCall } from "@/tests/support/e2e/help-desk-call";
 import { expectMovieContent } from "@/tests/support/media/movie-content";

@@ -3,7 +3,7 @@
 // job waits for them rather than deciding at once, so that it assembles the movie from the stored segments
 // (seconds) instead of compositing the raw files again (minutes), and a recording is never ready while its live
 // playlist is still open. It stops waiting when the renderer's index stops changing (a lost node).
-import type { ObjectStore } from "@/server/platform/object-store";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { type LiveIndex, readLiveIndex } from "@/server/recordings/live/live-index";
 
 export interface LiveOutputEndOptions {
@@ -16,11 +16,7 @@ export interface LiveOutputEndOptions {
 }
 
 /** The recording's live index once it is ended, stale, absent, or the wait is over (then as it stands). */
-export async function untilLiveOutputEnds(
-  storage: Pick<ObjectStore, "client" | "bucket">,
-  recordingId: string,
-  o: LiveOutputEndOptions,
-): Promise<LiveIndex | null> {
+export async function untilLiveOutputEnds(storage: ObjectStorage, recordingId: string, o: LiveOutputEndOptions): Promise<LiveIndex | null> {
   const now = o.now ?? Date.now;
   const giveUpAt = now() + o.maxMs;
   let last: LiveIndex | null = null;
