@@ -58,4 +58,23 @@ describe("waiting for a live renderer elsewhere to finish", () => {
       clearInterval(beat);
     }
   });
+
+  it("does not wait for a store that cannot be reached (the job goes on; its upload waits for storage)", async () => {
+    const gone = mkdtempSync(path.join(tmpdir(), "vhd-live-end-gone-"));
+    const down = await openObjectStore({
+      region: "us-east-1",
+      bucket: "live-end",
+      forcePathStyle: true,
+      embeddedDir: gone,
+      embeddedPort: 0,
+    });
+    await down.close();
+    try {
+      const started = Date.now();
+      expect(await untilLiveOutputEnds(down, "rec-d", { staleMs: 30_000, maxMs: 120_000, pollMs: 50 })).toBeNull();
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      rmSync(gone, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

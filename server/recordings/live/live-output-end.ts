@@ -20,16 +20,18 @@ export async function untilLiveOutputEnds(storage: ObjectStorage, recordingId: s
   const now = o.now ?? Date.now;
   const giveUpAt = now() + o.maxMs;
   let last: LiveIndex | null = null;
-  for (;;) {
-    // A read that fails (the store briefly unreachable, an index being rewritten) is tried again, not taken as none.
+  for (let failures = 0; ; ) {
+    // A read that fails (an index being rewritten) is tried again, but a store that stays unreachable is not
+    // waited for: the job goes on as without live output, and its upload waits for storage like any movie.
     const read = await readLiveIndex(storage, recordingId).then(
       (index) => ({ index }),
       () => null,
     );
     if (read) {
+      failures = 0;
       last = read.index;
       if (!last || last.ended || now() - Date.parse(last.updatedAt) >= o.staleMs) return last;
-    }
+    } else if (++failures >= 3) return last;
     if (now() >= giveUpAt) return last;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
   }
