@@ -81,13 +81,12 @@ export async function readLiveIndex(storage: Store, recordingId: string, attempt
 }
 
 /**
- * Removes a recording's live output when the movie was made from the raw files and the output is not that movie:
- * rendered from something else than `basis` (its VOD playlist would play the old layout), or never finished (its
- * playlist would stay open, without the end). Returns whether it removed anything.
+ * Removes a recording's live output when it was rendered from something else than `basis` (the movie was made again
+ * from the raw files): its VOD playlist would otherwise play the old layout. Returns whether it removed anything.
  */
 export async function dropStaleLiveOutput(storage: Store, recordingId: string, basis: string): Promise<boolean> {
   const index = await readLiveIndex(storage, recordingId);
-  if (!index || (index.basis === basis && index.ended)) return false;
+  if (!index || index.basis === basis) return false;
   await deleteRecordingObjects(storage, { id: recordingId, keys: [], prefix: `${livePrefix(recordingId)}live/` });
   return true;
 }

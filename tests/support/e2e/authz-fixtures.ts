@@ -110,6 +110,16 @@ export async function setUp(actors: Actors, setup: Setup): Promise<Target> {
   expect(body.status).toBe("recording");
   target.recordingId = body.recordingId;
   if (setup === "recording") return target;
+  if (setup === "finishedLive") {
+    // A recording stopped within its first second can end before any window was rendered (then it has no live
+    // output at all): rows about the live playlist stop it once its first window is stored.
+    await expect
+      .poll(async () => (await (await host("GET", `/api/recordings/${target.recordingId}`)).json()).live?.segments ?? 0, {
+        timeout: 120_000,
+        intervals: [500, 1000, 2000],
+      })
+      .toBeGreaterThan(0);
+  }
   expect((await host("DELETE", `/api/meeting-points/${target.meetingPointId}/recording`)).status()).toBe(200);
   // Compositing runs at once (no media: a short blank movie); a finished recording may be played and deleted.
   // One job at a time, and on a loaded machine a job has been seen to sit in "processing" for over a minute.
