@@ -47,7 +47,6 @@ const CONTENT_TYPES: Record<string, string> = { init: "video/mp4", segment: "vid
 export class LiveRecording {
   readonly segments: LiveSegment[] = [];
   private tail: Buffer | null = null;
-  private initStored = false;
   private readonly probed: ProbeCache = new Map();
   /** Captured output time not yet in a stored window (the last tick's view). */
   lagMs = 0;
@@ -119,12 +118,12 @@ export class LiveRecording {
       const index = this.segments.length;
       const started = performance.now();
       const result = await this.produce(composition, w, !final || w.toMs < captured, index, captured - w.toMs);
-      if (!this.initStored) await this.put(liveKeys.init, result.init, CONTENT_TYPES.init!);
-      this.init ??= result.init;
+      const first = this.init === null;
+      if (first) await this.put(liveKeys.init, result.init, CONTENT_TYPES.init!);
       await this.put(liveKeys.segment(index), result.segment, CONTENT_TYPES.segment!);
       // The same bytes, in order, in one local file: at Stop this node assembles the movie without downloading them.
-      await appendFile(this.localFragments, this.initStored ? result.segment : Buffer.concat([result.init, result.segment]));
-      this.initStored = true;
+      await appendFile(this.localFragments, first ? Buffer.concat([result.init, result.segment]) : result.segment);
+      this.init ??= result.init;
       this.segments.push({ index, durationMs: result.durationMs });
       this.tail = result.tailPcm;
       this.renderSeconds += (performance.now() - started) / 1000;
@@ -146,7 +145,7 @@ export class LiveRecording {
    */
   private readonly blanks = new Map<number, { media: Buffer; timescales: Map<number, number>; tailPcm: Buffer }>();
 
-  /** The init segment stored (every window must match it), and whether windows behind others may encode faster. */
+  /** The init segment stored (null until the first window; every window must match it), and whether windows behind others may encode faster. */
   private init: Buffer | null = null;
   private catchUp = true;
   /** Windows encoded with the catch-up preset (see windowPreset). */
