@@ -33,18 +33,24 @@ if [ "${SKIP_POSTGRES:-0}" = "1" ]; then
 else
   step "unit + integration tests on PostgreSQL ($PG_URL)"
   reports+=("$REPORTS/vitest-postgres.json")
-  # The recorder, media and schema-drift tests do not touch the app database: once is enough.
-  DATABASE_URL="$PG_URL" npx vitest run --exclude "tests/recorder/**" --exclude "tests/media/**" --exclude "tests/db/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-postgres.json"
+  # The unit, recorder, media and schema-drift tests do not touch the app database, and the fault tests show what
+  # the app does when another service (S3, Redis, a node) fails, the same above either driver: once is enough.
+  DATABASE_URL="$PG_URL" npx vitest run tests/integration --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-postgres.json"
 fi
 
 # NODE_LTS: a second Node binary (CI passes the current LTS from scripts/current-lts-node.sh). The machine's own Node
 # stays the minimum supported one; this pass shows the code and its dependencies also work on the current line.
-# The media tests check what ffmpeg made (not Node's part in it) and the fault tests what the app does when an outside
-# service fails (not Node's part either); both already ran once: left out here.
+# What depends on Node's own line runs here: the pure logic, the embedded database (PGlite, WebAssembly), both storage
+# SDKs against their emulators, the WHIP ingest on werift, Socket.IO and next-auth, and one recording end to end.
+# The media, fault and remaining integration tests check ffmpeg's output and the app's own decisions, the same on any
+# Node: they ran once above.
+NODE_LTS_TESTS=(tests/unit tests/integration/embedded-database.test.ts tests/integration/storage-contract.test.ts
+  tests/recorder/whip-ingest.test.ts tests/integration/authz-sockets.test.ts tests/integration/credentials.test.ts
+  tests/integration/recording-pipeline.test.ts)
 if [ -n "${NODE_LTS:-}" ]; then
-  step "unit + integration tests on embedded PGlite with Node $("$NODE_LTS" --version)"
+  step "unit tests and the Node-dependent integration tests on embedded PGlite with Node $("$NODE_LTS" --version)"
   reports+=("$REPORTS/vitest-node-lts.json")
-  env -u DATABASE_URL "$NODE_LTS" node_modules/vitest/vitest.mjs run "${TIMED[@]/#/--exclude=}" --exclude "tests/media/**" --exclude "tests/faults/**" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-node-lts.json"
+  env -u DATABASE_URL "$NODE_LTS" node_modules/vitest/vitest.mjs run "${NODE_LTS_TESTS[@]}" --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest-node-lts.json"
 fi
 
 step "production build"
