@@ -19,7 +19,8 @@ export function RecordingStatus({ recording }: { recording: RecordingView }) {
         <progress data-testid="recording-progress" max={100} value={progress ?? undefined} aria-label="Processing" style={{ width: 120 }} />
       )}
       {(status === "failed" || status === "ready") && error && (
-        <span className="error" data-testid="recording-error" style={{ margin: 0 }}>
+        // Ready with a reason: the movie plays, a later layout could not be applied. A notice, not an alarm.
+        <span className={status === "ready" ? "notice" : "error"} data-testid="recording-error" style={{ margin: 0 }}>
           {error}
         </span>
       )}
