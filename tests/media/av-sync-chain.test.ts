@@ -6,19 +6,30 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "@/recorder/ingest";
 import { composeRecording } from "@/server/recordings/compose/compose-recording";
 import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "@/tests/support/recorder/chromium-publisher";
-import { makeSyncSource, measureMarks, type MarkPair } from "@/tests/support/media/fixtures-sync";
+import { liveWindowMs } from "@/lib/compositing/live";
+import { createLogger } from "@/server/platform/logger";
+import { openObjectStore } from "@/server/platform/object-store";
+import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
+import { LiveRecording } from "@/server/recordings/live/live-recording";
+import { makeSyncSource, measureMarks, median, subFrameOffsets, type MarkPair } from "@/tests/support/media/fixtures-sync";
 
 /**
  * A/V sync through the whole recording chain: Chromium's fake camera and microphone play files whose flashes and
  * beeps start together → WebRTC → the recorder's WHIP ingest (raw tracks + manifest) → composeRecording → MP4.
  * The raw track files are measured too (placed on one clock with the manifest), so a failure says which half is off.
+ * Both movies are measured: the one assembled from live windows (what the app ships) and the post-call composite
+ * (a re-composite). Marks at phases spread over the movie's 25 fps grid make the measurement sub-frame: see
+ * subFrameOffsets.
  */
 
 const secret = "av-sync-chain-secret";
 const recordingId = "rec-sync";
 const dir = mkdtempSync(path.join(os.tmpdir(), "av-sync-chain-"));
-const PUBLISH_SECONDS = 7;
-const MAX_MEDIAN_OFFSET_MS = 40;
+const PUBLISH_SECONDS = 15;
+/** The issue's bound for every mark, end to end (capture → WebRTC → recorder → compositor), rounding aside. */
+const MAX_OFFSET_MS = 20;
+const MIN_MARKS = 6;
+const OUTPUT = { width: 640, height: 360 };
 let served: Awaited<ReturnType<typeof serveIngest>> | undefined;
 let ingest: WhipHandler;
 let origin: string;
@@ -76,7 +87,7 @@ const fmt = (pairs: MarkPair[], base = 0) =>
   pairs.map((p) => `${((p.flashMs - base) / 1000).toFixed(3)} s: ${p.offsetMs >= 0 ? "+" : ""}${p.offsetMs.toFixed(1)} ms`).join(", ");
 
 describe.skipIf(!haveBrowserAndFfmpeg)("A/V sync from Chromium through the recorder and the compositor", () => {
-  it(`keeps the flash and the beep within ${MAX_MEDIAN_OFFSET_MS} ms (median) in the raw tracks and in the MP4`, async () => {
+  it(`keeps every mark within ${MAX_OFFSET_MS} ms, rounding aside, in the live-assembled and the post-call movie`, async () => {
     const token = issuePublisherToken(secret, { recordingId, participantId: "sync", displayName: "Sync" });
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
@@ -107,51 +118,70 @@ describe.skipIf(!haveBrowserAndFfmpeg)("A/V sync from Chromium through the recor
 
     // Raw tracks on the sender's clock (what aligns one sender's audio with its video), and on the recorder's
     // clock via alignedZeroMs (adds each track's own best-case transit).
-    const raw = (key: "mediaZeroNtpMs" | "alignedZeroMs") => {
-      const v0 = zeroOf(lines, video.trackId, key);
-      return measureMarks(path.join(recDir, video.file), path.join(recDir, audio.file), {
-        videoMs: v0,
+    const raw = (key: "mediaZeroNtpMs" | "alignedZeroMs") =>
+      measureMarks(path.join(recDir, video.file), path.join(recDir, audio.file), {
+        videoMs: zeroOf(lines, video.trackId, key),
         audioMs: zeroOf(lines, audio.trackId, key),
       });
-    };
     const rawSender = raw("mediaZeroNtpMs");
     const rawAligned = raw("alignedZeroMs");
 
     const sessionStart = lines.find((l) => l.type === "session-start")!.atMs;
     const sessionEnd = lines.find((l) => l.type === "session-end")!.atMs;
-    const out = path.join(dir, "movie.mp4");
+    const manifestText = readFileSync(path.join(recDir, "manifest.jsonl"), "utf8");
+    const postCall = path.join(dir, "movie.mp4");
     const composed = await composeRecording({
       recordingDir: recDir,
-      manifestText: readFileSync(path.join(recDir, "manifest.jsonl"), "utf8"),
+      manifestText,
       spans: [{ fromMs: sessionStart, toMs: sessionEnd }],
-      output: { width: 640, height: 360 },
-      outFile: out,
+      output: OUTPUT,
+      outFile: postCall,
     });
     expect(composed.droppedTracks).toEqual([]);
-    const movie = measureMarks(out);
+    const live = path.join(dir, "live.mp4");
+    const windows = await liveMovie(recDir, sessionStart, sessionEnd, live);
+    expect(windows, "the live movie is several windows").toBeGreaterThanOrEqual(2);
 
     const v0 = zeroOf(lines, video.trackId, "mediaZeroNtpMs");
-    console.log(
-      [
-        `A/V sync chain (${((sessionEnd - sessionStart) / 1000).toFixed(1)} s recorded; offset = beep − flash, + = audio late):`,
-        `  raw tracks, sender clock:   median ${rawSender.medianOffsetMs.toFixed(1)} ms; ${fmt(rawSender.pairs, v0)}`,
-        `  raw tracks, alignedZeroMs:  median ${rawAligned.medianOffsetMs.toFixed(1)} ms; ${fmt(rawAligned.pairs, v0)}`,
-        `  composited MP4:             median ${movie.medianOffsetMs.toFixed(1)} ms; ${fmt(movie.pairs)}`,
-        `  flashes/beeps found: raw ${rawSender.flashes.length}/${rawSender.beeps.length}, MP4 ${movie.flashes.length}/${movie.beeps.length}`,
-      ].join("\n"),
-    );
+    const report = [
+      `A/V sync chain (${((sessionEnd - sessionStart) / 1000).toFixed(1)} s recorded; offset = beep − flash, + = audio late):`,
+      `  raw tracks, sender clock:   median ${rawSender.medianOffsetMs.toFixed(1)} ms; ${fmt(rawSender.pairs, v0)}`,
+      `  raw tracks, alignedZeroMs:  median ${rawAligned.medianOffsetMs.toFixed(1)} ms; ${fmt(rawAligned.pairs, v0)}`,
+    ];
+    const movies = { "post-call": postCall, [`live, ${windows} windows`]: live };
+    const measured = Object.entries(movies).map(([name, file]) => {
+      const marks = measureMarks(file);
+      const sub = subFrameOffsets(rawSender.pairs, marks.pairs);
+      report.push(
+        `  ${name} MP4: median ${marks.medianOffsetMs.toFixed(1)} ms as read; compositor ${sub.compositorMs >= 0 ? "+" : ""}${sub.compositorMs.toFixed(1)} ms, audio spread ${sub.audioSpreadMs.toFixed(1)} ms, phases over ${sub.phaseSpreadMs.toFixed(1)} ms; per mark, rounding aside: ${sub.marks.map((m) => `${(m.movieMs / 1000).toFixed(2)} s ${m.offsetMs >= 0 ? "+" : ""}${m.offsetMs.toFixed(1)} (rounded ${m.roundingMs >= 0 ? "+" : ""}${m.roundingMs.toFixed(0)})`).join(", ")}`,
+      );
+      return { name, marks, sub };
+    });
+    console.log(report.join("\n"));
 
-    // At least two marks (a flash every 2 s over ~7 s) must be found, else the measurement itself is broken.
-    expect(rawSender.pairs.length, "raw marks paired").toBeGreaterThanOrEqual(2);
-    expect(movie.pairs.length, "MP4 marks paired").toBeGreaterThanOrEqual(2);
-    expect(rawSender.medianAbsOffsetMs, "recorder: raw tracks out of sync").toBeLessThanOrEqual(MAX_MEDIAN_OFFSET_MS);
-    expect(movie.medianAbsOffsetMs, "composited MP4 out of sync").toBeLessThanOrEqual(MAX_MEDIAN_OFFSET_MS);
-    // The compositor must keep what the recorder delivered. Its 25 fps output moves each frame to the nearest
-    // 40 ms tick (±20 ms, the same for every mark since they are 2 s apart); 8 ms more for onset detection.
-    const FRAME_ROUNDING_MS = 28;
-    expect(Math.abs(movie.medianOffsetMs - rawSender.medianOffsetMs), "compositor shifted audio against video").toBeLessThanOrEqual(
-      FRAME_ROUNDING_MS,
-    );
+    // A flash every 2.033 s over 15 s: at least six marks, else the measurement itself is broken.
+    expect(rawSender.pairs.length, "raw marks paired").toBeGreaterThanOrEqual(MIN_MARKS);
+    for (const { name, sub } of measured) {
+      expect(sub.marks.length, `${name}: movie marks matched to raw ones`).toBeGreaterThanOrEqual(MIN_MARKS);
+      // Spread phases, else their mean is not the video's placement.
+      expect(sub.phaseSpreadMs, `${name}: marks spread over the frame grid`).toBeGreaterThanOrEqual(20);
+      // Audio is placed on one time line, across window joins too: the same shift for every beep.
+      expect(sub.audioSpreadMs, `${name}: audio shift the same for every mark`).toBeLessThanOrEqual(2);
+      // Video moves only by its frame rounding (half a 40 ms tick, 3 ms onset detection), in every window.
+      for (const m of sub.marks) expect(Math.abs(m.roundingMs), `${name}: flash at ${m.movieMs} ms misplaced`).toBeLessThanOrEqual(23);
+      // The compositor's own shift against the raw tracks as measured. It reads about -6 ms here, Opus's 6.5 ms
+      // encoder lookahead (the raw files' CodecDelay): one of the two decodes counts it and the other does not.
+      // The synthetic phases test (av-sync-phases) puts the compositor at +1 ms against known input.
+      expect(Math.abs(sub.compositorMs), `${name}: compositor shifted audio against video`).toBeLessThanOrEqual(8);
+      // End to end, every mark within the bound; except where the sender itself slipped (Chromium's fake devices
+      // loop audio and video separately and slip under load: such a mark's raw offset is far from the others').
+      const rawMedian = median(sub.marks.map((m) => m.rawOffsetMs));
+      const senderSlips = sub.marks.filter((m) => Math.abs(m.rawOffsetMs - rawMedian) > 15);
+      expect(senderSlips.length, `${name}: marks where the sender slipped`).toBeLessThanOrEqual(1);
+      expect(Math.abs(median(sub.marks.map((m) => m.offsetMs))), `${name}: median end to end`).toBeLessThanOrEqual(MAX_OFFSET_MS);
+      for (const m of sub.marks.filter((x) => !senderSlips.includes(x)))
+        expect(Math.abs(m.offsetMs), `${name}: mark at ${m.movieMs} ms out of sync end to end`).toBeLessThanOrEqual(MAX_OFFSET_MS);
+    }
 
     // Control: a known misplacement shows up in full. Moving the audio track's sender-clock zero 150 ms later
     // must make the MP4's audio exactly that much later (video placement, hence its frame rounding, unchanged).
@@ -164,14 +194,50 @@ describe.skipIf(!haveBrowserAndFfmpeg)("A/V sync from Chromium through the recor
       recordingDir: recDir,
       manifestText: `${shifted.map((l) => JSON.stringify(l)).join("\n")}\n`,
       spans: [{ fromMs: sessionStart, toMs: sessionEnd }],
-      output: { width: 640, height: 360 },
+      output: OUTPUT,
       outFile: late,
     });
-    const control = measureMarks(late);
-    console.log(`  control, audio zero moved +${SHIFT_MS} ms: median ${control.medianOffsetMs.toFixed(1)} ms`);
+    const control = subFrameOffsets(rawSender.pairs, measureMarks(late).pairs);
+    console.log(`  control, audio zero moved +${SHIFT_MS} ms: compositor ${control.compositorMs.toFixed(1)} ms`);
     expect(
-      Math.abs(control.medianOffsetMs - movie.medianOffsetMs - SHIFT_MS),
+      Math.abs(control.compositorMs - measured[0]!.sub.compositorMs - SHIFT_MS),
       "measurement or track-sync handling off",
-    ).toBeLessThanOrEqual(8);
-  }, 90_000);
+    ).toBeLessThanOrEqual(3);
+  }, 180_000);
 });
+
+/** The movie as the app makes it while recording: live windows (the production renderer), joined at Stop. */
+async function liveMovie(recordingDir: string, fromMs: number, toMs: number, outFile: string): Promise<number> {
+  const storage = await openObjectStore({
+    region: "us-east-1",
+    bucket: "live",
+    forcePathStyle: true,
+    embeddedDir: path.join(dir, "s3"),
+    embeddedPort: 0,
+  });
+  try {
+    const span: { from: Date; to: Date | null } = { from: new Date(fromMs), to: null };
+    let now = fromMs;
+    const recording = new LiveRecording({
+      recordingId,
+      recordingDir,
+      workDir: path.join(dir, "live-work"),
+      storage,
+      windowMs: liveWindowMs(6000, 25),
+      settleMs: 1000,
+      output: OUTPUT,
+      read: async () => ({ spans: [span], layout: "grid", layoutChanges: [] }),
+      logger: createLogger("silent"),
+      clock: () => now,
+    });
+    // As in the app: a tick a second renders the windows that closed, then Stop renders the rest.
+    for (now = fromMs; now < toMs; now += 1000) await recording.advance(false);
+    span.to = new Date(toMs);
+    now = toMs + 500;
+    await recording.advance(true);
+    await writeFaststartMovie(recording.localFragments, outFile);
+    return recording.segments.length;
+  } finally {
+    await storage.close();
+  }
+}

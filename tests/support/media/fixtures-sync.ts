@@ -8,7 +8,21 @@ import path from "node:path";
  * and a 1 kHz beep on silence that the source starts at the same instant.
  */
 
-export const SYNC_SOURCE = { seconds: 8, fps: 30, width: 640, height: 360, sampleRate: 48_000, firstMarkS: 1, everyS: 2, markMs: 100 };
+/**
+ * A mark every 61 frames of 30 fps (2.033 s). That is not a whole number of the movie's 40 ms ticks: each mark lands
+ * 33.3 ms further along that grid than the one before, so six marks cover six phases spread over one tick and the
+ * movie's frame rounding averages out (see subFrameOffsets). The files hold whole periods, so looping keeps the pattern.
+ */
+export const SYNC_SOURCE = {
+  fps: 30,
+  everyFrames: 61,
+  periods: 7,
+  firstMarkFrame: 30,
+  width: 640,
+  height: 360,
+  sampleRate: 48_000,
+  markMs: 100,
+};
 
 /**
  * Writes `sync.y4m` and `sync.wav` of the same length: Chromium loops both files (video and audio capture each
@@ -18,11 +32,11 @@ export function makeSyncSource(dir: string) {
   const s = SYNC_SOURCE;
   const video = path.join(dir, "sync.y4m");
   const audio = path.join(dir, "sync.wav");
-  const period = s.everyS * s.fps;
-  const first = s.firstMarkS * s.fps;
+  const frames = s.periods * s.everyFrames;
+  const samples = (frames / s.fps) * s.sampleRate;
   const flashFrames = Math.round((s.markMs / 1000) * s.fps); // 3 frames = 100 ms, like the beep
-  // Frame-exact flash: frames first..first+2 of every period are white (three, so one dropped frame still shows it).
-  const flash = `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(mod(n-${first}+${period},${period}),0,${flashFrames - 1})'`;
+  // Frame-exact flash: three white frames from each mark (three, so one dropped frame still shows it).
+  const flash = `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(mod(n-${s.firstMarkFrame}+${s.everyFrames},${s.everyFrames}),0,${flashFrames - 1})'`;
   execFileSync("ffmpeg", [
     "-v",
     "error",
@@ -30,17 +44,20 @@ export function makeSyncSource(dir: string) {
     "-f",
     "lavfi",
     "-i",
-    `color=c=black:s=${s.width}x${s.height}:r=${s.fps}:d=${s.seconds}`,
+    `color=c=black:s=${s.width}x${s.height}:r=${s.fps}`,
     "-vf",
     flash,
+    "-frames:v",
+    String(frames),
     "-pix_fmt",
     "yuv420p",
     "-f",
     "yuv4mpegpipe",
     video,
   ]);
-  // Sample-exact beep: a sine gated on [first + k·every, first + k·every + 100 ms).
-  const gate = `gte(mod(t-${s.firstMarkS}+${s.everyS},${s.everyS}),0)*lt(mod(t-${s.firstMarkS}+${s.everyS},${s.everyS}),${s.markMs / 1000})`;
+  // Sample-exact beep: a sine gated on [mark, mark + 100 ms), the marks at the flashes' frame times.
+  const every = `(${s.everyFrames}/${s.fps})`;
+  const phase = `mod(t-${s.firstMarkFrame}/${s.fps}+${every},${every})`;
   execFileSync("ffmpeg", [
     "-v",
     "error",
@@ -48,7 +65,9 @@ export function makeSyncSource(dir: string) {
     "-f",
     "lavfi",
     "-i",
-    `aevalsrc='0.5*sin(2*PI*1000*t)*${gate}':s=${s.sampleRate}:d=${s.seconds}`,
+    `aevalsrc='0.5*sin(2*PI*1000*t)*gte(${phase},0)*lt(${phase},${s.markMs / 1000})':s=${s.sampleRate}:d=${frames / s.fps + 1}`,
+    "-af",
+    `atrim=end_sample=${samples}`,
     "-ac",
     "1",
     "-c:a",
@@ -167,5 +186,46 @@ export function measureMarks(videoFile: string, audioFile = videoFile, shift = {
     pairs,
     medianAbsOffsetMs: median(pairs.map((p) => Math.abs(p.offsetMs))),
     medianOffsetMs: median(pairs.map((p) => p.offsetMs)),
+  };
+}
+
+/**
+ * The A/V offset of each mark in a movie, with sub-frame care. `raw` are the marks of the tracks the recorder wrote, on
+ * the sender's clock: their beep − flash is what capture and transport delivered, exactly (a flash at its frame's
+ * capture time). The movie places audio sample-exact, so movie beep − raw beep is one number A for every mark; its
+ * video lands on a tick of its frame grid, so movie flash − raw flash is V plus that mark's rounding, and over marks at
+ * phases spread across a tick their mean is V. A mark's offset in the movie, its rounding aside, is raw + (A − V).
+ */
+export function subFrameOffsets(raw: MarkPair[], movie: MarkPair[]) {
+  // A is the shift that most raw beeps share with movie beeps: pairs each movie mark with its raw one.
+  const diffs = movie.flatMap((m) => raw.map((r) => m.beepMs - r.beepMs));
+  const shift = diffs.reduce(
+    (best, d) => {
+      const count = diffs.filter((e) => Math.abs(e - d) <= 2).length;
+      return count > best.count ? { d, count } : best;
+    },
+    { d: Number.NaN, count: 0 },
+  ).d;
+  const matched = movie.flatMap((m) => {
+    const r = raw.find((x) => Math.abs(m.beepMs - x.beepMs - shift) <= 2);
+    return r ? [{ raw: r, movie: m }] : [];
+  });
+  const audioShifts = matched.map((p) => p.movie.beepMs - p.raw.beepMs);
+  const audioShiftMs = median(audioShifts);
+  const videoShiftMs = matched.reduce((sum, p) => sum + p.movie.flashMs - p.raw.flashMs, 0) / matched.length;
+  const marks = matched.map((p) => ({
+    movieMs: p.movie.flashMs,
+    roundingMs: p.movie.flashMs - p.raw.flashMs - videoShiftMs,
+    rawOffsetMs: p.raw.offsetMs,
+    offsetMs: p.raw.offsetMs + audioShiftMs - videoShiftMs,
+  }));
+  return {
+    marks,
+    /** What the compositor adds: + = audio moved later than video. */
+    compositorMs: audioShiftMs - videoShiftMs,
+    /** max − min of A: audio on one continuous time line (window joins included) keeps this near 0. */
+    audioSpreadMs: Math.max(...audioShifts) - Math.min(...audioShifts),
+    /** max − min of the roundings: marks spread over a whole tick make the mean V. */
+    phaseSpreadMs: Math.max(...marks.map((m) => m.roundingMs)) - Math.min(...marks.map((m) => m.roundingMs)),
   };
 }
