@@ -84,15 +84,19 @@ export class EvidenceStore {
     const facts = await this.facts(recordingId);
     if (!facts) return null;
     const { readyAtDate, ...signed } = facts;
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`);
-      if (!opts.again && (await tx.evidenceRecord.findFirst({ where: { recordingId, readyAt: readyAtDate }, select: { seq: true } })))
-        return null;
-      const last = await tx.evidenceRecord.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
-      const createdAt = now();
-      const sealed = sealEvidence(signed, last, this.key, createdAt);
-      return tx.evidenceRecord.create({ data: { ...sealed, recordingId, readyAt: readyAtDate, createdAt }, select: rowSelect });
-    });
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`);
+        if (!opts.again && (await tx.evidenceRecord.findFirst({ where: { recordingId, readyAt: readyAtDate }, select: { seq: true } })))
+          return null;
+        const last = await tx.evidenceRecord.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+        const createdAt = now();
+        const sealed = sealEvidence(signed, last, this.key, createdAt);
+        return tx.evidenceRecord.create({ data: { ...sealed, recordingId, readyAt: readyAtDate, createdAt }, select: rowSelect });
+      },
+      // Appends queue on the lock (and, on the embedded database, for its one connection): waiting is expected.
+      { maxWait: 30_000, timeout: 30_000 },
+    );
   }
 
   /** The recording's records, oldest first (the last one is what verification checks). */
