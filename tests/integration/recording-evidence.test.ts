@@ -4,17 +4,22 @@
 // of the stored movie is changed in the store, after a record is deleted from the middle of the chain, and after a
 // record's signature is altered. Concurrent appends (two nodes' connection pools on PostgreSQL, the one connection
 // on PGlite) still form one contiguous chain; a re-composite (layout changed after the fact) appends a new record,
-// which is the one verified. The real `npm run verify-recording` script runs once (PostgreSQL only:
+// which is the one verified; the sweep attests a ready recording left without one; the route handlers answer the
+// records with the movie's authorization (400 for a bad id, 404 for an unknown one) and the public key. The real `npm run verify-recording` script runs once (PostgreSQL only:
 // the in-memory embedded database of a test admits no second process).
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as getEvidenceKey } from "@/app/api/evidence-key/route";
+import { GET as getEvidence } from "@/app/api/recordings/[id]/evidence/route";
 import { type Env, parseEnv } from "@/lib/config/env";
 import { checkChain, parseEvidence } from "@/lib/evidence/evidence-chain";
 import type { Identity } from "@/lib/realtime/identity";
+import { AgentSessions } from "@/server/platform/auth/agent-sessions";
 import { openDatabase } from "@/server/platform/database/database";
 import { openStorage, storageConfig } from "@/server/platform/object-store";
 import type { ObjectStorage } from "@/server/platform/storage/object-storage";
@@ -22,7 +27,7 @@ import { EvidenceStore } from "@/server/recordings/evidence/evidence-store";
 import { EVIDENCE_KEY_FILE, existingEvidenceKey } from "@/server/recordings/evidence/signing-key";
 import { verifyRecording } from "@/server/recordings/evidence/verify-recording";
 import { startRecordingBackend, type RecordingBackend } from "@/server/recordings/recording-backend";
-import type { CoreServices } from "@/server/service-registry";
+import { type CoreServices, registerServices, type Services } from "@/server/service-registry";
 import { type Azurite, startAzurite } from "@/tests/support/azurite";
 import { makeReadyRecording } from "@/tests/support/ready-recording";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
@@ -31,6 +36,7 @@ import { silentLogger, TEST_CLIENT, testDatabaseMode } from "@/tests/support/tes
 const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const ROOT = path.resolve(import.meta.dirname, "../..");
+const SECRET = "a".repeat(48);
 
 interface StoreUnderTest {
   /** Settings naming the store, as the app's environment would (the test's data folder is added). */
@@ -73,7 +79,7 @@ function evidenceSuite(name: string, store: () => StoreUnderTest, opts: { spawnS
       };
       env = parseEnv({ ...envVars, DATABASE_URL: process.env.DATABASE_URL });
       storage = await openStorage(storageConfig(env, dataDir));
-      const core = { db: stack.db, storage, logger: silentLogger, authSecret: "a".repeat(48) } as unknown as CoreServices;
+      const core = { db: stack.db, storage, logger: silentLogger, authSecret: SECRET } as unknown as CoreServices;
       backend = await startRecordingBackend(env, core, { runWorker: true, logger: silentLogger });
     }, 90_000);
 
@@ -229,6 +235,55 @@ function evidenceSuite(name: string, store: () => StoreUnderTest, opts: { spawnS
       expect(latest.record).toMatchObject({ readyAt: row.readyAt!.toISOString(), layout: { layout: "active-speaker" } });
       expect((await verify()).line).toMatch(/match evidence record 8 of 8, /);
     }, 150_000);
+
+    it("the sweep attests a ready recording with no record for its current movie (a crash between ready and evidence)", async () => {
+      // As a re-composite that stored its movie and marked it ready just before the process died.
+      const readyAt = new Date();
+      await stack.db.prisma.recording.update({ where: { id: recordingId }, data: { readyAt } });
+      expect(await backend.evidence.store.missing()).toEqual([recordingId]);
+      expect(await backend.evidence.sweep()).toBe(1);
+      expect(await backend.evidence.store.missing()).toEqual([]);
+      const latest = (await backend.evidence.records(recordingId)).records.at(-1)!;
+      expect(latest).toMatchObject({ seq: 9, record: { readyAt: readyAt.toISOString() } });
+      expect((await verify()).line).toMatch(/match evidence record 9 of 9, /);
+    }, 60_000);
+
+    it("the routes: the evidence with the movie's authorization, 400 for a bad id, 404 for an unknown one; the public key", async () => {
+      const sessions = new AgentSessions(stack.db.prisma);
+      registerServices({
+        authSecret: SECRET,
+        env,
+        logger: silentLogger,
+        sessions,
+        library: backend.library,
+        evidence: backend.evidence,
+      } as unknown as Services);
+      try {
+        const cookieOf = async (username: string) => {
+          const a = await stack.db.prisma.agent.findUniqueOrThrow({ where: { username } });
+          const jwt = await encode({ secret: SECRET, token: { sub: a.id, name: a.displayName, username, role: a.role } });
+          return `next-auth.session-token=${jwt}`;
+        };
+        const get = async (id: string, cookie?: string) => {
+          const req = new Request(`http://localhost/api/recordings/${id}/evidence`, { headers: cookie ? { cookie } : {} });
+          return getEvidence(req, { params: Promise.resolve({ id }) });
+        };
+        const host = await cookieOf("agent1");
+        const ok = await get(recordingId, host);
+        expect(ok.status).toBe(200);
+        const body = await ok.json();
+        expect(body.recordingId).toBe(recordingId);
+        expect(body.records.map((r: { seq: number }) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        expect((await get("not-a-uuid", host)).status).toBe(400);
+        expect((await get(randomUUID(), host)).status).toBe(404);
+        expect((await get(recordingId, await cookieOf("agent2"))).status).toBe(404);
+        expect((await get(recordingId)).status).toBe(401);
+        const key = await getEvidenceKey(new Request("http://localhost/api/evidence-key"), { params: Promise.resolve({}) });
+        expect(await key.json()).toEqual(backend.evidence.publicKey());
+      } finally {
+        registerServices(undefined);
+      }
+    });
 
     it.skipIf(!opts.spawnScript || testDatabaseMode() !== "postgres")(
       "npm run verify-recording prints one OK line and exits 0, one FAIL line and exits 1",
