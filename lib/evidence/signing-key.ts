@@ -5,7 +5,8 @@ import { createPrivateKey, type KeyObject } from "node:crypto";
 export class SigningKeyError extends Error {}
 
 export function parseEvidenceKey(text: string): KeyObject {
-  const trimmed = text.trim();
+  // Secret stores often hold a PEM on one line with its line breaks written as "\n".
+  const trimmed = text.trim().replace(/\\n/g, "\n");
   let key: KeyObject;
   try {
     key = trimmed.startsWith("-----BEGIN")

@@ -114,6 +114,8 @@ describe("EVIDENCE_SIGNING_KEY", () => {
   it("takes PKCS8 PEM or its DER in base64, the same key either way", () => {
     expect(parseEnv({ EVIDENCE_SIGNING_KEY: pem }).EVIDENCE_SIGNING_KEY).toBe(pem);
     expect(keyIdOf(parseEvidenceKey(der))).toBe(keyIdOf(parseEvidenceKey(pem)));
+    // A PEM kept on one line with its breaks written as \n (as secret stores often do).
+    expect(keyIdOf(parseEvidenceKey(pem.trim().replace(/\n/g, "\\n")))).toBe(keyIdOf(privateKey));
   });
   it("refuses anything else naming the variable", () => {
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
