@@ -135,7 +135,7 @@ export function buildWebProcess(env: Env, logger: Logger): Promise<WebProcess> {
       }),
       (r) => r.close(),
     );
-    registerServices({ ...platform, desk, recordings: desk.recordings, library: backend.library });
+    registerServices({ ...platform, desk, recordings: desk.recordings, library: backend.library, evidence: backend.evidence });
     owned.own("service registry", null, () => registerServices(undefined));
     await app.prepare();
     server.on("request", appRequestHandler({ env, logger, metrics, recorder, next: app.getRequestHandler() }));

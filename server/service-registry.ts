@@ -6,6 +6,7 @@ import type { RateLimitStore, RateLimitStoreFactory } from "@/lib/security/rate-
 import type { Env } from "@/lib/config/env";
 import type { HelpDesk } from "@/server/help-desk/create-help-desk";
 import type { RecordingLibrary } from "@/server/recordings/recording-library";
+import type { RecordingEvidence } from "@/server/recordings/evidence/recording-evidence";
 import type { RecordingService } from "@/server/recordings/recording-control";
 import type { LoginService } from "@/server/platform/auth/login";
 import type { AgentSessions } from "@/server/platform/auth/agent-sessions";
@@ -43,6 +44,7 @@ export interface Services extends CoreServices {
   desk: HelpDesk;
   recordings: RecordingService;
   library: RecordingLibrary;
+  evidence: RecordingEvidence;
 }
 
 const KEY = Symbol.for("video-help-desk.services");

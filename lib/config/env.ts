@@ -4,6 +4,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { DEFAULT_CONSENT_TEXT } from "@/lib/domain/recording-consent";
 import type { FailureKind } from "@/lib/errors/catalog";
+import { parseEvidenceKey, SigningKeyError } from "@/lib/evidence/signing-key";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
@@ -182,6 +183,22 @@ const schema = z.object({
     .refine((list) => list.every((u) => /^https?:\/\/[^/]+/.test(u)), "must be comma-separated http(s) URLs")
     .default([]),
   WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /**
+   * Signs each recording's evidence record (Ed25519, PKCS8 PEM or its DER in base64); the same on every node.
+   * Unset: generated once into DATA_DIR/evidence-signing-key.pem.
+   */
+  EVIDENCE_SIGNING_KEY: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        parseEvidenceKey(text);
+        return text;
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: err instanceof SigningKeyError ? err.message : "is not a usable key" });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 
   /** Socket.IO across nodes through Redis pub/sub; unset = one node. */
   REDIS_URL: z

@@ -19,12 +19,16 @@ import { startRawFilesSweeper } from "@/server/recordings/raw-files-sweep";
 import { appMediaSecret } from "@/server/recordings/media-link";
 import { liveWindowMs } from "@/lib/compositing/live";
 import { createLiveComposer, type LiveComposer } from "@/server/recordings/live/live-composer";
+import { createRecordingEvidence, type RecordingEvidence } from "@/server/recordings/evidence/recording-evidence";
+import { resolveEvidenceKey } from "@/server/recordings/evidence/signing-key";
 
 export interface RecordingBackend {
   library: RecordingLibrary;
   pipeline: RecordingPipeline;
   /** Live compositing of the recordings this node captures (absent with LIVE_WINDOW_MS=0). */
   live?: LiveComposer;
+  /** Signed evidence of each ready recording's stored objects. */
+  evidence: RecordingEvidence;
   /** Follows RecordingService status changes: queues compositing, sends webhooks, updates the console. */
   onChange(recording: Recording): Promise<void>;
   sweepNow(): Promise<SweepResult>;
@@ -71,6 +75,10 @@ export async function startRecordingBackend(
           onUndeliverable: (p, reason) => opts.logger.warn({ url: p.url, event: p.event, reason }, "webhook undeliverable"),
         })
       : undefined;
+  const evidenceKey = resolveEvidenceKey(env.EVIDENCE_SIGNING_KEY, path.resolve(env.DATA_DIR));
+  if (evidenceKey.generated)
+    opts.logger.warn("EVIDENCE_SIGNING_KEY is not set: evidence is signed with a key generated into the data folder");
+  const evidence = createRecordingEvidence({ prisma, storage: core.storage, key: evidenceKey.key, logger: opts.logger });
   const encoder = { preset: env.COMPOSE_PRESET, fps: env.COMPOSE_FPS, crf: env.COMPOSE_CRF };
   const output = { width: env.COMPOSE_WIDTH, height: env.COMPOSE_HEIGHT };
   const tools = { ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH };
@@ -114,6 +122,7 @@ export async function startRecordingBackend(
     webhooks,
     tools,
     onJobDone: opts.onJobDone,
+    onStored: evidence.attest,
   });
   if (webhooks && opts.runWorker) await webhooks.work({ concurrency: 2 });
 
@@ -124,10 +133,12 @@ export async function startRecordingBackend(
   };
   let stopSweeper: (() => void) | undefined;
   let stopAuditPurge: (() => void) | undefined;
+  let stopEvidenceSweep: (() => void) | undefined;
   if (opts.runWorker) {
     await pipeline.startWorker(env.COMPOSE_CONCURRENCY);
     const queued = await pipeline.enqueueBacklog();
     if (queued) opts.logger.info({ queued }, "queued recordings waiting for compositing");
+    stopEvidenceSweep = evidence.startSweeper(Math.min(env.RETENTION_SWEEP_INTERVAL_SECONDS, 300) * 1000);
     if (env.RECORDING_RETENTION_DAYS > 0) {
       stopSweeper = startRetentionSweeper({ ...sweep, intervalMs: env.RETENTION_SWEEP_INTERVAL_SECONDS * 1000 });
     }
@@ -202,10 +213,12 @@ export async function startRecordingBackend(
       } else await live?.follow(recording);
     },
     live,
+    evidence,
     sweepNow: () => sweepExpiredRecordings(sweep),
     async close() {
       stopSweeper?.();
       stopAuditPurge?.();
+      stopEvidenceSweep?.();
       stopRawSweeper();
       stopRelay?.();
       await live?.close();

@@ -158,6 +158,11 @@ export class RecordingLibrary {
     return new Response(text, { headers: { "content-type": "text/vtt; charset=utf-8", "cache-control": "private, no-store" } });
   }
 
+  /** Throws like the movie's routes do (404 for one `who` may not see, 403 for visitors) unless `who` may see it. */
+  async requireVisible(who: Identity, id: string): Promise<void> {
+    await this.visibleRow(who, id);
+  }
+
   /** The HLS playlist of the recording's live output (EVENT while it runs; `vod` once stopped). */
   async livePlaylist(who: Identity, id: string, opts: { vod: boolean }, client: ClientInfo): Promise<Response> {
     requireAgentIdentity(who);

@@ -2,7 +2,7 @@
 // The table is checked against the route files on disk, so a new route or method without a row fails.
 // Roles: anonymous (no cookie), a visitor (its token as bearer and in the cookie's place), agent2 (not the
 // host), agent1 (the host), a supervisor, admin, and agent1's own session sent with another site's Origin (CSRF).
-import { randomUUID } from "node:crypto";
+import { createHash, createPublicKey, randomUUID, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, request as playwrightRequest, test, type APIResponse } from "@playwright/test";
@@ -141,6 +141,18 @@ const ROWS: Record<string, RestRow> = {
     },
   },
   "GET /api/health": { setup: "none", url: () => "/api/health", expect: everyone(200) },
+  // The public half of the evidence signing key: public by nature; its id is the SHA-256 of its DER SPKI.
+  "GET /api/evidence-key": {
+    setup: "none",
+    url: () => "/api/evidence-key",
+    expect: everyone(200),
+    async check({ res }) {
+      const body = await res.json();
+      expect(body).toMatchObject({ algorithm: "Ed25519", keyId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const spki = createPublicKey(body.publicKeyPem).export({ type: "spki", format: "der" });
+      expect(createHash("sha256").update(spki).digest("hex")).toBe(body.keyId);
+    },
+  },
   "POST /api/visitor/session": {
     setup: "none",
     url: () => "/api/visitor/session",
@@ -251,6 +263,32 @@ const ROWS: Record<string, RestRow> = {
       expect(await res.text()).toMatch(/^WEBVTT\n/);
     },
   },
+  // The recording's signed evidence records: the movie's own authorization. Written right after "ready", so an
+  // allowed caller may need to ask again; the latest record's signature checks against the published key.
+  "GET /api/recordings/[id]/evidence": {
+    setup: "finished",
+    url: (t) => `${recUrl(t)}/evidence`,
+    expect: handlersOnly,
+    async check({ res, role, t, actors, allowed }) {
+      if (!allowed) return;
+      expect(res.headers()["content-type"]).toMatch(/^application\/json/);
+      let body = await res.json();
+      await expect
+        .poll(async () => (body = await (await call(actors, role, "GET", `${recUrl(t)}/evidence`)).json()).records.length, {
+          timeout: 60_000,
+        })
+        .toBeGreaterThan(0);
+      const key = await (await call(actors, "anonymous", "GET", "/api/evidence-key")).json();
+      const latest = body.records.at(-1);
+      expect(latest).toMatchObject({
+        keyId: key.keyId,
+        record: { recordingId: t.recordingId, seq: latest.seq, prevHash: latest.prevHash },
+      });
+      expect(latest.record.objects.map((o: { key: string }) => o.key)).toContain(`recordings/${t.recordingId}/movie.mp4`);
+      const signed = Buffer.from(latest.canonical, "utf8");
+      expect(verify(null, signed, createPublicKey(key.publicKeyPem), Buffer.from(latest.signature, "base64"))).toBe(true);
+    },
+  },
   // The movie itself, through a valid signed link: still only for agents (a leaked link plays nothing).
   "GET /api/recordings/[id]/media": {
     setup: "finished",
@@ -334,6 +372,7 @@ test("other people's or unknown ids: unauthenticated callers learn nothing, agen
     ["POST", (x: Target) => `${mpUrl(x)}/recording`],
     ["GET", recUrl],
     ["GET", (x: Target) => `${recUrl(x)}/playback`],
+    ["GET", (x: Target) => `${recUrl(x)}/evidence`],
   ] as const;
   for (const [method, url] of paths) {
     for (const role of ["anonymous", "visitor"] as const) {

@@ -17,7 +17,7 @@ import { writeLiveIndex } from "@/server/recordings/live/live-index";
 import { startRecordingBackend, type RecordingBackend } from "@/server/recordings/recording-backend";
 import type { CoreServices } from "@/server/service-registry";
 import { type Azurite, startAzurite } from "@/tests/support/azurite";
-import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
+import { makeReadyRecording } from "@/tests/support/ready-recording";
 import { startRealtimeStack, type RealtimeStack } from "@/tests/support/realtime-stack";
 import { silentLogger, TEST_CLIENT, testDatabaseMode } from "@/tests/support/test-database";
 
@@ -82,25 +82,7 @@ describe.skipIf(!hasFfmpeg)(`recordings in Azure Blob Storage (Azurite, ${testDa
     return out;
   }
 
-  async function readyRecording(): Promise<string> {
-    const mp = await stack.desk.meetingPoints.create(host, null);
-    await stack.desk.meetingPoints.run(host, mp.id, { type: "host" });
-    const rec = await stack.desk.recordings.start(host, mp.id);
-    writeTwoPersonRecording(path.join(recordingsDir(), rec.id), SECONDS);
-    const stopped = await stack.desk.recordings.stop(host, mp.id);
-    await stack.db.prisma.recording.update({
-      where: { id: rec.id },
-      data: { spans: [{ from: new Date(T0).toISOString(), to: new Date(T0 + SECONDS * 1000).toISOString() }] },
-    });
-    await backend.onChange(stopped);
-    const until = Date.now() + 90_000;
-    for (;;) {
-      const row = await stack.db.prisma.recording.findUniqueOrThrow({ where: { id: rec.id } });
-      if (row.status === "ready") return rec.id;
-      if (Date.now() > until) throw new Error(`recording is ${row.status} (${row.error ?? ""})`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const readyRecording = () => makeReadyRecording({ stack, backend, host, recordingsDir: recordingsDir(), seconds: SECONDS });
 
   let first: string;
 

@@ -65,6 +65,8 @@ export interface RecordingPipelineOptions {
   liveLostMs?: number;
   /** Each compositing run's wall time and outcome (for metrics). */
   onJobDone?: (seconds: number, outcome: "completed" | "failed") => void;
+  /** Called once the recording is ready with its objects stored (tamper evidence); must not throw. */
+  onStored?: (recordingId: string) => Promise<void>;
 }
 
 export interface RecordingPipeline {
@@ -284,6 +286,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     await o.library.announce(recordingId);
     await o.webhooks?.publish("recording.ready", { recordingId, durationMs: probe.durationMs, bytes: movieObject.size });
     log.info({ durationMs: probe.durationMs, bytes: movieObject.size }, "recording ready");
+    await o.onStored?.(recordingId);
   }
 
   return {
