@@ -66,24 +66,24 @@ test("a call recorded into Azurite: SAS playback with Range, content, evidence, 
   test.setTimeout(300_000);
   const { visitor, agent, contexts, sent } = await openCall(browser, { visitorName: "Azra Azure", colourAndTone: true });
   const container = azure.container.containerName;
+  const movieOf = (id: string) => `recordings/${id}/movie.mp4`;
 
   const played = await record(agent, visitor, 8);
   // Retention counts from "ready": kept at once, it must outlive the sweep that expires the second one.
   expect((await agent.request.patch(`/api/recordings/${played}`, { data: { keep: true } })).status()).toBe(200);
   const expiring = await record(agent, visitor, 4);
-  expect(await azure.blobs(`recordings/${expiring}/`), "the second movie is stored").toContain(`recordings/${expiring}/movie.mp4`);
+  expect(await azure.blobs(`recordings/${expiring}/`), "the second movie is stored").toContain(movieOf(expiring));
 
   const health = await (await agent.request.get("/api/health")).json();
   expect(health.storage, "the node reports its storage").toMatchObject({ backend: "azure", bucket: container, ok: true });
   expect(await azure.container.exists(), "the node created its container").toBe(true);
-  const stored = await azure.blobs(`recordings/${played}/`);
-  expect(stored).toContain(`recordings/${played}/movie.mp4`);
+  expect(await azure.blobs(`recordings/${played}/`)).toContain(movieOf(played));
 
   // Playback redirects to a read-only SAS link on Azurite itself, which serves byte ranges.
   const redirect = await agent.request.get(`/api/recordings/${played}/playback`, { maxRedirects: 0 });
   expect(redirect.status()).toBe(302);
   const link = redirect.headers().location!;
-  expect(link.startsWith(`${azure.azurite.endpoint}/${container}/recordings/${played}/movie.mp4?`), link).toBe(true);
+  expect(link.startsWith(`${azure.azurite.endpoint}/${container}/${movieOf(played)}?`), link).toBe(true);
   expect(new URL(link).searchParams.get("sig"), "a SAS signature").toBeTruthy();
   const range = await fetch(link, { headers: { range: "bytes=0-99" } });
   expect(range.status).toBe(206);
@@ -101,7 +101,7 @@ test("a call recorded into Azurite: SAS playback with Range, content, evidence, 
   console.log(`movie ${movie.durationSeconds.toFixed(2)} s: ${JSON.stringify({ tiles: content.tiles.map((t) => [t.label, t.tile]) })}`);
 
   // Its evidence record names the bytes just downloaded from the container (written after "ready": polled).
-  const movieKey = `recordings/${played}/movie.mp4`;
+  const movieKey = movieOf(played);
   const bytes = readFileSync(movie.file);
   await expect
     .poll(
