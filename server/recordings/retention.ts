@@ -71,7 +71,11 @@ export function startRetentionSweeper(
 ): () => void {
   return runEvery(
     opts.intervalMs,
-    async () => opts.onSweep?.(await sweepExpiredRecordings(opts)),
+    // Not `opts.onSweep?.(await sweep…)`: without onSweep an optional call skips its arguments, and the sweep with them.
+    async () => {
+      const result = await sweepExpiredRecordings(opts);
+      opts.onSweep?.(result);
+    },
     (error) => opts.logger?.warn({ err: error }, "retention sweep failed"),
   );
 }
