@@ -289,6 +289,20 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     await o.onStored?.(recordingId);
   }
 
+  // One run per recording in this process: the assembly at Stop (composeNow) runs outside the queue, so a job for
+  // the same recording (queued by the reconciler, which sees no job) must wait for it, then finds it ready.
+  const running = new Map<string, Promise<void>>();
+  async function handleAlone(job: ComposeJobContext): Promise<void> {
+    for (let other = running.get(job.recordingId); other; other = running.get(job.recordingId)) await other.catch(() => undefined);
+    const run = handle(job);
+    running.set(job.recordingId, run);
+    try {
+      await run;
+    } finally {
+      running.delete(job.recordingId);
+    }
+  }
+
   return {
     jobs,
     compose,
@@ -300,7 +314,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), o.policy.expireInSeconds * 1000);
       try {
-        await handle({
+        await handleAlone({
           recordingId,
           jobId: "in-process",
           attempt: 1,
@@ -325,6 +339,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         store,
         compose,
         giveUp,
+        busy: (id) => running.has(id),
         intervalMs: Math.max(1000, (o.policy.staleSeconds * 1000) / 3),
         logger: o.logger,
       });
@@ -350,7 +365,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
         async (job) => {
           const started = performance.now();
           try {
-            await handle(job);
+            await handleAlone(job);
             o.onJobDone?.((performance.now() - started) / 1000, "completed");
           } catch (err) {
             o.onJobDone?.((performance.now() - started) / 1000, "failed");

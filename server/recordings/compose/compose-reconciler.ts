@@ -14,12 +14,15 @@ export interface ComposeReconcilerOptions {
   store: Pick<RecordingStore, "awaitingMovie">;
   compose: Pick<ComposeRecordingQueue, "latest" | "enqueue">;
   giveUp: (recordingId: string, reason: string) => Promise<void>;
+  /** Being composited in this process outside the queue (the assembly at Stop): not waiting for a job. */
+  busy?: (recordingId: string) => boolean;
   intervalMs: number;
   logger: Logger;
 }
 
 export async function reconcileOnce(o: Omit<ComposeReconcilerOptions, "intervalMs">): Promise<void> {
   for (const { id, status } of await o.store.awaitingMovie()) {
+    if (o.busy?.(id)) continue;
     const job = await o.compose.latest(id);
     if (job && LIVE.has(job.state)) continue;
     if (status === "processing" && job?.state === "failed") {
