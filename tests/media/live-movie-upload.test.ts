@@ -49,7 +49,7 @@ describe("movie uploaded while recording", () => {
   const replay = (storage: ObjectStorage, key: string, o: Partial<ConstructorParameters<typeof LiveMovieUpload>[0]> = {}) => {
     const upload = new LiveMovieUpload({ storage, key, logger: createLogger("silent"), ...o });
     const { init, pairs } = fragmentsOf(fragments);
-    pairs.forEach((p, i) => upload.add(i === 0 ? init : null, p));
+    for (const [i, p] of pairs.entries()) upload.add(i === 0 ? init : null, p);
     return upload;
   };
 
