@@ -7,16 +7,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveKeys } from "@/lib/compositing/live";
 import { createLogger } from "@/server/platform/logger";
 import { openStorage } from "@/server/platform/object-store";
 import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
+import { basisOf, livePrefix } from "@/server/recordings/live/live-index";
 import { LiveMovieUpload } from "@/server/recordings/live/live-movie-upload";
+import { liveMovieAtStop } from "@/server/recordings/live/streamed-live-movie";
 import type { LiveRecording } from "@/server/recordings/live/live-recording";
 import { type Azurite, startAzurite } from "@/tests/support/azurite";
-import { fragmentsOf, renderLiveWindows } from "@/tests/support/live/live-windows";
-import { writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
+import { renderLiveWindows } from "@/tests/support/live/live-windows";
+import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 
 const SECONDS = 14;
 const KB = 1024;
@@ -40,16 +43,16 @@ describe("movie uploaded while recording", () => {
   let azurite: Azurite;
   let azure: ObjectStorage;
   let live: LiveRecording;
-  let fragments: Buffer;
+  /** The stored windows, as LiveRecording stored them: the init, then each window's media. */
+  let windows: Buffer[];
   const expected = (name: string, minBytes?: number) => {
     const file = path.join(dir, name);
     return writeFaststartMovie(live.localFragments, file, { minBytes }).then(() => readFileSync(file));
   };
-  /** The same windows fed to another upload (the fragments file's pairs, in order). */
+  /** The same windows fed to another upload, in order. */
   const replay = (storage: ObjectStorage, key: string, o: Partial<ConstructorParameters<typeof LiveMovieUpload>[0]> = {}) => {
     const upload = new LiveMovieUpload({ storage, key, logger: createLogger("silent"), ...o });
-    const { init, pairs } = fragmentsOf(fragments);
-    for (const [i, p] of pairs.entries()) upload.add(i === 0 ? init : null, p);
+    for (const [i, w] of windows.slice(1).entries()) upload.add(i === 0 ? windows[0]! : null, w);
     return upload;
   };
 
@@ -75,7 +78,9 @@ describe("movie uploaded while recording", () => {
         uploadedWhileRunning = l.movie!.uploadedBytes;
       },
     }));
-    fragments = readFileSync(live.localFragments);
+    const keys = [liveKeys.init, ...live.segments.map((w) => liveKeys.segment(w.index))];
+    windows = await Promise.all(keys.map((k) => s3.getBytes(livePrefix("two") + k)));
+    expect(Buffer.concat(windows).equals(readFileSync(live.localFragments))).toBe(true);
     expect(uploadedWhileRunning).toBeGreaterThan(2 * SMALL.partBytes);
   }, 240_000);
 
@@ -151,5 +156,39 @@ describe("movie uploaded while recording", () => {
     await upload.abort();
     expect(await upload.complete()).toBeNull();
     expect(await s3.head("aborted/movie.mp4")).toBeNull();
+  }, 60_000);
+
+  it("at Stop the job completes a stream that covers the windows, and writes the movie when it was abandoned", async () => {
+    const basis = basisOf({
+      spans: [{ fromMs: T0, toMs: T0 + SECONDS * 1000 }],
+      layout: "grid",
+      layoutChanges: [],
+      output: { width: 1280, height: 720 },
+    });
+    const atStop = (upload: LiveMovieUpload, name: string) =>
+      liveMovieAtStop({
+        storage: s3,
+        recordingId: "two",
+        basis,
+        outFile: path.join(dir, name, "movie.mp4"),
+        posterFile: path.join(dir, name, "poster.jpg"),
+        movieKey: upload.key,
+        live: {
+          localFragments: () => ({ file: live.localFragments, segments: live.segments.length }),
+          streamedMovie: () => ({ key: upload.key, segments: upload.segments, complete: () => upload.complete() }),
+        },
+      });
+    const streamed = await atStop(replay(s3, "recordings/two/movie.mp4", SMALL), "streamed");
+    expect(streamed?.streamed).toMatchObject({ key: "recordings/two/movie.mp4", size: (await s3.head("recordings/two/movie.mp4"))?.size });
+    expect(streamed?.durationMs).toBe(SECONDS * 1000);
+    expect(
+      run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path.join(dir, "streamed", "poster.jpg")]),
+    ).toMatch(/mjpeg/);
+
+    const abandoned = replay(s3, "recordings/two/movie.mp4", SMALL);
+    await abandoned.abort();
+    const written = await atStop(abandoned, "written");
+    expect(written?.streamed).toBeUndefined();
+    expect(readFileSync(path.join(dir, "written", "movie.mp4")).equals(await expected("plain.mp4"))).toBe(true);
   }, 60_000);
 });
