@@ -9,23 +9,26 @@
 //  2. Stop → playable for each --lengths recording (640x480 inputs, 1280x720 output), as the app makes it:
 //     (a) post-call: the whole composeRecording after Stop (lengths up to --post-call-max; an hour takes ~12 min);
 //     (b) live: the production LiveRecording renders windows while the "call" runs (its clock advances a second
-//         per tick; not timed), then at Stop the last window, the closed index and the MP4 assembled from the
-//         stored segments and its upload with the poster (timed; the database update is not included).
+//         per tick; not timed) and uploads the movie's sample bytes as parts meanwhile (live-movie-upload.ts); then
+//         at Stop the compose job's path, timed: the last window and the closed index, the streamed movie completed
+//         (last part, header part, commit) and confirmed, the poster made and uploaded (the database update is not
+//         included). A movie not streamed falls back to writing and uploading it, as the job does.
 // Inputs are generated once (low bitrate, libvpx realtime) and cached in os.tmpdir()/bench-composite-inputs-v1.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { liveWindowMs } from "@/lib/compositing/live";
 import { createLogger } from "@/server/platform/logger";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { composeRecording } from "@/server/recordings/compose/compose-recording";
 import { uploadRecordingFiles } from "@/server/recordings/compose/upload-sink";
-import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
 import { basisOf } from "@/server/recordings/live/live-index";
 import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
 import { ffprobe } from "@/server/recordings/compose/ffprobe";
+import { liveMovieAtStop } from "@/server/recordings/live/streamed-live-movie";
 import { SyntheticRecording, T0 } from "@/tests/support/media/synthetic-recording";
 
 const arg = (name: string, fallback: string) => {
@@ -259,37 +262,57 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
     read: async () => ({ spans, layout: "grid", layoutChanges: [] }),
     logger: createLogger("silent"),
     clock: () => now,
+    // As the node's live compositing runs it (recording-backend.ts).
+    streamMovie: {},
   });
   // The call: a tick a second, as the composer ticks; each renders what closed (machine time is not the clock's).
   const duringStart = performance.now();
   for (let t = 1000; t <= seconds * 1000; t += 1000) {
     now = T0 + t;
-    await live.advance(false);
+    // As the composer ticks: a failed tick is logged and the next one tries again (a run died on one 500 before).
+    await live.advance(false).catch((err: Error) => console.warn(`tick at ${t / 1000} s failed (${err.name}: ${err.message}); next tick`));
   }
   const duringS = (performance.now() - duringStart) / 1000;
   const windowsDuring = live.segments.length;
   spans[0]!.to = new Date(T0 + seconds * 1000);
   const movie = path.join(work, `live-${seconds}.mp4`);
+  const movieKey = `recordings/${recordingId}/movie.mp4`;
   let lastS = 0;
   let uploadS = 0;
+  let stopBytes = 0;
+  let streamed: Awaited<ReturnType<typeof liveMovieAtStop>> = null;
+  let assembleS = 0;
   const liveS = await timed(async () => {
     lastS = await timed(() => live.advance(true));
     const basis = basisOf({ spans: [{ fromMs: T0, toMs: T0 + seconds * 1000 }], layout: "grid", layoutChanges: [], output: OUT });
-    const local = { file: live.localFragments, segments: live.segments.length };
-    if (!(await tryLiveMovie({ storage: store, recordingId, basis, outFile: movie, posterFile: `${movie}.jpg`, local })))
-      throw new Error("INVALID: the live segments did not make the movie");
-    // As the compose job stores them before the recording is ready (the database update is not included).
-    uploadS = await timed(() =>
-      uploadRecordingFiles({
+    // What the node's LiveComposer hands the job for a recording it finished (see its streamedMovie).
+    const finished = {
+      localFragments: () => ({ file: live.localFragments, segments: live.segments.length }),
+      streamedMovie: () =>
+        live.movie?.state === "streaming"
+          ? { key: live.movie.key, segments: live.movie.segments, complete: () => live.movie!.complete() }
+          : undefined,
+    };
+    assembleS = await timed(async () => {
+      streamed = await liveMovieAtStop({
         storage: store,
-        prefix: `recordings/${recordingId}/`,
-        files: [
-          { path: movie, key: "movie.mp4", contentType: "video/mp4" },
-          { path: `${movie}.jpg`, key: "poster.jpg", contentType: "image/jpeg" },
-        ],
-      }),
-    );
+        recordingId,
+        basis,
+        outFile: movie,
+        posterFile: `${movie}.jpg`,
+        live: finished,
+        movieKey,
+      });
+    });
+    if (!streamed) throw new Error("INVALID: the live segments did not make the movie");
+    const files = [{ path: `${movie}.jpg`, key: "poster.jpg", contentType: "image/jpeg" }];
+    if (!streamed.streamed) files.unshift({ path: movie, key: "movie.mp4", contentType: "video/mp4" });
+    // As the compose job stores them before the recording is ready (the database update is not included).
+    uploadS = await timed(() => uploadRecordingFiles({ storage: store, prefix: `recordings/${recordingId}/`, files }));
+    stopBytes = (streamed.streamed?.atStop.bytes ?? 0) + files.reduce((n, f) => n + statSync(f.path).size, 0);
   });
+  const at = (streamed as Awaited<ReturnType<typeof liveMovieAtStop>>)?.streamed?.atStop;
+  if (at) await pipeline((await store.getStream(movieKey)).body, createWriteStream(movie));
   const movieMB = statSync(movie).size / 1e6;
   if (KEEP_FRAGMENTS) {
     mkdirSync(KEEP_FRAGMENTS, { recursive: true });
@@ -297,7 +320,10 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
   }
   await checkMovie(movie, seconds);
   rmSync(movie, { force: true });
-  return { seconds, postS, liveS, lastS, uploadS, movieMB, duringS, windows: windowsDuring };
+  await store.deletePrefix(`recordings/${recordingId}/`);
+  const completeS = at ? (at.lastPartMs + at.headerPartMs + at.completeMs) / 1000 : null;
+  const stop = { assembleS, completeS, at, stopMB: stopBytes / 1e6 };
+  return { seconds, postS, liveS, lastS, uploadS, movieMB, duringS, windows: windowsDuring, ...stop };
 }
 
 try {
@@ -325,13 +351,17 @@ try {
   for (const s of LENGTHS_S) rows.push(await stopToPlayable(s, store));
   await store.close();
   console.log(
-    "\n| recording | Stop → playable, post-call s | post-call / length | Stop → playable, live s | of which the last window s | of which the upload s (movie MB) | live / post-call | windows rendered during the call (machine time) |",
+    "\n| recording | Stop → playable, post-call s | post-call / length | Stop → ready, live s | last window s | movie completed s (last part + header part + commit) | poster made s | poster uploaded s | MB uploaded at Stop (movie MB) | live / post-call | windows rendered during the call (machine time) |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const post = r.postS === null ? "not run" : r.postS.toFixed(1);
+    const parts = r.at
+      ? `${r.completeS!.toFixed(2)} (${(r.at.lastPartMs / 1000).toFixed(2)} + ${(r.at.headerPartMs / 1000).toFixed(2)} + ${(r.at.completeMs / 1000).toFixed(2)})`
+      : "not streamed: written and uploaded";
+    const posterS = r.assembleS - (r.completeS ?? 0);
     console.log(
-      `| ${r.seconds / 60} min | ${post} | ${r.postS === null ? "–" : (r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.lastS.toFixed(1)} | ${r.uploadS.toFixed(1)} (${r.movieMB.toFixed(0)}) | ` +
+      `| ${r.seconds / 60} min | ${post} | ${r.postS === null ? "–" : (r.postS / r.seconds).toFixed(3)} | ${r.liveS.toFixed(1)} | ${r.lastS.toFixed(1)} | ${parts} | ${posterS.toFixed(2)} | ${r.uploadS.toFixed(2)} | ${r.stopMB.toFixed(1)} (${r.movieMB.toFixed(0)}) | ` +
         `${r.postS === null ? "–" : `${(r.liveS / r.postS).toFixed(3)}x`} | ${r.windows} in ${r.duringS.toFixed(0)} s (${(r.duringS / r.seconds).toFixed(2)} of real time) |`,
     );
   }

@@ -95,6 +95,8 @@ export async function startRecordingBackend(
           tools,
           read: (id) => library.store.liveSource(id),
           rawTracks: env.UPLOAD_RAW_TRACKS ? {} : undefined,
+          // The movie's bytes go up while recording: Stop → ready stays seconds at any length.
+          streamMovie: {},
           logger: opts.logger,
         })
       : undefined;

@@ -148,6 +148,36 @@ function storageContract(name: string, open: (dir: string) => Promise<Backend>) 
       expect((await text(range.body)).equals(bytes.subarray(6 * MB, 6 * MB + 10))).toBe(true);
     }, 60_000);
 
+    it("uploads parts in any order (part 1 last, one sent twice) and commits them in part-number order", async () => {
+      const parts = [randomBytes(5 * MB), randomBytes(5 * MB + 7), randomBytes(1234)];
+      const upload = await storage.startMultipart("mp/movie.mp4", { contentType: "video/mp4", metadata: { origin: "parts" } });
+      await upload.uploadPart(3, randomBytes(99));
+      await upload.uploadPart(2, parts[1]!);
+      await upload.uploadPart(3, parts[2]!);
+      expect(await storage.head("mp/movie.mp4"), "nothing visible before complete").toBeNull();
+      await upload.uploadPart(1, parts[0]!);
+      await upload.complete();
+      expect(await storage.head("mp/movie.mp4")).toEqual({
+        size: 10 * MB + 7 + 1234,
+        contentType: "video/mp4",
+        metadata: { origin: "parts" },
+      });
+      expect(sha(await storage.getBytes("mp/movie.mp4"))).toBe(sha(Buffer.concat(parts)));
+    }, 60_000);
+
+    it("aborts a multipart upload: no object is left, and an existing one stays as it was", async () => {
+      const upload = await storage.startMultipart("mp/abandoned.mp4", { contentType: "video/mp4" });
+      await upload.uploadPart(1, randomBytes(5 * MB));
+      await upload.uploadPart(2, randomBytes(100));
+      await upload.abort();
+      expect(await storage.head("mp/abandoned.mp4")).toBeNull();
+      expect(await storage.list("mp/abandoned")).toEqual([]);
+      const over = await storage.startMultipart("c/movie.mp4");
+      await over.uploadPart(1, randomBytes(100));
+      await over.abort();
+      expect((await storage.getBytes("c/movie.mp4")).equals(movie)).toBe(true);
+    }, 60_000);
+
     it("says an object is missing: not-found errors, null head, 404 through a signed link", async () => {
       await expect(storage.getBytes("c/missing")).rejects.toBeInstanceOf(ObjectNotFoundError);
       await expect(storage.getStream("c/missing", { range: "bytes=0-1" })).rejects.toBeInstanceOf(ObjectNotFoundError);

@@ -6,17 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assembleMovieArgs, liveWindowMs } from "@/lib/compositing/live";
-import { createLogger } from "@/server/platform/logger";
+import { assembleMovieArgs } from "@/lib/compositing/live";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { collectSamples, faststartHeader, mdatPayloadRanges, SampleTables } from "@/server/recordings/live/faststart-mp4";
 import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
-import { type Box, boxesIn, children, shiftFragments, splitFragmentedMp4 } from "@/server/recordings/live/fmp4";
-import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
+import { type Box, boxesIn, children, shiftFragments } from "@/server/recordings/live/fmp4";
 import { box, chunkOffsets, ctts, fullBox, mdatHeader, stsc, stss, stsz, stts, u32s, u64 } from "@/server/recordings/live/mp4-box-writer";
+import { fragmentsOf, renderLiveWindows } from "@/tests/support/live/live-windows";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
-import { T0, TWO_PERSON_MEDIA, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
+import { TWO_PERSON_MEDIA, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 
 const OUTPUT = { width: 1280, height: 720 };
 const SECONDS = 14;
@@ -50,18 +49,6 @@ const videoFrames = (file: string) =>
     ]),
   );
 
-/** Each moof + mdat pair on its own: how a caller fed window by window sees them. */
-function moofMdatPairs(media: Buffer): Buffer[] {
-  const top = boxesIn(media, 0, media.length);
-  const out: Buffer[] = [];
-  for (let i = 0; i < top.length; i++) {
-    if (top[i]!.type !== "moof") continue;
-    const end = top[i + 1]?.type === "mdat" ? top[i + 1]! : top[i]!;
-    out.push(media.subarray(top[i]!.start, end.start + end.size));
-  }
-  return out;
-}
-
 function writeMovie(file: string, header: Buffer, fragments: Buffer[]) {
   const payload = fragments.flatMap((f) => mdatPayloadRanges(f).map((r) => f.subarray(r.start, r.end)));
   writeFileSync(file, Buffer.concat([header, ...payload]));
@@ -93,34 +80,11 @@ describe("faststart MP4 from live fragments", () => {
       embeddedPort: 0,
     });
     writeTwoPersonRecording(path.join(dir, "two"), SECONDS);
-    const spans: LiveSource["spans"] = [{ from: new Date(T0), to: null }];
-    let now = T0;
-    const live = new LiveRecording({
-      recordingId: "two",
-      recordingDir: path.join(dir, "two"),
-      workDir: path.join(dir, "work"),
-      storage: store,
-      windowMs: liveWindowMs(6000, 25),
-      settleMs: 1000,
-      output: OUTPUT,
-      read: async () => ({ spans, layout: "grid", layoutChanges: [] }),
-      logger: createLogger("silent"),
-      clock: () => now,
-    });
-    for (let t = 0; t <= SECONDS * 1000; t += 1000) {
-      now = T0 + t;
-      await live.advance(false);
-    }
-    spans[0]!.to = new Date(T0 + SECONDS * 1000);
-    now = T0 + SECONDS * 1000 + 500;
-    await live.advance(true);
+    const { live } = await renderLiveWindows({ dir, storage: store, recordingId: "two", seconds: SECONDS, output: OUTPUT });
     expect(live.segments.length).toBeGreaterThanOrEqual(3);
 
     fragmentsFile = live.localFragments;
-    const split = splitFragmentedMp4(readFileSync(live.localFragments));
-    init = split.init;
-    timescales = split.timescales;
-    pairs = moofMdatPairs(split.media);
+    ({ init, timescales, pairs } = fragmentsOf(readFileSync(live.localFragments)));
     const tables = new SampleTables(init);
     for (const p of pairs) tables.add(p);
     movie = path.join(dir, "movie.mp4");

@@ -9,12 +9,11 @@ import path from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveKeys, liveWindowMs, mediaPlaylist } from "@/lib/compositing/live";
-import { createLogger } from "@/server/platform/logger";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
 import { basisOf, dropStaleLiveOutput, livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
-import { LiveRecording, type LiveSource } from "@/server/recordings/live/live-recording";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
+import { renderLiveWindows } from "@/tests/support/live/live-windows";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
 import {
   makeAudio,
@@ -44,36 +43,19 @@ function pcm(file: string): Float32Array {
 }
 
 async function runLive(o: { dir: string; store: ObjectStore; recordingId: string; seconds: number; windowMs: number; stepMs?: number }) {
-  const spans: LiveSource["spans"] = [{ from: new Date(T0), to: null }];
-  const source = (): LiveSource => ({ spans, layout: "grid", layoutChanges: [] });
-  let now = T0;
-  const live = new LiveRecording({
-    recordingId: o.recordingId,
-    recordingDir: path.join(o.dir, o.recordingId),
-    workDir: path.join(o.dir, "work"),
+  let whileRunning: Awaited<ReturnType<typeof readLiveIndex>> = null;
+  const { live, rendered } = await renderLiveWindows({
+    ...o,
     storage: o.store,
-    windowMs: o.windowMs,
-    settleMs: 1000,
     output: OUTPUT,
-    read: async () => source(),
-    logger: createLogger("silent"),
-    clock: () => now,
+    beforeStop: async () => {
+      whileRunning = await readLiveIndex(o.store, o.recordingId);
+    },
   });
-  // The call runs: the clock passes each window's end (plus the settle margin) and a tick renders what closed.
-  const rendered: number[] = [];
-  for (let t = 0; t <= o.seconds * 1000; t += o.stepMs ?? 1000) {
-    now = T0 + t;
-    await live.advance(false);
-    rendered.push(live.segments.length);
-  }
-  const whileRunning = await readLiveIndex(o.store, o.recordingId);
-  spans[0]!.to = new Date(T0 + o.seconds * 1000);
-  now = T0 + o.seconds * 1000 + 500;
-  await live.advance(true);
   return {
     live,
     rendered,
-    whileRunning,
+    whileRunning: whileRunning as Awaited<ReturnType<typeof readLiveIndex>>,
     basis: basisOf({ spans: [{ fromMs: T0, toMs: T0 + o.seconds * 1000 }], layout: "grid", layoutChanges: [], output: OUTPUT }),
   };
 }

@@ -10,6 +10,7 @@ import {
   parseByteRange,
   RangeNotSatisfiableError,
   type HousekeepingResult,
+  type MultipartUpload,
   type ObjectHead,
   type ObjectRead,
   type ObjectStorage,
@@ -76,6 +77,26 @@ export class AzureObjectStorage implements ObjectStorage {
       metadata: toAzureMetadata(opts.metadata),
       onProgress: (p) => opts.onProgress?.(p.loadedBytes, size),
     });
+  }
+
+  async startMultipart(key: string, opts: PutOptions = {}): Promise<MultipartUpload> {
+    const blob = this.blob(key);
+    const staged = new Set<number>();
+    return {
+      key,
+      async uploadPart(partNumber, body) {
+        await blob.stageBlock(blockId(partNumber), body, body.length);
+        staged.add(partNumber);
+      },
+      async complete() {
+        await blob.commitBlockList([...staged].sort((a, b) => a - b).map(blockId), {
+          blobHTTPHeaders: { blobContentType: opts.contentType, blobCacheControl: opts.cacheControl },
+          metadata: toAzureMetadata(opts.metadata),
+        });
+      },
+      // Uncommitted blocks are discarded by the service (after 7 days, or with the next commit of this blob).
+      async abort() {},
+    };
   }
 
   async getBytes(key: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer> {
@@ -177,6 +198,9 @@ export class AzureObjectStorage implements ObjectStorage {
     // The SDK holds no connections that need closing.
   }
 }
+
+/** Block ids of one blob must all have the same length: the part number, zero-padded, base64. */
+const blockId = (partNumber: number) => Buffer.from(`part-${String(partNumber).padStart(6, "0")}`).toString("base64");
 
 export async function openAzureStorage(opts: AzureStorageOptions): Promise<AzureObjectStorage> {
   let service: BlobServiceClient;

@@ -51,6 +51,23 @@ export interface SignedReadOptions {
   contentDisposition?: string;
 }
 
+/**
+ * One object written part by part: parts may be uploaded in any order and again (the same number replaces the part);
+ * `complete` commits them in part-number order as one object, nothing is visible before it. S3 requires every part
+ * except the highest-numbered one to be at least 5 MiB (MULTIPART_MIN_PART_BYTES), and part numbers 1..10,000.
+ */
+export interface MultipartUpload {
+  readonly key: string;
+  uploadPart(partNumber: number, body: Buffer): Promise<void>;
+  /** Commits every part uploaded, in part-number order, with the content type and metadata given at the start. */
+  complete(): Promise<void>;
+  /** Discards the parts; no object is left. */
+  abort(): Promise<void>;
+}
+
+/** S3's minimum size of every part but the last one. */
+export const MULTIPART_MIN_PART_BYTES = 5 * 1024 * 1024;
+
 export type HousekeepingResult = { applied: true; detail: string } | { applied: false; reason: string };
 
 export interface ObjectStorage {
@@ -61,6 +78,8 @@ export interface ObjectStorage {
   put(key: string, body: Buffer | Uint8Array | string, opts?: PutOptions): Promise<void>;
   /** A local file, in parts above partSizeBytes; resolves once the store has committed the whole object. */
   putFile(key: string, file: string, opts?: PutFileOptions): Promise<void>;
+  /** An object uploaded part by part (see MultipartUpload: parts but the last ≥ 5 MiB). */
+  startMultipart(key: string, opts?: PutOptions): Promise<MultipartUpload>;
   /** ObjectNotFoundError when missing. */
   getBytes(key: string, opts?: { signal?: AbortSignal }): Promise<Buffer>;
   /** ObjectNotFoundError when missing, RangeNotSatisfiableError for a range beyond the object. */

@@ -2,8 +2,10 @@
 // data under the data folder, and the fixes it needs to be safe and to agree with the AWS SDK's signatures.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "@20minutes/s3rver";
 
@@ -18,12 +20,14 @@ export async function startEmbeddedS3(directory: string, port: number): Promise<
   const credentials = useFreshEmbeddedKeys();
   const server = new S3rver({ address: "127.0.0.1", port, directory, silent: true });
   refuseUnsigned(server);
+  abortMultipartUploads(server);
   const address = (await server.run()) as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, credentials, close: () => server.close() };
 }
 
 interface KoaContext {
   method: string;
+  path: string;
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, unknown>;
   status: number;
@@ -45,6 +49,33 @@ function refuseUnsigned(server: S3rver): void {
     ctx.type = "application/xml";
     ctx.body =
       '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>unsigned requests are refused</Message></Error>';
+  });
+}
+
+/**
+ * s3rver has no AbortMultipartUpload: it answers `DELETE ?uploadId` with MethodNotAllowed and keeps the parts.
+ * Its router checks the signature first (a 403 stays a 403), so that refusal of that request is a verified abort: the
+ * upload's folder (parts, key, metadata; where s3rver's store keeps it) is removed and the answer is S3's 204.
+ */
+function abortMultipartUploads(server: S3rver): void {
+  const app = server as unknown as {
+    middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
+    store: { getResourcePath(bucket: string, key: undefined, resource: string): string };
+  };
+  app.middleware.unshift(async (ctx, next) => {
+    const uploadId = ctx.query.uploadId;
+    const bucket = decodeURIComponent(ctx.path.split("/")[1] ?? "");
+    try {
+      await next();
+      return;
+    } catch (err) {
+      const refused = (err as { code?: string }).code === "MethodNotAllowed";
+      if (!refused || ctx.method !== "DELETE" || typeof uploadId !== "string" || !/^[0-9a-f]+$/.test(uploadId)) throw err;
+      if (!bucket || bucket.includes("..")) throw err;
+    }
+    await rm(path.join(app.store.getResourcePath(bucket, undefined, "uploads"), uploadId), { recursive: true, force: true });
+    ctx.status = 204;
+    ctx.body = null;
   });
 }
 

@@ -5,7 +5,10 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -15,6 +18,7 @@ import {
   PutObjectCommand,
   S3Client,
   type ServerSideEncryption,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -25,6 +29,7 @@ import {
   parseByteRange,
   RangeNotSatisfiableError,
   type HousekeepingResult,
+  type MultipartUpload,
   type ObjectHead,
   type ObjectRead,
   type ObjectStorage,
@@ -111,6 +116,36 @@ export class S3ObjectStorage implements ObjectStorage {
     });
     upload.on("httpUploadProgress", (p) => opts.onProgress?.(p.loaded ?? 0, p.total ?? size));
     await upload.done();
+  }
+
+  async startMultipart(key: string, opts: PutOptions = {}): Promise<MultipartUpload> {
+    const { client, bucket } = this;
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentType: opts.contentType,
+        CacheControl: opts.cacheControl,
+        Metadata: opts.metadata,
+        ...this.encryption,
+      }),
+    );
+    const UploadId = created.UploadId!;
+    const etags = new Map<number, string>();
+    return {
+      key,
+      async uploadPart(PartNumber, body) {
+        const got = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body: body }));
+        etags.set(PartNumber, got.ETag!);
+      },
+      async complete() {
+        const Parts = [...etags].sort(([a], [b]) => a - b).map(([PartNumber, ETag]) => ({ PartNumber, ETag }));
+        await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts } }));
+      },
+      async abort() {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
+      },
+    };
   }
 
   async getBytes(key: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer> {

@@ -20,6 +20,7 @@ import type { WebhookQueue } from "@/server/recordings/webhooks/webhook-queue";
 import { RecordingStore } from "@/server/recordings/recording-store";
 import type { EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
+import { type FinishedLiveOutput, liveMovieAtStop } from "@/server/recordings/live/streamed-live-movie";
 import { rawChunksComplete } from "@/server/recordings/live/raw-track-stream";
 import { rawFilesSource, restoreChunks } from "@/server/recordings/compose/raw-files-source";
 import { basisOf, dropStaleLiveOutput, layoutBasisOf } from "@/server/recordings/live/live-index";
@@ -55,10 +56,9 @@ export interface RecordingPipelineOptions {
   /** The ffmpeg and ffprobe programs (default: found on PATH). */
   tools?: { ffmpeg: string; ffprobe: string };
   /** The node's live compositing: finishes a recording it renders before the job looks for its segments. */
-  live?: {
+  live?: FinishedLiveOutput & {
     finish(recordingId: string): Promise<boolean>;
     rendersHere(recordingId: string): boolean;
-    localFragments(recordingId: string): { file: string; segments: number } | undefined;
     release(recordingId: string): Promise<void>;
   };
   /** A capturing recording whose live index stopped changing this long lost its node (0: never decided). */
@@ -133,7 +133,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     const { recordingId } = job;
     const claim = await store.claimForCompositing(recordingId);
     // Ready, deleted, expired or still capturing: nothing for this job to do.
-    if (!claim.input) return;
+    if (!claim.input) return void (await o.live?.release(recordingId));
     const row = claim.input;
     await o.library.announce(recordingId);
     const log = o.logger.child({ recordingId, jobId: job.jobId, attempt: job.attempt });
@@ -152,7 +152,8 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
     if (!rendersHere) await untilLiveOutputEnds(o.storage, recordingId, { staleMs: o.liveLostMs || 30_000, maxMs: 10 * 60_000 });
     const basis = basisOf({ spans, layout: row.layout, layoutChanges, output: o.output });
     const liveMovie = { storage: o.storage, recordingId, basis, outFile: movie, posterFile: poster, tools: o.tools, signal: job.signal };
-    const fromLive = await tryLiveMovie({ ...liveMovie, local: o.live?.localFragments(recordingId) }).finally(() =>
+    const movieKey = `recordings/${recordingId}/movie.mp4`;
+    const fromLive = await liveMovieAtStop({ ...liveMovie, live: o.live, movieKey, logger: log }).finally(() =>
       o.live?.release(recordingId),
     );
     // The raw files are gone with a lost node: the windows it stored while it ran are the movie, short by the
@@ -194,7 +195,8 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       madeFromRaw = true;
     }
     try {
-      if (fromLive) log.info({ segments: fromLive.index.segments.length }, "movie assembled from the live segments");
+      if (fromLive)
+        log.info({ segments: fromLive.index.segments.length, streamed: !!fromLive.streamed }, "movie assembled from the live segments");
       else await rawFiles().then(composeFromRawFiles).catch(salvage);
     } catch (err) {
       if (err instanceof ComposeError) {
@@ -204,9 +206,10 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       }
       throw err;
     }
-    const probe = await ffprobe(movie, { binary: o.tools?.ffprobe });
+    const streamed = fromLive?.streamed;
+    const probe = streamed ? { durationMs: fromLive!.durationMs } : await ffprobe(movie, { binary: o.tools?.ffprobe });
     const files: RecordingFile[] = [
-      { path: movie, key: "movie.mp4", contentType: "video/mp4" },
+      ...(streamed ? [] : [{ path: movie, key: "movie.mp4", contentType: "video/mp4" }]),
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
     ];
     // Assembled from live segments: the co-located recorder's manifest (its folder without one: nobody published).
@@ -252,6 +255,8 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       onProgress: (p) => void job.reportProgress(90 + (10 * (p.fileIndex + (p.total ? p.loaded / p.total : 1))) / p.fileCount, "upload"),
       logger: log,
     });
+    // Streamed while recording: one of the objects (removed with them should the recording go meanwhile).
+    if (streamed) uploaded.unshift(streamed);
     // Re-composited (a layout changed after the fact): live segments of the old layout would play a different movie.
     if (madeFromRaw)
       await dropStaleLiveOutput(o.storage, recordingId, basis).catch((err: unknown) =>

@@ -30,8 +30,10 @@ export interface LiveMovieOptions {
   local?: { file: string; segments: number };
 }
 
-/** The movie from the stored segments, or null when they are not the whole recording as it stands. */
-export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIndex; durationMs: number } | null> {
+/** The live index when its segments are the whole recording as it stands (or, salvaging, a lost node's), else null. */
+export async function usableLiveIndex(
+  o: Pick<LiveMovieOptions, "storage" | "recordingId" | "basis" | "salvage">,
+): Promise<LiveIndex | null> {
   // Storage unreachable: composite from the raw files; the upload after that waits for storage like any movie.
   const index = await readLiveIndex(o.storage, o.recordingId).catch(() => null);
   if (!index || index.segments.length === 0) return null;
@@ -42,17 +44,29 @@ export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIn
   )
     return null;
   if (index.segments.some((s, i) => s.index !== i)) return null;
+  return index;
+}
+
+/** The poster from a movie (faststart or fragmented: ffmpeg reads both), a few seconds in. */
+export async function livePoster(o: Pick<LiveMovieOptions, "posterFile" | "tools" | "signal">, movie: string, durationMs: number) {
+  const run = (args: string[], ms: number) =>
+    runFfmpeg(args, { binary: o.tools?.ffmpeg, durationMs: ms, signal: o.signal, timeoutMs: 60_000 + ms / 10 });
+  await run(posterArgs(movie, Math.min(3000, durationMs / 2), o.posterFile), 1000);
+  if (!(await stat(o.posterFile).catch(() => null))) await run(posterArgs(movie, 0, o.posterFile), 1000);
+}
+
+/** The movie from the stored segments, or null when they are not the whole recording as it stands. */
+export async function tryLiveMovie(o: LiveMovieOptions): Promise<{ index: LiveIndex; durationMs: number } | null> {
+  const index = await usableLiveIndex(o);
+  if (!index) return null;
   await mkdir(path.dirname(o.outFile), { recursive: true });
   const useLocal = !o.salvage && o.local?.segments === index.segments.length;
   const joined = useLocal ? o.local!.file : `${o.outFile}.fmp4`;
   try {
     if (!useLocal) await download(o, index, joined);
     const durationMs = index.segments.reduce((sum, s) => sum + s.durationMs, 0);
-    const run = (args: string[], ms: number) =>
-      runFfmpeg(args, { binary: o.tools?.ffmpeg, durationMs: ms, signal: o.signal, timeoutMs: 60_000 + ms / 10 });
     await writeFaststartMovie(joined, o.outFile);
-    await run(posterArgs(o.outFile, Math.min(3000, durationMs / 2), o.posterFile), 1000);
-    if (!(await stat(o.posterFile).catch(() => null))) await run(posterArgs(o.outFile, 0, o.posterFile), 1000);
+    await livePoster(o, o.outFile, durationMs);
     return { index, durationMs };
   } finally {
     if (!useLocal) await rm(joined, { force: true });

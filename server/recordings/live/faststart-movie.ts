@@ -21,7 +21,12 @@ async function* topLevelBoxes(file: Awaited<ReturnType<typeof open>>, length: nu
   }
 }
 
-export async function writeFaststartMovie(fragmentsFile: string, outFile: string): Promise<{ bytes: number }> {
+/** `minBytes`: the header padded as faststartHeader pads it (the movie a streamed upload makes: live-movie-upload.ts). */
+export async function writeFaststartMovie(
+  fragmentsFile: string,
+  outFile: string,
+  o: { minBytes?: number } = {},
+): Promise<{ bytes: number }> {
   const input = await open(fragmentsFile, "r");
   try {
     const length = (await input.stat()).size;
@@ -48,7 +53,7 @@ export async function writeFaststartMovie(fragmentsFile: string, outFile: string
       }
     }
     if (!tables) throw new Error("the fragments file holds no media");
-    const header = faststartHeader(Buffer.concat(init), tables);
+    const header = faststartHeader(Buffer.concat(init), tables, o);
     const out = await open(outFile, "w");
     try {
       await out.write(header, 0, header.length, 0);

@@ -5,11 +5,13 @@
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Recording } from "@/lib/domain/recording";
+import type { LiveMovieUpload } from "@/server/recordings/live/live-movie-upload";
 import { LiveRecording, type LiveRecordingOptions, type LiveSource } from "@/server/recordings/live/live-recording";
+import type { FinishedLiveOutput } from "@/server/recordings/live/streamed-live-movie";
 import { RawTrackStream } from "@/server/recordings/live/raw-track-stream";
 
 export interface LiveComposerOptions
-  extends Pick<LiveRecordingOptions, "storage" | "windowMs" | "settleMs" | "output" | "encoder" | "tools" | "logger"> {
+  extends Pick<LiveRecordingOptions, "storage" | "windowMs" | "settleMs" | "output" | "encoder" | "tools" | "logger" | "streamMovie"> {
   /** The co-located recorder's folder: only recordings captured here are rendered here. */
   recordingsDir: string;
   workDir: string;
@@ -35,7 +37,7 @@ interface Running {
   raw?: { stream: RawTrackStream; timer: NodeJS.Timeout; chain: Promise<unknown> };
 }
 
-export interface LiveComposer {
+export interface LiveComposer extends FinishedLiveOutput {
   /** A status change: capturing starts the recording's live output; stopped or interrupted finishes it. */
   follow(recording: Recording): Promise<void>;
   /** Finishes a followed recording (true when its index is closed over every window); false when not followed. */
@@ -45,7 +47,9 @@ export interface LiveComposer {
   rendersHere(recordingId: string): boolean;
   /** The finished recording's segments as one local file (this node rendered them), until released. */
   localFragments(recordingId: string): { file: string; segments: number } | undefined;
-  /** The movie is made (or the job moved on): the local copy goes. */
+  /** The movie uploaded while recording, to be completed by the job (until released; see streamed-live-movie.ts). */
+  streamedMovie(recordingId: string): { key: string; segments: number; complete: LiveMovieUpload["complete"] } | undefined;
+  /** The movie is made (or the job moved on): the local copy goes, and a streamed movie not completed is aborted. */
   release(recordingId: string): Promise<void>;
   /** Per recording being rendered: captured time not yet in a stored window, and rendering time so far. */
   stats(): { recordingId: string; lagSeconds: number; renderSeconds: number }[];
@@ -54,7 +58,7 @@ export interface LiveComposer {
 
 export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
   const running = new Map<string, Running>();
-  const finished = new Map<string, { file: string; segments: number; dir: string }>();
+  const finished = new Map<string, { file: string; segments: number; dir: string; movie: LiveMovieUpload | null }>();
   const failedHere = new Set<string>();
   const log = o.logger.child({ component: "live-compositing" });
 
@@ -96,6 +100,7 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
       recordingDir,
       workDir: path.join(o.workDir, recording.id),
       storage: o.storage,
+      streamMovie: o.streamMovie,
       windowMs: o.windowMs,
       settleMs: o.settleMs,
       output: o.output,
@@ -148,14 +153,17 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
             file: r.live.localFragments,
             segments: r.live.segments.length,
             dir: path.join(o.workDir, recordingId),
+            movie: r.live.movie,
           });
         else {
           failedHere.add(recordingId);
+          await r.live.movie?.abort();
           await rm(path.join(o.workDir, recordingId), { recursive: true, force: true });
         }
         return closed;
       } catch (err) {
         failedHere.add(recordingId);
+        await r.live.movie?.abort();
         log.warn({ err, recordingId }, "live output could not be finished; the job composites from the raw files");
         return false;
       } finally {
@@ -175,10 +183,16 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
     isFollowing: (id) => running.has(id),
     rendersHere: (id) => running.has(id) || finished.has(id) || failedHere.has(id),
     localFragments: (id) => finished.get(id),
+    streamedMovie(id) {
+      const movie = finished.get(id)?.movie;
+      if (movie?.state !== "streaming") return undefined;
+      return { key: movie.key, segments: movie.segments, complete: () => movie.complete() };
+    },
     async release(id) {
       const done = finished.get(id);
       finished.delete(id);
       failedHere.delete(id);
+      await done?.movie?.abort();
       if (done) await rm(done.dir, { recursive: true, force: true });
     },
     stats: () =>
@@ -194,6 +208,8 @@ export function createLiveComposer(o: LiveComposerOptions): LiveComposer {
         if (r.raw) clearInterval(r.raw.timer);
       }
       await Promise.all([...running.values()].map((r) => r.chain));
+      // Nobody can complete them now (another node re-renders or salvages the recording).
+      await Promise.all([...running.values()].map((r) => r.live.movie?.abort()));
       running.clear();
     },
   };

@@ -18,6 +18,7 @@ import {
 import { basisOf, layoutBasisOf, livePrefix, writeLiveIndex } from "@/server/recordings/live/live-index";
 import { avcDecoderConfig, shiftFragments } from "@/server/recordings/live/fmp4";
 import { type LiveWindowResult, renderLiveWindow } from "@/server/recordings/live/render-live-window";
+import { LiveMovieUpload, type LiveMovieUploadOptions } from "@/server/recordings/live/live-movie-upload";
 
 /** What the database says about the recording right now. */
 export interface LiveSource {
@@ -40,6 +41,8 @@ export interface LiveRecordingOptions {
   read: () => Promise<LiveSource | null>;
   logger: Logger;
   clock?: () => number;
+  /** Upload the movie's bytes while recording (live-movie-upload.ts). */
+  streamMovie?: Pick<LiveMovieUploadOptions, "partBytes" | "headerBytes" | "retry">;
 }
 
 const CONTENT_TYPES: Record<string, string> = { init: "video/mp4", segment: "video/iso.segment" };
@@ -58,8 +61,14 @@ export class LiveRecording {
   /** init + every stored segment, appended as each is stored (see tryLiveMovie's `localFragments`). */
   readonly localFragments: string;
 
+  /** The movie uploaded while recording, fed the same bytes as localFragments. */
+  readonly movie: LiveMovieUpload | null;
+
   constructor(private readonly o: LiveRecordingOptions) {
     this.localFragments = path.join(o.workDir, "fragments.mp4");
+    this.movie = o.streamMovie
+      ? new LiveMovieUpload({ ...o.streamMovie, storage: o.storage, key: `recordings/${o.recordingId}/movie.mp4`, logger: o.logger })
+      : null;
   }
 
   private get fps(): number {
@@ -123,6 +132,7 @@ export class LiveRecording {
       await this.put(liveKeys.segment(index), result.segment, CONTENT_TYPES.segment!);
       // The same bytes, in order, in one local file: at Stop this node assembles the movie without downloading them.
       await appendFile(this.localFragments, first ? Buffer.concat([result.init, result.segment]) : result.segment);
+      this.movie?.add(first ? result.init : null, result.segment);
       this.init ??= result.init;
       this.segments.push({ index, durationMs: result.durationMs });
       this.tail = result.tailPcm;
