@@ -6,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRecorderIngest, issuePublisherToken, type WhipHandler } from "@/recorder/ingest";
 import { composeRecording } from "@/server/recordings/compose/compose-recording";
 import { haveBrowserAndFfmpeg, launchPublisherBrowser, publishInPage, serveIngest } from "@/tests/support/recorder/chromium-publisher";
-import { liveWindowMs } from "@/lib/compositing/live";
-import { createLogger } from "@/server/platform/logger";
 import { openObjectStore } from "@/server/platform/object-store";
 import { writeFaststartMovie } from "@/server/recordings/live/faststart-movie";
-import { LiveRecording } from "@/server/recordings/live/live-recording";
+import { renderLiveWindows } from "@/tests/support/live/live-windows";
 import { makeSyncSource, measureMarks, median, subFrameOffsets, type MarkPair } from "@/tests/support/media/fixtures-sync";
 
 /**
@@ -216,27 +214,17 @@ async function liveMovie(recordingDir: string, fromMs: number, toMs: number, out
     embeddedPort: 0,
   });
   try {
-    const span: { from: Date; to: Date | null } = { from: new Date(fromMs), to: null };
-    let now = fromMs;
-    const recording = new LiveRecording({
+    const { live } = await renderLiveWindows({
+      dir: path.join(dir, "live"),
+      storage,
       recordingId,
       recordingDir,
-      workDir: path.join(dir, "live-work"),
-      storage,
-      windowMs: liveWindowMs(6000, 25),
-      settleMs: 1000,
+      startMs: fromMs,
+      seconds: (toMs - fromMs) / 1000,
       output: OUTPUT,
-      read: async () => ({ spans: [span], layout: "grid", layoutChanges: [] }),
-      logger: createLogger("silent"),
-      clock: () => now,
     });
-    // As in the app: a tick a second renders the windows that closed, then Stop renders the rest.
-    for (now = fromMs; now < toMs; now += 1000) await recording.advance(false);
-    span.to = new Date(toMs);
-    now = toMs + 500;
-    await recording.advance(true);
-    await writeFaststartMovie(recording.localFragments, outFile);
-    return recording.segments.length;
+    await writeFaststartMovie(live.localFragments, outFile);
+    return live.segments.length;
   } finally {
     await storage.close();
   }

@@ -12,8 +12,11 @@ import { T0 } from "@/tests/support/media/synthetic-recording";
 export interface RenderLiveOptions {
   dir: string;
   storage: ObjectStorage;
-  /** Its raw files are in dir/<recordingId>. */
+  /** Its raw files are in dir/<recordingId> unless recordingDir says where. */
   recordingId: string;
+  recordingDir?: string;
+  /** When capture started on the manifest's clock (default T0, the synthetic recordings' start). */
+  startMs?: number;
   seconds: number;
   windowMs?: number;
   stepMs?: number;
@@ -24,11 +27,12 @@ export interface RenderLiveOptions {
 }
 
 export async function renderLiveWindows(o: RenderLiveOptions) {
-  const spans: LiveSource["spans"] = [{ from: new Date(T0), to: null }];
-  let now = T0;
+  const t0 = o.startMs ?? T0;
+  const spans: LiveSource["spans"] = [{ from: new Date(t0), to: null }];
+  let now = t0;
   const live = new LiveRecording({
     recordingId: o.recordingId,
-    recordingDir: path.join(o.dir, o.recordingId),
+    recordingDir: o.recordingDir ?? path.join(o.dir, o.recordingId),
     workDir: path.join(o.dir, "work", o.recordingId),
     storage: o.storage,
     windowMs: o.windowMs ?? liveWindowMs(6000, 25),
@@ -41,13 +45,13 @@ export async function renderLiveWindows(o: RenderLiveOptions) {
   });
   const rendered: number[] = [];
   for (let t = 0; t <= o.seconds * 1000; t += o.stepMs ?? 1000) {
-    now = T0 + t;
+    now = t0 + t;
     await live.advance(false);
     rendered.push(live.segments.length);
   }
   await o.beforeStop?.(live);
-  spans[0]!.to = new Date(T0 + o.seconds * 1000);
-  now = T0 + o.seconds * 1000 + 500;
+  spans[0]!.to = new Date(t0 + o.seconds * 1000);
+  now = t0 + o.seconds * 1000 + 500;
   await live.advance(true);
   return { live, rendered };
 }
