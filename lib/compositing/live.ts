@@ -138,6 +138,8 @@ export const liveKeys = {
   init: "live/init.mp4",
   segment: (index: number) => `live/seg-${String(index).padStart(5, "0")}.m4s`,
   index: "live/index.json",
+  /** The recorder's manifest as of the last stored window: a movie made on another node still gets its chapters. */
+  manifest: "live/manifest.jsonl",
 };
 
 /** ffmpeg: interleaved s16le PCM (preroll + window + lookahead) → raw ADTS AAC. */

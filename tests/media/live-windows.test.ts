@@ -12,6 +12,7 @@ import { liveKeys, liveWindowMs, mediaPlaylist } from "@/lib/compositing/live";
 import { openObjectStore, type ObjectStore } from "@/server/platform/object-store";
 import { tryLiveMovie } from "@/server/recordings/live/assemble-live-movie";
 import { basisOf, dropStaleLiveOutput, livePrefix, readLiveIndex } from "@/server/recordings/live/live-index";
+import { manifestForChapters } from "@/server/recordings/compose/chapters-file";
 import { isFastStart } from "@/server/recordings/compose/ffprobe";
 import { renderLiveWindows } from "@/tests/support/live/live-windows";
 import { expectMovieContent } from "@/tests/support/media/movie-content";
@@ -150,6 +151,13 @@ describe("live compositing", () => {
     });
     expect(fromLocal?.durationMs).toBe(seconds * 1000);
     expectMovieContent(`${movie}.local.mp4`, TWO_PERSON_MEDIA);
+
+    // The manifest is stored with the windows: a node without the raw files still makes the movie's chapters.
+    const manifest = readFileSync(path.join(dir, "two", "manifest.jsonl"), "utf8");
+    expect((await store.getBytes(livePrefix("two") + liveKeys.manifest)).toString("utf8")).toBe(manifest);
+    const elsewhere = { recordingsDir: path.join(dir, "no-such-recorder"), recordingId: "two", storage: store };
+    expect(await manifestForChapters(elsewhere)).toBe(manifest);
+    expect(await manifestForChapters({ ...elsewhere, recordingsDir: dir })).toBe(manifest);
 
     // Segments of anything else (a layout changed since) are not taken for the movie.
     const other = await tryLiveMovie({

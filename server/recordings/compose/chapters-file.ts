@@ -2,11 +2,15 @@
 // recording's prefix: made from the same manifest, capture spans and layout changes as the movie itself, so every
 // chapter starts where its event is in the movie. Written again whenever the movie is (a re-composite after a
 // layout change rewrites it), and deleted with everything else under the prefix.
-import { writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { liveKeys } from "@/lib/compositing/live";
 import { recordingChapters } from "@/lib/compositing/chapters";
 import { parseManifest } from "@/lib/compositing/manifest";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
 import { chaptersToWebVtt } from "@/lib/compositing/webvtt";
+import type { ObjectStorage } from "@/server/platform/storage/object-storage";
+import { recordingPrefix } from "@/server/recordings/recording-objects";
 
 export interface ChaptersFileInput {
   manifestText: string;
@@ -41,4 +45,28 @@ export async function writeChaptersFile(o: ChaptersFileInput): Promise<number> {
 
 function extentOf(events: { atMs: number }[]): TimeSpan {
   return { fromMs: Math.min(...events.map((e) => e.atMs)), toMs: Math.max(...events.map((e) => e.atMs)) };
+}
+
+/**
+ * The manifest the chapters come from when the movie was not made from raw files here: the co-located recorder's
+ * (its folder without one: nobody published, no chapters), else the one the live renderer stored with its windows
+ * (another node rendered it, or it was lost). Undefined: none at hand, no chapters rather than wrong ones.
+ */
+export async function manifestForChapters(o: {
+  recordingsDir: string;
+  recordingId: string;
+  storage: ObjectStorage;
+}): Promise<string | undefined> {
+  const localDir = path.join(o.recordingsDir, o.recordingId);
+  const local = await readFile(path.join(localDir, "manifest.jsonl"), "utf8").catch(() => undefined);
+  if (local !== undefined) return local;
+  if (
+    await stat(localDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  )
+    return "";
+  const stored = await o.storage.getBytes(recordingPrefix(o.recordingId) + liveKeys.manifest).catch(() => undefined);
+  return stored?.toString("utf8");
 }

@@ -27,7 +27,7 @@ import { basisOf, dropStaleLiveOutput, layoutBasisOf } from "@/server/recordings
 import { findLostRecordings } from "@/server/recordings/live/live-watch";
 import { untilLiveOutputEnds } from "@/server/recordings/live/live-output-end";
 import { runEvery } from "@/server/platform/run-every";
-import { writeChaptersFile } from "@/server/recordings/compose/chapters-file";
+import { manifestForChapters, writeChaptersFile } from "@/server/recordings/compose/chapters-file";
 import { CHAPTERS_FILE } from "@/server/recordings/recording-objects";
 
 export interface RecordingPipelineOptions {
@@ -212,15 +212,7 @@ export async function createRecordingPipeline(o: RecordingPipelineOptions): Prom
       ...(streamed ? [] : [{ path: movie, key: "movie.mp4", contentType: "video/mp4" }]),
       { path: poster, key: "poster.jpg", contentType: "image/jpeg" },
     ];
-    // Assembled from live segments: the co-located recorder's manifest (its folder without one: nobody published).
-    // Raw files on another host, or a movie salvaged without them: no chapters rather than wrong ones.
-    const localDir = path.join(o.recordingsDir, recordingId);
-    manifestText ??= await readFile(path.join(localDir, "manifest.jsonl"), "utf8").catch(() =>
-      stat(localDir).then(
-        (s) => (s.isDirectory() ? "" : undefined),
-        () => undefined,
-      ),
-    );
+    manifestText ??= await manifestForChapters({ recordingsDir: o.recordingsDir, recordingId, storage: o.storage });
     if (manifestText !== undefined) {
       const chapters = path.join(out, CHAPTERS_FILE);
       await writeChaptersFile({

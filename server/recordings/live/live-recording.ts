@@ -100,11 +100,12 @@ export class LiveRecording {
     if (!final && !closedWindow(this.renderedMs, this.o.windowMs, capturedEstimate, false, this.fps)) return 0;
     if (spans.length === 0) return 0;
 
+    const manifestText = await readFile(path.join(this.o.recordingDir, "manifest.jsonl"), "utf8").catch(() => "");
     let composition: Awaited<ReturnType<typeof prepareComposition>>;
     try {
       composition = await prepareComposition({
         recordingDir: this.o.recordingDir,
-        manifestText: await readFile(path.join(this.o.recordingDir, "manifest.jsonl"), "utf8").catch(() => ""),
+        manifestText,
         spans,
         layoutChanges: source.layoutChanges,
         defaultLayout: source.layout,
@@ -144,6 +145,11 @@ export class LiveRecording {
       );
       await this.storeIndex(false, source, spans);
       w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps);
+    }
+    // With the windows it describes (read before them, so it never names media they lack).
+    if (this.segments.length > before && manifestText.length !== this.manifestStored) {
+      await this.put(liveKeys.manifest, Buffer.from(manifestText), "application/x-ndjson");
+      this.manifestStored = manifestText.length;
     }
     if (final) await this.storeIndex(this.segments.length > 0, source, spans);
     return final ? Number(this.segments.length > 0) : this.segments.length - before;
@@ -222,6 +228,8 @@ export class LiveRecording {
   }
 
   private lastWrite = 0;
+  /** Length of the manifest last stored (it only grows). */
+  private manifestStored = -1;
   private finishing = false;
   private writes: Promise<unknown> = Promise.resolve();
   private lastSource: LiveSource | null = null;
