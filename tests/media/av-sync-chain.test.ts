@@ -167,11 +167,12 @@ describe.skipIf(!haveBrowserAndFfmpeg)("A/V sync from Chromium through the recor
       expect(sub.audioSpreadMs, `${name}: audio shift the same for every mark`).toBeLessThanOrEqual(2);
       // Video moves only by its frame rounding (half a 40 ms tick, 3 ms onset detection), in every window.
       for (const m of sub.marks) expect(Math.abs(m.roundingMs), `${name}: flash at ${m.movieMs} ms misplaced`).toBeLessThanOrEqual(23);
-      // The compositor's own shift against the raw tracks as measured: -5 to -9 ms over runs, about Opus's 6.5 ms
+      // The compositor's own shift against the raw tracks as measured: -5 to -10 ms over runs, about Opus's 6.5 ms
       // encoder lookahead (the raw files' CodecDelay: one of the two decodes counts it, the other does not), give or
-      // take the few ms that seven phases leave in V. The synthetic phases test (av-sync-phases) puts the compositor
-      // at +1 ms against known input; this bound only catches a gross shift, the end-to-end bound below is the goal.
-      expect(Math.abs(sub.compositorMs), `${name}: compositor shifted audio against video`).toBeLessThanOrEqual(12);
+      // take the few ms that seven phases and capture jitter leave in V. The synthetic phases test (av-sync-phases)
+      // puts the compositor at +1 ms against known input; this bound only catches a gross shift (a frame is 40 ms),
+      // the end-to-end bound below is the goal.
+      expect(Math.abs(sub.compositorMs), `${name}: compositor shifted audio against video`).toBeLessThanOrEqual(16);
       // End to end, every mark within the bound; except where the sender itself slipped (Chromium's fake devices
       // loop audio and video separately and slip under load: such a mark's raw offset is far from the others').
       const rawMedian = median(sub.marks.map((m) => m.rawOffsetMs));
