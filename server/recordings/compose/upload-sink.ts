@@ -160,7 +160,8 @@ export function backoffDelayMs(policy: RetryPolicy, failedAttempt: number): numb
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-async function withRetries<T>(policy: RetryPolicy, log: Logger | undefined, what: string, fn: () => Promise<T>): Promise<T> {
+/** Runs fn, trying again after transient failures (isTransientS3Error) with backoff, up to policy.attempts. */
+export async function withRetries<T>(policy: RetryPolicy, log: Logger | undefined, what: string, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -5,7 +5,7 @@
 // uploading the finished movie grew with it (8.6 s for an hour).
 import type { Logger } from "@/server/platform/logger";
 import { MULTIPART_MIN_PART_BYTES, type MultipartUpload, type ObjectStorage } from "@/server/platform/storage/object-storage";
-import { backoffDelayMs, isTransientS3Error, type RetryPolicy } from "@/server/recordings/compose/upload-sink";
+import { type RetryPolicy, withRetries } from "@/server/recordings/compose/upload-sink";
 import { faststartHeader, mdatPayloadRanges, SampleTables } from "@/server/recordings/live/faststart-mp4";
 
 export interface LiveMovieUploadOptions {
@@ -123,18 +123,8 @@ export class LiveMovieUpload {
     this.uploadedBytes += body.length;
   }
 
-  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const policy = this.retry;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt >= policy.attempts || !isTransientS3Error(err)) throw err;
-        const wait = backoffDelayMs(policy, attempt);
-        this.o.logger.warn({ err, key: this.o.key, attempt, retryInMs: wait }, `streamed movie: ${what} failed; retrying`);
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
+  private retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetries(this.retry, this.o.logger.child({ key: this.o.key }), `streamed movie: ${what}`, fn);
   }
 
   /**
