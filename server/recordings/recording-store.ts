@@ -312,7 +312,8 @@ export class RecordingStore {
 }
 
 /** The stored `composedLayout`, or null when absent (movies made before it was recorded) or unreadable. */
-function composedLayoutOf(json: unknown): { layout: Layout; layoutChanges: { atMs: number; layout: Layout }[] } | null {
+/** The layout a stored movie was made with (Recording.composedLayout); null when unknown (made before it was kept). */
+export function composedLayoutOf(json: unknown): { layout: Layout; layoutChanges: { atMs: number; layout: Layout }[] } | null {
   if (!json || typeof json !== "object" || !("layout" in json)) return null;
   const stored = json as { layout: unknown; layoutChanges?: unknown };
   return typeof stored.layout === "string"

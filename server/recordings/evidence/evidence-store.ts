@@ -8,6 +8,7 @@ import { type EvidenceFacts, sealEvidence, type StoredEvidence } from "@/lib/evi
 import type { PrismaClient } from "@/server/platform/database/generated/client";
 import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import { hashRecordingObjects } from "@/server/recordings/evidence/object-hashes";
+import { composedLayoutOf } from "@/server/recordings/recording-store";
 
 /** pg_advisory_xact_lock key of the evidence chain's end. */
 const CHAIN_LOCK = 7_241_014;
@@ -51,8 +52,10 @@ export class EvidenceStore {
     if (row?.status !== "ready") return null;
     const participants = new Map<string, string>();
     for (const p of row.meetingPoint.participants) if (!participants.has(p.userId)) participants.set(p.userId, p.displayName);
-    const composed = row.composedLayout as { layout?: unknown; layoutChanges?: unknown } | null;
-    const layout = composed && typeof composed.layout === "string" ? composed : { layout: row.layout, layoutChanges: row.layoutChanges };
+    const layout = composedLayoutOf(row.composedLayout) ?? {
+      layout: layoutOf(row.layout),
+      layoutChanges: decodeLayoutChanges(row.layoutChanges),
+    };
     return {
       recordingId: row.id,
       ticketId: row.meetingPoint.ticket?.id ?? null,
@@ -70,7 +73,7 @@ export class EvidenceStore {
       stoppedAt: iso(row.stoppedAt),
       readyAt: iso(row.readyAt),
       readyAtDate: row.readyAt,
-      layout: { layout: layoutOf(layout.layout as string), layoutChanges: decodeLayoutChanges(layout.layoutChanges) },
+      layout,
       objects: await hashRecordingObjects(this.storage, row.id),
     };
   }
