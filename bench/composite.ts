@@ -346,6 +346,9 @@ try {
     forcePathStyle: true,
     embeddedDir: path.join(work, "s3"),
     embeddedPort: 0,
+    // Two one-hour runs died on a bare 500 from the embedded server: say which request and why.
+    onEmbeddedFailure: (f) =>
+      console.warn(`embedded S3 ${f.status} ${f.code} on ${f.method} ${f.path}?${f.query}: ${f.message}\n${f.stack ?? ""}`),
   });
   const rows = [];
   for (const s of LENGTHS_S) rows.push(await stopToPlayable(s, store));

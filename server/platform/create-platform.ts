@@ -38,7 +38,11 @@ export async function createServices(env: Env, logger: Logger): Promise<CoreServ
       logger.warn({ defaults: Object.keys(DEFAULT_PASSWORDS) }, "seeded accounts use README passwords; set SEED_*_PASSWORD in production");
     }
 
-    const storage = await openStorage(storageConfig(env, dataDir));
+    const storageSettings = storageConfig(env, dataDir);
+    if (storageSettings.backend === "s3") {
+      storageSettings.s3.onEmbeddedFailure = (failure) => logger.error({ failure }, "embedded S3 server failed a request");
+    }
+    const storage = await openStorage(storageSettings);
 
     const { secret, generated } = resolveAuthSecret(env.AUTH_SECRET, dataDir);
     if (generated) logger.warn("AUTH_SECRET is not set: using a generated secret kept in the data folder (single node only)");

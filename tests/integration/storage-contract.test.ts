@@ -1,7 +1,8 @@
 // One contract for every ObjectStorage backend, run against the embedded S3 server and against Azurite (Azure's
 // emulator, started here on loopback): the same bytes come back, ranges are exact, signed links answer a real
 // fetch with 206 and the asked Content-Type/Content-Disposition and are refused once expired, listing and prefix
-// deletion touch only their prefix, a file above the part size goes up in parts, and missing objects say so.
+// deletion touch only their prefix, a file above the part size goes up in parts, and missing objects say so. The
+// embedded server also reports the requests it fails (5xx) with their cause.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStorage } from "@/server/platform/object-store";
 import type { AzureObjectStorage } from "@/server/platform/storage/azure-storage";
 import { ObjectNotFoundError, type ObjectStorage, RangeNotSatisfiableError } from "@/server/platform/storage/object-storage";
+import type { EmbeddedS3Failure } from "@/server/platform/storage/s3-embedded";
 import type { S3ObjectStorage } from "@/server/platform/storage/s3-storage";
 import { attachmentDisposition } from "@/server/recordings/playback-links";
 import { type Azurite, startAzurite } from "@/tests/support/azurite";
@@ -225,4 +227,43 @@ storageContract("Azure Blob Storage (Azurite)", async () => {
       await azurite?.stop();
     },
   };
+});
+
+describe("embedded S3 server failures", () => {
+  it("names the request and the cause of a 500, which s3rver's silent mode swallowed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "vhd-s3-failure-"));
+    const failures: EmbeddedS3Failure[] = [];
+    const storage = await openStorage({
+      backend: "s3",
+      s3: {
+        region: "us-east-1",
+        bucket: "fails",
+        forcePathStyle: true,
+        embeddedDir: path.join(dir, "s3"),
+        embeddedPort: 0,
+        onEmbeddedFailure: (f) => failures.push(f),
+      },
+    });
+    try {
+      // A plain file where s3rver needs the key's folder: writing under it fails inside the server.
+      writeFileSync(path.join(dir, "s3", "fails", "blocked"), "not a folder");
+      await expect(storage.put("blocked/movie.mp4", Buffer.from("x"))).rejects.toThrow();
+      // Each attempt of the SDK's retries is one failure, each named.
+      const attempts = failures.length;
+      expect(attempts).toBeGreaterThanOrEqual(1);
+      for (const f of failures) {
+        expect(f).toMatchObject({ method: "PUT", path: "/fails/blocked/movie.mp4", status: 500 });
+        expect(f.code).toMatch(/^E[A-Z]+$/);
+      }
+      // Refusals the client caused are not server failures.
+      await expect(storage.getBytes("absent")).rejects.toBeInstanceOf(ObjectNotFoundError);
+      expect(failures).toHaveLength(attempts);
+      // The server stays up.
+      await storage.put("fine", Buffer.from("ok"));
+      expect((await storage.getBytes("fine")).toString()).toBe("ok");
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -15,10 +15,26 @@ export interface EmbeddedS3 {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedS3(directory: string, port: number): Promise<EmbeddedS3> {
+/** A request the embedded server failed (5xx): what it was and why, which s3rver's silent mode would swallow. */
+export interface EmbeddedS3Failure {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  code: string;
+  message: string;
+  stack?: string;
+}
+
+export async function startEmbeddedS3(
+  directory: string,
+  port: number,
+  onFailure?: (failure: EmbeddedS3Failure) => void,
+): Promise<EmbeddedS3> {
   mkdirSync(directory, { recursive: true });
   const credentials = useFreshEmbeddedKeys();
   const server = new S3rver({ address: "127.0.0.1", port, directory, silent: true });
+  if (onFailure) reportFailures(server, onFailure);
   refuseUnsigned(server);
   abortMultipartUploads(server);
   const address = (await server.run()) as AddressInfo;
@@ -28,6 +44,7 @@ export async function startEmbeddedS3(directory: string, port: number): Promise<
 interface KoaContext {
   method: string;
   path: string;
+  querystring: string;
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, unknown>;
   status: number;
@@ -49,6 +66,27 @@ function refuseUnsigned(server: S3rver): void {
     ctx.type = "application/xml";
     ctx.body =
       '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>unsigned requests are refused</Message></Error>';
+  });
+}
+
+/**
+ * s3rver turns an unexpected exception into a bare 500 InternalError and, silent, logs nothing: a one-hour benchmark
+ * died twice on one with no trace of the request. Koa emits every error it answers on the app; 5xx ones are reported.
+ */
+function reportFailures(server: S3rver, onFailure: (failure: EmbeddedS3Failure) => void): void {
+  (server as unknown as { on(event: "error", listener: (err: Error, ctx?: KoaContext) => void): void }).on("error", (err, ctx) => {
+    const failure = err as Error & { status?: number; code?: string; statusCode?: number };
+    const status = failure.status ?? failure.statusCode ?? 500;
+    if (status < 500) return;
+    onFailure({
+      method: ctx?.method ?? "",
+      path: ctx?.path ?? "",
+      query: ctx?.querystring ?? "",
+      status,
+      code: failure.code ?? failure.name,
+      message: failure.message,
+      stack: failure.stack,
+    });
   });
 }
 

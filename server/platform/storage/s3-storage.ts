@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { signBucketPathsWithoutSlash, startEmbeddedS3 } from "@/server/platform/storage/s3-embedded";
+import { type EmbeddedS3Failure, signBucketPathsWithoutSlash, startEmbeddedS3 } from "@/server/platform/storage/s3-embedded";
 import { applyLifecycleRule } from "@/server/platform/storage/s3-lifecycle";
 import {
   ObjectNotFoundError,
@@ -49,6 +49,8 @@ export interface S3StorageOptions {
   /** Folder for the embedded server, used when no endpoint is configured. */
   embeddedDir: string;
   embeddedPort: number;
+  /** Told of every request the embedded server fails with a 5xx (the node logs them). */
+  onEmbeddedFailure?: (failure: EmbeddedS3Failure) => void;
   /** Server-side encryption of every object written (S3_SSE, S3_SSE_KMS_KEY_ID). */
   sse?: S3Encryption;
 }
@@ -262,7 +264,7 @@ export class S3ObjectStorage implements ObjectStorage {
 }
 
 export async function openS3Storage(opts: S3StorageOptions): Promise<S3ObjectStorage> {
-  const embedded = opts.endpoint ? undefined : await startEmbeddedS3(opts.embeddedDir, opts.embeddedPort);
+  const embedded = opts.endpoint ? undefined : await startEmbeddedS3(opts.embeddedDir, opts.embeddedPort, opts.onEmbeddedFailure);
   const endpoint = embedded?.endpoint ?? opts.endpoint!;
   const credentials = embedded?.credentials ?? { accessKeyId: opts.accessKeyId ?? "", secretAccessKey: opts.secretAccessKey ?? "" };
   const client = new S3Client({
