@@ -61,3 +61,28 @@ function pieceInput(s: TimelineSession, track: TimelineTrack, p: TrackPiece, w: 
     toMs: outTo - w.fromMs,
   };
 }
+
+/** A track file a window reads, and the file time (ms) it reads up to. */
+export interface WindowReadNeed {
+  track: TimelineTrack;
+  untilMs: number;
+}
+
+/**
+ * How far into each file a window reads, for the tracks still being written (`open`): a running recording's window
+ * is rendered only once its files are readable that far, or it would show a tile empty that the final movie fills.
+ */
+export function windowReadNeeds(
+  timeline: Timeline,
+  window: TimeSpan,
+  open: (track: TimelineTrack) => boolean,
+  res: InputResolution = {},
+): WindowReadNeed[] {
+  const needs = new Map<TimelineTrack, number>();
+  for (const input of windowInputs(timeline, window, res)) {
+    if (!open(input.track)) continue;
+    const untilMs = (res.startMsOf?.(input.track) ?? 0) + input.seekMs + input.durationMs;
+    needs.set(input.track, Math.max(needs.get(input.track) ?? 0, untilMs));
+  }
+  return [...needs].map(([track, untilMs]) => ({ track, untilMs }));
+}

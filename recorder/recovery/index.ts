@@ -1,4 +1,4 @@
-// Public surface of crash recovery.
+// Public surface of reading back what the recorder wrote: crash recovery, and how far a growing track is readable.
 export {
   recoverUnfinishedSessions,
   RECOVERED_REASON,
@@ -7,3 +7,4 @@ export {
   type RecoveredTrack,
 } from "@/recorder/recovery/recover-sessions";
 export { repairMatroskaFile, type MatroskaRepair, type RepairStatus } from "@/recorder/recovery/repair-matroska";
+export { ReadableEnd } from "@/recorder/recovery/readable-end";

@@ -1,7 +1,7 @@
 // After capture: a stopped (or interrupted) recording becomes one movie in a background job on pg-boss,
 // is uploaded to S3 (confirmed by size before local files go), and is marked ready with its expiry.
 // Idempotent: a rerun recomposes to the same keys; a finished recording is left alone.
-import { readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { capturedSpansMs } from "@/lib/domain/recording";
 import { listRecordingSessions } from "@/recorder/ingest";

@@ -5,7 +5,10 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_ENCODER, type EncoderSettings } from "@/lib/compositing/ffmpeg-args";
 import { closedWindow, isBlankWindow, liveKeys, type LiveSegment, windowPreset } from "@/lib/compositing/live";
+import { windowReadNeeds } from "@/lib/compositing/inputs";
+import { parseManifest } from "@/lib/compositing/manifest";
 import type { LayoutChange, LayoutName, TimeSpan } from "@/lib/compositing/timeline";
+import { ReadableEnd } from "@/recorder/recovery";
 import type { Logger } from "@/server/platform/logger";
 import type { ObjectStorage } from "@/server/platform/storage/object-storage";
 import {
@@ -41,6 +44,12 @@ export interface LiveRecordingOptions {
   read: () => Promise<LiveSource | null>;
   logger: Logger;
   clock?: () => number;
+  /**
+   * How long past its end a closed window waits for a track file that is not yet readable that far (the recorder
+   * writes a second of media at a time, later under load) before it is rendered without what is missing.
+   * Default windowMs.
+   */
+  mediaWaitMs?: number;
   /** Upload the movie's bytes while recording (live-movie-upload.ts). */
   streamMovie?: Pick<LiveMovieUploadOptions, "partBytes" | "headerBytes" | "retry">;
 }
@@ -125,6 +134,7 @@ export class LiveRecording {
     const before = this.segments.length;
     await mkdir(this.o.workDir, { recursive: true });
     for (let w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps); w; ) {
+      if (!final && !(await this.mediaOnDisk(composition, manifestText, w, captured))) break;
       const index = this.segments.length;
       const started = performance.now();
       const result = await this.produce(composition, w, !final || w.toMs < captured, index, captured - w.toMs);
@@ -153,6 +163,41 @@ export class LiveRecording {
     }
     if (final) await this.storeIndex(this.segments.length > 0, source, spans);
     return final ? Number(this.segments.length > 0) : this.segments.length - before;
+  }
+
+  /** Per track file, how far it is readable (read incrementally). */
+  private readonly readable = new Map<string, ReadableEnd>();
+
+  /**
+   * Whether every track still being written is on disk as far as window `w` reads it. A window rendered before
+   * that would keep an empty tile for good (a stored window is never rendered again), though the final movie has
+   * the media. Once the window's end is mediaWaitMs older than what is captured, it renders anyway: a sender that
+   * stopped sending (or a muted one) delays each window by that much at most, never more and more.
+   */
+  private async mediaOnDisk(composition: Composition, manifestText: string, w: TimeSpan, capturedMs: number): Promise<boolean> {
+    const ended = new Set(parseManifest(manifestText).events.flatMap((e) => (e.type === "track-end" ? [e.trackId] : [])));
+    const needs = windowReadNeeds(composition.timeline, w, (t) => !ended.has(t.trackId), { startMsOf: composition.request.startMsOf });
+    const short: { trackId: string; untilMs: number; readableMs: number | null }[] = [];
+    for (const { track, untilMs } of needs) {
+      const file = path.resolve(this.o.recordingDir, track.file);
+      let end = this.readable.get(file);
+      if (!end) this.readable.set(file, (end = new ReadableEnd(file)));
+      const readableMs = await end.read();
+      // The last block stands for a frame's worth of media after it.
+      const frameMs = track.kind === "audio" ? 60 : 200;
+      if (readableMs === null || readableMs + frameMs < untilMs) short.push({ trackId: track.trackId, untilMs, readableMs });
+    }
+    if (short.length === 0) return true;
+    const waitedMs = capturedMs - w.toMs;
+    if (waitedMs < (this.o.mediaWaitMs ?? this.o.windowMs)) {
+      this.o.logger.debug({ recordingId: this.o.recordingId, window: w, short }, "live window waits: media not on disk yet");
+      return false;
+    }
+    this.o.logger.warn(
+      { recordingId: this.o.recordingId, window: w, short, waitedMs },
+      "live window rendered without media that never came",
+    );
+    return true;
   }
 
   /**

@@ -9,7 +9,7 @@ import {
   type CompositeRequest,
 } from "@/lib/compositing/ffmpeg-args";
 import { escapeText, fitInside } from "@/lib/compositing/filter-graph";
-import { windowInputs } from "@/lib/compositing/inputs";
+import { windowInputs, windowReadNeeds } from "@/lib/compositing/inputs";
 import { layoutSegments } from "@/lib/compositing/layout";
 import { parseManifest } from "@/lib/compositing/manifest";
 import { buildTimeline } from "@/lib/compositing/timeline";
@@ -127,6 +127,18 @@ describe("windowed mode", () => {
     // The first window: the video file's first frame is at 120 ms of the file, so it plays 120 ms after placement.
     const first = windowInputs(req.timeline, { fromMs: 0, toMs: 2000 }, { startMsOf: req.startMsOf });
     expect(first[0]).toMatchObject({ seekMs: 0, shiftMs: 620, durationMs: 1380 });
+  });
+
+  it("says how far into each file still being written a window reads (file time, the start time added back)", () => {
+    const req = request({ startMsOf: (t) => (t.kind === "video" ? 120 : -7) });
+    const needs = windowReadNeeds(req.timeline, { fromMs: 4000, toMs: 6000 }, (t) => t.file !== "p-ben/ben/track0-audio.webm", {
+      startMsOf: req.startMsOf,
+    });
+    // Each input's seek + duration past the file's first timestamp; Ben's audio is closed, so it is not asked.
+    expect(needs.map((n) => [n.track.file, n.untilMs])).toEqual([
+      ["p-ann/ann/track0-video.webm", 120 + 3380 + 2000],
+      ["p-ann/ann/track1-audio.webm", -7 + 3507 + 2000],
+    ]);
   });
 
   it("renders a window to a keyframe-first MPEG-TS plus a WAV of the same length", () => {
