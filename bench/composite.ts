@@ -318,6 +318,10 @@ async function stopToPlayable(seconds: number, store: ObjectStore) {
     mkdirSync(KEEP_FRAGMENTS, { recursive: true });
     renameSync(live.localFragments, path.join(KEEP_FRAGMENTS, `fragments-${seconds}s.mp4`));
   }
+  // Said at once: a run of an hour must not lose its figure to anything that fails after it.
+  console.log(
+    `${seconds} s recording: Stop → ready ${liveS.toFixed(2)} s (last window ${lastS.toFixed(2)} s, movie completed ${assembleS.toFixed(2)} s)`,
+  );
   await checkMovie(movie, seconds);
   rmSync(movie, { force: true });
   await store.deletePrefix(`recordings/${recordingId}/`);

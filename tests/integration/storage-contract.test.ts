@@ -1,7 +1,8 @@
 // One contract for every ObjectStorage backend, run against the embedded S3 server and against Azurite (Azure's
 // emulator, started here on loopback): the same bytes come back, ranges are exact, signed links answer a real
 // fetch with 206 and the asked Content-Type/Content-Disposition and are refused once expired, listing and prefix
-// deletion touch only their prefix, a file above the part size goes up in parts, and missing objects say so. The
+// deletion touch only their prefix, listing goes past a thousand keys,
+// a file above the part size goes up in parts, and missing objects say so. The
 // embedded server also reports the requests it fails (5xx) with their cause.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -130,6 +131,15 @@ function storageContract(name: string, open: (dir: string) => Promise<Backend>) 
       expect(await storage.list("p/")).toEqual(["p/r10/neighbour.bin", "p/r2.bin"]);
       expect((await storage.getBytes("p/r10/neighbour.bin")).toString()).toBe("p/r10/neighbour.bin");
     });
+
+    it("lists and deletes past a thousand keys (a one-hour recording has 1,800 live segments)", async () => {
+      const keys = Array.from({ length: 2150 }, (_, i) => `many/r/s${String(i).padStart(5, "0")}.m4s`);
+      for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => storage.put(k, "x")));
+      await storage.put("many/rest.bin", "y");
+      expect(await storage.list("many/r/")).toEqual(keys);
+      expect(await storage.deletePrefix("many/r/")).toBe(keys.length);
+      expect(await storage.list("many/")).toEqual(["many/rest.bin"]);
+    }, 120_000);
 
     it("uploads a file above the part size in parts, with progress, and the same bytes come back", async () => {
       const file = path.join(dir, "big.bin");

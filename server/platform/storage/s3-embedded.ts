@@ -37,6 +37,7 @@ export async function startEmbeddedS3(
   if (onFailure) reportFailures(server, onFailure);
   refuseUnsigned(server);
   abortMultipartUploads(server);
+  listPastAThousandKeys(server);
   const address = (await server.run()) as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, credentials, close: () => server.close() };
 }
@@ -64,8 +65,7 @@ function refuseUnsigned(server: S3rver): void {
     if (signed || ctx.method === "OPTIONS") return next();
     ctx.status = 403;
     ctx.type = "application/xml";
-    ctx.body =
-      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>unsigned requests are refused</Message></Error>';
+    ctx.body = errorXml("AccessDenied", "unsigned requests are refused");
   });
 }
 
@@ -115,6 +115,97 @@ function abortMultipartUploads(server: S3rver): void {
     ctx.status = 204;
     ctx.body = null;
   });
+}
+
+interface ListedObjects {
+  objects: { key: string; lastModifiedDate: Date; size: number; metadata: { etag: string } }[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+
+const TOKEN_PREFIX = "vhd1.";
+
+/**
+ * s3rver makes (and reads) ListObjectsV2 continuation tokens with DES, which OpenSSL 3 no longer offers: any listing
+ * of more than 1,000 keys failed with a 500, so a one-hour recording (1,800 live segments) could be neither attested,
+ * swept nor deleted on the embedded store. That failure, after s3rver's router has checked the signature, is
+ * answered here from s3rver's own store, with a token that is the last key, encoded.
+ */
+function listPastAThousandKeys(server: S3rver): void {
+  const app = server as unknown as {
+    middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
+    store: {
+      listObjects(bucket: string, o: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys: number }): Promise<ListedObjects>;
+    };
+  };
+  app.middleware.unshift(async (ctx, next) => {
+    try {
+      await next();
+      return;
+    } catch (err) {
+      const desRefused = (err as { code?: string }).code === "ERR_OSSL_EVP_UNSUPPORTED";
+      if (!desRefused || ctx.method !== "GET" || ctx.query["list-type"] !== "2") throw err;
+    }
+    const q = ctx.query as Record<string, string | undefined>;
+    const bucket = decodeURIComponent(ctx.path.split("/")[1] ?? "");
+    const token = q["continuation-token"];
+    const startAfter = token ? decodeToken(token) : q["start-after"];
+    if (startAfter === null) {
+      ctx.status = 400;
+      ctx.type = "application/xml";
+      ctx.body = errorXml("InvalidArgument", "The continuation token provided is incorrect");
+      return;
+    }
+    const maxKeys = Math.min(1000, Number(q["max-keys"] ?? 1000));
+    const delimiter = q.delimiter || undefined;
+    const result = await app.store.listObjects(bucket, { prefix: q.prefix || undefined, delimiter, startAfter, maxKeys });
+    const last = result.objects.at(-1)?.key;
+    ctx.status = 200;
+    ctx.type = "application/xml";
+    ctx.body = listXml({
+      Name: bucket,
+      Prefix: q.prefix ?? "",
+      StartAfter: token ? undefined : q["start-after"],
+      ContinuationToken: token,
+      NextContinuationToken: result.isTruncated && last !== undefined ? TOKEN_PREFIX + Buffer.from(last).toString("base64url") : undefined,
+      KeyCount: result.objects.length,
+      MaxKeys: q["max-keys"] ?? 1000,
+      Delimiter: delimiter,
+      IsTruncated: result.isTruncated,
+      Contents: result.objects.map((o) => ({
+        Key: o.key,
+        LastModified: o.lastModifiedDate.toISOString(),
+        ETag: o.metadata.etag,
+        Size: o.size,
+        StorageClass: "STANDARD",
+      })),
+      CommonPrefixes: result.commonPrefixes.map((prefix) => ({ Prefix: prefix })),
+    });
+  });
+}
+
+function decodeToken(token: string): string | null {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const key = Buffer.from(token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8");
+  return key.length > 0 ? key : null;
+}
+
+/** XML as s3rver writes it (its own builder and escaping), for a ListBucketResult. */
+function listXml(result: Record<string, unknown>): string {
+  const require = createRequire(createRequire(import.meta.url).resolve("@20minutes/s3rver"));
+  const { XMLBuilder } = require("fast-xml-parser") as { XMLBuilder: new (o: object) => { build(o: object): string } };
+  const he = require("he") as { escape(s: string, o: object): string };
+  const builder = new XMLBuilder({
+    ignoreAttributes: false,
+    attributesGroupName: "@",
+    tagValueProcessor: (_: string, a: unknown) => he.escape(String(a), { useNamedReferences: true }).replace(/&quot;/g, '"'),
+  });
+  const body = { ListBucketResult: { "@": { xmlns: "http://doc.s3.amazonaws.com/2006-03-01/" }, ...result } };
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(body)}`;
+}
+
+function errorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 }
 
 // s3rver accepts a well-known key pair ("S3RVER") out of the box; replace it with a random one per run so
