@@ -1,6 +1,7 @@
 // Shared by the fault tests around compositing: a standalone S3-compatible server, a stopped recording
 // whose raw files are real media laid out as the recorder writes them, and polling the recording row.
 import { execFileSync, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 import S3rver from "@20minutes/s3rver";
 import type { Identity } from "@/lib/realtime/identity";
@@ -8,14 +9,21 @@ import type { Database } from "@/server/platform/database/database";
 import type { RealtimeStack } from "@/tests/support/realtime-stack";
 import { T0, writeTwoPersonRecording } from "@/tests/support/media/synthetic-recording";
 
-/** s3rver's built-in key pair; the server runs on loopback for one test file only. */
-export const S3_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+/**
+ * A key pair of the fault tests' own, added to s3rver's account: its built-in "S3RVER" pair is revoked by every
+ * embedded store opened in the same process (s3-embedded.ts), and test files share one process.
+ */
+export const S3_KEYS = { accessKeyId: "VHDFAULTTESTS", secretAccessKey: "fault-tests-loopback-only" };
 
 export async function startS3Server(opts: {
   port: number;
   directory: string;
   bucket: string;
 }): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const { DUMMY_ACCOUNT } = createRequire(import.meta.url)("@20minutes/s3rver/lib/models/account.js") as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
+  DUMMY_ACCOUNT.createKeyPair(S3_KEYS.accessKeyId, S3_KEYS.secretAccessKey);
   const server = new S3rver({
     address: "127.0.0.1",
     port: opts.port,
