@@ -71,8 +71,6 @@ export interface WindowReadNeed {
 /**
  * How far into each file a window reads, for the tracks still being written (`open`): a running recording's window
  * is rendered only once its files are readable that far, or it would show a tile empty that the final movie fills.
- * A track muted at the end of what the window takes from it is needed only up to the mute: a muted sender may send
- * nothing, and the window draws no media there anyway.
  */
 export function windowReadNeeds(
   timeline: Timeline,
@@ -83,15 +81,7 @@ export function windowReadNeeds(
   const needs = new Map<TimelineTrack, number>();
   for (const input of windowInputs(timeline, window, res)) {
     if (!open(input.track)) continue;
-    const session = timeline.sessions.find((s) => s.sessionId === input.sessionId);
-    const muted = (input.kind === "video" ? session?.videoMuted : session?.audioMuted) ?? [];
-    const outToMs = window.fromMs + input.toMs;
-    const unmutedToMs = [...muted]
-      .sort((a, b) => b.toMs - a.toMs)
-      .reduce((end, m) => (m.fromMs < end && m.toMs >= end ? m.fromMs : end), outToMs);
-    if (unmutedToMs <= window.fromMs + input.fromMs) continue;
-    // Within one piece file time runs with output time.
-    const untilMs = (res.startMsOf?.(input.track) ?? 0) + input.seekMs + input.durationMs - (outToMs - unmutedToMs);
+    const untilMs = (res.startMsOf?.(input.track) ?? 0) + input.seekMs + input.durationMs;
     needs.set(input.track, Math.max(needs.get(input.track) ?? 0, untilMs));
   }
   return [...needs].map(([track, untilMs]) => ({ track, untilMs }));

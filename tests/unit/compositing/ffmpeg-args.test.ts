@@ -141,30 +141,6 @@ describe("windowed mode", () => {
     ]);
   });
 
-  it("needs a track muted at the window's end only up to the mute (a muted sender may send nothing)", () => {
-    const m = new SyntheticRecording();
-    m.session("ann", "p-ann", "Ann", "camera", 0);
-    const v = m.track("ann", "video", 0, 10_000, { width: 640, height: 480 });
-    const a = m.track("ann", "audio", 0, 10_000);
-    // Camera off from 3 s to 4.5 s and again from 4.5 s (two spans end to end); the microphone stays on.
-    m.mute("ann", v.trackId, "video", true, 3000);
-    m.mute("ann", v.trackId, "video", false, 4500);
-    m.mute("ann", v.trackId, "video", true, 4500);
-    const timeline = buildTimeline({ events: parseManifest(m.text()).events, range: { fromMs: T0, toMs: T0 + 10_000 } });
-    const needs = (w: { fromMs: number; toMs: number }) =>
-      windowReadNeeds(timeline, w, () => true).map((n) => [n.track.trackId, n.untilMs]);
-    expect(needs({ fromMs: 0, toMs: 2000 })).toEqual([
-      [v.trackId, 2000],
-      [a.trackId, 2000],
-    ]);
-    expect(needs({ fromMs: 2000, toMs: 6000 })).toEqual([
-      [v.trackId, 3000],
-      [a.trackId, 6000],
-    ]);
-    // Muted for all of the window: nothing of the camera is waited for.
-    expect(needs({ fromMs: 6000, toMs: 8000 })).toEqual([[a.trackId, 8000]]);
-  });
-
   it("renders a window to a keyframe-first MPEG-TS plus a WAV of the same length", () => {
     const cmd = compositeWindowArgs({ ...request(), window: { fromMs: 2000, toMs: 4000 } }, "/w/1.ts", "/w/1.wav");
     const args = cmd.args;
