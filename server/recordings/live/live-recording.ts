@@ -133,8 +133,10 @@ export class LiveRecording {
     const captured = composition.timeline.durationMs;
     const before = this.segments.length;
     await mkdir(this.o.workDir, { recursive: true });
+    // Tracks with a track-end are whole on disk: only the others are waited for (read once per tick, not per window).
+    const ended = new Set(parseManifest(manifestText).events.flatMap((e) => (e.type === "track-end" ? [e.trackId] : [])));
     for (let w = closedWindow(this.renderedMs, this.o.windowMs, captured, final, this.fps); w; ) {
-      if (!final && !(await this.mediaOnDisk(composition, manifestText, w, captured))) break;
+      if (!final && !(await this.mediaOnDisk(composition, ended, w, captured))) break;
       const index = this.segments.length;
       const started = performance.now();
       const result = await this.produce(composition, w, !final || w.toMs < captured, index, captured - w.toMs);
@@ -174,8 +176,7 @@ export class LiveRecording {
    * the media. Once the window's end is mediaWaitMs older than what is captured, it renders anyway: a sender that
    * stopped sending (or a muted one) delays each window by that much at most, never more and more.
    */
-  private async mediaOnDisk(composition: Composition, manifestText: string, w: TimeSpan, capturedMs: number): Promise<boolean> {
-    const ended = new Set(parseManifest(manifestText).events.flatMap((e) => (e.type === "track-end" ? [e.trackId] : [])));
+  private async mediaOnDisk(composition: Composition, ended: ReadonlySet<string>, w: TimeSpan, capturedMs: number): Promise<boolean> {
     const needs = windowReadNeeds(composition.timeline, w, (t) => !ended.has(t.trackId), { startMsOf: composition.request.startMsOf });
     const short: { trackId: string; untilMs: number; readableMs: number | null }[] = [];
     for (const { track, untilMs } of needs) {
