@@ -208,16 +208,21 @@ function decodeToken(token: string): string | null {
   return key.length > 0 ? key : null;
 }
 
-/** XML as s3rver writes it (its own builder and escaping), for a ListBucketResult. */
+let xmlBuilder: { build(o: object): string } | undefined;
+
+/** XML as s3rver writes it (its own builder and escaping, made once), for a ListBucketResult. */
 function listXml(result: Record<string, unknown>): string {
-  const require = createRequire(createRequire(import.meta.url).resolve("@20minutes/s3rver"));
-  const { XMLBuilder } = require("fast-xml-parser") as { XMLBuilder: new (o: object) => { build(o: object): string } };
-  const he = require("he") as { escape(s: string, o: object): string };
-  const builder = new XMLBuilder({
-    ignoreAttributes: false,
-    attributesGroupName: "@",
-    tagValueProcessor: (_: string, a: unknown) => he.escape(String(a), { useNamedReferences: true }).replace(/&quot;/g, '"'),
-  });
+  if (!xmlBuilder) {
+    const require = createRequire(createRequire(import.meta.url).resolve("@20minutes/s3rver"));
+    const { XMLBuilder } = require("fast-xml-parser") as { XMLBuilder: new (o: object) => { build(o: object): string } };
+    const he = require("he") as { escape(s: string, o: object): string };
+    xmlBuilder = new XMLBuilder({
+      ignoreAttributes: false,
+      attributesGroupName: "@",
+      tagValueProcessor: (_: string, a: unknown) => he.escape(String(a), { useNamedReferences: true }).replace(/&quot;/g, '"'),
+    });
+  }
+  const builder = xmlBuilder;
   const body = { ListBucketResult: { "@": { xmlns: "http://doc.s3.amazonaws.com/2006-03-01/" }, ...result } };
   return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(body)}`;
 }
